@@ -1,0 +1,247 @@
+"""Delivery flags: speaking too fast, shouting, dead air, talking over the customer, monotone.
+
+Flags come from the metrics block and the annotated utterances of ``auditor.metrics.measure``,
+with thresholds from ``auditor/config/delivery.toml`` (each default explained there). Only agent
+speech raises agent flags: customer and "unknown" speech never do, except ``long_silence``,
+which concerns nobody (its speaker is None). ``monotone`` is an informational coaching note
+(severity "info"), not a violation.
+
+How each flag is decided:
+
+- ``speech_rate_fast``: a stretch of at least ``min_consecutive`` consecutive agent utterances
+  (counting only those with ``min_utterance_s`` of speaking time or more) each above ``max_cpm``,
+  or a single such utterance with ``long_utterance_s`` of speaking time; one flag per stretch,
+  its rate pooled over the stretch.
+- ``shouting``: an agent utterance ``above_median_db`` or more above the median loudness of the
+  agent's utterances (needs ``min_utterances`` of them); one flag per utterance.
+- ``long_silence``: each silence between the first and the last utterance longer than ``max_s``.
+- ``interruption``: stereo only; the agent started while the customer was speaking and both
+  spoke at once for more than ``max_overlap_s``; backchannel-only agent utterances are ignored.
+- ``monotone``: the agent's pitch variation below ``max_std_semitones`` with at least
+  ``min_speaking_s`` of agent speaking time.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from auditor import speech_rate, turns
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_PATH = Path(__file__).parent / "config" / "delivery.toml"
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "speech_rate_fast": {"max_cpm": 400.0, "min_consecutive": 3, "long_utterance_s": 8.0,
+                         "min_utterance_s": 1.0, "severity": "minor"},
+    "shouting": {"above_median_db": 8.0, "min_utterances": 3, "min_utterance_s": 0.5,
+                 "severity": "major"},
+    "long_silence": {"max_s": 10.0, "severity": "minor"},
+    "interruption": {"max_overlap_s": 1.5, "severity": "minor",
+                     "backchannels": ["嗯", "嗯嗯", "啊", "哦", "噢", "喔", "呃", "对", "对对",
+                                      "对的", "是", "是的", "好", "好的", "行", "可以", "没错",
+                                      "明白", "了解", "知道", "收到"]},
+    "monotone": {"max_std_semitones": 1.0, "min_speaking_s": 20.0, "severity": "info"},
+}
+
+# Sentence particles that may trail a backchannel (好的呀, 是吧, 知道了).
+_PARTICLES = ("了", "的", "呢", "吧", "呀", "啊", "哈", "嘛", "哦")
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_EVIDENCE_CHARS = 120
+
+
+def load_thresholds(path: str | Path | None = None) -> dict[str, dict[str, Any]]:
+    """Thresholds from a TOML file (default: the packaged delivery.toml) over the defaults."""
+    thresholds = copy.deepcopy(DEFAULTS)
+    with open(path or DEFAULT_PATH, "rb") as fh:
+        data = tomllib.load(fh)
+    for section, values in data.items():
+        if isinstance(values, dict):
+            thresholds.setdefault(section, {}).update(values)
+    return thresholds
+
+
+def is_backchannel(text: str, tokens: Sequence[str]) -> bool:
+    """True if the text is only listening signals (嗯, 对对对, 好的呀), nothing with content."""
+    rest = _NON_WORD.sub("", text or "")
+    if not rest:
+        return True
+    vocab = sorted(set(tokens) | set(_PARTICLES), key=len, reverse=True)
+    while rest:
+        for tok in vocab:
+            if tok and rest.startswith(tok):
+                rest = rest[len(tok):]
+                break
+        else:
+            return False
+    return True
+
+
+def _evidence(texts: Sequence[str]) -> str:
+    text = " ".join(t.strip() for t in texts if t and t.strip())
+    return text if len(text) <= _EVIDENCE_CHARS else text[: _EVIDENCE_CHARS - 1] + "…"
+
+
+def _flag(category: str, severity: str, speaker: str | None, start: float, end: float,
+          evidence: str, matched: str, **extra: Any) -> dict[str, Any]:
+    flag = {"category": category, "rule": f"delivery.{category}", "severity": severity,
+            "speaker": speaker, "start": round(float(start), 3), "end": round(float(end), 3),
+            "evidence": evidence, "matched": matched}
+    flag.update(extra)
+    return flag
+
+
+def _speaking_s(u: Mapping[str, Any]) -> float:
+    return float(u.get("speaking_s", float(u["end"]) - float(u["start"])))
+
+
+def _rate(u: Mapping[str, Any]) -> float | None:
+    if "rate_cpm" in u:
+        return u["rate_cpm"]
+    return speech_rate.rate_cpm(speech_rate.spoken_units(str(u.get("text", ""))), _speaking_s(u))
+
+
+def speech_rate_flags(utterances: Sequence[Mapping[str, Any]],
+                      cfg: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``speech_rate_fast`` flags: stretches of fast agent speech (see the module docstring)."""
+    limit = float(cfg["max_cpm"])
+    agent = [u for u in utterances if u.get("speaker") == "agent"
+             and _speaking_s(u) >= float(cfg["min_utterance_s"])]
+    flags: list[dict[str, Any]] = []
+    run: list[Mapping[str, Any]] = []
+
+    def close_run() -> None:
+        long_one = any(_speaking_s(u) >= float(cfg["long_utterance_s"]) for u in run)
+        if run and (len(run) >= int(cfg["min_consecutive"]) or long_one):
+            # all characters over all speaking time = the time-weighted mean of the rates
+            seconds = sum(_speaking_s(u) for u in run)
+            pooled = sum((_rate(u) or 0.0) * _speaking_s(u) for u in run) / seconds
+            flags.append(_flag(
+                "speech_rate_fast", str(cfg["severity"]), "agent", float(run[0]["start"]),
+                float(run[-1]["end"]), _evidence([str(u.get("text", "")) for u in run]),
+                f"{pooled:.0f} cpm > {limit:.0f}", value=round(pooled, 1), limit=limit,
+                utterances=len(run)))
+        run.clear()
+
+    for u in agent:
+        rate = _rate(u)
+        if rate is not None and rate > limit:
+            run.append(u)
+        else:
+            close_run()
+    close_run()
+    return flags
+
+
+def shouting_flags(utterances: Sequence[Mapping[str, Any]],
+                   cfg: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``shouting`` flags: agent utterances far above the agent's own median loudness."""
+    agent = [u for u in utterances if u.get("speaker") == "agent"
+             and u.get("loudness_dbfs") is not None
+             and _speaking_s(u) >= float(cfg["min_utterance_s"])]
+    if len(agent) < int(cfg["min_utterances"]):
+        return []
+    levels = sorted(float(u["loudness_dbfs"]) for u in agent)
+    mid = len(levels) // 2
+    median = levels[mid] if len(levels) % 2 else (levels[mid - 1] + levels[mid]) / 2
+    limit = float(cfg["above_median_db"])
+    flags = []
+    for u in agent:
+        above = float(u["loudness_dbfs"]) - median
+        if above >= limit:
+            flags.append(_flag(
+                "shouting", str(cfg["severity"]), "agent", float(u["start"]), float(u["end"]),
+                _evidence([str(u.get("text", ""))]),
+                f"+{above:.1f} dB over the agent's median {median:.1f} dBFS",
+                value=round(above, 1), limit=limit, loudness_dbfs=u["loudness_dbfs"]))
+    return flags
+
+
+def long_silence_flags(metrics: Mapping[str, Any], utterances: Sequence[Mapping[str, Any]],
+                       cfg: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``long_silence`` flags: dead air between the first and last utterance."""
+    silences = metrics.get("silences")
+    if silences is None:  # metrics made without audio: use the utterance gaps
+        silences = [{"start": a, "end": b, "s": b - a} for a, b in turns.gaps(utterances)]
+    limit = float(cfg["max_s"])
+    flags = []
+    for s in silences:
+        if float(s["s"]) > limit:
+            before = [u for u in utterances if float(u["end"]) <= float(s["start"]) + 1e-6]
+            last = str(before[-1].get("text", "")) if before else ""
+            flags.append(_flag(
+                "long_silence", str(cfg["severity"]), None, float(s["start"]), float(s["end"]),
+                f"{float(s['s']):.1f} s with nobody speaking" + (f" after: {last}" if last else ""),
+                f"{float(s['s']):.1f} s > {limit:.0f} s", value=round(float(s["s"]), 1),
+                limit=limit))
+    return flags
+
+
+def interruption_flags(metrics: Mapping[str, Any], utterances: Sequence[Mapping[str, Any]],
+                       layout: str, cfg: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``interruption`` flags: the agent talking over the customer (stereo calls only)."""
+    if layout != "stereo":
+        return []
+    events = metrics.get("overlaps")
+    if events is None:
+        events = turns.overlap_events(utterances)
+    limit = float(cfg["max_overlap_s"])
+    tokens = list(cfg.get("backchannels", []))
+    flags = []
+    for e in events:
+        if e["started_by"] != "agent" or float(e["s"]) <= limit:
+            continue
+        agent_u = utterances[int(e["agent_utterance"])]
+        cust_u = utterances[int(e["customer_utterance"])]
+        if is_backchannel(str(agent_u.get("text", "")), tokens):
+            continue
+        flags.append(_flag(
+            "interruption", str(cfg["severity"]), "agent", float(e["start"]), float(e["end"]),
+            _evidence([str(agent_u.get("text", ""))]),
+            f"{float(e['s']):.1f} s over the customer > {limit:.1f} s",
+            value=round(float(e["s"]), 1), limit=limit,
+            customer_text=str(cust_u.get("text", ""))))
+    return flags
+
+
+def monotone_flags(metrics: Mapping[str, Any], utterances: Sequence[Mapping[str, Any]],
+                   cfg: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``monotone`` coaching note: flat agent pitch over enough speech to judge."""
+    agent = metrics.get("agent") or {}
+    std = agent.get("pitch_std_semitones")
+    speaking = float(agent.get("speaking_s") or 0.0)
+    limit = float(cfg["max_std_semitones"])
+    if std is None or speaking < float(cfg["min_speaking_s"]) or float(std) >= limit:
+        return []
+    spoken = [u for u in utterances if u.get("speaker") == "agent"]
+    return [_flag(
+        "monotone", str(cfg["severity"]), "agent", float(spoken[0]["start"]),
+        float(spoken[-1]["end"]),
+        f"pitch varies by {float(std):.2f} semitones around {agent.get('pitch_median_hz')} Hz",
+        f"{float(std):.2f} st < {limit:.1f} st", value=float(std), limit=limit)]
+
+
+def delivery_flags(
+    metrics: Mapping[str, Any],
+    utterances: Sequence[Mapping[str, Any]],
+    layout: str,
+    thresholds: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """All delivery flags for one call, sorted by start time."""
+    cfg = thresholds if thresholds is not None else load_thresholds()
+    flags = (
+        speech_rate_flags(utterances, cfg["speech_rate_fast"])
+        + shouting_flags(utterances, cfg["shouting"])
+        + long_silence_flags(metrics, utterances, cfg["long_silence"])
+        + interruption_flags(metrics, utterances, layout, cfg["interruption"])
+        + monotone_flags(metrics, utterances, cfg["monotone"])
+    )
+    return sorted(flags, key=lambda f: (f["start"], f["category"]))

@@ -1,0 +1,129 @@
+"""The scorecard ``metrics`` block: how each speaker sounded, and how the turns went.
+
+``measure`` reads the audio once into 10 ms frame energies per channel, then for each utterance
+takes its channel's frames within its time span (stereo: the speaker's own channel; mono: the one
+channel, so the span alone says whose voice it is) and derives:
+
+- ``loudness_dbfs``: RMS over the utterance's speech frames (``auditor.loudness``);
+- ``speaking_s`` and ``rate_cpm``: spoken characters per minute of speaking time
+  (``auditor.speech_rate``);
+- ``pitch_hz``: median F0 of its voiced frames (``auditor.pitch``), tracked only between its
+  first and last speech frame.
+
+These are written into each utterance dict (so the review page can show where a call went
+wrong) and pooled per speaker. Turn metrics come from ``auditor.turns``, refined by each
+channel's speech activity. Values that cannot be told (no speech, no voiced frame, mono overlap)
+are None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from auditor import loudness, pitch, speech_rate, turns
+
+SPEAKERS = ("agent", "customer")
+
+
+def _r(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+def measure(
+    audio_samples: np.ndarray,
+    sample_rate: int,
+    utterances: Sequence[MutableMapping[str, Any]],
+    layout: str,
+) -> dict[str, Any]:
+    """Compute the metrics block for one call and annotate ``utterances`` in place.
+
+    ``audio_samples`` is float32 ``(n_channels, n_samples)`` (a 1-D array is taken as mono);
+    ``layout`` is "stereo" or "mono". Utterances need speaker, start, end, text and channel.
+    """
+    samples = np.atleast_2d(np.asarray(audio_samples, dtype=np.float32))
+    n_channels = samples.shape[0]
+    power = [loudness.frame_power(samples[ch], sample_rate) for ch in range(n_channels)]
+    hop_samples = int(round(loudness.HOP_S * sample_rate))
+    frame_samples = int(round(loudness.FRAME_S * sample_rate))
+
+    per_speaker: dict[str, dict[str, list[Any]]] = {}
+    utt_level: dict[int, list[float]] = {}
+    for u in utterances:
+        ch = min(max(int(u.get("channel", 0) or 0), 0), n_channels - 1)
+        start, end = float(u["start"]), float(u["end"])
+        acc = per_speaker.setdefault(
+            str(u.get("speaker", "unknown")),
+            {"units": [], "speaking": [], "power": [], "f0": [], "level": []},
+        )
+        units = speech_rate.spoken_units(str(u.get("text", "")))
+        level = None
+        f0 = np.zeros(0)
+        mask = None
+        if end > start and power[ch].size:
+            sl = loudness.span_frames(start, end, power[ch].size)
+            p = power[ch][sl]
+            mask = loudness.speech_mask(p)
+            level = loudness.dbfs_of_power([p[mask]])
+            if level is None:
+                mask = None
+            else:
+                idx = np.flatnonzero(mask)
+                s0 = (sl.start + int(idx[0])) * hop_samples
+                s1 = (sl.start + int(idx[-1])) * hop_samples + frame_samples
+                f0 = pitch.track(samples[ch, s0:s1], sample_rate)
+                acc["power"].append(p[mask])
+                acc["level"].append(level)
+                utt_level.setdefault(ch, []).append(level)
+        speaking = speech_rate.speaking_seconds(mask, loudness.HOP_S, max(end - start, 0.0))
+        acc["units"].append(units)
+        acc["speaking"].append(speaking)
+        acc["f0"].append(f0)
+
+        rate = speech_rate.rate_cpm(units, speaking)
+        u["speaking_s"] = round(speaking, 3)
+        u["rate_cpm"] = _r(rate, 1)
+        u["loudness_dbfs"] = _r(level, 1)
+        u["pitch_hz"] = _r(pitch.median_hz(f0), 1)
+
+    # Channel activity, relative to the typical level of the speech heard on that channel.
+    activity = {
+        ch: turns.activity_mask(
+            loudness.to_db(power[ch]),
+            float(np.median(utt_level[ch])) if ch in utt_level else None,
+            loudness.HOP_S,
+        )
+        for ch in range(n_channels)
+    }
+    turn = turns.turn_metrics(utterances, layout, activity, loudness.HOP_S)
+
+    out: dict[str, Any] = {}
+    names = list(SPEAKERS) + (["unknown"] if "unknown" in per_speaker else [])
+    for name in names:
+        acc = per_speaker.get(name, {"units": [], "speaking": [], "power": [], "f0": [],
+                                     "level": []})
+        median_f0, std_st = pitch.summarize(acc["f0"])
+        out[name] = {
+            "speech_rate_cpm": _r(speech_rate.pooled_rate_cpm(acc["units"], acc["speaking"]), 1),
+            "pitch_median_hz": _r(median_f0, 1),
+            "pitch_std_semitones": _r(std_st, 2),
+            "loudness_dbfs": _r(loudness.dbfs_of_power(acc["power"]), 1),
+            "loudness_median_dbfs": _r(float(np.median(acc["level"])) if acc["level"] else None,
+                                       1),
+            "talk_s": turn["talk_s"].get(name, 0.0),
+            "speaking_s": round(float(sum(acc["speaking"])), 3),
+            "characters": int(sum(acc["units"])),
+            "utterances": len(acc["units"]),
+        }
+    out.update({
+        "longest_silence_s": turn["longest_silence_s"],
+        "silence_share": turn["silence_share"],
+        "overlap_count": turn["overlap_count"],
+        "overlap_s": turn["overlap_s"],
+        "talk_ratio": turn["talk_ratio"],
+        "silences": turn["silences"],
+        "overlaps": turn["overlaps"],
+    })
+    return out

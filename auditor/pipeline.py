@@ -1,0 +1,180 @@
+"""One call from recording to scorecard: decode, find speech, transcribe, attribute, measure,
+apply the rules, score.
+
+`Auditor` holds what is expensive to build (the Whisper model, the rule packs, the thresholds)
+and is built once per process; `Auditor.audit(path)` then does each step exactly once per file
+and never raises for bad input: a recording that cannot be audited comes back as a scorecard
+with `status: failed` and a one-sentence `error`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from auditor.audio import Audio, AudioError, decode, file_sha256
+from auditor.scorecard import failed_scorecard, new_scorecard
+
+SPEAKERS = ("agent", "customer")
+
+
+def speaker_for_channel(channel: int, channels: int, agent_channel: int) -> str:
+    """Stereo: one party per channel (agent on `agent_channel`); mono: not known yet."""
+    if channels < 2:
+        return "unknown"
+    return "agent" if channel == agent_channel else "customer"
+
+
+def find_pieces(audio: Audio, settings, split_mono=None) -> list:
+    """Speech stretches of every channel, shaped into utterance-sized pieces to decode.
+
+    Stereo channels hold one party each, so short pauses are merged into one utterance; a mono
+    channel's stretches stay apart (the next may be the other party) and are split where the
+    voice changes, if `split_mono` is given.
+    """
+    from auditor.transcribe import Piece
+    from auditor.vad import decoding_windows, merge_regions, speech_regions, split_long
+
+    vad = settings.vad
+    pieces: list[Piece] = []
+    for channel in range(audio.channels):
+        samples = audio.samples[channel]
+        regions = speech_regions(samples, audio.sample_rate, vad)
+        if audio.channels >= 2:
+            regions = merge_regions(regions, vad.merge_gap_s, vad.max_utterance_s)
+        elif split_mono is not None and regions:
+            regions = split_mono(samples, audio.sample_rate, regions)
+        regions = split_long(regions, samples, audio.sample_rate, vad.max_utterance_s)
+        windows = decoding_windows(regions, audio.duration_s, vad.context_s)
+        pieces.extend(Piece(channel, r, w) for r, w in zip(regions, windows, strict=True))
+    return pieces
+
+
+def pieces_to_utterances(pieces: Sequence, channels: int, agent_channel: int
+                         ) -> list[dict[str, Any]]:
+    """Utterance dicts (spec shape plus `channel`) for every piece that received text."""
+    utterances = []
+    for piece in pieces:
+        text = piece.text.strip()
+        if not text:
+            continue
+        utterance = {
+            "speaker": speaker_for_channel(piece.channel, channels, agent_channel),
+            "start": round(piece.region[0], 2),
+            "end": round(piece.region[1], 2),
+            "text": text,
+            "channel": piece.channel,
+        }
+        if piece.repairs:
+            utterance["asr_repairs"] = sorted(set(piece.repairs))
+        utterances.append(utterance)
+    utterances.sort(key=lambda u: (u["start"], u["channel"]))
+    return utterances
+
+
+class Auditor:
+    """Everything needed to audit calls, loaded once: model, rules, thresholds, scoring."""
+
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        rules_dirs: Sequence[str | Path] = (),
+        agent_channel: int = 0,
+        threads: int | None = None,
+        load_asr: bool = True,
+    ) -> None:
+        from auditor.analysis import Analyser
+
+        self.agent_channel = agent_channel
+        self.analyser = Analyser(rules_dirs)
+        self.rules_version = self.analyser.rules_version
+        self.model_name = "none"
+        self.model_dir: Path | None = None
+        self.threads = threads
+        self._transcriber = None
+        from auditor.transcribe import load_asr_settings
+
+        self.asr_settings = load_asr_settings()
+        if load_asr:
+            from auditor.model import model_name, resolve_model_dir
+
+            self.model_dir = resolve_model_dir(model_dir)  # fails fast when it is missing
+            self.model_name = model_name(self.model_dir)
+
+    @property
+    def transcriber(self):
+        """The Whisper model and its decoder, loaded on first use and then kept."""
+        if self._transcriber is None:
+            if self.model_dir is None:
+                raise RuntimeError("this Auditor was built for transcripts only (no speech model)")
+            from auditor.model import load_model
+            from auditor.transcribe import Transcriber
+
+            model, _ = load_model(self.model_dir, self.threads)
+            self._transcriber = Transcriber(model, self.asr_settings)
+        return self._transcriber
+
+    def audit(self, path: str | Path) -> dict[str, Any]:
+        """Audit one recording; bad input gives a failed scorecard, never an exception."""
+        file = str(path)
+        try:
+            call_id = file_sha256(path) if Path(path).is_file() else None
+            audio = decode(path)
+        except AudioError as exc:
+            return failed_scorecard(file, str(exc), call_id if "call_id" in locals() else None)
+        except OSError as exc:
+            return failed_scorecard(file, f"{file} could not be read ({exc.strerror}).")
+        return self.audit_audio(audio, file, call_id)
+
+    def audit_audio(self, audio: Audio, file: str, call_id: str | None) -> dict[str, Any]:
+        """Audit decoded audio (the file was decoded once by the caller)."""
+        from auditor.transcribe import coverage
+
+        layout = "stereo" if audio.channels >= 2 else "mono"
+        known = {
+            "duration_s": round(audio.duration_s, 2),
+            "channels": audio.channels,
+            "layout": layout,
+            "sample_rate": audio.source_rate,
+        }
+        if audio.channels >= 2 and self.agent_channel not in (0, 1):
+            return failed_scorecard(file, "--agent-channel must be 0 or 1.", call_id, **known)
+        if not np.any(np.abs(audio.samples) > 1e-4):
+            return failed_scorecard(
+                file, f"{file} is silent (no signal at all); check the recording.", call_id,
+                **known)
+        split_mono = self.analyser.split_mono if layout == "mono" else None
+        pieces = find_pieces(audio, self.asr_settings, split_mono)
+        if not pieces:
+            return failed_scorecard(
+                file, f"No speech was found in {file} ({audio.duration_s:.1f} s of silence or "
+                "noise); check that the right recording was exported.", call_id, **known)
+        self.transcriber.decode(audio.samples, pieces)
+        speech_s, covered = coverage(pieces)
+        utterances = pieces_to_utterances(pieces, audio.channels, self.agent_channel)
+        card = new_scorecard(file, call_id)
+        card.update(known)
+        card["asr"] = {
+            "model": self.model_name,
+            "language": self.asr_settings.language,
+            "speech_s": round(speech_s, 2),
+            "coverage": round(covered, 3),
+        }
+        card["utterances"] = utterances
+        self.analyser.analyse(card, audio)
+        return card
+
+    def audit_transcript(self, utterances: list[dict[str, Any]], file: str,
+                         layout: str | None = None) -> dict[str, Any]:
+        """Audit an existing transcript (no audio): rules and text-based measures only."""
+        from auditor.transcript import normalise_utterances
+
+        card = new_scorecard(file, None)
+        card["utterances"] = normalise_utterances(utterances)
+        card["layout"] = layout
+        card["asr"] = None
+        self.analyser.analyse(card, None)
+        return card

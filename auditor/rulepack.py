@@ -1,0 +1,433 @@
+"""Rule packs: TOML files that a QA lead reads and extends without touching code.
+
+A pack may hold any of these tables (see ``auditor/packs/*.toml`` for full examples)::
+
+    [pack]                      # name and description, for `auditor rules list`
+    name = "abuse"
+
+    [[rule]]                    # a phrase rule (or a personal-data detector)
+    id = "abuse.insult"         # unique; a later pack with the same id replaces the rule
+    category = "abuse"          # one of the scorecard's categories, or "info_..." (informational)
+    severity = "critical"       # critical | major | minor | info
+    speakers = ["agent"]        # agent (default) | customer | unknown
+    phrases = ["老赖", "骗子"]   # matched as whole words (jieba word boundaries)
+    patterns = ['让你.{0,4}好看']  # optional regular expressions, matched on each clause
+    exceptions = ["不是骗子"]    # optional: any of these in the same clause cancels the hit
+    pinyin = false              # also match phrases by toneless pinyin (ASR homophones)
+    negatable = false           # a negation before the phrase in its clause cancels the hit
+    detector = "mobile"         # instead of phrases: id_card | mobile | bank_card
+
+    [[step]]                    # a script step (greeting, ..., closing)
+    [context]                   # negators, breakers, quotation markers, pinyin anchors
+    [verification]              # how a customer's reply confirms or denies the identity
+
+``check_pack(path)`` returns every problem as ``"file:line: message"``; ``load_pack(path)`` returns
+the parsed pack or raises ``RulePackError`` with one sentence.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+# The scorecard's fixed categories (../shared/spec/scorecard.md).
+CATEGORIES = (
+    "abuse",
+    "threat",
+    "false_legal",
+    "third_party_disclosure",
+    "pii_leak",
+    "new_loan",
+    "impatience",
+    "missing_greeting",
+    "missing_self_identification",
+    "missing_identity_verification",
+    "disclosure_before_verification",
+    "missing_closing",
+    "speech_rate_fast",
+    "shouting",
+    "long_silence",
+    "interruption",
+)
+VOICE_CATEGORIES = frozenset({"speech_rate_fast", "shouting", "long_silence", "interruption"})
+RULE_CATEGORIES = frozenset(c for c in CATEGORIES if c not in VOICE_CATEGORIES)
+STEP_IDS = (
+    "greeting",
+    "self_identification",
+    "identity_verification",
+    "debt_disclosure",
+    "consequence_notice",
+    "repayment_plan",
+    "closing",
+)
+STEP_FLAGS = frozenset(
+    {
+        "missing_greeting",
+        "missing_self_identification",
+        "missing_identity_verification",
+        "missing_closing",
+    }
+)
+SEVERITIES = ("critical", "major", "minor", "info")
+SPEAKERS = ("agent", "customer", "unknown")
+DETECTORS = ("id_card", "mobile", "bank_card")
+INFO_PREFIX = "info_"
+
+_RULE_KEYS = {
+    "id": str,
+    "category": str,
+    "severity": str,
+    "speakers": list,
+    "phrases": list,
+    "patterns": list,
+    "exceptions": list,
+    "pinyin": bool,
+    "negatable": bool,
+    "detector": str,
+    "description": str,
+}
+_STEP_KEYS = {
+    "id": str,
+    "flag": str,
+    "severity": str,
+    "phrases": list,
+    "patterns": list,
+    "exceptions": list,
+    "pinyin": bool,
+    "within_first": int,
+    "within_last": int,
+    "also_phrases": list,
+    "also_patterns": list,
+    "description": str,
+}
+_CONTEXT_KEYS = {
+    "negators": list,
+    "breakers": list,
+    "quote_markers": list,
+    "pinyin_anchors": list,
+    "domain_words": list,
+    "negation_window": int,
+    "common_word_freq": int,
+}
+_VERIFICATION_KEYS = {
+    "confirm_patterns": list,
+    "deny_patterns": list,
+    "reply_window": int,
+    "third_party_also_early_disclosure": bool,
+    "early_disclosure_severity": str,
+    "third_party_severity": str,
+}
+_PACK_KEYS = {"name": str, "description": str}
+_TOP_KEYS = ("pack", "rule", "step", "context", "verification")
+_ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+
+
+class RulePackError(Exception):
+    """A rule pack cannot be used; the message is one sentence a person can act on."""
+
+
+@dataclass
+class Pack:
+    """A parsed, validated pack."""
+
+    path: Path
+    name: str
+    description: str
+    source: bytes
+    rules: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    context: dict[str, Any] = field(default_factory=dict)
+    verification: dict[str, Any] = field(default_factory=dict)
+
+
+class _Locator:
+    """Finds the line of a table, key or value in the TOML source (tomllib gives no positions)."""
+
+    _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-]+)\s*\]\]?")
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.headers: list[tuple[int, str, bool]] = []  # (line index, name, is_array)
+        for i, line in enumerate(self.lines):
+            m = self._HEADER.match(line)
+            if m:
+                self.headers.append((i, m.group(2), m.group(1) == "[["))
+
+    def block(self, name: str, index: int | None) -> tuple[int, int]:
+        """Line range [a, b) of table `name` (or of its index-th array element)."""
+        n = -1
+        for k, (i, hname, is_array) in enumerate(self.headers):
+            if hname != name:
+                continue
+            n += 1
+            if index is None or (is_array and n == index):
+                end = self.headers[k + 1][0] if k + 1 < len(self.headers) else len(self.lines)
+                return i, end
+        return 0, len(self.lines)
+
+    def line_of(self, name: str | None, index: int | None = None, key: str | None = None,
+                value: str | None = None) -> int:
+        """1-based line of a table header, a key in it, or a string value in it."""
+        a, b = self.block(name, index) if name else (0, len(self.lines))
+        if value is not None:
+            quoted = [json.dumps(value, ensure_ascii=False), f"'{value}'"]
+            for needles in (quoted, [value]):
+                for i in range(a, b):
+                    if any(nd in self.lines[i] for nd in needles):
+                        return i + 1
+        if key is not None:
+            key_re = re.compile(rf"^\s*{re.escape(key)}\s*=")
+            for i in range(a, b):
+                if key_re.match(self.lines[i]):
+                    return i + 1
+        return a + 1
+
+
+def _type_name(t: type) -> str:
+    return {str: "a string", list: "a list", bool: "true or false", int: "a whole number"}[t]
+
+
+def _check_keys(
+    table: dict[str, Any], schema: dict[str, type], where: str, loc: _Locator, name: str,
+    index: int | None, problems: list[tuple[int, str]],
+) -> None:
+    for key, value in table.items():
+        if key not in schema:
+            hint = difflib.get_close_matches(key, schema, n=1)
+            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+            problems.append((loc.line_of(name, index, key=key),
+                             f"unknown key '{key}' in {where}{extra}"))
+            continue
+        want = schema[key]
+        ok = isinstance(value, want) and not (want is int and isinstance(value, bool))
+        if not ok:
+            problems.append((loc.line_of(name, index, key=key),
+                             f"'{key}' in {where} must be {_type_name(want)}"))
+        elif want is list:
+            for item in value:
+                if not isinstance(item, str) or not item.strip():
+                    problems.append(
+                        (loc.line_of(name, index, key=key),
+                         f"'{key}' in {where} must be a list of non-empty strings")
+                    )
+                    break
+
+
+def _check_strings(
+    values: Any, key: str, where: str, loc: _Locator, name: str, index: int | None,
+    problems: list[tuple[int, str]], regex: bool = False,
+) -> None:
+    if not isinstance(values, list):
+        return
+    seen: set[str] = set()
+    for v in values:
+        if not isinstance(v, str):
+            continue
+        if v in seen:
+            problems.append((loc.line_of(name, index, key=key, value=v),
+                             f"'{v}' is listed twice in '{key}' of {where}"))
+        seen.add(v)
+        if regex:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                problems.append((loc.line_of(name, index, key=key, value=v),
+                                 f"pattern '{v}' in {where} is not a valid regular "
+                                 f"expression: {exc}"))
+
+
+def _validate_rule(rule: dict[str, Any], i: int, loc: _Locator, problems: list[tuple[int, str]],
+                   seen_ids: dict[str, int]) -> None:
+    rid = rule.get("id")
+    where = f"rule '{rid}'" if isinstance(rid, str) else f"rule #{i + 1}"
+    _check_keys(rule, _RULE_KEYS, where, loc, "rule", i, problems)
+    head = loc.line_of("rule", i)
+    if not isinstance(rid, str) or not rid:
+        problems.append((head, f"{where} has no 'id'"))
+    elif not _ID_RE.match(rid):
+        problems.append((loc.line_of("rule", i, key="id"),
+                         f"rule id '{rid}' must be lower-case words joined by dots, "
+                         f"like 'abuse.insult'"))
+    elif rid in seen_ids:
+        problems.append((loc.line_of("rule", i, key="id"),
+                         f"rule id '{rid}' is used twice in this pack "
+                         f"(first at line {seen_ids[rid]})"))
+    else:
+        seen_ids[rid] = loc.line_of("rule", i, key="id")
+    cat = rule.get("category")
+    if cat is None:
+        problems.append((head, f"{where} has no 'category'"))
+    elif isinstance(cat, str):
+        if cat in VOICE_CATEGORIES:
+            problems.append((loc.line_of("rule", i, key="category"),
+                             f"category '{cat}' comes from voice metrics, not from phrase rules"))
+        elif cat not in RULE_CATEGORIES and not cat.startswith(INFO_PREFIX):
+            hint = difflib.get_close_matches(cat, sorted(RULE_CATEGORIES), n=1)
+            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+            problems.append((loc.line_of("rule", i, key="category"),
+                             f"unknown category '{cat}' in {where}{extra}; use a scorecard "
+                             f"category or an informational one starting with '{INFO_PREFIX}'"))
+    sev = rule.get("severity")
+    if sev is not None and sev not in SEVERITIES:
+        problems.append((loc.line_of("rule", i, key="severity"),
+                         f"severity '{sev}' in {where} must be one of {', '.join(SEVERITIES)}"))
+    speakers = rule.get("speakers", ["agent"])
+    if isinstance(speakers, list):
+        for s in speakers:
+            if s not in SPEAKERS:
+                problems.append((loc.line_of("rule", i, key="speakers"),
+                                 f"speaker '{s}' in {where} must be one of {', '.join(SPEAKERS)}"))
+        if "customer" in speakers and isinstance(cat, str) and cat in RULE_CATEGORIES:
+            problems.append((loc.line_of("rule", i, key="speakers"),
+                             f"{where}: a customer's words cannot raise the agent category "
+                             f"'{cat}'; use an '{INFO_PREFIX}' category for customer rules"))
+        if not speakers:
+            problems.append((loc.line_of("rule", i, key="speakers"), f"{where} has no speakers"))
+    det = rule.get("detector")
+    if det is not None and det not in DETECTORS:
+        problems.append((loc.line_of("rule", i, key="detector"),
+                         f"detector '{det}' in {where} must be one of {', '.join(DETECTORS)}"))
+    if det is None and not rule.get("phrases") and not rule.get("patterns"):
+        problems.append((head, f"{where} has no 'phrases' or 'patterns'"))
+    for key in ("phrases", "exceptions"):
+        _check_strings(rule.get(key), key, where, loc, "rule", i, problems)
+    _check_strings(rule.get("patterns"), "patterns", where, loc, "rule", i, problems, regex=True)
+
+
+def _validate_step(step: dict[str, Any], i: int, loc: _Locator,
+                   problems: list[tuple[int, str]]) -> None:
+    sid = step.get("id")
+    where = f"step '{sid}'" if isinstance(sid, str) else f"step #{i + 1}"
+    _check_keys(step, _STEP_KEYS, where, loc, "step", i, problems)
+    if sid not in STEP_IDS:
+        problems.append((loc.line_of("step", i, key="id"),
+                         f"step id '{sid}' must be one of {', '.join(STEP_IDS)}"))
+    flag = step.get("flag")
+    if flag is not None and flag not in STEP_FLAGS:
+        problems.append((loc.line_of("step", i, key="flag"),
+                         f"flag '{flag}' in {where} must be one of "
+                         f"{', '.join(sorted(STEP_FLAGS))}"))
+    sev = step.get("severity")
+    if sev is not None and sev not in SEVERITIES:
+        problems.append((loc.line_of("step", i, key="severity"),
+                         f"severity '{sev}' in {where} must be one of {', '.join(SEVERITIES)}"))
+    for key in ("within_first", "within_last"):
+        v = step.get(key)
+        if isinstance(v, int) and not isinstance(v, bool) and v < 1:
+            problems.append((loc.line_of("step", i, key=key),
+                             f"'{key}' in {where} must be 1 or more"))
+    for key in ("phrases", "exceptions", "also_phrases"):
+        _check_strings(step.get(key), key, where, loc, "step", i, problems)
+    for key in ("patterns", "also_patterns"):
+        _check_strings(step.get(key), key, where, loc, "step", i, problems, regex=True)
+
+
+def _problems(path: Path) -> tuple[list[tuple[int, str]], dict[str, Any] | None, bytes]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return [(0, f"cannot read the file: {exc.strerror or exc}")], None, b""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return [(line, "the file is not UTF-8 text")], None, raw
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"\(at line (\d+), column \d+\)", msg)
+        line = int(m.group(1)) if m else 0
+        msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)
+        return [(line, f"TOML syntax error: {msg}")], None, raw
+    loc = _Locator(text)
+    problems: list[tuple[int, str]] = []
+    for key in data:
+        if key not in _TOP_KEYS:
+            hint = difflib.get_close_matches(key, _TOP_KEYS, n=1)
+            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+            line = loc.line_of(key) if any(h[1] == key for h in loc.headers) else loc.line_of(
+                None, key=key)
+            problems.append((line, f"unknown table '{key}'{extra}"))
+    for key, schema in (("pack", _PACK_KEYS), ("context", _CONTEXT_KEYS),
+                        ("verification", _VERIFICATION_KEYS)):
+        if key in data:
+            if not isinstance(data[key], dict):
+                problems.append((loc.line_of(None, key=key), f"'{key}' must be a table [{key}]"))
+            else:
+                _check_keys(data[key], schema, f"[{key}]", loc, key, None, problems)
+    if isinstance(data.get("verification"), dict):
+        for key in ("early_disclosure_severity", "third_party_severity"):
+            sev = data["verification"].get(key)
+            if sev is not None and sev not in SEVERITIES:
+                problems.append((loc.line_of("verification", None, key=key),
+                                 f"'{key}' must be one of {', '.join(SEVERITIES)}"))
+        for key in ("confirm_patterns", "deny_patterns"):
+            _check_strings(data["verification"].get(key), key, "[verification]", loc,
+                           "verification", None, problems, regex=True)
+    for key in ("rule", "step"):
+        if key in data and not (isinstance(data[key], list)
+                                and all(isinstance(r, dict) for r in data[key])):
+            problems.append((loc.line_of(None, key=key), f"'{key}' must be written as [[{key}]]"))
+            data[key] = []
+    seen_ids: dict[str, int] = {}
+    for i, rule in enumerate(data.get("rule", [])):
+        _validate_rule(rule, i, loc, problems, seen_ids)
+    seen_steps: set[str] = set()
+    for i, step in enumerate(data.get("step", [])):
+        _validate_step(step, i, loc, problems)
+        sid = step.get("id")
+        if isinstance(sid, str) and sid in seen_steps:
+            problems.append((loc.line_of("step", i, key="id"), f"step '{sid}' is defined twice"))
+        if isinstance(sid, str):
+            seen_steps.add(sid)
+    if not any(k in data for k in ("rule", "step", "context", "verification")):
+        problems.append((1, "the pack defines no [[rule]], [[step]], [context] or [verification]"))
+    problems.sort(key=lambda p: p[0])
+    return problems, data, raw
+
+
+def check_pack(path: Path | str) -> list[str]:
+    """Validate one pack; return its problems as 'file:line: message' (empty when it is fine)."""
+    path = Path(path)
+    problems, _, _ = _problems(path)
+    return [f"{path}:{line}: {msg}" for line, msg in problems]
+
+
+def load_pack(path: Path | str) -> Pack:
+    """Parse and validate a pack; raise RulePackError naming the file and line of a problem."""
+    path = Path(path)
+    problems, data, raw = _problems(path)
+    if problems or data is None:
+        line, msg = problems[0]
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise RulePackError(f"Rule pack {path} line {line}: {msg}{more}; run "
+                            f"'auditor rules check {path}' to see every problem.")
+    meta = data.get("pack", {})
+    return Pack(
+        path=path,
+        name=meta.get("name", path.stem),
+        description=meta.get("description", ""),
+        source=raw,
+        rules=list(data.get("rule", [])),
+        steps=list(data.get("step", [])),
+        context=dict(data.get("context", {})),
+        verification=dict(data.get("verification", {})),
+    )
+
+
+def pack_files(directory: Path | str) -> list[Path]:
+    """The *.toml packs in a directory, sorted by name; raise RulePackError if it is missing."""
+    d = Path(directory)
+    if not d.is_dir():
+        raise RulePackError(f"Rule pack directory {d} does not exist or is not a directory.")
+    return sorted(p for p in d.glob("*.toml") if p.is_file())

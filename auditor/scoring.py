@@ -1,0 +1,170 @@
+"""Turn a call's flags into a 0-100 score, three sub-scores and a pass/fail verdict.
+
+Why a separate module: the deductions are a policy that QA teams tune without touching the
+rules, so they live in ``auditor/config/scoring.toml`` and this module only applies them.
+
+The scheme:
+
+* every call starts at 100; each flag deducts the points of its category if the configuration
+  names that category, otherwise the points of its severity;
+* flags with severity ``info`` (call hours, call frequency, ...) deduct nothing, whatever their
+  category, because they describe the call's context rather than the agent's conduct;
+* the same rule deducts at most ``max_per_rule`` times per call;
+* the sub-scores ``compliance``, ``script`` and ``delivery`` each start at 100 and take only the
+  deductions of their own categories; the overall score takes all deductions; all floor at 0;
+* ``passed`` is false whenever any flag is critical, and also when the score is below
+  ``pass_mark``. A failed call (audio could not be audited) has ``score: null`` and
+  ``passed: false``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+DEFAULT_CONFIG_PATH = Path(__file__).parent / "config" / "scoring.toml"
+GROUPS = ("compliance", "script", "delivery")
+SEVERITIES = ("critical", "major", "minor", "info")
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """Deductions and grouping read from ``scoring.toml``."""
+
+    severity: Mapping[str, int]
+    category: Mapping[str, int] = field(default_factory=dict)
+    groups: Mapping[str, str] = field(default_factory=dict)  # category -> group
+    default_group: str = "compliance"
+    pass_mark: int = 60
+    max_per_rule: int = 3
+
+    def deduction(self, flag: Mapping[str, Any]) -> int:
+        """Points one flag deducts: 0 for info, else the category override or the severity."""
+        severity = str(flag.get("severity", "major"))
+        if severity == "info":
+            return 0
+        category = str(flag.get("category", ""))
+        if category in self.category:
+            return int(self.category[category])
+        return int(self.severity.get(severity, self.severity.get("major", 0)))
+
+    def group_of(self, category: str) -> str:
+        """The sub-score a category counts against."""
+        return self.groups.get(category, self.default_group)
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """Outcome of scoring one call."""
+
+    score: int
+    passed: bool
+    subscores: dict[str, int]
+    deductions: list[tuple[str, int]]  # (rule, points) per flag that deducted
+
+
+def load_config(path: str | Path | None = None) -> ScoringConfig:
+    """Read a scoring configuration; ``None`` reads the packaged default.
+
+    Raises ``ValueError`` with a sentence naming the file when the file is not valid.
+    """
+    cfg_path = Path(path) if path is not None else DEFAULT_CONFIG_PATH
+    try:
+        data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"Cannot read the scoring configuration {cfg_path}: {exc}") from exc
+    return config_from_dict(data, source=str(cfg_path))
+
+
+def config_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> ScoringConfig:
+    """Build a :class:`ScoringConfig` from parsed TOML (also handy in tests)."""
+    severity = {str(k): int(v) for k, v in dict(data.get("severity", {})).items()}
+    missing = [s for s in SEVERITIES if s not in severity]
+    if missing:
+        raise ValueError(f"{source}: [severity] lacks {', '.join(missing)}")
+    severity["info"] = 0  # informational flags never deduct, whatever the file says
+    groups_raw = dict(data.get("groups", {}))
+    default_group = str(groups_raw.pop("default_group", "compliance"))
+    groups: dict[str, str] = {}
+    for group, categories in groups_raw.items():
+        if group not in GROUPS:
+            raise ValueError(f"{source}: unknown group {group!r}; use one of {', '.join(GROUPS)}")
+        for category in categories:
+            groups[str(category)] = group
+    if default_group not in GROUPS:
+        raise ValueError(f"{source}: default_group must be one of {', '.join(GROUPS)}")
+    return ScoringConfig(
+        severity=severity,
+        category={str(k): int(v) for k, v in dict(data.get("category", {})).items()},
+        groups=groups,
+        default_group=default_group,
+        pass_mark=int(data.get("pass_mark", 60)),
+        max_per_rule=int(data.get("max_per_rule", 3)),
+    )
+
+
+_DEFAULT: ScoringConfig | None = None
+
+
+def default_config() -> ScoringConfig:
+    """The packaged configuration, read once per process."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = load_config()
+    return _DEFAULT
+
+
+def score_flags(
+    flags: Iterable[Mapping[str, Any]], config: ScoringConfig | None = None
+) -> ScoreResult:
+    """Score one call from its flags (see the module docstring for the scheme)."""
+    cfg = config or default_config()
+    total = 0
+    per_group = dict.fromkeys(GROUPS, 0)
+    seen: Counter[str] = Counter()
+    deductions: list[tuple[str, int]] = []
+    critical = False
+    for flag in flags:
+        if flag.get("severity") == "critical":
+            critical = True
+        points = cfg.deduction(flag)
+        if points <= 0:
+            continue
+        rule = str(flag.get("rule") or flag.get("category", ""))
+        seen[rule] += 1
+        if seen[rule] > cfg.max_per_rule:
+            continue
+        total += points
+        per_group[cfg.group_of(str(flag.get("category", "")))] += points
+        deductions.append((rule, points))
+    score = max(0, 100 - total)
+    subscores = {g: max(0, 100 - d) for g, d in per_group.items()}
+    passed = not critical and score >= cfg.pass_mark
+    return ScoreResult(score=score, passed=passed, subscores=subscores, deductions=deductions)
+
+
+def score_card(card: dict[str, Any], config: ScoringConfig | None = None) -> dict[str, Any]:
+    """Set ``score``, ``passed`` and ``subscores`` on a scorecard in place and return it.
+
+    A failed call (``status: failed``) gets ``score: None``, ``passed: False`` and no
+    sub-scores: there is nothing to judge, and a reviewer must not read it as a pass.
+    """
+    if card.get("status") == "failed":
+        card["score"] = None
+        card["passed"] = False
+        card["subscores"] = None
+        return card
+    result = score_flags(card.get("flags") or [], config)
+    card["score"] = result.score
+    card["passed"] = result.passed
+    card["subscores"] = result.subscores
+    return card

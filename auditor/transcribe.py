@@ -1,0 +1,439 @@
+"""Turn speech stretches into faithful simplified-Chinese text with faster-whisper.
+
+Each stretch is decoded on its own (no text carried from one to the next, no prompt), in batches
+of similar length, with a token budget proportional to its duration. Then guards catch the ways
+Whisper base fails on calls (see ../shared/notes/asr-findings.md): a stretch that says "no
+speech", stock hallucinations, repetition loops (decoded again with a repetition penalty, then
+collapsed) and stretches that came back too short for their length (split at the quietest point
+and decoded again, so a dropped sentence is recovered or at least visible in the coverage).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from auditor import hallucination
+from auditor.vad import Region, VadSettings, quietest_point
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CONFIG_PATH = Path(__file__).parent / "config" / "asr.toml"
+
+
+@dataclass(frozen=True)
+class AsrSettings:
+    """Decoding settings and guard thresholds (config/asr.toml)."""
+
+    vad: VadSettings = field(default_factory=VadSettings)
+    language: str = "zh"
+    beam_size: int = 5
+    batch_size: int = 8
+    max_tokens_per_s: float = 12.0
+    min_tokens: int = 24
+    sparse_min_s: float = 4.0
+    sparse_chars_per_s: float = 1.0
+    no_speech_prob: float = 0.8
+    low_logprob: float = -1.0
+    loop_repeats: int = 4
+    hallucinations: tuple[str, ...] = ()
+    pack_s: float = 28.0
+    pack_gap_s: float = 0.6
+
+
+def load_asr_settings(path: str | Path | None = None) -> AsrSettings:
+    """Read the ASR settings TOML (the packaged config/asr.toml by default)."""
+    with open(path or CONFIG_PATH, "rb") as fh:
+        data = tomllib.load(fh)
+    vad = data.get("vad", {})
+    utt = data.get("utterances", {})
+    dec = data.get("decode", {})
+    flt = data.get("filter", {})
+    return AsrSettings(
+        vad=VadSettings(
+            threshold=vad.get("threshold", 0.5),
+            min_silence_ms=vad.get("min_silence_ms", 300),
+            min_speech_ms=vad.get("min_speech_ms", 200),
+            speech_pad_ms=vad.get("speech_pad_ms", 100),
+            merge_gap_s=utt.get("merge_gap_s", 0.8),
+            max_utterance_s=utt.get("max_utterance_s", 20.0),
+            context_s=utt.get("context_s", 0.6),
+        ),
+        language=dec.get("language", "zh"),
+        beam_size=dec.get("beam_size", 5),
+        batch_size=dec.get("batch_size", 8),
+        max_tokens_per_s=dec.get("max_tokens_per_s", 12.0),
+        min_tokens=dec.get("min_tokens", 24),
+        sparse_min_s=dec.get("sparse_min_s", 4.0),
+        sparse_chars_per_s=dec.get("sparse_chars_per_s", 1.0),
+        no_speech_prob=flt.get("no_speech_prob", 0.8),
+        low_logprob=flt.get("low_logprob", -1.0),
+        loop_repeats=flt.get("loop_repeats", 4),
+        hallucinations=tuple(flt.get("hallucinations", ())),
+        pack_s=dec.get("pack_s", 28.0),
+        pack_gap_s=dec.get("pack_gap_s", 0.6),
+    )
+
+
+@dataclass
+class Piece:
+    """One stretch of one channel to decode: `region` is reported, `window` is decoded."""
+
+    channel: int
+    region: Region
+    window: Region
+    text: str = ""
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+    repairs: list[str] = field(default_factory=list)
+
+    @property
+    def duration(self) -> float:
+        return self.region[1] - self.region[0]
+
+
+@dataclass
+class Pack:
+    """Consecutive pieces of one channel decoded together in one Whisper window.
+
+    `spans[i]` is the audio taken for piece i; `offsets[i]` where it starts in the window.
+    """
+
+    pieces: list[Piece]
+    spans: list[Region]
+    offsets: list[float]
+    duration: float
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+    repairs: list[str] = field(default_factory=list)
+
+
+def pack_pieces(pieces: list[Piece], pack_s: float, gap_s: float) -> list[Pack]:
+    """Group consecutive pieces of each channel into windows of at most `pack_s` seconds."""
+    packs: list[Pack] = []
+    by_channel: dict[int, list[Piece]] = {}
+    for piece in sorted(pieces, key=lambda p: (p.channel, p.region[0])):
+        by_channel.setdefault(piece.channel, []).append(piece)
+    for channel_pieces in by_channel.values():
+        current: Pack | None = None
+        for piece in channel_pieces:
+            span = piece.window
+            if current is not None:
+                prev_end = current.spans[-1][1]
+                joined = span[0] - prev_end <= gap_s  # keep the real audio between them
+                if joined:
+                    span = (prev_end, span[1])
+                added = (span[1] - span[0]) + (0.0 if joined else gap_s)
+                if current.duration + added <= pack_s:
+                    current.offsets.append(current.duration + added - (span[1] - span[0]))
+                    current.pieces.append(piece)
+                    current.spans.append(span)
+                    current.duration += added
+                    continue
+                span = piece.window
+            current = Pack([piece], [span], [0.0], span[1] - span[0])
+            packs.append(current)
+    return packs
+
+
+def assign_words(pack: Pack, words: list[dict], convert=lambda t: t) -> None:
+    """Give each aligned word to the piece whose audio holds the word's midpoint (or nearest)."""
+    texts: list[list[str]] = [[] for _ in pack.pieces]
+    bounds = [(off, off + (span[1] - span[0])) for off, span in zip(pack.offsets, pack.spans,
+                                                                     strict=True)]
+    for word in words:
+        mid = (float(word["start"]) + float(word["end"])) / 2
+        best = min(range(len(bounds)),
+                   key=lambda i: 0.0 if bounds[i][0] <= mid <= bounds[i][1]
+                   else min(abs(mid - bounds[i][0]), abs(mid - bounds[i][1])))
+        texts[best].append(word["word"])
+    for piece, parts in zip(pack.pieces, texts, strict=True):
+        piece.text = convert("".join(parts)).strip()
+
+
+class Transcriber:
+    """Batched, guarded decoding of speech stretches with one loaded Whisper model."""
+
+    def __init__(self, model, settings: AsrSettings | None = None) -> None:
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+        from opencc import OpenCC
+
+        self.model = model
+        self.settings = settings or load_asr_settings()
+        self.tokenizer = Tokenizer(
+            model.hf_tokenizer, model.model.is_multilingual, task="transcribe",
+            language=self.settings.language,
+        )
+        self.prompt = model.get_prompt(self.tokenizer, [], without_timestamps=True)
+        self.suppress_tokens = get_suppressed_tokens(self.tokenizer, [-1])
+        self.to_simplified = OpenCC("t2s").convert
+        self.sample_rate = model.feature_extractor.sampling_rate
+
+    # -- decoding -------------------------------------------------------------------------
+
+    def _features(self, audio: np.ndarray) -> np.ndarray:
+        from faster_whisper.audio import pad_or_trim
+
+        return pad_or_trim(self.model.feature_extractor(audio)[..., :-1])
+
+    def _token_budget(self, seconds: float) -> int:
+        room = self.model.max_length - len(self.prompt)
+        wanted = self.settings.min_tokens + math.ceil(seconds * self.settings.max_tokens_per_s)
+        return max(1, min(room, wanted))
+
+    def _generate(self, clips: list[np.ndarray], budget: int, repetition_penalty: float = 1.0
+                  ) -> list[tuple[str, float, float, int]]:
+        """Decode a batch of clips; returns (text, avg_logprob, no_speech_prob, n_tokens)."""
+        features = np.stack([self._features(c) for c in clips])
+        encoded = self.model.encode(features)
+        results = self.model.model.generate(
+            encoded,
+            [list(self.prompt) for _ in clips],
+            beam_size=self.settings.beam_size,
+            max_length=len(self.prompt) + budget,
+            suppress_blank=True,
+            suppress_tokens=self.suppress_tokens,
+            return_scores=True,
+            return_no_speech_prob=True,
+            repetition_penalty=repetition_penalty,
+        )
+        out = []
+        for result in results:
+            tokens = [t for t in result.sequences_ids[0] if t < self.tokenizer.eot]
+            n = len(result.sequences_ids[0])
+            avg_logprob = result.scores[0] * n / (n + 1) if n else 0.0
+            text = self.to_simplified(self.tokenizer.decode(tokens)).strip()
+            out.append((text, float(avg_logprob), float(result.no_speech_prob), len(tokens)))
+        return out
+
+    def _clip(self, samples: np.ndarray, window: Region) -> np.ndarray:
+        a = int(window[0] * self.sample_rate)
+        b = int(window[1] * self.sample_rate)
+        return samples[a:b]
+
+    def decode(self, channels: np.ndarray, pieces: list[Piece]) -> list[Piece]:
+        """Fill `text` of each piece.
+
+        Whisper's encoder always looks at 30 s, however short the stretch, so decoding every
+        utterance alone would spend most of the time encoding padding. Consecutive pieces of
+        one channel are therefore packed into windows of up to `pack_s` seconds, separated by
+        short silences; each window is decoded in one go, its text is aligned to the audio
+        (cross-attention alignment, per character) and every character goes back to the
+        piece it was heard in. Windows are decoded in batches.
+        """
+        packs = pack_pieces(pieces, self.settings.pack_s, self.settings.pack_gap_s)
+        size = max(1, self.settings.batch_size)
+        packs.sort(key=lambda pk: pk.duration)
+        for k in range(0, len(packs), size):
+            self._decode_packs(channels, packs[k:k + size])
+        self._fill_empty(channels, pieces)
+        for piece in pieces:
+            self._guard(channels[piece.channel], piece)
+        return pieces
+
+    def _fill_empty(self, channels: np.ndarray, pieces: list[Piece]) -> None:
+        """Decode alone each stretch that received no text from its window.
+
+        Alignment can hand a short reply ("对") to the stretch before it. Decoded alone, the
+        reply comes back; when a neighbour's text ends (or starts) with exactly that text, it
+        is taken from the neighbour, so nothing is counted twice.
+        """
+        empty = [p for p in pieces if not p.text and p.duration >= 0.2]
+        if not empty:
+            return
+        ordered = sorted(pieces, key=lambda p: (p.channel, p.region[0]))
+        size = max(1, self.settings.batch_size)
+        for k in range(0, len(empty), size):
+            batch = empty[k:k + size]
+            budget = self._token_budget(max(p.window[1] - p.window[0] for p in batch))
+            clips = [self._clip(channels[p.channel], p.window) for p in batch]
+            for piece, (text, logprob, no_speech, _) in zip(
+                batch, self._generate(clips, budget), strict=True
+            ):
+                if no_speech > self.settings.no_speech_prob and logprob < self.settings.low_logprob:
+                    continue
+                core = hallucination.strip_punctuation(text)
+                stock = list(self.settings.hallucinations)
+                if not core or hallucination.is_stock_phrase(text, stock):
+                    continue
+                i = ordered.index(piece)
+                for j, at_end in ((i - 1, True), (i + 1, False)):
+                    if 0 <= j < len(ordered) and ordered[j].channel == piece.channel:
+                        ordered[j].text = _remove_edge(ordered[j].text, core, at_end)
+                piece.text, piece.avg_logprob, piece.no_speech_prob = text, logprob, no_speech
+                piece.repairs.append("decoded_alone")
+
+    def _pack_audio(self, channels: np.ndarray, pack: Pack) -> np.ndarray:
+        parts: list[np.ndarray] = []
+        filled = 0.0
+        for piece, span, offset in zip(pack.pieces, pack.spans, pack.offsets, strict=True):
+            if offset > filled + 1e-6:  # an artificial pause between stretches far apart
+                parts.append(np.zeros(int(round((offset - filled) * self.sample_rate)),
+                                      dtype=np.float32))
+            clip = self._clip(channels[piece.channel], span)
+            parts.append(clip)
+            filled = offset + len(clip) / self.sample_rate
+        return np.concatenate(parts)
+
+    def _decode_packs(self, channels: np.ndarray, packs: list[Pack]) -> None:
+        audios = [self._pack_audio(channels, pk) for pk in packs]
+        features = np.stack([self._features(a) for a in audios])
+        encoded = self.model.encode(features)
+        budget = self._token_budget(max(pk.duration for pk in packs))
+        results = self._generate_encoded(encoded, len(packs), budget)
+        tokens_per_pack = []
+        for pack, (tokens, logprob, no_speech) in zip(packs, results, strict=True):
+            pack.avg_logprob, pack.no_speech_prob = logprob, no_speech
+            if len(tokens) >= self._token_budget(pack.duration) or hallucination.has_loop(
+                self._text(tokens), self.settings.loop_repeats
+            ):
+                pack.repairs.append("loop")
+            tokens_per_pack.append(tokens)
+        # A window that looped is decoded again alone, with a repetition penalty.
+        for i, pack in enumerate(packs):
+            if "loop" in pack.repairs:
+                one = self.model.encode(features[i:i + 1])
+                retry = self._generate_encoded(one, 1, self._token_budget(pack.duration),
+                                               repetition_penalty=1.3)[0][0]
+                if len(retry) < len(tokens_per_pack[i]):
+                    tokens_per_pack[i] = retry
+        frames = [min(len(a) // 160, 3000) for a in audios]
+        words = self._align(encoded, features, tokens_per_pack, frames)
+        for pack, tokens, pack_words in zip(packs, tokens_per_pack, words, strict=True):
+            assign_words(pack, pack_words, self.to_simplified)
+            if not pack_words and tokens:  # alignment failed: give all text to the longest
+                longest = max(pack.pieces, key=lambda p: p.duration)
+                longest.text = self._text(tokens)
+            for piece in pack.pieces:
+                piece.avg_logprob = pack.avg_logprob
+                piece.no_speech_prob = pack.no_speech_prob
+                piece.repairs.extend(pack.repairs)
+
+    def _generate_encoded(self, encoded, n: int, budget: int, repetition_penalty: float = 1.0
+                          ) -> list[tuple[list[int], float, float]]:
+        results = self.model.model.generate(
+            encoded,
+            [list(self.prompt) for _ in range(n)],
+            beam_size=self.settings.beam_size,
+            max_length=len(self.prompt) + budget,
+            suppress_blank=True,
+            suppress_tokens=self.suppress_tokens,
+            return_scores=True,
+            return_no_speech_prob=True,
+            repetition_penalty=repetition_penalty,
+        )
+        out = []
+        for result in results:
+            seq = result.sequences_ids[0]
+            tokens = [t for t in seq if t < self.tokenizer.eot]
+            n_tok = len(seq)
+            avg_logprob = result.scores[0] * n_tok / (n_tok + 1) if n_tok else 0.0
+            out.append((tokens, float(avg_logprob), float(result.no_speech_prob)))
+        return out
+
+    def _text(self, tokens: list[int]) -> str:
+        return self.to_simplified(self.tokenizer.decode(tokens)).strip()
+
+    def _align(self, encoded, features: np.ndarray, tokens: list[list[int]], frames: list[int]
+               ) -> list[list[dict]]:
+        """Per-word (for Chinese, per-character) times of each window's text."""
+        todo = [i for i, t in enumerate(tokens) if t]
+        out: list[list[dict]] = [[] for _ in tokens]
+        if not todo:
+            return out
+        if len(todo) < len(tokens):  # rare: a window without text; encode the others again
+            encoded = self.model.encode(features[todo])
+        try:
+            aligned = self.model.find_alignment(
+                self.tokenizer, [tokens[i] for i in todo], encoded, [frames[i] for i in todo],
+            )
+        except (RuntimeError, ValueError, IndexError):
+            return out
+        for i, words in zip(todo, aligned, strict=True):
+            out[i] = words
+        return out
+
+    # -- guards ---------------------------------------------------------------------------
+
+    def _guard(self, samples: np.ndarray, piece: Piece) -> None:
+        s = self.settings
+        if piece.no_speech_prob > s.no_speech_prob and piece.avg_logprob < s.low_logprob:
+            piece.text = ""
+            piece.repairs.append("no_speech")
+            return
+        if hallucination.has_loop(piece.text, s.loop_repeats) or "token_budget" in piece.repairs:
+            self._redecode_loop(samples, piece)
+        if hallucination.is_stock_phrase(piece.text, list(s.hallucinations)):
+            piece.text = ""
+            piece.repairs.append("stock_phrase")
+            return
+        chars = len(hallucination.strip_punctuation(piece.text))
+        if piece.duration >= s.sparse_min_s and chars < s.sparse_chars_per_s * piece.duration:
+            self._redecode_sparse(samples, piece)
+
+    def _redecode_loop(self, samples: np.ndarray, piece: Piece) -> None:
+        duration = piece.window[1] - piece.window[0]
+        text, logprob, no_speech, _ = self._generate(
+            [self._clip(samples, piece.window)], self._token_budget(duration),
+            repetition_penalty=1.3,
+        )[0]
+        if not hallucination.has_loop(text, self.settings.loop_repeats) or len(text) < len(
+            piece.text
+        ):
+            piece.text, piece.avg_logprob, piece.no_speech_prob = text, logprob, no_speech
+        if hallucination.has_loop(piece.text, self.settings.loop_repeats):
+            piece.text = hallucination.collapse_loops(piece.text, self.settings.loop_repeats)
+        piece.repairs.append("loop")
+
+    def _redecode_sparse(self, samples: np.ndarray, piece: Piece) -> None:
+        start, end = piece.window
+        cut = quietest_point(samples, self.sample_rate, start, end)
+        halves = [(start, cut), (cut, end)]
+        clips = [self._clip(samples, w) for w in halves]
+        results = self._generate(clips, self._token_budget(max(cut - start, end - cut)))
+        texts = []
+        for text, logprob, no_speech, _ in results:
+            if no_speech > self.settings.no_speech_prob and logprob < self.settings.low_logprob:
+                continue
+            if hallucination.is_stock_phrase(text, list(self.settings.hallucinations)):
+                continue
+            if hallucination.has_loop(text, self.settings.loop_repeats):
+                text = hallucination.collapse_loops(text, self.settings.loop_repeats)
+            texts.append(text)
+        joined = "".join(texts)
+        if len(hallucination.strip_punctuation(joined)) > len(
+            hallucination.strip_punctuation(piece.text)
+        ):
+            piece.text = joined
+            piece.repairs.append("split")
+
+
+def _remove_edge(text: str, core: str, at_end: bool) -> str:
+    """`text` without `core` at its end (or start), ignoring punctuation; else unchanged."""
+    chars = [(i, ch) for i, ch in enumerate(text) if hallucination.strip_punctuation(ch)]
+    n = len(core)
+    if len(chars) <= n:
+        return text
+    edge = chars[-n:] if at_end else chars[:n]
+    if "".join(ch for _, ch in edge) != core:
+        return text
+    if at_end:
+        return text[: edge[0][0]].rstrip(" ,，、")
+    return text[edge[-1][0] + 1:].lstrip(" ,，、。？！?!")
+
+
+def coverage(pieces: list[Piece]) -> tuple[float, float]:
+    """(speech seconds, share of them that received text)."""
+    speech = sum(p.duration for p in pieces)
+    if speech <= 0:
+        return 0.0, 0.0
+    covered = sum(p.duration for p in pieces if hallucination.strip_punctuation(p.text))
+    return speech, covered / speech

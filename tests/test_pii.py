@@ -1,0 +1,118 @@
+"""Personal numbers: ID cards, mobiles, bank cards in digits, numerals and mixes."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.pii import find_pii, id_check_char, luhn_ok, mask_text, valid_id, valid_mobile
+from auditor.rules import audit_utterances, load_rules
+
+ID = "110105198803151267"  # valid check character
+MOBILE = "13957081246"
+CARD = "6222021234567890128"  # Luhn-valid 19-digit UnionPay-style number
+
+NUMERALS = dict(zip("0123456789", "零幺两三四五六七八九", strict=True))
+
+
+def spoken(digits: str) -> str:
+    return "".join(NUMERALS.get(c, "叉") for c in digits)
+
+
+def kinds(text: str) -> list[str]:
+    return [m.kind for m in find_pii(text)]
+
+
+def test_validators() -> None:
+    assert id_check_char(ID[:17]) == ID[17]
+    assert valid_id(ID)
+    assert not valid_id(ID[:17] + "9")
+    assert not valid_id("110105198813151267")  # month 13
+    assert valid_id("11010519491231002X")
+    assert valid_mobile(MOBILE) and not valid_mobile("12957081246")
+    assert luhn_ok(CARD) and not luhn_ok(CARD[:-1] + "9")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (f"您的身份证号是{ID}", "id_card"),
+        (f"您的手机号是{MOBILE}对吧", "mobile"),
+        (f"卡号{CARD}", "bank_card"),
+        ("手机号是幺三九，五七零八，幺二四六，对吗？", "mobile"),
+        ("您的身份证号是幺幺零幺零五，幺九八八零三幺五，幺二六七", "id_card"),
+        (f"身份证{spoken('11010519491231002X')}", "id_card"),
+        ("手机一三九 5708 幺二四六", "mobile"),  # numerals and digits mixed
+        ("号码是139，然后是5708，1246", "mobile"),  # split with a filler word
+        ("+86 139-5708-1246", "mobile"),
+        ("卡号6222 0212 3456 7890 128", "bank_card"),
+        ("电话幺三九五七洞八幺二四六", "mobile"),  # 洞 for zero
+    ],
+)
+def test_full_numbers_are_found(text: str, kind: str) -> None:
+    assert kinds(text) == [kind]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "您的消费贷款尾号三八六二，欠款一万二千三百四十五元。",
+        "还款金额12000元，2024年3月15日前",
+        "二零二六年十二月五日之前还款六千元",
+        "2024-03-15",
+        "工号幺零二四七",
+        "尾号1234",
+        "138****5678",
+        "您的卡号尾号是六二二二",
+        "一共欠了三万五千六百七十八元零五角",
+        "12,345,678.90元",
+    ],
+)
+def test_amounts_dates_and_masked_forms_are_not_personal_data(text: str) -> None:
+    assert find_pii(text) == []
+
+
+def test_invalid_check_digits_do_not_count() -> None:
+    assert kinds(ID[:17] + "X") == []
+    assert kinds(CARD[:-1] + "9") == []
+    assert kinds("12957081246") == []
+
+
+def test_two_numbers_in_one_utterance() -> None:
+    text = f"身份证{spoken(ID)}，手机号是{MOBILE}"
+    assert kinds(text) == ["id_card", "mobile"]
+
+
+def test_mobile_is_not_found_inside_an_id() -> None:
+    assert kinds(f"证件号{ID}") == ["id_card"]
+
+
+def test_mask_keeps_first_three_and_last_four() -> None:
+    assert mask_text(f"手机{MOBILE}") == "手机139****1246"
+    masked = mask_text("手机号是幺三九，五七零八，幺二四六")
+    assert masked == "手机号是幺三九，****，幺二四六"
+    assert find_pii(masked) == []
+    (m,) = find_pii(f"身份证{ID}")
+    assert m.masked == "110***********1267"
+    assert mask_text("+86 139-5708-1246") == "+86 139-****-1246"
+
+
+def test_agent_reading_number_is_a_pii_leak_with_masked_evidence() -> None:
+    rules = load_rules()
+    text = ("您的身份证号是幺幺零幺零五，幺九八八零三幺五，幺二六七，"
+            "手机号是幺三九，五七零八，幺二四六")
+    flags, _ = audit_utterances(
+        [{"speaker": "agent", "start": 4.3, "end": 19.0, "text": text}], rules)
+    pii = [f for f in flags if f["category"] == "pii_leak"]
+    assert {f["rule"] for f in pii} == {"pii.id_card", "pii.mobile"}
+    for f in pii:
+        assert f["severity"] == "critical"
+        assert "幺九八八零三幺五" not in f["evidence"]
+        assert "*" in f["matched"]
+    assert next(f for f in pii if f["rule"] == "pii.mobile")["matched"] == "139****1246"
+
+
+def test_customer_reading_own_number_is_not_a_leak() -> None:
+    rules = load_rules()
+    flags, _ = audit_utterances(
+        [{"speaker": "customer", "start": 0, "end": 2, "text": f"我的手机是{MOBILE}"}], rules)
+    assert [f for f in flags if f["category"] == "pii_leak"] == []

@@ -1,0 +1,79 @@
+"""Speech rate: what counts as a spoken character, and what counts as speaking time."""
+
+import numpy as np
+import pytest
+
+from auditor.speech_rate import (
+    pooled_rate_cpm,
+    rate_cpm,
+    read_integer,
+    speaking_seconds,
+    spoken_units,
+)
+
+
+@pytest.mark.parametrize(
+    ("n", "reading"),
+    [
+        (0, "零"),
+        (10, "十"),
+        (15, "十五"),
+        (105, "一百零五"),
+        (1050, "一千零五十"),
+        (4200, "四千二百"),
+        (10005, "一万零五"),
+        (12345, "一万二千三百四十五"),
+        (100000, "十万"),
+    ],
+)
+def test_read_integer_reads_quantities_as_spoken(n: int, reading: str) -> None:
+    assert read_integer(n) == reading
+
+
+@pytest.mark.parametrize(
+    ("text", "units"),
+    [
+        ("您好，请问是李明先生吗？", 10),  # punctuation counts nothing
+        ("欠款12345元", 12),  # 欠款 + 一万二千三百四十五 + 元
+        ("欠款四千二百元", 7),  # written in characters: one each
+        ("欠款4200元", 7),  # the same amount in digits reads the same
+        ("尾号1234", 6),  # card tail read digit by digit
+        ("13812345678", 11),  # a phone number: one syllable per digit
+        ("2024年", 5),  # a year: 二零二四年
+        ("12.5%", 7),  # 百分之十二点五
+        ("1,234,567元", 14),  # 一百二十三万四千五百六十七元: an amount is a quantity
+        ("OK，APP上看", 7),  # acronyms spelt out
+        ("hello", 2),
+        ("", 0),
+        ("……！？", 0),
+    ],
+)
+def test_spoken_units(text: str, units: int) -> None:
+    assert spoken_units(text) == units
+
+
+def test_fullwidth_digits_count_like_ascii() -> None:
+    assert spoken_units("尾号１２３４") == spoken_units("尾号1234")
+
+
+def test_speaking_seconds_trims_edges_and_long_pauses() -> None:
+    hop = 0.01
+    mask = np.zeros(500, dtype=bool)
+    mask[50:150] = True  # 1.0 s of speech after 0.5 s of lead-in
+    mask[180:250] = True  # 0.3 s pause (kept), 0.7 s speech
+    mask[400:450] = True  # 1.5 s pause (removed), 0.5 s speech; 0.5 s trailing silence
+    assert speaking_seconds(mask, hop, 5.0) == pytest.approx(1.0 + 0.3 + 0.7 + 0.5)
+
+
+def test_speaking_seconds_without_speech_frames_uses_the_span() -> None:
+    assert speaking_seconds(None, 0.01, 2.5) == 2.5
+    assert speaking_seconds(np.zeros(100, dtype=bool), 0.01, 1.0) == 1.0
+
+
+def test_rate_cpm_and_pooling() -> None:
+    assert rate_cpm(10, 2.0) == pytest.approx(300.0)
+    assert rate_cpm(0, 2.0) is None  # no text
+    assert rate_cpm(3, 0.1) is None  # too short to say
+    # pooled is all characters over all time, not the mean of the two rates (300 and 600)
+    assert pooled_rate_cpm([10, 10], [2.0, 1.0]) == pytest.approx(400.0)
+    assert pooled_rate_cpm([], []) is None
