@@ -172,11 +172,20 @@ def _die_with_parent() -> None:
         return
 
 
-def _init_worker(factory: Callable[[], AuditorLike], threads: int) -> None:
-    """Pool initializer: ignore Ctrl-C (the parent handles it), size threads, build the auditor."""
+def _init_worker(
+    factory: Callable[[], AuditorLike], threads: int, environ: Mapping[str, str] | None = None
+) -> None:
+    """Pool initializer: ignore Ctrl-C (the parent handles it), size threads, build the auditor.
+
+    ``environ`` is the parent's environment when the pool starts: a forkserver was started
+    once, earlier, and would otherwise hand workers its older environment.
+    """
     global _AUDITOR, _INIT_ERROR
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
+    if environ is not None:
+        os.environ.clear()
+        os.environ.update(environ)
     if threads > 0:
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             os.environ.setdefault(var, str(threads))
@@ -304,7 +313,7 @@ def _start_pool(
         max_workers=workers,
         mp_context=_pool_context(),
         initializer=_init_worker,
-        initargs=(factory, threads),
+        initargs=(factory, threads, dict(os.environ)),
     )
 
 

@@ -44,13 +44,15 @@ def to_db(power: np.ndarray | float) -> np.ndarray:
 
 
 def span_frames(start: float, end: float, n_frames: int) -> slice:
-    """Frames whose start lies inside [start, end), clipped to the signal (at least one frame)."""
-    i0 = max(0, int(np.floor(start / HOP_S + 1e-9)))
-    i1 = min(n_frames, int(np.ceil(end / HOP_S - 1e-9)))
-    if i1 <= i0:
-        i0 = min(i0, max(n_frames - 1, 0))
-        i1 = min(i0 + 1, n_frames)
-    return slice(i0, i1)
+    """Frames whose start lies inside [start, end), clipped to the signal.
+
+    A span shorter than a hop still gets its one frame; a span past the end gets none.
+    """
+    i0 = min(max(0, int(np.floor(start / HOP_S + 1e-9))), n_frames)
+    i1 = min(max(0, int(np.ceil(end / HOP_S - 1e-9))), n_frames)
+    if i1 <= i0 < n_frames:
+        i1 = i0 + 1
+    return slice(i0, max(i0, i1))
 
 
 def speech_mask(

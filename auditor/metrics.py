@@ -10,6 +10,11 @@ channel, so the span alone says whose voice it is) and derives:
 - ``pitch_hz``: median F0 of its voiced frames (``auditor.pitch``), tracked only between its
   first and last speech frame.
 
+ASR and VAD boundaries are off by a tenth of a second or two and like to clip a loud first
+syllable, so each span is widened by up to ``PAD_S`` on each side, never past the midpoint of the
+gap to the neighbouring utterance on the same channel; the speech mask then drops whatever of the
+widening is silence.
+
 These are written into each utterance dict (so the review page can show where a call went
 wrong) and pooled per speaker. Turn metrics come from ``auditor.turns``, refined by each
 channel's speech activity. Values that cannot be told (no speech, no voiced frame, mono overlap)
@@ -27,9 +32,34 @@ from auditor import loudness, pitch, speech_rate, turns
 
 SPEAKERS = ("agent", "customer")
 
+#: Widening of each utterance span for measuring (see the module docstring).
+PAD_S = 0.2
+
 
 def _r(value: float | None, digits: int) -> float | None:
     return None if value is None else round(float(value), digits)
+
+
+def padded_spans(utterances: Sequence[MutableMapping[str, Any]],
+                 n_channels: int) -> list[tuple[float, float]]:
+    """Each utterance's (start, end) widened by up to PAD_S into the silence around it."""
+    spans = [(float(u["start"]), float(u["end"])) for u in utterances]
+    out = list(spans)
+    by_channel: dict[int, list[int]] = {}
+    for i, u in enumerate(utterances):
+        ch = min(max(int(u.get("channel", 0) or 0), 0), n_channels - 1)
+        by_channel.setdefault(ch, []).append(i)
+    for idx in by_channel.values():
+        idx.sort(key=lambda i: spans[i][0])
+        prev_end = -np.inf
+        for k, i in enumerate(idx):
+            start, end = spans[i]
+            next_start = spans[idx[k + 1]][0] if k + 1 < len(idx) else np.inf
+            lo = max(start - PAD_S, (prev_end + start) / 2, 0.0) if prev_end < start else start
+            hi = min(end + PAD_S, (end + next_start) / 2) if next_start > end else end
+            out[i] = (min(lo, start), max(hi, end))
+            prev_end = max(prev_end, end)
+    return out
 
 
 def measure(
@@ -51,9 +81,9 @@ def measure(
 
     per_speaker: dict[str, dict[str, list[Any]]] = {}
     utt_level: dict[int, list[float]] = {}
-    for u in utterances:
+    for u, (start, end) in zip(utterances, padded_spans(utterances, n_channels), strict=True):
         ch = min(max(int(u.get("channel", 0) or 0), 0), n_channels - 1)
-        start, end = float(u["start"]), float(u["end"])
+        span_s = float(u["end"]) - float(u["start"])
         acc = per_speaker.setdefault(
             str(u.get("speaker", "unknown")),
             {"units": [], "speaking": [], "power": [], "f0": [], "level": []},
@@ -62,7 +92,7 @@ def measure(
         level = None
         f0 = np.zeros(0)
         mask = None
-        if end > start and power[ch].size:
+        if span_s > 0 and power[ch].size:
             sl = loudness.span_frames(start, end, power[ch].size)
             p = power[ch][sl]
             mask = loudness.speech_mask(p)
@@ -77,7 +107,10 @@ def measure(
                 acc["power"].append(p[mask])
                 acc["level"].append(level)
                 utt_level.setdefault(ch, []).append(level)
-        speaking = speech_rate.speaking_seconds(mask, loudness.HOP_S, max(end - start, 0.0))
+        speaking = (
+            max(span_s, 0.0) if mask is None  # nothing audible: the ASR's span is all we have
+            else speech_rate.speaking_seconds(mask, loudness.HOP_S, end - start)
+        )
         acc["units"].append(units)
         acc["speaking"].append(speaking)
         acc["f0"].append(f0)

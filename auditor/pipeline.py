@@ -42,7 +42,7 @@ def find_pieces(audio: Audio, settings, split_mono=None) -> list:
     pieces: list[Piece] = []
     for channel in range(audio.channels):
         samples = audio.samples[channel]
-        regions = speech_regions(samples, audio.sample_rate, vad)
+        regions = speech_regions(samples, audio.sample_rate, vad, mono=audio.channels < 2)
         if audio.channels >= 2:
             regions = merge_regions(regions, vad.merge_gap_s, vad.max_utterance_s)
         elif split_mono is not None and regions:

@@ -41,6 +41,7 @@ _BIG_UNITS = ("", "万", "亿", "万亿")
 _DIGITWISE_CONTEXT = (
     "尾号", "工号", "号码", "电话", "手机", "卡号", "编号", "账号", "帐号", "单号", "验证码",
     "身份证", "分机", "房间", "车牌", "邮编",
+    "公号", "功耗",  # how Whisper often writes 工号
 )
 # Units after which even a long number is an amount read as a quantity.
 _QUANTITY_AFTER = ("元", "块", "万", "亿", "%", "人民币")

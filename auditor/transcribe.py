@@ -60,6 +60,7 @@ def load_asr_settings(path: str | Path | None = None) -> AsrSettings:
         vad=VadSettings(
             threshold=vad.get("threshold", 0.5),
             min_silence_ms=vad.get("min_silence_ms", 300),
+            mono_min_silence_ms=vad.get("mono_min_silence_ms", 150),
             min_speech_ms=vad.get("min_speech_ms", 200),
             speech_pad_ms=vad.get("speech_pad_ms", 100),
             merge_gap_s=utt.get("merge_gap_s", 0.8),
@@ -115,8 +116,15 @@ class Pack:
     repairs: list[str] = field(default_factory=list)
 
 
-def pack_pieces(pieces: list[Piece], pack_s: float, gap_s: float) -> list[Pack]:
-    """Group consecutive pieces of each channel into windows of at most `pack_s` seconds."""
+def pack_pieces(pieces: list[Piece], pack_s: float, gap_s: float, join: bool = True
+                ) -> list[Pack]:
+    """Group consecutive pieces of each channel into windows of at most `pack_s` seconds.
+
+    With `join`, pieces whose audio nearly touches are packed with the real audio between
+    them (one party per channel: more context, better text). Without it (mono, where the next
+    piece may be the other party) a silence of `gap_s` always separates them, so that the
+    alignment gives each character to the right piece.
+    """
     packs: list[Pack] = []
     by_channel: dict[int, list[Piece]] = {}
     for piece in sorted(pieces, key=lambda p: (p.channel, p.region[0])):
@@ -127,7 +135,7 @@ def pack_pieces(pieces: list[Piece], pack_s: float, gap_s: float) -> list[Pack]:
             span = piece.window
             if current is not None:
                 prev_end = current.spans[-1][1]
-                joined = span[0] - prev_end <= gap_s  # keep the real audio between them
+                joined = join and span[0] - prev_end <= gap_s  # keep the real audio between
                 if joined:
                     span = (prev_end, span[1])
                 added = (span[1] - span[0]) + (0.0 if joined else gap_s)
@@ -144,12 +152,17 @@ def pack_pieces(pieces: list[Piece], pack_s: float, gap_s: float) -> list[Pack]:
 
 
 def assign_words(pack: Pack, words: list[dict], convert=lambda t: t) -> None:
-    """Give each aligned word to the piece whose audio holds the word's midpoint (or nearest)."""
+    """Give each aligned word to the piece whose audio holds the word's end (or the nearest)."""
     texts: list[list[str]] = [[] for _ in pack.pieces]
     bounds = [(off, off + (span[1] - span[0])) for off, span in zip(pack.offsets, pack.spans,
                                                                      strict=True)]
     for word in words:
-        mid = (float(word["start"]) + float(word["end"])) / 2
+        # The alignment starts a word that follows a pause where the previous word ended,
+        # so a word's end is where it was heard; punctuation belongs with what precedes it.
+        if hallucination.strip_punctuation(word["word"]):
+            mid = float(word["end"]) - 0.02
+        else:
+            mid = float(word["start"])
         best = min(range(len(bounds)),
                    key=lambda i: 0.0 if bounds[i][0] <= mid <= bounds[i][1]
                    else min(abs(mid - bounds[i][0]), abs(mid - bounds[i][1])))
@@ -229,7 +242,8 @@ class Transcriber:
         (cross-attention alignment, per character) and every character goes back to the
         piece it was heard in. Windows are decoded in batches.
         """
-        packs = pack_pieces(pieces, self.settings.pack_s, self.settings.pack_gap_s)
+        packs = pack_pieces(pieces, self.settings.pack_s, self.settings.pack_gap_s,
+                            join=channels.shape[0] > 1)
         size = max(1, self.settings.batch_size)
         packs.sort(key=lambda pk: pk.duration)
         for k in range(0, len(packs), size):

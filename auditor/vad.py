@@ -20,6 +20,7 @@ class VadSettings:
 
     threshold: float = 0.5
     min_silence_ms: int = 300
+    mono_min_silence_ms: int = 150
     min_speech_ms: int = 200
     speech_pad_ms: int = 100
     merge_gap_s: float = 0.8
@@ -27,13 +28,18 @@ class VadSettings:
     context_s: float = 0.6
 
 
-def speech_regions(samples: np.ndarray, sample_rate: int, settings: VadSettings) -> list[Region]:
-    """Speech stretches of one channel, in seconds, sorted and non-overlapping."""
+def speech_regions(samples: np.ndarray, sample_rate: int, settings: VadSettings,
+                   mono: bool = False) -> list[Region]:
+    """Speech stretches of one channel, in seconds, sorted and non-overlapping.
+
+    On a mono channel both parties alternate, often with short gaps, so a shorter pause ends a
+    stretch there (`mono_min_silence_ms`).
+    """
     if samples.size == 0 or not np.any(samples):
         return []
     options = VadOptions(
         threshold=settings.threshold,
-        min_silence_duration_ms=settings.min_silence_ms,
+        min_silence_duration_ms=settings.mono_min_silence_ms if mono else settings.min_silence_ms,
         min_speech_duration_ms=settings.min_speech_ms,
         speech_pad_ms=settings.speech_pad_ms,
     )

@@ -10,6 +10,11 @@ VAD and the truth texts for the ASR, so this measures attribution alone:
   the two turns (±0.3 s), and any cut inside a one-voice stretch counts as a false split.
 
 Run: ``python bench/bench_attribution.py [samples/calls]``.
+
+With ``--asr DIR``, the same accuracy on what the product really sees: DIR holds one JSON per
+call as dumped by the pipeline before attribution (``file``, ``truth``, ``mixdown`` and the
+``utterances``: VAD times and Whisper text, speaker ``unknown``), e.g.
+``python bench/bench_attribution.py --asr /tmp/mono_asr``.
 """
 
 from __future__ import annotations
@@ -166,9 +171,56 @@ def run(calls_dir: Path) -> dict:
     return {"rows": rows, "summary": summary}
 
 
+def run_asr(dump_dir: Path, calls_dir: Path, verbose: bool = False) -> dict:
+    """Accuracy on pipeline dumps (ASR text, VAD times): one line per call, then the totals."""
+    rows = []
+    for path in sorted(dump_dir.glob("*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        truth_path = Path(doc["truth"])
+        truth_path = truth_path if truth_path.is_absolute() else ROOT / truth_path
+        truth_doc = json.loads(truth_path.read_text(encoding="utf-8"))
+        truth = [u for u in truth_doc["utterances"] if u["speaker"] in ("agent", "customer")]
+        samples = _load(calls_dir / doc["file"])
+        y = samples.mean(axis=0) if samples.shape[0] > 1 else samples[0]
+        t0 = time.perf_counter()
+        pred, conf = attribute(y, SR, [dict(u, speaker="unknown") for u in doc["utterances"]])
+        cost = time.perf_counter() - t0
+        rows.append({
+            "call": path.stem, "mixdown": bool(doc.get("mixdown")),
+            "voices": len({u["speaker"] for u in truth}),
+            "accuracy": attribution_accuracy(pred, truth), "confidence": conf,
+            "speech_s": sum(u["end"] - u["start"] for u in truth),
+            "unknown": sum(u["speaker"] == "unknown" for u in pred), "ms": cost * 1000,
+        })
+        r = rows[-1]
+        print(f"{r['call']:<46} voices={r['voices']} acc={r['accuracy']:6.1%} "
+              f"conf={r['confidence']:.2f} unknown={r['unknown']} {r['ms']:4.0f}ms")
+        if verbose:
+            for u in pred:
+                print(f"    {u['start']:6.2f}-{u['end']:6.2f} {u['speaker']:<8} {u['text']}")
+    summary = {}
+    for key, label in ((False, "mono calls"), (True, "stereo calls mixed to mono")):
+        sel = [r for r in rows if r["mixdown"] == key and r["voices"] == 2]
+        if sel:
+            acc = sum(r["accuracy"] * r["speech_s"] for r in sel) / sum(r["speech_s"] for r in sel)
+            summary["mixdown" if key else "mono"] = acc
+            print(f"ASR attribution accuracy, {label} (two voices): {acc:.1%} of speech over "
+                  f"{len(sel)}, worst {min(r['accuracy'] for r in sel):.1%}")
+    single = [r for r in rows if r["voices"] == 1]
+    if single:
+        print("single-voice calls: confidence " + ", ".join(
+            f"{r['call']}={r['confidence']:.2f}" for r in single))
+    return {"rows": rows, "summary": summary}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point for ``make bench``: prints per-call and mean attribution accuracy."""
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--asr":
+        verbose = "-v" in argv
+        rest = [a for a in argv[1:] if a != "-v"]
+        calls = Path(rest[1]) if len(rest) > 1 else ROOT / "samples" / "calls"
+        return 0 if run_asr(Path(rest[0]), calls, verbose)["rows"] else 1
     calls_dir = Path(argv[0]) if argv else ROOT / "samples" / "calls"
     if not calls_dir.is_dir():
         print(f"no sample calls in {calls_dir}; run `make samples` first")

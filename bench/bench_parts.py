@@ -3,4 +3,67 @@ transcription results, prints its section and returns figures for the summary.""
 
 from __future__ import annotations
 
-BENCHES: list = []
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples" / "calls"
+
+
+def _utterances(auditor, item) -> list[dict[str, Any]]:
+    from auditor.pipeline import pieces_to_utterances
+
+    audio, pieces, _asr_s = item
+    return pieces_to_utterances(pieces, audio.channels, auditor.agent_channel)
+
+
+def metrics_cost(auditor, results) -> dict[str, Any]:
+    """Voice metrics + delivery flags time as a share of transcription time."""
+    from bench_metrics import time_metrics
+
+    print("\n== Voice metrics cost (warm) against transcription ==")
+    metrics_s = 0.0
+    for name, item in results["per_call"].items():
+        seconds = time_metrics(item[0], _utterances(auditor, item))
+        metrics_s += seconds
+        print(f"{name:<48} metrics {seconds * 1000:6.0f} ms   asr {item[2]:6.2f} s")
+    share = metrics_s / results["asr_s"] if results["asr_s"] else float("nan")
+    print(f"metrics {metrics_s:.2f} s against transcription {results['asr_s']:.1f} s: "
+          f"{share:.1%}")
+    return {"metrics_share_of_asr": round(share, 4)}
+
+
+def attribution(auditor, results) -> dict[str, Any]:
+    """Share of speech time attributed to the right party on the mono calls (from audio)."""
+    from bench_attribution import attribution_accuracy
+
+    from auditor.attribution import attribute
+
+    print("\n== Mono attribution from audio (share of truth speech time correct) ==")
+    total = correct = 0.0
+    for name, item in results["per_call"].items():
+        audio = item[0]
+        if audio.channels != 1:
+            continue
+        truth = json.loads((SAMPLES / name).with_suffix(".truth.json").read_text("utf-8"))
+        utts, confidence = attribute(audio.samples[0], audio.sample_rate,
+                                     _utterances(auditor, item))
+        acc = attribution_accuracy(utts, truth["utterances"])
+        speech = sum(u["end"] - u["start"] for u in truth["utterances"])
+        total += speech
+        correct += acc * speech
+        print(f"{name:<48} accuracy {acc:6.3f}  confidence {confidence:.2f}")
+    overall = correct / total if total else float("nan")
+    print(f"all mono calls: {overall:.3f} of speech time attributed correctly")
+    return {"mono_attribution_accuracy": round(overall, 3)}
+
+
+def batch(auditor, results) -> dict[str, Any]:
+    """Batch real-time factor with 1 and 2 workers (model load included)."""
+    import bench_batch
+
+    return bench_batch.run(auditor, results)
+
+
+BENCHES: list = [("metrics", metrics_cost), ("attribution", attribution), ("batch", batch)]

@@ -54,5 +54,6 @@ def test_frames_every_10_ms() -> None:
 def test_span_frames_clips_to_signal() -> None:
     assert span_frames(0.5, 1.0, 1000) == slice(50, 100)
     assert span_frames(9.0, 12.0, 1000) == slice(900, 1000)
-    sl = span_frames(20.0, 21.0, 1000)  # beyond the end: one last frame, not an empty slice
-    assert sl.stop - sl.start == 1
+    assert span_frames(1.0, 1.004, 1000) == slice(100, 101)  # shorter than a hop: one frame
+    sl = span_frames(20.0, 21.0, 1000)  # past the end of the audio: nothing to measure
+    assert sl.stop - sl.start == 0

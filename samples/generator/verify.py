@@ -86,7 +86,8 @@ def check(truth_path: Path) -> list[str]:
         centers = (np.arange(len(db)) + 0.5) * WIN
         inside = np.zeros(len(db), bool)
         for u in mine:
-            inside |= (centers > u["start"] - 0.06 - WIN / 2) & (centers < u["end"] + 0.06 + WIN / 2)
+            pad = 0.06 + WIN / 2
+            inside |= (centers > u["start"] - pad) & (centers < u["end"] + pad)
         floor = float(np.median(db[~inside])) if (~inside).any() else -60.0
         worst_out = float(db[~inside].max()) if (~inside).any() else floor
         if worst_out > floor + 8:

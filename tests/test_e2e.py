@@ -1,0 +1,146 @@
+"""End to end with the real Whisper model on the sample calls (marked e2e; `make test` runs them).
+
+Each sample call is audited once (module fixture); the tests then check what a QA lead relies
+on: no stretch of speech lost, the right party on each line, a transcript close to what was said,
+and no agent flag raised by the customer's words.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import cli
+
+from .conftest import SAMPLES, sample_calls
+
+pytestmark = pytest.mark.e2e
+
+CALLS = sample_calls()
+
+
+def _truth(path):
+    return json.loads(path.with_name(path.name.rsplit(".", 1)[0] + ".truth.json").read_text(
+        encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def auditor():
+    from auditor.pipeline import Auditor
+
+    return Auditor()
+
+
+@pytest.fixture(scope="module")
+def cards(auditor):
+    return {path.name: auditor.audit(path) for path in CALLS}
+
+
+def _overlap(a, b) -> float:
+    return max(0.0, min(a["end"], b["end"]) - max(a["start"], b["start"]))
+
+
+def _cer(ref: str, hyp: str) -> float:
+    import re
+
+    from opencc import OpenCC
+
+    to_s = OpenCC("t2s").convert
+    r = re.sub(r"[\W_]+", "", to_s(ref))
+    h = re.sub(r"[\W_]+", "", to_s(hyp))
+    prev = list(range(len(h) + 1))
+    for i, rc in enumerate(r, 1):
+        cur = [i]
+        for j, hc in enumerate(h, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (rc != hc)))
+        prev = cur
+    return prev[-1] / max(1, len(r))
+
+
+def test_there_are_enough_sample_calls():
+    assert len(CALLS) >= 16
+    layouts = {_truth(p)["layout"] for p in CALLS}
+    assert layouts == {"mono", "stereo"}
+
+
+@pytest.mark.parametrize("path", CALLS, ids=lambda p: p.name)
+def test_no_speech_is_lost(cards, path):
+    card, truth = cards[path.name], _truth(path)
+    assert card["status"] == "ok", card["error"]
+    assert card["layout"] == truth["layout"]
+    assert card["channels"] == truth["channels"]
+    assert abs(card["duration_s"] - truth["duration_s"]) < 0.1
+    assert card["asr"]["coverage"] >= 0.97
+    for t in truth["utterances"]:
+        if t["end"] - t["start"] >= 0.5:
+            assert any(_overlap(t, h) > 0 for h in card["utterances"]), (
+                f"nothing transcribed for {t['text']} at {t['start']}")
+
+
+@pytest.mark.parametrize("path", CALLS, ids=lambda p: p.name)
+def test_transcript_is_close_to_what_was_said(cards, path):
+    card, truth = cards[path.name], _truth(path)
+    ref = "".join(u["text"] for u in truth["utterances"])
+    hyp = "".join(u["text"] for u in card["utterances"])
+    # Whisper base on telephone audio writes numbers as digits and mishears domain words; the
+    # benchmark reports the exact figure. A transcript that lost or invented whole sentences
+    # would be far above this.
+    assert _cer(ref, hyp) < 0.5
+    assert all(not u["text"].strip() == "" for u in card["utterances"])
+
+
+@pytest.mark.parametrize("path", [p for p in CALLS if _truth(p)["layout"] == "stereo"],
+                         ids=lambda p: p.name)
+def test_stereo_lines_carry_the_right_party(cards, path):
+    card, truth = cards[path.name], _truth(path)
+    for h in card["utterances"]:
+        best = max(truth["utterances"], key=lambda t: _overlap(t, h))
+        if _overlap(best, h) > 0:
+            assert h["speaker"] == best["speaker"], h
+
+
+def test_agent_channel_swaps_the_parties(auditor, cards):
+    path = SAMPLES / "compliant_stereo_8k.wav"
+    from auditor.pipeline import Auditor
+
+    swapped = Auditor(agent_channel=1)
+    swapped._transcriber = auditor.transcriber  # the same loaded model: load it once
+    card = swapped.audit(path)
+    normal = cards[path.name]
+    assert [u["text"] for u in card["utterances"]] == [u["text"] for u in normal["utterances"]]
+    assert [u["speaker"] for u in card["utterances"]] == [
+        {"agent": "customer", "customer": "agent"}[u["speaker"]] for u in normal["utterances"]]
+
+
+def test_customer_abuse_on_a_mono_call_is_not_an_agent_violation(cards):
+    card = cards["customer_swears_mono_8k.mp3"]
+    agent_categories = {"abuse", "threat", "false_legal", "impatience"}
+    assert not [f for f in card["flags"] if f["category"] in agent_categories]
+
+
+def test_check_prints_times_speakers_and_text():
+    result = CliRunner().invoke(cli, ["check", str(SAMPLES / "compliant_stereo_8k.wav")])
+    assert result.exit_code == 0, result.output
+    lines = [ln for ln in result.stdout.splitlines() if ln.startswith("[")]
+    assert len(lines) >= 6
+    assert lines[0].startswith("[00:0") and " agent " in lines[0]
+    assert any(" customer " in ln for ln in lines)
+    assert "Flags: none" in result.stdout
+
+
+def test_check_json_is_the_spec_scorecard():
+    result = CliRunner().invoke(cli, ["check", "--json", str(SAMPLES / "abuse_stereo_8k.m4a")])
+    assert result.exit_code == 0, result.output
+    card = json.loads(result.stdout)
+    for key in ("call_id", "file", "status", "error", "duration_s", "channels", "layout", "asr",
+                "utterances", "metrics", "steps", "flags", "score", "passed"):
+        assert key in card
+    assert len(card["call_id"]) == 64
+    assert set(card["asr"]) >= {"model", "language", "speech_s", "coverage"}
+    assert {"abuse"} <= {f["category"] for f in card["flags"]}
+    assert card["passed"] is False
+    for flag in card["flags"]:
+        assert set(flag) >= {"category", "rule", "severity", "speaker", "start", "end",
+                             "evidence", "matched"}
