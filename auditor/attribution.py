@@ -1,9 +1,14 @@
 """Agent / customer attribution for mono recordings.
 
-Two signals, neither enough alone: the *voices* (per-utterance MFCC means and median pitch,
-clustered into two speakers) and the *roles* (the agent greets, asks 请问是…本人吗, names an
-institution and a 工号, states amounts; the customer answers 是我/嗯/我没钱). Voices say which
-utterances go together; role cues from ``config/roles.toml`` say which group is the agent.
+Three signals, none enough alone: the *voices* (per-utterance MFCC means and median pitch,
+clustered into two speakers), the *roles* (the agent greets, asks 请问是…本人吗, names an
+institution and a 工号, reads plans back …对吗; the customer answers 是我/嗯/我没钱, proposes
+15号还 / 这周六吧) and the *turn-taking* (after a question the other party speaks; a piece the
+VAD cut mid-sentence, ending with a comma, goes on with the same voice). Voices say which
+utterances go together; role cues and turn rules from ``config/roles.toml`` say which is the
+agent. The text is ASR output: cues also match on fuzzy toneless pinyin (征信 → 真信, 欠款 →
+千款), and the voices count only as far as they agree with the text on both sides, since two
+similar voices (or one voice) cluster into noise.
 
 Pure core: numpy arrays and utterance dicts in, utterance dicts out. Acoustic features come
 from librosa only (mel-cepstrum and ``librosa.yin``), clustering is a weighted two-means in
@@ -44,7 +49,7 @@ MIN_ITEMS = 4  # fewer utterances with audible speech than this: no voice eviden
 LLR_CAP = 8.0
 SHORT_TAU_S = 0.5  # acoustic evidence of an utterance is shrunk by dur / (dur + tau)
 DECIDE = 1.0  # |log-odds| needed to name a speaker; below it the utterance stays unknown
-TEXT_ONLY_DECIDE = 2.5  # with no usable voice evidence, only clear cues name a speaker
+TEXT_ONLY_DECIDE = 1.5  # with no usable voice evidence, only clear text + turns name one
 MIN_CONFIDENT_SPEECH_S = 20.0  # shorter calls get proportionally lower confidence
 
 # Speaker-change detection inside VAD stretches (conservative: do not over-split).
@@ -349,6 +354,8 @@ class Roles:
     customer_patterns: tuple[tuple[re.Pattern[str], float], ...]
     first_speaker_agent: float = 1.0
     utterance_cue_weight: float = 0.6
+    agent_pinyin_min: int = 2
+    customer_pinyin_min: int = 3
     turns: Turns = field(default_factory=lambda: Turns())
 
 
@@ -380,6 +387,8 @@ def load_roles(path: str | Path = ROLES_PATH) -> Roles:
         customer_patterns=patterns(customer),
         first_speaker_agent=float(prior.get("first_speaker_agent", 1.0)),
         utterance_cue_weight=float(prior.get("utterance_cue_weight", 0.6)),
+        agent_pinyin_min=int(agent.get("pinyin_min_chars", 2)),
+        customer_pinyin_min=int(customer.get("pinyin_min_chars", 3)),
     )
 
 
@@ -407,13 +416,16 @@ def _pinyin(text: str) -> str:
     return out
 
 
-def _phrase_hits(text: str, phrases: dict[str, float]) -> float:
+def _phrase_hits(text: str, phrases: dict[str, float], pinyin_min: int = 2) -> float:
+    """Summed weights of the phrases in ``text``; phrases of ``pinyin_min`` or more Chinese
+    characters also match on fuzzy pinyin (short everyday phrases like 是我 would match across
+    word boundaries, 故事我们 → shi wo, so each role sets its own minimum)."""
     score = 0.0
     py = None
     for phrase, weight in phrases.items():
         if phrase in text:
             score += weight
-        elif len(_HAN.findall(phrase)) >= 2:
+        elif len(_HAN.findall(phrase)) >= pinyin_min:
             py = _pinyin(text) if py is None else py
             if py and _pinyin(phrase) in py:
                 score += weight
@@ -424,9 +436,9 @@ def cue_score(text: str, roles: Roles | None = None) -> float:
     """Role evidence of one utterance's text: positive says agent, negative says customer."""
     roles = roles or load_roles()
     text = text or ""
-    agent = _phrase_hits(text, roles.agent_phrases)
+    agent = _phrase_hits(text, roles.agent_phrases, roles.agent_pinyin_min)
     agent += sum(wt for pat, wt in roles.agent_patterns if pat.search(text))
-    customer = _phrase_hits(text, roles.customer_phrases)
+    customer = _phrase_hits(text, roles.customer_phrases, roles.customer_pinyin_min)
     customer += sum(wt for pat, wt in roles.customer_patterns if pat.search(text))
     return float(np.clip(agent - customer, -6.0, 6.0))
 
@@ -500,13 +512,17 @@ def attribute(
 ) -> tuple[list[dict], float]:
     """Label mono utterances ``agent`` / ``customer`` / ``unknown``; return them and a confidence.
 
-    A two-class voice model is fitted with each utterance's role cues as its prior (so the cues
-    name the classes and the voices carry the labels to lines without cues): a few EM rounds of
-    diagonal Gaussians on voice features, each utterance scored by a model fitted *without it*
-    (leave-one-out), so its own text cannot make its voice look like evidence. Confidence is how
-    well the voices alone agree with the result, times how consistent the cues are, times a
-    length factor. One voice, a very short call or contradicting cues give a low confidence, and
-    utterances with neither voice nor cue evidence stay ``unknown``.
+    Three kinds of evidence are combined. Each utterance's role cues (its text) are its own
+    evidence; turn-taking links neighbours (``smooth_turns``: after a question the other party
+    speaks, a piece cut mid-sentence goes on with the same voice); and a two-class voice model is
+    fitted with the text posterior as its prior (so the cues name the classes and the voices carry
+    the labels to lines without cues): a few EM rounds of diagonal Gaussians on voice features,
+    each utterance scored by a model fitted *without it* (leave-one-out), so its own text cannot
+    make its voice look like evidence. The voice evidence counts only as far as it agrees with
+    the text on *both* sides (``_agreement_confidence``). Confidence is that agreement, times how
+    consistent the cues are, times a length factor. One voice, a very short call or contradicting
+    cues give a low confidence, and utterances with neither voice nor cue evidence stay
+    ``unknown``.
     """
     roles = roles or load_roles()
     utts = sorted((dict(u) for u in utterances), key=lambda u: (u["start"], u["end"]))
@@ -518,6 +534,13 @@ def attribute(
     prior = roles.utterance_cue_weight * cues
     first = next((i for i, e in enumerate(embs) if e is not None), 0)
     prior[first] += roles.first_speaker_agent
+    pairs = zip(utts, utts[1:], strict=False)
+    change = np.array([change_probability(a, b, roles) for a, b in pairs])
+    if not (prior <= -1.0).any():
+        # Nothing sounds like a second party (a voicemail, a monologue): turn-taking must not
+        # invent one, so boundaries say nothing about a change.
+        change = np.minimum(change, 0.5)
+    text_post = smooth_turns(prior, change)
     speech_s = float(sum(max(0.0, u["end"] - u["start"]) for u in utts))
     length_factor = min(1.0, speech_s / MIN_CONFIDENT_SPEECH_S)
 
@@ -527,28 +550,45 @@ def attribute(
     if len(idx) >= MIN_ITEMS:
         x = np.stack([_voice_features(embs[i], utts[i]) for i in idx])
         secs = np.array([embs[i][1] for i in idx])
-        start_logit = prior[idx] if np.abs(prior[idx]).max() >= 1.0 else _kmeans_logit(x, secs)
-        llr = _em_loo(x, secs, prior[idx], start_logit)
+        guide = text_post[idx]
+        start_logit = guide if np.abs(guide).max() >= 1.0 else _kmeans_logit(x, secs)
+        llr = _em_loo(x, secs, guide, start_logit)
         acoustic[idx] = llr
-        sep = _agreement_confidence(llr, prior[idx], secs)
+        sep = _agreement_confidence(llr, guide, secs)
 
-    total = prior + sep * acoustic
-    labels = np.where(total > DECIDE, "agent", np.where(total < -DECIDE, "customer", "unknown"))
-    if sep <= 0.0:  # no usable voice evidence: only clear cues name a speaker
-        labels = np.where(prior >= TEXT_ONLY_DECIDE, "agent",
-                          np.where(prior <= -TEXT_ONLY_DECIDE, "customer", "unknown"))
+    if sep <= 0.0:  # no usable voice evidence: only clear text and turn evidence names a speaker
+        total, decide = text_post, TEXT_ONLY_DECIDE
+    else:
+        total, decide = smooth_turns(prior + sep * acoustic, change), DECIDE
+    labels = np.where(total > decide, "agent", np.where(total < -decide, "customer", "unknown"))
     for u, lab in zip(utts, labels, strict=True):
         u["speaker"] = str(lab)
 
-    # Role consistency: do the cues agree with the partition the voices settled on?
+    # Role consistency: do the cues agree with the partition the evidence settled on?
     side = np.sign(total)
     s_role = float((side * cues).sum()) + roles.first_speaker_agent * side[first]
     mass = float(np.abs(cues).sum()) + roles.first_speaker_agent
     consistency = max(0.0, s_role) / mass if mass > 0 else 0.0
     role_conf = (1.0 - math.exp(-max(0.0, s_role) / 4.0)) * min(1.0, 1.5 * consistency)
-    if sep <= 0.0:
-        return utts, round(0.2 * role_conf * length_factor, 3)
-    return utts, round(float(np.clip(sep * role_conf * length_factor, 0.0, 1.0)), 3)
+    durations = np.array([max(0.0, u["end"] - u["start"]) for u in utts])
+    evidence = max(sep, _text_confidence(cues, text_post, durations))
+    return utts, round(float(np.clip(evidence * role_conf * length_factor, 0.0, 1.0)), 3)
+
+
+TEXT_CONF_MAX = 0.6  # text and turn-taking alone never make a call certain: voices must agree
+TEXT_BALANCE_MASS = 6.0  # cue weight each role needs before the text shows two parties
+
+
+def _text_confidence(cues: np.ndarray, post: np.ndarray, durations: np.ndarray) -> float:
+    """How far text and turn-taking alone settle the call: both roles clearly present in the
+    cues (a monologue or voicemail has no customer side, so it stays near 0) and most speech
+    time decided well beyond ``TEXT_ONLY_DECIDE``. At most ``TEXT_CONF_MAX``."""
+    agent_mass, customer_mass = float(cues[cues > 0].sum()), float(-cues[cues < 0].sum())
+    balance = min(1.0, agent_mass / TEXT_BALANCE_MASS, customer_mass / TEXT_BALANCE_MASS)
+    if balance <= 0.0 or durations.sum() <= 0:
+        return 0.0
+    decided = np.minimum(1.0, np.abs(post) / (2.0 * TEXT_ONLY_DECIDE))
+    return TEXT_CONF_MAX * balance * float((decided * durations).sum() / durations.sum())
 
 
 # Feature weights in the voice model (the log-likelihood ratio of each column is scaled by it):
@@ -632,11 +672,17 @@ def _agreement_confidence(acoustic: np.ndarray, prior: np.ndarray, secs: np.ndar
     side = np.sign(prior) * (np.abs(prior) >= 1.0)
     if (secs[side > 0].sum() < 0.5) or (secs[side < 0].sum() < 0.3):
         return 0.0
-    w = np.minimum(secs, 4.0) * np.minimum(1.0, np.abs(acoustic)) * (side != 0)
-    if w.sum() <= 0:
-        return 0.0
-    agree = float((w * (np.sign(acoustic) == side)).sum() / w.sum())
-    return float(np.clip((agree - AGREE_LOW) / (AGREE_HIGH - AGREE_LOW), 0.0, 1.0))
+    w = np.minimum(secs, 4.0) * np.minimum(1.0, np.abs(acoustic))
+    # Agreement on each side separately, then the mean: voices that put everything on one side
+    # (all lines "agent") agree with the agent lines only, which is chance, not evidence. A side
+    # whose lines get no voice evidence at all counts as chance (0.5).
+    agree = []
+    for s in (1, -1):
+        ws = w * (side == s)
+        agree.append(float((ws * (np.sign(acoustic) == s)).sum() / ws.sum()) if ws.sum() > 0
+                     else 0.5)
+    agree_mean = float(np.mean(agree))
+    return float(np.clip((agree_mean - AGREE_LOW) / (AGREE_HIGH - AGREE_LOW), 0.0, 1.0))
 
 
 AGREE_LOW, AGREE_HIGH = 0.65, 0.9

@@ -18,6 +18,9 @@ Why it is built this way:
 * **Injectable auditor.** ``factory`` is a picklable top-level callable returning an object
   with ``.audit(path)``, ``.model_name`` and ``.rules_version``; tests pass a fake one so they
   never load the model.
+* **Executors.** Where calls run is an ``Executor``: ``LocalPool`` (worker processes on this
+  machine, the default) or ``auditor.cluster.DaskExecutor`` (a Dask cluster). Finding, hashing,
+  skipping, resuming and writing are the same for both, here in ``run_batch``.
 """
 
 from __future__ import annotations
@@ -102,12 +105,18 @@ def find_recordings(
 ) -> list[Path]:
     """Recordings under ``paths``: folders searched recursively by extension, files as given.
 
+    A string with ``://`` is an fsspec URL (for a cluster's workers) and comes back as a string.
+
     Hidden files and folders (``.something``) are skipped. Raises ``BatchError`` for a path
     that does not exist, so a typo in a cron job fails loudly instead of auditing nothing.
     """
     exts = {e.lower() if e.startswith(".") else "." + e.lower() for e in extensions}
-    found: dict[str, Path] = {}
+    found: dict[str, Any] = {}
     for raw in paths:
+        if is_url(raw):  # read by a cluster's workers through fsspec (auditor.cluster)
+            for url in _find_urls(str(raw), exts):
+                found.setdefault(url, url)
+            continue
         p = Path(raw)
         if p.is_file():
             found.setdefault(str(p), p)
@@ -120,13 +129,60 @@ def find_recordings(
                         found.setdefault(str(f), f)
         else:
             raise BatchError(f"{p} does not exist; give a recording or a folder of recordings")
-    return sorted(found.values())
+    return sorted(found.values(), key=lambda f: (0, f) if isinstance(f, Path) else (1, str(f)))
+
+
+def is_url(path: str | Path) -> bool:
+    """True for an fsspec URL such as ``s3://bucket/calls`` (a local ``Path`` never is)."""
+    return isinstance(path, str) and "://" in path
+
+
+def _find_urls(url: str, exts: set[str]) -> list[str]:
+    """Recordings at an fsspec URL: a file as given, a folder searched by extension."""
+    try:
+        import fsspec
+    except ImportError as exc:
+        raise BatchError(f"{url}: reading URLs needs fsspec (pip install fsspec)") from exc
+    try:
+        fs, root = fsspec.core.url_to_fs(url)
+        if fs.isfile(root):
+            return [url]
+        if not fs.isdir(root):
+            raise BatchError(f"{url} does not exist; give a recording or a folder of recordings")
+        names = [
+            f
+            for f in fs.find(root)
+            if Path(f).suffix.lower() in exts
+            and not any(part.startswith(".") for part in f[len(root) :].split("/"))
+        ]
+    except (OSError, ValueError, ImportError) as exc:
+        raise BatchError(f"{url} cannot be listed ({type(exc).__name__}: {exc})") from exc
+    return sorted(fs.unstrip_protocol(f) for f in names)
+
+
+def _open_bytes(path: str | Path) -> Any:
+    """A binary file object for a local path or an fsspec URL."""
+    if is_url(path):
+        import fsspec
+
+        return fsspec.open(str(path), "rb").open()
+    return open(path, "rb")
+
+
+def _file_size(path: str | Path) -> int:
+    """Size in bytes of a local path or an fsspec URL."""
+    if is_url(path):
+        import fsspec
+
+        fs, root = fsspec.core.url_to_fs(str(path))
+        return int(fs.size(root))
+    return Path(path).stat().st_size
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    """The sha256 of a file's bytes (the call id)."""
+    """The sha256 of a file's bytes (the call id); ``path`` may be an fsspec URL."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with _open_bytes(path) as f:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
@@ -353,6 +409,166 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, old)
 
 
+# ---------------------------------------------------------------- executors
+
+Item = tuple[str, str, int]
+"""A call to audit: (path, call id, size in bytes)."""
+WorkerInfo = tuple[float, int | None, float | None]
+"""How a call went in its worker: (seconds, worker pid, worker peak RSS MB)."""
+
+
+class Executor(Protocol):
+    """Where calls are audited. ``run_batch`` finds, hashes, skips and writes; this runs.
+
+    Call order: ``start`` (workers begin loading the model while the parent hashes files),
+    ``identity``, ``results``; ``abort`` on Ctrl-C, ``close`` always.
+    """
+
+    workers: int
+    reads_urls: bool
+
+    def default_factory(
+        self, model_dir: str | None, rules_dirs: tuple[str, ...], agent_channel: int
+    ) -> Callable[[], AuditorLike]:
+        """The factory of the real auditor, sized for this executor's workers."""
+        ...
+
+    def start(self, factory: Callable[[], AuditorLike]) -> None:
+        """Start the workers; each builds its auditor once."""
+        ...
+
+    def identity(self) -> tuple[str, str, int | None, float | None]:
+        """Model name, rules version, pid and peak RSS of a worker; ``BatchError`` if none."""
+        ...
+
+    def results(self, pending: deque[Item]) -> Iterator[tuple[Item, dict[str, Any], WorkerInfo]]:
+        """Audit ``pending``; yield every call once, as it finishes, with its scorecard."""
+        ...
+
+    def options(self) -> dict[str, Any]:
+        """What to record on the run row about where the calls ran."""
+        ...
+
+    def abort(self) -> None:
+        """Stop now (Ctrl-C): drop queued work and stop the workers."""
+        ...
+
+    def close(self) -> None:
+        """Release the workers after a normal end (safe to call after ``abort``)."""
+        ...
+
+
+class LocalPool:
+    """Worker processes on this machine (``ProcessPoolExecutor``), the default executor."""
+
+    reads_urls = False
+
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = max(1, int(workers))
+        self.threads = max(1, (os.cpu_count() or 1) // self.workers)
+        self.pool: ProcessPoolExecutor | None = None
+        self.factory: Callable[[], AuditorLike] | None = None
+        self._ident: Future[tuple[str, str, int, float]] | None = None
+
+    def default_factory(
+        self, model_dir: str | None, rules_dirs: tuple[str, ...], agent_channel: int
+    ) -> Callable[[], AuditorLike]:
+        """``build_auditor`` with CPU threads = cores / workers."""
+        return functools.partial(
+            build_auditor,
+            model_dir=model_dir,
+            rules_dirs=tuple(rules_dirs),
+            agent_channel=agent_channel,
+            cpu_threads=self.threads,
+        )
+
+    def start(self, factory: Callable[[], AuditorLike]) -> None:
+        """Start the pool; workers load their models while the parent hashes the files."""
+        self.factory = factory
+        self.pool = _start_pool(self.workers, factory, self.threads)
+        self._ident = self.pool.submit(_identity)
+
+    def identity(self) -> tuple[str, str, int | None, float | None]:
+        """The first worker's model and rules version (waits for its model to load)."""
+        assert self._ident is not None
+        try:
+            return self._ident.result()
+        except (RuntimeError, BrokenProcessPool) as exc:
+            raise BatchError(f"Cannot build the auditor: {exc}") from exc
+
+    def options(self) -> dict[str, Any]:
+        """Workers and CPU threads per worker."""
+        return {"workers": self.workers, "threads_per_worker": self.threads}
+
+    def abort(self) -> None:
+        """Cancel queued work and terminate the workers mid-file."""
+        if self.pool is not None:
+            _kill_pool(self.pool)
+            self.pool = None
+
+    def close(self) -> None:
+        """Wait for the pool to wind down."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+            self.pool = None
+
+    def results(self, pending: deque[Item]) -> Iterator[tuple[Item, dict[str, Any], WorkerInfo]]:
+        """Keep at most 2 calls per worker in flight and yield each result as it arrives.
+
+        If a worker process dies (a crash in native code), every call that was in flight
+        becomes a suspect: the pool is rebuilt and each suspect is retried ALONE, so a call that
+        crashes a worker on its own is recorded as failed and the innocent ones are audited
+        normally.
+        """
+        assert self.pool is not None and self.factory is not None
+        in_flight: dict[Future[Any], Item] = {}
+        suspects: deque[Item] = deque()
+        solo: Future[Any] | None = None
+        window = 2 * self.workers
+        while pending or suspects or in_flight:
+            if suspects:
+                if not in_flight:
+                    item = suspects.popleft()
+                    solo = self.pool.submit(_audit_task, item[0])
+                    in_flight[solo] = item
+            else:
+                while pending and len(in_flight) < window:
+                    item = pending.popleft()
+                    in_flight[self.pool.submit(_audit_task, item[0])] = item
+            finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            broken = False
+            for fut in finished:
+                item = in_flight.pop(fut)
+                try:
+                    card, elapsed, pid, rss = fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    if fut is solo:
+                        msg = (
+                            "The auditor process crashed on this file; "
+                            "check that it is valid audio."
+                        )
+                        yield item, failed_card(item[0], msg, item[1]), (0.0, None, None)
+                    else:
+                        suspects.append(item)
+                    continue
+                except Exception as exc:  # e.g. a result that cannot be pickled
+                    card = failed_card(
+                        item[0], f"The auditor failed on this file ({exc}).", item[1]
+                    )
+                    elapsed, pid, rss = 0.0, None, None
+                yield item, card, (elapsed, pid, rss)
+            if broken:
+                suspects.extend(in_flight.values())
+                in_flight.clear()
+                solo = None
+                _kill_pool(self.pool)
+                self.pool = _start_pool(self.workers, self.factory, self.threads)
+
+
+# ---------------------------------------------------------------- the batch
+
+
 def run_batch(
     paths: Iterable[str | Path],
     db_path: str | Path,
@@ -368,18 +584,27 @@ def run_batch(
     extensions: Iterable[str] = AUDIO_EXTENSIONS,
     on_start: Callable[[int], None] | None = None,
     on_result: Callable[[CallResult, BatchSummary], None] | None = None,
+    executor: Executor | None = None,
 ) -> BatchSummary:
     """Audit every recording under ``paths`` into the store at ``db_path``.
 
     Returns the summary; ``summary.interrupted`` is true after Ctrl-C or SIGTERM (the calls
     written so far are complete, and the next run resumes). ``on_start(n)`` is called with the
     number of calls to audit once skips are known; ``on_result`` after each call is written.
+    ``executor`` says where calls run (default: ``LocalPool(workers)`` on this machine;
+    ``auditor.cluster.DaskExecutor`` for a Dask cluster, which ignores ``workers``).
     Raises ``BatchError`` when the batch cannot start (no such path, unreadable metadata,
     the auditor cannot be built).
     """
     t0 = time.perf_counter()
-    workers = max(1, int(workers))
+    if executor is None:
+        executor = LocalPool(workers)
     files = find_recordings(paths, extensions)
+    if not executor.reads_urls and any(is_url(f) for f in files):
+        raise BatchError(
+            "URLs (s3://..., gs://...) are read by the workers of a Dask cluster; "
+            "add --cluster, or give local paths"
+        )
     if isinstance(metadata, md.MetadataIndex) or metadata is None:
         meta_index = metadata
     else:
@@ -387,120 +612,14 @@ def run_batch(
             meta_index = md.load_metadata(metadata)
         except md.MetadataError as exc:
             raise BatchError(str(exc)) from exc
-    threads = max(1, (os.cpu_count() or 1) // workers)
     if factory is None:
-        factory = functools.partial(
-            build_auditor,
-            model_dir=model_dir,
-            rules_dirs=tuple(rules_dirs),
-            agent_channel=agent_channel,
-            cpu_threads=threads,
-        )
+        factory = executor.default_factory(model_dir, tuple(rules_dirs), agent_channel)
     summary = BatchSummary(found=len(files))
     store = Store(db_path)
-    pool: ProcessPoolExecutor | None = None
+    started = False
     run_id: int | None = None
-    try:
-        with _sigterm_as_interrupt():
-            try:
-                if not files:
-                    summary.wall_s = time.perf_counter() - t0
-                    return summary
-                pool = _start_pool(workers, factory, threads)
-                # Workers load their models while the parent hashes the files.
-                ident: Future[tuple[str, str, int, float]] = pool.submit(_identity)
-                hashed = [(str(f), sha256_file(f), f.stat().st_size) for f in files]
-                try:
-                    model, rules_version, pid, rss = ident.result()
-                except (RuntimeError, BrokenProcessPool) as exc:
-                    raise BatchError(f"Cannot build the auditor: {exc}") from exc
-                summary.model, summary.rules_version = model, rules_version
-                summary.worker_peak_rss_mb[pid] = rss
-                done = set() if reprocess else store.done_ids(model, rules_version)
-                pending: deque[tuple[str, str, int]] = deque()
-                queued: set[str] = set()
-                for path, call_id, size in hashed:
-                    if call_id in done or call_id in queued:
-                        summary.skipped += 1
-                        if call_id in done:
-                            store.touch_path(call_id, path)
-                        continue
-                    queued.add(call_id)
-                    pending.append((path, call_id, size))
-                summary.to_audit = len(pending)
-                options = {
-                    "paths": [str(p) for p in paths],
-                    "workers": workers,
-                    "threads_per_worker": threads,
-                    "reprocess": reprocess,
-                    "redact": redact,
-                    "metadata": None if metadata is None else str(metadata),
-                    "model_dir": model_dir,
-                    "rules_dirs": list(rules_dirs),
-                    "agent_channel": agent_channel,
-                }
-                run_id = summary.run_id = store.start_run(options, model, rules_version)
-                store.update_run(run_id, **summary.counts())
-                if on_start:
-                    on_start(len(pending))
-                pool = _drain(
-                    pool,
-                    pending,
-                    store,
-                    summary,
-                    run_id,
-                    meta_index,
-                    redact,
-                    workers,
-                    factory,
-                    threads,
-                    t0,
-                    on_result,
-                )
-            except KeyboardInterrupt:
-                summary.interrupted = True
-                if pool is not None:
-                    _kill_pool(pool)
-                    pool = None
-    finally:
-        summary.wall_s = time.perf_counter() - t0
-        if pool is not None:
-            pool.shutdown(wait=True)
-        if run_id is not None:
-            status = "interrupted" if summary.interrupted else "completed"
-            with contextlib.suppress(Exception):
-                store.finish_run(run_id, status, round(summary.wall_s, 3), **summary.counts())
-        store.close()
-    return summary
 
-
-def _drain(
-    pool: ProcessPoolExecutor,
-    pending: deque[tuple[str, str, int]],
-    store: Store,
-    summary: BatchSummary,
-    run_id: int,
-    meta_index: md.MetadataIndex | None,
-    redact: bool,
-    workers: int,
-    factory: Callable[[], AuditorLike],
-    threads: int,
-    t0: float,
-    on_result: Callable[[CallResult, BatchSummary], None] | None,
-) -> ProcessPoolExecutor:
-    """Keep at most 2 calls per worker in flight and write each result as it arrives.
-
-    If a worker process dies (a crash in native code), every call that was in flight becomes
-    a suspect: the pool is rebuilt and each suspect is retried ALONE, so a call that crashes a
-    worker on its own is recorded as failed and the innocent ones are audited normally.
-    Returns the pool in use at the end.
-    """
-    in_flight: dict[Future[Any], tuple[str, str, int]] = {}
-    suspects: deque[tuple[str, str, int]] = deque()
-    solo: Future[Any] | None = None
-    window = 2 * workers
-
-    def record(item: tuple[str, str, int], card: dict[str, Any], info: tuple[Any, ...]) -> None:
+    def record(item: Item, card: dict[str, Any], info: WorkerInfo) -> None:
         path, call_id, size = item
         elapsed, pid, rss = info
         ok = card.get("status") == "ok"
@@ -537,39 +656,61 @@ def _drain(
         if on_result:
             on_result(CallResult(path, call_id, stored, elapsed, pid, rss), summary)
 
-    while pending or suspects or in_flight:
-        if suspects:
-            if not in_flight:
-                item = suspects.popleft()
-                solo = pool.submit(_audit_task, item[0])
-                in_flight[solo] = item
-        else:
-            while pending and len(in_flight) < window:
-                item = pending.popleft()
-                in_flight[pool.submit(_audit_task, item[0])] = item
-        finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-        broken = False
-        for fut in finished:
-            item = in_flight.pop(fut)
+    try:
+        with _sigterm_as_interrupt():
             try:
-                card, elapsed, pid, rss = fut.result()
-            except BrokenProcessPool:
-                broken = True
-                if fut is solo:
-                    msg = "The auditor process crashed on this file; check that it is valid audio."
-                    record(item, failed_card(item[0], msg, item[1]), (0.0, None, None))
-                else:
-                    suspects.append(item)
-                continue
-            except Exception as exc:  # e.g. a result that cannot be pickled
-                card = failed_card(item[0], f"The auditor failed on this file ({exc}).", item[1])
-                elapsed, pid, rss = 0.0, None, None
-            card["call_id"] = item[1]
-            record(item, card, (elapsed, pid, rss))
-        if broken:
-            suspects.extend(in_flight.values())
-            in_flight.clear()
-            solo = None
-            _kill_pool(pool)
-            pool = _start_pool(workers, factory, threads)
-    return pool
+                if not files:
+                    summary.wall_s = time.perf_counter() - t0
+                    return summary
+                started = True
+                # Workers load their models while the parent hashes the files.
+                executor.start(factory)
+                hashed = [(str(f), sha256_file(f), _file_size(f)) for f in files]
+                model, rules_version, pid, rss = executor.identity()
+                summary.model, summary.rules_version = model, rules_version
+                if pid is not None and rss is not None:
+                    summary.worker_peak_rss_mb[pid] = rss
+                done = set() if reprocess else store.done_ids(model, rules_version)
+                pending: deque[Item] = deque()
+                queued: set[str] = set()
+                for path, call_id, size in hashed:
+                    if call_id in done or call_id in queued:
+                        summary.skipped += 1
+                        if call_id in done:
+                            store.touch_path(call_id, path)
+                        continue
+                    queued.add(call_id)
+                    pending.append((path, call_id, size))
+                summary.to_audit = len(pending)
+                options = {
+                    "paths": [str(p) for p in paths],
+                    **executor.options(),
+                    "reprocess": reprocess,
+                    "redact": redact,
+                    "metadata": None if metadata is None else str(metadata),
+                    "model_dir": model_dir,
+                    "rules_dirs": list(rules_dirs),
+                    "agent_channel": agent_channel,
+                }
+                run_id = summary.run_id = store.start_run(options, model, rules_version)
+                store.update_run(run_id, **summary.counts())
+                if on_start:
+                    on_start(len(pending))
+                for item, card, info in executor.results(pending):
+                    card["call_id"] = item[1]
+                    record(item, card, info)
+            except KeyboardInterrupt:
+                summary.interrupted = True
+                if started:
+                    started = False
+                    executor.abort()
+    finally:
+        summary.wall_s = time.perf_counter() - t0
+        if started:
+            executor.close()
+        if run_id is not None:
+            status = "interrupted" if summary.interrupted else "completed"
+            with contextlib.suppress(Exception):
+                store.finish_run(run_id, status, round(summary.wall_s, 3), **summary.counts())
+        store.close()
+    return summary

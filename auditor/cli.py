@@ -176,8 +176,20 @@ def _open_db(db: Path) -> Any:
         raise click.ClickException(str(exc)) from exc
 
 
+class _PathOrURL(click.ParamType):
+    """An existing local path, or an fsspec URL (``s3://...``) left for the workers to read."""
+
+    name = "path"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> Path | str:
+        if isinstance(value, str) and "://" in value:
+            return value
+        return click.Path(exists=True, path_type=Path).convert(value, param, ctx)
+
+
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=_PathOrURL())
 @click.option("--db", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help=DB_HELP + " Created if missing.")
 @click.option("--workers", type=click.IntRange(1, None), default=_default_workers,
@@ -194,9 +206,13 @@ def _open_db(db: Path) -> Any:
               help=RULES_HELP)
 @click.option("--agent-channel", type=click.IntRange(0, 1), default=0, show_default=True,
               help=AGENT_CHANNEL_HELP)
-def run(paths: tuple[Path, ...], db: Path, workers: int, reprocess: bool, redact: bool,
+@click.option("--cluster", metavar="ADDRESS", default=None,
+              help="Audit on a Dask cluster: tcp://SCHEDULER:8786, or local:N for N local "
+                   "worker processes (--workers is then unused). Paths must be visible to "
+                   "every worker (shared mount) or fsspec URLs.")
+def run(paths: tuple[Path | str, ...], db: Path, workers: int, reprocess: bool, redact: bool,
         metadata: Path | None, model_dir: Path | None, rules_dirs: tuple[Path, ...],
-        agent_channel: int) -> None:
+        agent_channel: int, cluster: str | None) -> None:
     """Audit every recording under PATHS into the database (skips calls already audited)."""
     import contextlib
     import time
@@ -208,7 +224,9 @@ def run(paths: tuple[Path, ...], db: Path, workers: int, reprocess: bool, redact
     state: dict[str, Any] = {}
 
     def on_start(total: int) -> None:
-        click.echo(f"{total} call(s) to audit with {workers} worker(s).", err=True)
+        where = (f"on the Dask cluster {cluster} ({executor.workers} worker(s))" if cluster
+                 else f"with {workers} worker(s)")
+        click.echo(f"{total} call(s) to audit {where}.", err=True)
         state["bar"] = stack.enter_context(click.progressbar(
             length=total, label="Auditing", show_eta=True, show_pos=True, file=sys.stderr,
             item_show_func=lambda item: item))
@@ -222,13 +240,18 @@ def run(paths: tuple[Path, ...], db: Path, workers: int, reprocess: bool, redact
         per_min = 60 * done / max(1e-9, time.perf_counter() - state["t0"])
         bar.update(1, current_item=f"{per_min:.1f} calls/min")
 
+    executor: Any = None
     try:
+        if cluster:  # dask is imported only here: without --cluster the batch never loads it
+            from auditor.cluster import DaskExecutor
+
+            executor = DaskExecutor(cluster)
         with stack:
             summary = run_batch(
                 paths, db, workers=workers, reprocess=reprocess, redact=redact,
                 metadata=metadata, model_dir=str(model_dir) if model_dir else None,
                 rules_dirs=tuple(str(r) for r in rules_dirs), agent_channel=agent_channel,
-                on_start=on_start, on_result=on_result)
+                on_start=on_start, on_result=on_result, executor=executor)
     except (BatchError, StoreError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(summary.format())
@@ -391,3 +414,61 @@ def rules_check(files: tuple[Path, ...]) -> None:
         click.echo(f"{len(problems)} problem(s) found.", err=True)
         raise SystemExit(1)
     click.echo(f"OK: {', '.join(str(f) for f in files)}")
+
+
+# =====================================================================================
+# QA review: `auditor serve` (the review page, auditor/web.py) and `auditor review`
+# (a verdict from the command line, auditor/review.py).
+# =====================================================================================
+
+
+@cli.command()
+@click.option("--db", required=True, type=click.Path(path_type=Path), help=DB_HELP)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback needs --token.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0 picks a free one).")
+@click.option("--token", envvar="AUDITOR_TOKEN", default=None,
+              help="Secret every request must carry (needed off loopback; or $AUDITOR_TOKEN).")
+@click.option("--quiet", is_flag=True, help="Do not log each request.")
+def serve(db: Path, host: str, port: int, token: str | None, quiet: bool) -> None:
+    """Start the QA review page over the database and print its address."""
+    from auditor.web import ServeError, make_server
+
+    try:
+        server = make_server(db, host=host, port=port, token=token, quiet=quiet)
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Review page: {server.url}  (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)
+    finally:
+        server.server_close()
+
+
+@cli.command("review")
+@click.argument("flag_id", type=int)
+@click.option("--db", required=True, type=click.Path(path_type=Path), help=DB_HELP)
+@click.option("--verdict", required=True,
+              type=click.Choice(["confirmed", "false_alarm", "unreviewed"]),
+              help="confirmed, false_alarm, or unreviewed to take a verdict back.")
+@click.option("--reviewer", help="Who gives the verdict (required unless unreviewed).")
+@click.option("--comment", help="Why, for the QA lead.")
+def review_cmd(flag_id: int, db: Path, verdict: str, reviewer: str | None,
+               comment: str | None) -> None:
+    """Record a verdict on one flag (FLAG_ID as listed by `auditor flagged --json`)."""
+    from auditor.review import ReviewError, record_verdict
+
+    with _open_db(db) as store:
+        try:
+            result = record_verdict(store, flag_id, verdict, reviewer, comment)
+        except ReviewError as exc:
+            raise click.ClickException(str(exc)) from exc
+    flag, scores = result["flag"], result["scores"]
+    click.echo(f"flag {flag_id} ({flag['category']}) on call {result['call_id'][:12]}: "
+               f"{flag['verdict']}" + (f" by {flag['reviewer']}" if flag["reviewer"] else "")
+               + f" at {flag['reviewed_at']}")
+    click.echo(f"score {scores['before']} -> {scores['after']} after review "
+               f"({'pass' if scores['passed_after'] else 'fail'})")

@@ -12,6 +12,11 @@ A candidate counts only if it validates:
 - mobile: 11 digits, 1 then 3–9 (optionally preceded by 86 / +86);
 - bank card: 16–19 digits passing the Luhn check.
 
+ASR garbles long digit strings (a digit dropped or doubled, 幺三九 heard as 11-39), and a garbled
+number no longer validates although it was read out in full. So a run right after a word that
+names the number (身份证号, 手机号, 卡号 …: ``ANCHORS``) also counts when its length is close to
+the kind's (``ANCHORED_LENGTHS``), validated or not; nothing else does.
+
 Amounts (一万两千, 3,500.00元) and dates (2024年3月15日, 2024-03-15) are broken by 万/千/年/月 or
 are too short, and masked forms (尾号1234, 138****5678) never form a full number.
 ``mask_text`` replaces the middle digits of every found number with ``*`` (first 3 and last 4
@@ -45,6 +50,16 @@ MAX_GAP = 4
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+# Words that announce a number of a kind, and how many digits a read-out number of that kind may
+# have once ASR has dropped or doubled one or two.
+ANCHORS = {
+    "id_card": ("身份证号码", "身份证号", "身份证", "证件号码", "证件号"),
+    "mobile": ("手机号码", "手机号", "电话号码", "手机", "联系电话", "电话"),
+    "bank_card": ("银行卡号", "卡号", "账号", "银行账户"),
+}
+ANCHORED_LENGTHS = {"id_card": (16, 20), "mobile": (10, 13), "bank_card": (15, 20)}
+ANCHOR_REACH = 6  # characters between the anchor word and the number ("身份证号是：")
 
 KIND_NAMES = {
     "id_card": "ID-card number",
@@ -214,7 +229,32 @@ def find_pii(text: str) -> list[PiiMatch]:
                 continue
             taken.append((lo, hi))
             found.append(PiiMatch(kind, num, tuple(positions[lo:hi])))
+    found.extend(_anchored(text, found))
     return sorted(found, key=lambda m: m.start)
+
+
+def _anchored(text: str, found: list[PiiMatch]) -> list[PiiMatch]:
+    """Runs announced by an anchor word with about the right length (see module docstring)."""
+    out: list[PiiMatch] = []
+    for run in _runs(text):
+        digits = "".join(g[0] for g in run)
+        positions = [p for g in run for p in g[1]]
+        if any(m.start <= positions[0] < m.end or positions[0] <= m.start < positions[-1] + 1
+               for m in found):
+            continue
+        before = text[max(0, positions[0] - ANCHOR_REACH - 6):positions[0]]
+        for kind, words in ANCHORS.items():
+            lo, hi = ANCHORED_LENGTHS[kind]
+            if not lo <= len(digits) <= hi:
+                continue
+            hit = max((before.rfind(w) + len(w) for w in words if w in before), default=-1)
+            if hit < 0 or len(before) - hit > ANCHOR_REACH:
+                continue
+            if kind == "mobile" and not digits.startswith(("1", "86")):
+                continue
+            out.append(PiiMatch(kind, digits, tuple(positions)))
+            break
+    return out
 
 
 def mask_text(text: str, matches: list[PiiMatch] | None = None) -> str:

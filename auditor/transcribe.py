@@ -118,36 +118,35 @@ class Pack:
 
 def pack_pieces(pieces: list[Piece], pack_s: float, gap_s: float, join: bool = True
                 ) -> list[Pack]:
-    """Group consecutive pieces of each channel into windows of at most `pack_s` seconds.
+    """Group pieces, in order of time, into windows of at most `pack_s` seconds.
 
-    With `join`, pieces whose audio nearly touches are packed with the real audio between
-    them (one party per channel: more context, better text). Without it (mono, where the next
-    piece may be the other party) a silence of `gap_s` always separates them, so that the
-    alignment gives each character to the right piece.
+    Pieces of both channels of a stereo call share windows (each piece brings its own
+    channel's audio), which halves the number of windows against packing each channel alone
+    and lets Whisper hear the conversation. With `join`, two consecutive pieces of the same
+    channel whose audio nearly touches are packed with the real audio between them; otherwise
+    a silence of `gap_s` separates pieces, so that the alignment gives each character to the
+    right piece (always so on mono, where the next piece may be the other party).
     """
     packs: list[Pack] = []
-    by_channel: dict[int, list[Piece]] = {}
-    for piece in sorted(pieces, key=lambda p: (p.channel, p.region[0])):
-        by_channel.setdefault(piece.channel, []).append(piece)
-    for channel_pieces in by_channel.values():
-        current: Pack | None = None
-        for piece in channel_pieces:
+    current: Pack | None = None
+    for piece in sorted(pieces, key=lambda p: (p.region[0], p.channel)):
+        span = piece.window
+        if current is not None:
+            prev_end = current.spans[-1][1]
+            joined = (join and current.pieces[-1].channel == piece.channel
+                      and 0.0 <= span[0] - prev_end <= gap_s)
+            if joined:
+                span = (prev_end, span[1])
+            added = (span[1] - span[0]) + (0.0 if joined else gap_s)
+            if current.duration + added <= pack_s:
+                current.offsets.append(current.duration + added - (span[1] - span[0]))
+                current.pieces.append(piece)
+                current.spans.append(span)
+                current.duration += added
+                continue
             span = piece.window
-            if current is not None:
-                prev_end = current.spans[-1][1]
-                joined = join and span[0] - prev_end <= gap_s  # keep the real audio between
-                if joined:
-                    span = (prev_end, span[1])
-                added = (span[1] - span[0]) + (0.0 if joined else gap_s)
-                if current.duration + added <= pack_s:
-                    current.offsets.append(current.duration + added - (span[1] - span[0]))
-                    current.pieces.append(piece)
-                    current.spans.append(span)
-                    current.duration += added
-                    continue
-                span = piece.window
-            current = Pack([piece], [span], [0.0], span[1] - span[0])
-            packs.append(current)
+        current = Pack([piece], [span], [0.0], span[1] - span[0])
+        packs.append(current)
     return packs
 
 

@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 from scipy.signal import lfilter
 
-from auditor.attribution import attribute, cue_score, split_at_speaker_changes
+from auditor.attribution import (
+    TEXT_CONF_MAX,
+    _agreement_confidence,
+    attribute,
+    change_probability,
+    cue_score,
+    smooth_turns,
+    split_at_speaker_changes,
+)
 
 SR = 16000
 HIGH = {"f0": 210.0, "tilt": 1.0, "formants": [(700, 120), (1500, 150), (2800, 200)]}
@@ -46,11 +54,11 @@ def _voice(dur: float, f0: float, tilt: float, formants: list, rng: np.random.Ge
 
 
 def _call(turns, voices=None, seed=0):
-    """Mono call from (speaker, seconds, text) turns; returns samples and truth utterances."""
+    """Mono call from (speaker, seconds, text[, gap after]) turns: samples and truth utterances."""
     voices = voices or {"agent": HIGH, "customer": LOW}
     rng = np.random.default_rng(seed)
     parts, truth, t = [np.zeros(SR // 2)], [], 0.5
-    for spk, dur, text in turns:
+    for spk, dur, text, *fixed_gap in turns:
         parts.append(0.5 * _voice(dur, rng=rng, **voices[spk]))
         truth.append(
             {
@@ -61,7 +69,7 @@ def _call(turns, voices=None, seed=0):
                 "channel": 0,
             }
         )
-        gap = float(rng.uniform(0.3, 0.7))
+        gap = float(fixed_gap[0]) if fixed_gap else float(rng.uniform(0.3, 0.7))
         parts.append(np.zeros(int(gap * SR)))
         t += dur + gap
     y = np.concatenate(parts)
@@ -160,3 +168,82 @@ def test_one_voice_is_not_split():
     regions += [(u["start"], u["end"]) for u in truth[7:]]
     assert split_at_speaker_changes(y, SR, regions) == regions
     assert split_at_speaker_changes(y, SR, []) == []
+
+
+# What the product sees: Whisper text (homophones, digits, commas where the VAD cut a turn) and
+# VAD pieces; customers say dates and amounts too, agents read plans back.
+ASR_DIALOGUE = [
+    ("agent", 2.7, "您好,请问是草影女士本人吗?", 0.5),
+    ("customer", 0.7, "是我。", 0.4),
+    ("agent", 6.0, "我是新和银行信用卡中心的戴后专员,公后50318,本次通话会被录音。", 0.2),
+    ("customer", 1.0, "恩,你说。", 0.1),
+    ("agent", 7.0, "因为号二九三三的信用卡千款34,567元,于七十天轮,会影响您的个人真心。", 0.6),
+    ("customer", 3.0, "我二十八号发公司,千还一万五。", 0.6),
+    ("agent", 0.5, "好的,", 0.05),
+    ("agent", 3.5, "11月28日之前还15000元,对吗?", 0.4),
+    ("customer", 1.2, "对,没问题", 0.5),
+    ("agent", 2.0, "感谢您的配合,再见", 0.5),
+]
+
+
+def test_asr_text_with_indistinct_voices_is_attributed_by_text_and_turns():
+    # Both parties with the same voice: only the wording and the turn-taking can tell them apart.
+    y, truth = _call(ASR_DIALOGUE, voices={"agent": HIGH, "customer": HIGH}, seed=5)
+    out, conf = attribute(y, SR, _unknown(truth))
+    assert [u["speaker"] for u in out] == [u["speaker"] for u in truth]
+    assert 0.2 < conf <= TEXT_CONF_MAX + 1e-9  # the text settles it, the voices do not confirm
+
+
+def test_asr_text_with_two_voices():
+    y, truth = _call(ASR_DIALOGUE, seed=6)
+    out, conf = attribute(y, SR, _unknown(truth))
+    assert [u["speaker"] for u in out] == [u["speaker"] for u in truth]
+    assert conf > 0.5
+
+
+def test_one_party_asking_questions_gets_no_customer():
+    # A voicemail that asks a question: nobody answers, turn-taking must not invent a customer.
+    lines = ["您好，请问是张伟先生本人吗？", "这个这个。", "我是某某银行委托的贷后专员。",
+             "您什么时候方便回电？", "这个这个。", "感谢您的配合，再见。"]
+    y, truth = _call([("agent", 2.0, text) for text in lines], seed=7)
+    out, conf = attribute(y, SR, _unknown(truth))
+    assert not any(u["speaker"] == "customer" for u in out)
+    assert conf < 0.3
+
+
+def test_cue_score_on_asr_output():
+    # ASR homophones of the agent's terms: 千款 = 欠款, 于七 = 逾期, 真心 = 征信, 公后 = 工号
+    assert cue_score("因为号二九三三的信用卡千款34,567元,于七十天轮,会影响您的个人真心。") > 2
+    assert cue_score("11月15日之前还6,100元,对吗?") > 2  # the agent's read-back
+    assert cue_score("我二十八号发公司,千还一万五。") < 0  # the customer's own date and amount
+    assert cue_score("12月5号先还6000行吗?") < 0
+    assert abs(cue_score("可以。")) < 1  # said by both
+    assert cue_score("好的,") > cue_score("对。")  # 好的， often opens a read-back
+    assert cue_score("讲故事我们听") == 0  # 是我 does not match across words in pinyin
+
+
+def test_change_probability_from_questions_commas_and_gaps():
+    def u(start, end, text):
+        return {"start": start, "end": end, "text": text}
+
+    question = change_probability(u(0, 2, "请问是张伟先生本人吗"), u(2.5, 3, "是我"))
+    cut = change_probability(u(0, 0.5, "好的,"), u(0.55, 3, "11月15日之前还6100元"))
+    sentence = change_probability(u(0, 2, "您的信用卡逾期了。"), u(2.6, 3, "嗯"))
+    assert question > sentence > 0.5 > cut
+
+
+def test_smooth_turns():
+    # A line without cues between two agent lines: an answer after a question ...
+    assert smooth_turns(np.array([6.0, 0.0, 6.0]), np.array([0.85, 0.65]))[1] < -1
+    # ... but the same speaker going on after a comma cut.
+    assert smooth_turns(np.array([6.0, 0.0, 6.0]), np.array([0.15, 0.5]))[1] > 1
+    assert np.allclose(smooth_turns(np.zeros(3), np.full(2, 0.5)), 0.0)
+    assert smooth_turns(np.zeros(0), np.zeros(0)).size == 0
+
+
+def test_voices_that_agree_with_one_side_only_are_no_evidence():
+    # Voice scores all say "agent": they agree with the agent lines and with nothing else.
+    acoustic = np.full(6, 5.0)
+    sides = np.array([4.0, -3.0, 4.0, -3.0, 4.0, -3.0])
+    assert _agreement_confidence(acoustic, sides, np.full(6, 2.0)) == 0.0
+    assert _agreement_confidence(np.sign(sides) * 5, sides, np.full(6, 2.0)) == 1.0

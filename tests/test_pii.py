@@ -116,3 +116,21 @@ def test_customer_reading_own_number_is_not_a_leak() -> None:
     flags, _ = audit_utterances(
         [{"speaker": "customer", "start": 0, "end": 2, "text": f"我的手机是{MOBILE}"}], rules)
     assert [f for f in flags if f["category"] == "pii_leak"] == []
+
+
+def test_a_garbled_number_after_its_anchor_word_still_counts():
+    """ASR dropped a digit of the ID and doubled one of the mobile: no longer valid, still PII."""
+    from auditor.pii import find_pii
+
+    text = "您的身份证号是11-01-05、1988-03-05、12-67手机号是11-39、57-08、12-46对吗?"
+    kinds = [(m.kind, m.digits) for m in find_pii(text)]
+    assert kinds == [("id_card", "110105198803051267"), ("mobile", "113957081246")]
+
+
+def test_anchor_words_do_not_make_amounts_service_numbers_or_tails_count():
+    from auditor.pii import find_pii
+
+    assert find_pii("手机号尾号1234，欠款12345元") == []
+    assert find_pii("客服电话4008201234") == []  # a service number, not a mobile
+    assert find_pii("身份证号后六位是一二三四五六") == []
+    assert find_pii("账号里还差三千五百元") == []

@@ -1,0 +1,446 @@
+"""QA review over the store: the queue of flagged calls, one call's page data, and verdicts.
+
+Why a module of its own: the review page (``auditor/web.py``) and the ``auditor review``
+command must agree on what a verdict is, which calls are left to review and what a call scores
+once its false alarms are set aside. Everything here is a pure function of a
+:class:`~auditor.store.Store`, so it is tested without a server.
+
+Vocabulary: a reviewer gives each flag a *verdict*, ``confirmed`` or ``false_alarm``
+(``unreviewed`` takes a verdict back). The store keeps a false alarm as review status
+``dismissed``. The score *after review* is the call's score computed again without its false
+alarms: confirmed and unreviewed flags still count, because a flag nobody has looked at yet is
+still the auditor's best guess.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.batch import AUDIO_EXTENSIONS, sha256_file
+from auditor.scoring import score_flags
+from auditor.store import Store, StoreError
+
+# verdict (what a reviewer says) -> review_status (what the store keeps)
+VERDICTS = {"confirmed": "confirmed", "false_alarm": "dismissed", "unreviewed": "unreviewed"}
+STATUS_TO_VERDICT = {v: k for k, v in VERDICTS.items()}
+# Filter values of the queue's review state.
+REVIEW_STATES = ("all", "unreviewed", "reviewed", "confirmed", "false_alarm")
+SEVERITY_ORDER = {"critical": 0, "major": 1, "minor": 2, "info": 3}
+MAX_REVIEWER = 100
+MAX_COMMENT = 2000
+# The browser needs the right type to pick a decoder (Chromium plays all of these).
+AUDIO_TYPES = {
+    ".wav": "audio/wav",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".mp4": "audio/mp4",
+    ".aac": "audio/aac",
+    ".flac": "audio/flac",
+    ".ogg": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".webm": "audio/webm",
+    ".amr": "audio/amr",
+    ".wma": "audio/x-ms-wma",
+}
+
+
+class ReviewError(StoreError):
+    """A verdict or a request cannot be carried out; the message says why, for a person."""
+
+
+class NotFound(ReviewError):
+    """The call, flag or recording asked for is not in the database (or not on disk)."""
+
+
+# ---------------------------------------------------------------- scores
+
+
+def scores(flags: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Score and verdict of a call before and after review (false alarms removed).
+
+    ``flags`` are scorecard flags carrying a ``review`` (``Store.card(with_reviews=True)``) or a
+    ``review_status`` (queue rows). Returns ``before``/``after`` scores and ``passed`` flags.
+    """
+    flags = list(flags)
+    kept = [f for f in flags if _status(f) != "dismissed"]
+    before = score_flags(flags)
+    after = score_flags(kept)
+    return {
+        "before": before.score,
+        "after": after.score,
+        "passed_before": before.passed,
+        "passed_after": after.passed,
+        "subscores_after": after.subscores,
+    }
+
+
+def _status(flag: Mapping[str, Any]) -> str:
+    review = flag.get("review")
+    if isinstance(review, Mapping):
+        return str(review.get("review_status") or "unreviewed")
+    return str(flag.get("review_status") or "unreviewed")
+
+
+# ---------------------------------------------------------------- verdicts
+
+
+def record_verdict(
+    store: Store,
+    flag_id: int,
+    verdict: str,
+    reviewer: str | None,
+    comment: str | None = None,
+) -> dict[str, Any]:
+    """Store a reviewer's verdict on one flag, with the time, and return the flag and scores.
+
+    A verdict other than ``unreviewed`` needs a reviewer name: an anonymous verdict cannot be
+    audited later. Raises :class:`ReviewError` (bad input) or :class:`NotFound` (no such flag).
+    """
+    if verdict not in VERDICTS:
+        raise ReviewError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
+    reviewer = (reviewer or "").strip() or None
+    comment = (comment or "").strip() or None
+    if verdict != "unreviewed" and not reviewer:
+        raise ReviewError("give the reviewer's name with the verdict")
+    if reviewer and len(reviewer) > MAX_REVIEWER:
+        raise ReviewError(f"the reviewer name is longer than {MAX_REVIEWER} characters")
+    if comment and len(comment) > MAX_COMMENT:
+        raise ReviewError(f"the comment is longer than {MAX_COMMENT} characters")
+    row = store.db.execute("SELECT call_id FROM flags WHERE id = ?", [int(flag_id)]).fetchone()
+    if row is None:
+        raise NotFound(f"there is no flag with id {flag_id}")
+    if verdict == "unreviewed":
+        reviewer, comment = None, None
+    store.set_review(int(flag_id), VERDICTS[verdict], reviewer=reviewer, comment=comment)
+    flag = flag_review(store, int(flag_id))
+    card = store.card(row[0], with_reviews=True) or {}
+    return {"flag": flag, "call_id": row[0], "scores": scores(card.get("flags") or [])}
+
+
+def flag_review(store: Store, flag_id: int) -> dict[str, Any]:
+    """One flag's stored review: verdict, reviewer, comment and time."""
+    rows = list(
+        store.db.query(
+            "SELECT id, call_id, category, rule, severity, review_status, reviewer, comment, "
+            "reviewed_at FROM flags WHERE id = ?",
+            [flag_id],
+        )
+    )
+    if not rows:
+        raise NotFound(f"there is no flag with id {flag_id}")
+    row = rows[0]
+    row["verdict"] = STATUS_TO_VERDICT.get(row["review_status"], row["review_status"])
+    return row
+
+
+def review_stats(store: Store) -> list[dict[str, Any]]:
+    """Per rule: flags raised, confirmed, false alarms, unreviewed and the false-alarm rate.
+
+    The rate is over reviewed flags only (``None`` when none is reviewed): it tells the QA lead
+    which rule to fix. Worst rate first.
+    """
+    rows = store.db.query(
+        "SELECT rule, category, COUNT(*) AS flags, "
+        "SUM(review_status = 'confirmed') AS confirmed, "
+        "SUM(review_status = 'dismissed') AS false_alarms, "
+        "SUM(review_status = 'unreviewed') AS unreviewed "
+        "FROM flags GROUP BY rule, category"
+    )
+    out = []
+    for r in rows:
+        reviewed = r["confirmed"] + r["false_alarms"]
+        r["false_alarm_rate"] = round(r["false_alarms"] / reviewed, 3) if reviewed else None
+        out.append(r)
+    out.sort(key=lambda r: (-(r["false_alarm_rate"] or -1), -r["flags"], str(r["rule"])))
+    return out
+
+
+# ---------------------------------------------------------------- the queue
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the reviewer narrowed the queue to; empty fields do not filter."""
+
+    category: str | None = None
+    severity: str | None = None
+    agent: str | None = None
+    day: str | None = None
+    state: str = "all"
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str | None]) -> QueueFilter:
+        """Build from URL query values (blank means no filter); rejects an unknown state."""
+
+        def get(key: str) -> str | None:
+            value = (params.get(key) or "").strip()
+            return value or None
+
+        state = get("state") or "all"
+        if state not in REVIEW_STATES:
+            raise ReviewError(f"review state must be one of {', '.join(REVIEW_STATES)}")
+        return cls(get("category"), get("severity"), get("agent"), get("date"), state)
+
+
+_DAY = "COALESCE(c.call_date, substr(c.processed_at, 1, 10))"
+
+
+def queue(store: Store, filt: QueueFilter | None = None, limit: int = 500) -> dict[str, Any]:
+    """Flagged calls worst first (failed verdict, then lowest score), with what is left to review.
+
+    Only flags matching the filter are listed per call and only calls with such a flag appear.
+    Informational flags are left out unless the category or severity filter asks for them (as
+    ``auditor flagged`` does). ``left`` counts unreviewed flags and the calls that have one,
+    within the category / severity / agent / date filter whatever the review state asked.
+    """
+    filt = filt or QueueFilter()
+    where = ["c.status = 'ok'"]
+    params: list[Any] = []
+    if filt.severity:
+        where.append("f.severity = ?")
+        params.append(filt.severity)
+    elif not filt.category:
+        where.append("f.severity != 'info'")
+    if filt.category:
+        where.append("f.category = ?")
+        params.append(filt.category)
+    if filt.agent:
+        where.append("c.agent_id = ?")
+        params.append(filt.agent)
+    if filt.day:
+        where.append(f"{_DAY} = ?")
+        params.append(filt.day)
+    base_where = " AND ".join(where)
+    left = store.db.execute(
+        "SELECT COUNT(*), COUNT(DISTINCT f.call_id) FROM flags f JOIN calls c ON c.id = f.call_id "
+        f"WHERE {base_where} AND f.review_status = 'unreviewed'",
+        params,
+    ).fetchone()
+    state_sql = {
+        "all": "",
+        "unreviewed": " AND f.review_status = 'unreviewed'",
+        "reviewed": " AND f.review_status != 'unreviewed'",
+        "confirmed": " AND f.review_status = 'confirmed'",
+        "false_alarm": " AND f.review_status = 'dismissed'",
+    }[filt.state]
+    sql = (
+        "SELECT c.id AS call_id, c.path, c.score, c.passed, c.agent_id, c.duration_s, "
+        f"{_DAY} AS day, f.id AS flag_id, f.category, f.rule, f.severity, f.speaker, f.start, "
+        "f.end, f.evidence, f.review_status, f.reviewer "
+        f"FROM flags f JOIN calls c ON c.id = f.call_id WHERE {base_where}{state_sql} "
+        "ORDER BY c.passed ASC, c.score ASC, c.id, f.start"
+    )
+    calls: dict[str, dict[str, Any]] = {}
+    for r in store.db.query(sql, params):
+        entry = calls.get(r["call_id"])
+        if entry is None:
+            if len(calls) >= limit:
+                break
+            entry = calls[r["call_id"]] = {
+                "call_id": r["call_id"],
+                "file": os.path.basename(r["path"] or ""),
+                "score": r["score"],
+                "passed": None if r["passed"] is None else bool(r["passed"]),
+                "agent_id": r["agent_id"],
+                "day": r["day"],
+                "duration_s": r["duration_s"],
+                "flags": [],
+            }
+        entry["flags"].append(
+            {
+                "flag_id": r["flag_id"],
+                "category": r["category"],
+                "severity": r["severity"],
+                "start": r["start"],
+                "end": r["end"],
+                "evidence": r["evidence"],
+                "verdict": STATUS_TO_VERDICT.get(r["review_status"], r["review_status"]),
+            }
+        )
+    if calls:
+        _add_call_scores(store, calls)
+    return {
+        "calls": list(calls.values()),
+        "left": {"flags": int(left[0]), "calls": int(left[1])},
+        "filter": {
+            "category": filt.category,
+            "severity": filt.severity,
+            "agent": filt.agent,
+            "date": filt.day,
+            "state": filt.state,
+        },
+    }
+
+
+def _add_call_scores(store: Store, calls: dict[str, dict[str, Any]]) -> None:
+    """Score after review, worst severity and unreviewed count over ALL flags of each call."""
+    ids = list(calls)
+    marks = ",".join("?" * len(ids))
+    per_call: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
+    for r in store.db.query(
+        f"SELECT call_id, category, rule, severity, review_status FROM flags "
+        f"WHERE call_id IN ({marks})",
+        ids,
+    ):
+        per_call[r["call_id"]].append(r)
+    for call_id, flags in per_call.items():
+        entry = calls[call_id]
+        s = scores(flags)
+        entry["score_after"] = s["after"]
+        entry["passed_after"] = s["passed_after"]
+        entry["unreviewed"] = sum(f["review_status"] == "unreviewed" for f in flags)
+        entry["worst"] = min(
+            (f["severity"] for f in flags), key=lambda s: SEVERITY_ORDER.get(s, 9), default=None
+        )
+
+
+def facets(store: Store) -> dict[str, list[str]]:
+    """The values the queue can be filtered by, for the filter menus."""
+
+    def distinct(sql: str) -> list[str]:
+        return [r[0] for r in store.db.execute(sql).fetchall() if r[0] not in (None, "")]
+
+    severities = distinct("SELECT DISTINCT severity FROM flags")
+    return {
+        "category": distinct("SELECT DISTINCT category FROM flags ORDER BY category"),
+        "severity": sorted(severities, key=lambda s: SEVERITY_ORDER.get(s, 9)),
+        "agent": distinct("SELECT DISTINCT agent_id FROM calls ORDER BY agent_id"),
+        "date": distinct(f"SELECT DISTINCT {_DAY} AS d FROM calls c ORDER BY d DESC"),
+        "state": list(REVIEW_STATES),
+    }
+
+
+# ---------------------------------------------------------------- one call
+
+
+def call_view(store: Store, call_id: str) -> dict[str, Any]:
+    """Everything the call page shows: transcript, metrics, flags with reviews, both scores.
+
+    Each flag gains ``utterances``: the indexes of the lines it concerns (same speaker,
+    overlapping in time; for an interruption also the customer's line), with their speech rate
+    and loudness, so the page can show them where a flag is about delivery.
+    """
+    row = store.call_row(call_id)
+    card = store.card(call_id, with_reviews=True) if row else None
+    if row is None or card is None:
+        raise NotFound(f"there is no call with id {call_id!r} in this database")
+    utterances = card.get("utterances") or []
+    for i, u in enumerate(utterances):
+        u["idx"] = i
+    for flag in card.get("flags") or []:
+        review = flag.get("review") or {}
+        review["verdict"] = STATUS_TO_VERDICT.get(review.get("review_status"), "unreviewed")
+        flag["review"] = review
+        flag["utterances"] = _concerned(flag, utterances)
+    path = row.get("path") or ""
+    return {
+        "call_id": call_id,
+        "file": os.path.basename(path),
+        "format": Path(path).suffix.lower().lstrip("."),
+        "audio_url": f"/api/calls/{call_id}/audio",
+        "status": card.get("status"),
+        "error": card.get("error"),
+        "duration_s": card.get("duration_s"),
+        "layout": card.get("layout"),
+        "agent_id": row.get("agent_id"),
+        "day": row.get("call_date") or (row.get("processed_at") or "")[:10] or None,
+        "processed_at": row.get("processed_at"),
+        "utterances": utterances,
+        "metrics": card.get("metrics") or {},
+        "steps": card.get("steps") or {},
+        "flags": card.get("flags") or [],
+        "scores": scores(card.get("flags") or []),
+        "subscores": card.get("subscores"),
+    }
+
+
+def _concerned(flag: Mapping[str, Any], utterances: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    start, end = flag.get("start"), flag.get("end")
+    if start is None or end is None:
+        return []
+    speakers = {flag.get("speaker")}
+    if flag.get("category") == "interruption":
+        speakers.add("customer")
+    out = []
+    for i, u in enumerate(utterances):
+        if u.get("speaker") not in speakers or u.get("start") is None or u.get("end") is None:
+            continue
+        if u["start"] < end and u["end"] > start:
+            out.append(
+                {
+                    "idx": i,
+                    "speaker": u.get("speaker"),
+                    "rate_cpm": u.get("rate_cpm"),
+                    "loudness_dbfs": u.get("loudness_dbfs"),
+                }
+            )
+    return out
+
+
+# ---------------------------------------------------------------- the recording
+
+
+@dataclass(frozen=True)
+class AudioFile:
+    """A call's recording on disk, checked to be the one that was audited."""
+
+    path: Path
+    size: int
+    content_type: str
+
+
+_VERIFIED: dict[tuple[str, int, int], str] = {}
+
+
+def audio_file(store: Store, call_id: str, roots: Iterable[Path] = ()) -> AudioFile:
+    """The recording of a call in the database, never any other file.
+
+    The path comes only from the ``calls`` row of ``call_id`` (a relative path is looked up
+    under the current folder, then under ``roots``); it must be a regular file with an audio
+    extension whose size and sha256 match the call id the batch gave it (the hash is checked
+    once per file version and cached). Raises :class:`NotFound` otherwise.
+    """
+    row = store.call_row(call_id)
+    if row is None or not row.get("path"):
+        raise NotFound(f"there is no call with id {call_id!r} in this database")
+    stored = Path(row["path"])
+    candidates = [stored] if stored.is_absolute() else [Path.cwd() / stored]
+    if not stored.is_absolute():
+        candidates += [Path(r) / stored for r in roots]
+    suffix = stored.suffix.lower()
+    if suffix not in AUDIO_EXTENSIONS:
+        raise NotFound(f"the call's file {stored.name} is not a recording")
+    for cand in candidates:
+        try:
+            st = cand.stat()
+        except OSError:
+            continue
+        if not cand.is_file():
+            continue
+        if row.get("size") is not None and st.st_size != row["size"]:
+            continue
+        if _is_sha256(call_id) and _hash(cand, st) != call_id:
+            continue
+        return AudioFile(cand, st.st_size, AUDIO_TYPES.get(suffix, "application/octet-stream"))
+    raise NotFound(
+        f"the recording of call {call_id[:12]} ({stored.name}) is not where it was audited, "
+        "or it has changed since"
+    )
+
+
+def _is_sha256(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
+
+
+def _hash(path: Path, st: os.stat_result) -> str:
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    digest = _VERIFIED.get(key)
+    if digest is None:
+        digest = sha256_file(path) if st.st_size else hashlib.sha256(b"").hexdigest()
+        _VERIFIED[key] = digest
+    return digest

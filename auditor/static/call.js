@@ -1,0 +1,413 @@
+// The call page: player, transcript following playback, timeline, flags and verdicts.
+// The transcript itself is rendered (escaped) by the server; everything else is built here
+// with textContent only.
+"use strict";
+
+const callId = document.body.dataset.callId;
+const audio = document.getElementById("audio");
+const playButton = document.getElementById("play");
+const transcriptBox = document.getElementById("transcript");
+const uttNodes = [...document.querySelectorAll("#transcript li.utt")];
+const utts = uttNodes.map((node) => ({
+  node: node,
+  idx: Number(node.dataset.idx),
+  start: Number(node.dataset.start),
+  end: Number(node.dataset.end),
+}));
+const SEVERITY_COLOURS = { critical: "#c62828", major: "#ef6c00", minor: "#f9a825", info: "#1e88e5" };
+const LANES = ["agent", "customer", "unknown"];
+
+let call = null;
+let selected = -1; // index into call.flags
+let currentUtts = new Set();
+let playhead = null;
+let timelineScale = null;
+
+// ---------------------------------------------------------------- audio
+
+function seek(seconds, andPlay) {
+  const t = Math.max(0, seconds || 0);
+  const apply = () => {
+    audio.currentTime = t;
+    if (andPlay) audio.play().catch(() => {});
+    followPlayback();
+  };
+  if (audio.readyState >= 1) apply();
+  else audio.addEventListener("loadedmetadata", apply, { once: true });
+}
+
+function togglePlay() {
+  if (audio.paused) audio.play().catch((err) => showError("Cannot play: " + err.message));
+  else audio.pause();
+}
+
+function duration() {
+  return (call && call.duration_s) || (isFinite(audio.duration) ? audio.duration : 0) || 1;
+}
+
+function followPlayback() {
+  const t = audio.currentTime;
+  document.getElementById("clock").textContent = clock(t) + " / " + clock(duration());
+  const now = new Set(utts.filter((u) => u.start <= t && t < u.end).map((u) => u.idx));
+  const changed = now.size !== currentUtts.size || [...now].some((i) => !currentUtts.has(i));
+  if (changed) {
+    for (const u of utts) u.node.classList.toggle("current", now.has(u.idx));
+    currentUtts = now;
+    const first = utts.find((u) => now.has(u.idx));
+    if (first) scrollIntoBox(first.node);
+  }
+  if (playhead && timelineScale) {
+    const x = timelineScale(t);
+    playhead.setAttribute("x1", x);
+    playhead.setAttribute("x2", x);
+  }
+}
+
+function scrollIntoBox(node) {
+  // Scroll the transcript box only (not the page) so the line sits in its upper third.
+  const box = transcriptBox;
+  const top = node.offsetTop - box.offsetTop;
+  const visible = top >= box.scrollTop && top + node.offsetHeight <= box.scrollTop + box.clientHeight;
+  if (!visible) box.scrollTo({ top: Math.max(0, top - box.clientHeight / 3), behavior: "smooth" });
+}
+
+function tick() {
+  followPlayback();
+  if (!audio.paused) requestAnimationFrame(tick);
+}
+
+audio.addEventListener("play", () => { playButton.textContent = "❚❚ Pause"; requestAnimationFrame(tick); });
+audio.addEventListener("pause", () => { playButton.textContent = "▶ Play"; followPlayback(); });
+audio.addEventListener("seeked", followPlayback);
+audio.addEventListener("timeupdate", followPlayback);
+audio.addEventListener("loadedmetadata", followPlayback);
+audio.addEventListener("error", () => {
+  showError("The recording cannot be played: it is missing, has changed since it was audited, " +
+    "or the browser cannot decode it.");
+});
+playButton.addEventListener("click", togglePlay);
+document.getElementById("speed").addEventListener("change", (event) => {
+  audio.playbackRate = Number(event.target.value);
+});
+
+for (const u of utts) {
+  u.node.addEventListener("click", () => seek(u.start, true));
+}
+
+// ---------------------------------------------------------------- flags
+
+function selectFlag(i, andSeek) {
+  if (!call || !call.flags.length) return;
+  selected = Math.max(0, Math.min(call.flags.length - 1, i));
+  document.querySelectorAll("#flags li.flag").forEach((node, j) => {
+    node.classList.toggle("selected", j === selected);
+  });
+  document.querySelectorAll("#timeline .flag-mark").forEach((node) => {
+    node.classList.toggle("selected", Number(node.dataset.i) === selected);
+  });
+  const node = document.querySelector('#flags li.flag[data-i="' + selected + '"]');
+  if (node) node.scrollIntoView({ block: "nearest" });
+  if (andSeek) seek(call.flags[selected].start, true);
+}
+
+function stepFlag(direction) {
+  if (!call || !call.flags.length) return;
+  if (selected < 0) {
+    const t = audio.currentTime;
+    const order = call.flags.map((f, i) => i);
+    const next = direction > 0
+      ? order.find((i) => call.flags[i].start > t + 0.05)
+      : order.reverse().find((i) => call.flags[i].start < t - 0.05);
+    selectFlag(next === undefined ? (direction > 0 ? 0 : call.flags.length - 1) : next, true);
+  } else {
+    selectFlag(selected + direction, true);
+  }
+}
+
+function flagMeasures(flag) {
+  const parts = [];
+  for (const u of flag.utterances || []) {
+    const bits = [];
+    if (u.rate_cpm !== null && u.rate_cpm !== undefined) bits.push(Math.round(u.rate_cpm) + " 字/分");
+    if (u.loudness_dbfs !== null && u.loudness_dbfs !== undefined) bits.push(u.loudness_dbfs.toFixed(1) + " dBFS");
+    if (bits.length) parts.push(u.speaker + " line " + (u.idx + 1) + ": " + bits.join(", "));
+  }
+  return parts;
+}
+
+function reviewLine(review) {
+  if (!review || review.verdict === "unreviewed") return "Not reviewed yet";
+  let text = VERDICT_LABELS[review.verdict] + " by " + (review.reviewer || "?");
+  if (review.reviewed_at) text += " at " + review.reviewed_at.replace("T", " ").replace("+00:00", " UTC");
+  return text;
+}
+
+function renderFlags() {
+  const list = document.getElementById("flags");
+  list.replaceChildren();
+  document.getElementById("flag-count").textContent = call.flags.length
+    ? "(" + call.flags.filter((f) => f.review.verdict === "unreviewed").length + " of " +
+      call.flags.length + " to review)"
+    : "";
+  call.flags.forEach((flag, i) => {
+    const review = flag.review || { verdict: "unreviewed" };
+    const li = el("li", {
+      class: "flag " + flag.severity + " v-" + review.verdict + (i === selected ? " selected" : ""),
+      dataset: { i: String(i), flagId: String(flag.flag_id) },
+    });
+    const head = el("div", { class: "flag-head" });
+    head.appendChild(el("span", { class: "sev " + flag.severity }, flag.severity));
+    head.appendChild(el("b", { class: "cat" }, flag.category));
+    head.appendChild(el("button", { type: "button", class: "jump", title: "Play from here" },
+      clock(flag.start) + "–" + clock(flag.end)));
+    head.appendChild(el("span", { class: "who" }, flag.speaker || ""));
+    li.appendChild(head);
+    if (flag.evidence) li.appendChild(el("div", { class: "evidence" }, flag.evidence));
+    const detail = [flag.rule, flag.matched].filter(Boolean).join(" · ");
+    if (detail) li.appendChild(el("div", { class: "detail" }, detail));
+    for (const line of flagMeasures(flag)) li.appendChild(el("div", { class: "measure" }, line));
+
+    const form = el("form", { class: "verdict" });
+    form.appendChild(el("textarea", {
+      name: "comment", rows: "1", maxlength: "2000", placeholder: "comment (optional)",
+    }, review.comment || ""));
+    const buttons = el("div", { class: "buttons" });
+    buttons.appendChild(el("button", { type: "submit", value: "confirmed", class: "confirm" }, "✔ Confirmed"));
+    buttons.appendChild(el("button", { type: "submit", value: "false_alarm", class: "false-alarm" }, "✘ False alarm"));
+    if (review.verdict !== "unreviewed") {
+      buttons.appendChild(el("button", { type: "submit", value: "unreviewed", class: "undo" }, "undo"));
+    }
+    form.appendChild(buttons);
+    form.appendChild(el("div", { class: "status" }, reviewLine(review)));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      saveVerdict(i, event.submitter ? event.submitter.value : "confirmed", form.elements.comment.value);
+    });
+    li.appendChild(form);
+    li.addEventListener("click", (event) => {
+      if (event.target.closest("form")) return;
+      selectFlag(i, true);
+    });
+    list.appendChild(li);
+  });
+  if (!call.flags.length) list.appendChild(el("li", { class: "empty" }, "No flags on this call."));
+}
+
+async function saveVerdict(i, verdict, comment) {
+  const flag = call.flags[i];
+  const reviewer = document.getElementById("reviewer").value.trim();
+  if (verdict !== "unreviewed" && !reviewer) {
+    showError("Type your name in Reviewer first: every verdict is signed.");
+    document.getElementById("reviewer").focus();
+    return;
+  }
+  try {
+    const result = await postJSON("/api/flags/" + flag.flag_id + "/review", {
+      verdict: verdict, reviewer: reviewer, comment: comment,
+    });
+    flag.review = result.flag;
+    call.scores = result.scores;
+    showError("");
+    renderFlags();
+    renderScores();
+    renderTimeline();
+  } catch (err) {
+    showError("The verdict was not saved: " + err.message);
+  }
+}
+
+function renderScores() {
+  const box = document.getElementById("scores");
+  box.replaceChildren();
+  const s = call.scores;
+  const part = (label, score, passed, id) => {
+    const span = el("span", { class: "score " + (passed ? "pass" : "fail"), id: id });
+    span.appendChild(el("small", {}, label));
+    span.appendChild(el("b", {}, score === null ? "–" : score));
+    span.appendChild(el("small", {}, passed ? "pass" : "fail"));
+    return span;
+  };
+  box.appendChild(part("score", s.before, s.passed_before, "score-before"));
+  box.appendChild(el("span", { class: "arrow" }, "→"));
+  box.appendChild(part("after review", s.after, s.passed_after, "score-after"));
+  const dismissed = call.flags.filter((f) => f.review.verdict === "false_alarm").length;
+  box.appendChild(el("span", { class: "note" },
+    dismissed ? dismissed + " false alarm" + (dismissed === 1 ? "" : "s") + " set aside" : "no false alarm marked"));
+}
+
+function renderMetrics() {
+  const m = call.metrics || {};
+  const box = document.getElementById("metrics");
+  box.replaceChildren();
+  box.appendChild(el("h2", {}, "Delivery"));
+  const table = el("table", { class: "metrics-table" });
+  const row = (cells, tag) => {
+    const tr = el("tr");
+    cells.forEach((c) => tr.appendChild(el(tag || "td", {}, c)));
+    table.appendChild(tr);
+  };
+  const fmt = (v, d, unit) => (v === null || v === undefined ? "–" : Number(v).toFixed(d) + (unit || ""));
+  row(["", "agent", "customer"], "th");
+  const a = m.agent || {};
+  const c = m.customer || {};
+  row(["speech rate", fmt(a.speech_rate_cpm, 0, " 字/分"), fmt(c.speech_rate_cpm, 0, " 字/分")]);
+  row(["loudness", fmt(a.loudness_dbfs, 1, " dBFS"), fmt(c.loudness_dbfs, 1, " dBFS")]);
+  row(["pitch", fmt(a.pitch_median_hz, 0, " Hz"), fmt(c.pitch_median_hz, 0, " Hz")]);
+  row(["talk time", fmt(a.talk_s, 1, " s"), fmt(c.talk_s, 1, " s")]);
+  box.appendChild(table);
+  box.appendChild(el("p", { class: "detail" },
+    "talk ratio " + fmt(m.talk_ratio, 2) + " · longest silence " + fmt(m.longest_silence_s, 1, " s") +
+    " · overlaps " + (m.overlap_count ?? 0) + " (" + fmt(m.overlap_s, 1, " s") + ")"));
+}
+
+// ---------------------------------------------------------------- timeline
+
+function renderTimeline() {
+  const box = document.getElementById("timeline");
+  box.replaceChildren();
+  const width = Math.max(320, box.clientWidth || 900);
+  const lanes = LANES.filter((lane) => lane !== "unknown" || call.utterances.some((u) => u.speaker === "unknown"));
+  const flagH = 26, laneH = 34, gap = 6, axisH = 18, left = 70, right = 10;
+  const height = flagH + lanes.length * (laneH + gap) + axisH + 18;
+  const total = duration();
+  const x = (t) => left + (Math.max(0, Math.min(total, t)) / total) * (width - left - right);
+  timelineScale = x;
+  const svg = svgEl("svg", { width: width, height: height, viewBox: "0 0 " + width + " " + height, role: "img" });
+  const laneTop = (i) => flagH + 16 + i * (laneH + gap);
+  const speechBottom = laneTop(lanes.length - 1) + laneH;
+
+  // background lanes
+  lanes.forEach((lane, i) => {
+    svg.appendChild(svgEl("rect", { x: left, y: laneTop(i), width: width - left - right, height: laneH, class: "lane" }));
+    const label = svgEl("text", { x: 6, y: laneTop(i) + laneH / 2 + 4, class: "lane-label" });
+    label.textContent = lane;
+    svg.appendChild(label);
+  });
+  const flagLabel = svgEl("text", { x: 6, y: flagH / 2 + 8, class: "lane-label" });
+  flagLabel.textContent = "flags";
+  svg.appendChild(flagLabel);
+
+  const m = call.metrics || {};
+  for (const s of m.silences || []) {
+    const r = svgEl("rect", { x: x(s.start), y: laneTop(0), width: Math.max(1, x(s.end) - x(s.start)),
+      height: speechBottom - laneTop(0), class: "silence" });
+    const title = svgEl("title");
+    title.textContent = "silence " + clock(s.start) + "–" + clock(s.end);
+    r.appendChild(title);
+    svg.appendChild(r);
+  }
+
+  // flagged utterances, to label them with rate and loudness
+  const concerned = new Map();
+  for (const f of call.flags) for (const u of f.utterances || []) concerned.set(u.idx, f);
+
+  for (const u of call.utterances) {
+    const lane = lanes.indexOf(u.speaker in { agent: 1, customer: 1 } ? u.speaker : "unknown");
+    if (lane < 0) continue;
+    // bar height follows loudness: -45 dBFS is a sliver, -10 dBFS fills the lane
+    const loud = u.loudness_dbfs === null || u.loudness_dbfs === undefined ? -30 : u.loudness_dbfs;
+    const frac = Math.max(0.2, Math.min(1, (loud + 45) / 35));
+    const h = laneH * frac;
+    const bar = svgEl("rect", {
+      x: x(u.start), y: laneTop(lane) + laneH - h, width: Math.max(1.5, x(u.end) - x(u.start)), height: h,
+      class: "utt-bar " + (lanes[lane]) + (concerned.has(u.idx) ? " concerned" : ""), "data-idx": u.idx,
+    });
+    const title = svgEl("title");
+    const rate = u.rate_cpm === null || u.rate_cpm === undefined ? "–" : Math.round(u.rate_cpm);
+    title.textContent = clock(u.start) + " " + u.speaker + ": " + rate + " 字/分, " + loud.toFixed(1) + " dBFS\n" + (u.text || "");
+    bar.appendChild(title);
+    bar.addEventListener("click", (event) => { event.stopPropagation(); seek(u.start, true); });
+    svg.appendChild(bar);
+    if (concerned.has(u.idx)) {
+      const label = svgEl("text", { x: x(u.start) + 2, y: laneTop(lane) + 11, class: "measure-label" });
+      label.textContent = rate + "字/分 " + loud.toFixed(1) + "dB";
+      svg.appendChild(label);
+    }
+  }
+
+  for (const o of m.overlaps || []) {
+    const r = svgEl("rect", { x: x(o.start), y: laneTop(0), width: Math.max(1.5, x(o.end) - x(o.start)),
+      height: speechBottom - laneTop(0), class: "overlap" });
+    const title = svgEl("title");
+    title.textContent = "overlap " + clock(o.start) + "–" + clock(o.end) + (o.started_by ? ", started by " + o.started_by : "");
+    r.appendChild(title);
+    svg.appendChild(r);
+  }
+
+  call.flags.forEach((f, i) => {
+    const colour = SEVERITY_COLOURS[f.severity] || "#555";
+    const start = f.start === null || f.start === undefined ? 0 : f.start;
+    const end = f.end === null || f.end === undefined ? start : f.end;
+    const g = svgEl("g", { class: "flag-mark v-" + f.review.verdict + (i === selected ? " selected" : ""), "data-i": i });
+    g.appendChild(svgEl("rect", { x: x(start), y: 6, width: Math.max(3, x(end) - x(start)), height: flagH - 4,
+      fill: colour, rx: 3 }));
+    g.appendChild(svgEl("line", { x1: x(start), x2: x(start), y1: 6, y2: speechBottom, stroke: colour, class: "flag-line" }));
+    const title = svgEl("title");
+    title.textContent = f.severity + " " + f.category + " at " + clock(start) + ": " + (f.evidence || "");
+    g.appendChild(title);
+    g.addEventListener("click", (event) => { event.stopPropagation(); selectFlag(i, true); });
+    svg.appendChild(g);
+  });
+
+  // time axis
+  const step = total > 600 ? 60 : total > 240 ? 30 : total > 60 ? 10 : 5;
+  for (let t = 0; t <= total; t += step) {
+    svg.appendChild(svgEl("line", { x1: x(t), x2: x(t), y1: speechBottom + 2, y2: speechBottom + 6, class: "tick" }));
+    const label = svgEl("text", { x: x(t), y: speechBottom + 18, class: "tick-label" });
+    label.textContent = clock(t).replace(/\.\d$/, "");
+    svg.appendChild(label);
+  }
+
+  playhead = svgEl("line", { x1: x(audio.currentTime), x2: x(audio.currentTime), y1: 2, y2: speechBottom + 4, class: "playhead" });
+  svg.appendChild(playhead);
+  svg.addEventListener("click", (event) => {
+    const rect = svg.getBoundingClientRect();
+    const px = event.clientX - rect.left;
+    if (px < left) return;
+    seek(((px - left) / (width - left - right)) * total, false);
+  });
+  box.appendChild(svg);
+}
+
+// ---------------------------------------------------------------- keyboard
+
+document.addEventListener("keydown", (event) => {
+  const tag = (event.target.tagName || "").toLowerCase();
+  if (tag === "input" || tag === "textarea" || tag === "select" || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.key === " " || event.code === "Space") {
+    event.preventDefault();
+    togglePlay();
+  } else if (event.key === "j") {
+    stepFlag(1);
+  } else if (event.key === "k") {
+    stepFlag(-1);
+  }
+});
+document.getElementById("next-flag").addEventListener("click", () => stepFlag(1));
+document.getElementById("prev-flag").addEventListener("click", () => stepFlag(-1));
+
+// ---------------------------------------------------------------- start
+
+const reviewerInput = document.getElementById("reviewer");
+reviewerInput.value = localStorage.getItem("auditor.reviewer") || "";
+reviewerInput.addEventListener("change", () => localStorage.setItem("auditor.reviewer", reviewerInput.value.trim()));
+
+async function init() {
+  try {
+    call = await getJSON("/api/calls/" + encodeURIComponent(callId));
+  } catch (err) {
+    showError("Could not load the call: " + err.message);
+    return;
+  }
+  if (call.status !== "ok") showError("This call could not be audited: " + (call.error || "unknown reason"));
+  renderScores();
+  renderFlags();
+  renderMetrics();
+  renderTimeline();
+  followPlayback();
+  window.addEventListener("resize", () => renderTimeline());
+  audio.addEventListener("loadedmetadata", () => { if (!call.duration_s) renderTimeline(); });
+  document.body.classList.add("ready");
+}
+
+init();
