@@ -43,21 +43,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from auditor import metadata as md
+from auditor.audio import AUDIO_EXTENSIONS
 from auditor.store import Store
-
-AUDIO_EXTENSIONS = (
-    ".wav",
-    ".mp3",
-    ".m4a",
-    ".aac",
-    ".flac",
-    ".ogg",
-    ".opus",
-    ".amr",
-    ".wma",
-    ".webm",
-    ".mp4",
-)
 
 
 class AuditorLike(Protocol):

@@ -94,6 +94,9 @@ class _Job:
 
 _CACHE: dict[str, AuditorLike] = {}
 _CACHE_LOCK = threading.Lock()
+# One call at a time per process: the auditor is not shared between threads. Workers should run
+# with --nthreads 1; a worker with more threads then simply runs its calls one after another.
+_AUDIT_LOCK = threading.Lock()
 
 
 def _cores() -> int:
@@ -208,7 +211,7 @@ def _audit_remote(job: _Job, path: str) -> tuple[dict[str, Any], float, int, flo
     """
     start = time.perf_counter()
     auditor = _auditor_for(job)
-    with _local_copy(path) as local:
+    with _local_copy(path) as local, _AUDIT_LOCK:
         card = auditor.audit(local)
         if not isinstance(card, dict):
             raise TypeError(f"audit() returned {type(card).__name__}, not a scorecard")
@@ -334,7 +337,7 @@ class DaskExecutor:
                     n_workers=n,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",
                 )
                 self.client = Client(self.cluster)
             self.client.wait_for_workers(n, timeout=self.connect_timeout_s * 2)

@@ -147,8 +147,11 @@ def build_report(store: Store) -> dict[str, Any]:
             "GROUP BY error ORDER BY calls DESC LIMIT 10"
         )
     )
+    from auditor.review import review_stats
+
     runs = store.runs()[:1]
     return {
+        "rules": review_stats(store),
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "database": str(store.path),
         "totals": totals,
@@ -240,6 +243,17 @@ def format_text(report: dict[str, Any]) -> str:
         )
     else:
         lines.append("  none")
+    reviewed = [r for r in report.get("rules", []) if r["false_alarm_rate"] is not None]
+    lines += ["", "False alarms per rule (reviewed flags; the worst rule is the one to fix):"]
+    if reviewed:
+        lines += _table(
+            ["rule", "category", "flags", "confirmed", "false alarms", "unreviewed",
+             "false-alarm rate"],
+            [[r["rule"], r["category"], r["flags"], r["confirmed"], r["false_alarms"],
+              r["unreviewed"], _pct(r["false_alarm_rate"])] for r in reviewed],
+        )
+    else:
+        lines.append("  no flag reviewed yet")
     lines += ["", "Per agent (worst mean score first):"]
     lines += _table(
         ["agent", "calls", "passed", "pass rate", "mean score", "flags", "critical"],
@@ -439,6 +453,14 @@ def render_html(report: dict[str, Any]) -> str:
                 for c in cats
             ],
         ),
+        "<h2>False alarms per rule</h2>",
+        _html_table(
+            ["rule", "category", "flags", "confirmed", "false alarms", "unreviewed",
+             "false-alarm rate"],
+            [[r["rule"], r["category"], r["flags"], r["confirmed"], r["false_alarms"],
+              r["unreviewed"], _pct(r["false_alarm_rate"])]
+             for r in report.get("rules", []) if r["false_alarm_rate"] is not None],
+        ),
         "<h2>Per agent</h2>",
         svg_bars(agent_items, "Pass rate per agent (%)", fmt="{:.0f}%"),
         _html_table(
@@ -519,4 +541,12 @@ def format_flagged(entries: Sequence[dict[str, Any]]) -> str:
                 f"    {clock(f['start'])}-{clock(f['end'])}  {f['severity']:<8} "
                 f"{f['category']:<30} #{f['flag_id']}{review}  {f.get('evidence') or ''}{matched}"
             )
+    flags = [f for e in entries for f in e["flags"]]
+    confirmed = sum(f["review_status"] == "confirmed" for f in flags)
+    dismissed = sum(f["review_status"] == "dismissed" for f in flags)
+    lines.append(
+        f"\n{len(entries)} calls, {len(flags)} flags: {confirmed + dismissed} reviewed "
+        f"({confirmed} confirmed, {dismissed} false alarms), "
+        f"{len(flags) - confirmed - dismissed} to review"
+    )
     return "\n".join(lines)

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.batch import AUDIO_EXTENSIONS, sha256_file
+from auditor.audio import AUDIO_EXTENSIONS
+from auditor.batch import sha256_file
 from auditor.scoring import score_flags
 from auditor.store import Store, StoreError
 
@@ -43,6 +44,7 @@ AUDIO_TYPES = {
     ".flac": "audio/flac",
     ".ogg": "audio/ogg",
     ".opus": "audio/ogg",
+    ".oga": "audio/ogg",
     ".webm": "audio/webm",
     ".amr": "audio/amr",
     ".wma": "audio/x-ms-wma",

@@ -46,6 +46,7 @@ class AsrSettings:
     hallucinations: tuple[str, ...] = ()
     pack_s: float = 28.0
     pack_gap_s: float = 0.6
+    pack_mix_channels: bool = True
 
 
 def load_asr_settings(path: str | Path | None = None) -> AsrSettings:
@@ -80,6 +81,7 @@ def load_asr_settings(path: str | Path | None = None) -> AsrSettings:
         hallucinations=tuple(flt.get("hallucinations", ())),
         pack_s=dec.get("pack_s", 28.0),
         pack_gap_s=dec.get("pack_gap_s", 0.6),
+        pack_mix_channels=dec.get("pack_mix_channels", True),
     )
 
 
@@ -116,8 +118,8 @@ class Pack:
     repairs: list[str] = field(default_factory=list)
 
 
-def pack_pieces(pieces: list[Piece], pack_s: float, gap_s: float, join: bool = True
-                ) -> list[Pack]:
+def pack_pieces(pieces: list[Piece], pack_s: float, gap_s: float, join: bool = True,
+                mix_channels: bool = True) -> list[Pack]:
     """Group pieces, in order of time, into windows of at most `pack_s` seconds.
 
     Pieces of both channels of a stereo call share windows (each piece brings its own
@@ -125,11 +127,16 @@ def pack_pieces(pieces: list[Piece], pack_s: float, gap_s: float, join: bool = T
     and lets Whisper hear the conversation. With `join`, two consecutive pieces of the same
     channel whose audio nearly touches are packed with the real audio between them; otherwise
     a silence of `gap_s` separates pieces, so that the alignment gives each character to the
-    right piece (always so on mono, where the next piece may be the other party).
+    right piece (always so on mono, where the next piece may be the other party). Without
+    `mix_channels`, each channel is packed on its own.
     """
     packs: list[Pack] = []
     current: Pack | None = None
-    for piece in sorted(pieces, key=lambda p: (p.region[0], p.channel)):
+    order = (lambda p: (p.region[0], p.channel)) if mix_channels else (
+        lambda p: (p.channel, p.region[0]))
+    for piece in sorted(pieces, key=order):
+        if current is not None and not mix_channels and current.pieces[-1].channel != piece.channel:
+            current = None
         span = piece.window
         if current is not None:
             prev_end = current.spans[-1][1]
@@ -242,7 +249,8 @@ class Transcriber:
         piece it was heard in. Windows are decoded in batches.
         """
         packs = pack_pieces(pieces, self.settings.pack_s, self.settings.pack_gap_s,
-                            join=channels.shape[0] > 1)
+                            join=channels.shape[0] > 1,
+                            mix_channels=self.settings.pack_mix_channels)
         size = max(1, self.settings.batch_size)
         packs.sort(key=lambda pk: pk.duration)
         for k in range(0, len(packs), size):

@@ -119,10 +119,10 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         return max(0, size - n), size - 1
     first = int(first_s)
     last = int(last_s) if last_s else size - 1
-    if last < first:
-        return None
     if first >= size:
         raise RangeNotSatisfiable(header)
+    if last < first:
+        return None
     return first, min(last, size - 1)
 
 
@@ -155,6 +155,8 @@ class AuditorServer(ThreadingHTTPServer):
     def url(self) -> str:
         """The address to open, with the token when there is one."""
         host, port = self.server_address[:2]
+        if host in ("0.0.0.0", "::"):  # every interface: show a name others can reach
+            host = socket.gethostname()
         shown = f"[{host}]" if ":" in str(host) else str(host)
         url = f"http://{shown}:{port}/"
         return url + ("?" + urlencode({"token": self.token}) if self.token else "")
@@ -198,7 +200,9 @@ def make_server(
 
 def serve_in_thread(server: AuditorServer) -> threading.Thread:
     """Serve in a daemon thread (tests and embedding); stop with ``server.shutdown()``."""
-    thread = threading.Thread(target=server.serve_forever, name="auditor-web", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="auditor-web", daemon=True
+    )
     thread.start()
     return thread
 
@@ -209,6 +213,10 @@ class ReviewHandler(BaseHTTPRequestHandler):
     server: AuditorServer
     server_version = "auditor-review"
     sys_version = ""
+
+    def version_string(self) -> str:
+        """No Python version in the Server header."""
+        return self.server_version
     protocol_version = "HTTP/1.1"
 
     # ------------------------------------------------------------ plumbing

@@ -8,13 +8,17 @@ and no agent flag raised by the customer's words.
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 from click.testing import CliRunner
 
 from auditor.cli import cli
 
-from .conftest import SAMPLES, sample_calls
+from .conftest import ROOT, SAMPLES, sample_calls
+
+sys.path.insert(0, str(ROOT / "bench"))
+from cer import char_errors  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
@@ -43,20 +47,9 @@ def _overlap(a, b) -> float:
 
 
 def _cer(ref: str, hyp: str) -> float:
-    import re
-
-    from opencc import OpenCC
-
-    to_s = OpenCC("t2s").convert
-    r = re.sub(r"[\W_]+", "", to_s(ref))
-    h = re.sub(r"[\W_]+", "", to_s(hyp))
-    prev = list(range(len(h) + 1))
-    for i, rc in enumerate(r, 1):
-        cur = [i]
-        for j, hc in enumerate(h, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (rc != hc)))
-        prev = cur
-    return prev[-1] / max(1, len(r))
+    """Character error rate, as `make bench` computes it (bench/cer.py)."""
+    errors, length = char_errors(ref, hyp)
+    return errors / max(1, length)
 
 
 def test_there_are_enough_sample_calls():

@@ -126,4 +126,23 @@ def test_histogram_and_flagged_listing() -> None:
     text = format_flagged([entry])
     assert text.splitlines()[0].startswith(" 20 FAILED  aaaaaaaaaaaaaaaa  /x.wav  agent A1")
     assert "01:01.5-01:03.0" in text and "#7 [confirmed]" in text
+    assert text.splitlines()[-1] == (
+        "1 calls, 1 flags: 1 reviewed (1 confirmed, 0 false alarms), 0 to review")
     assert format_flagged([]) == "No flagged calls match."
+
+
+def test_report_counts_reviewed_flags_per_rule(store: Store) -> None:
+    """The false-alarm rate per rule tells the QA lead which rule to fix."""
+    from auditor.review import record_verdict
+
+    text = format_text(build_report(store))
+    assert "no flag reviewed yet" in text
+    flag_ids = [r["id"] for r in store.db.query("SELECT id FROM flags ORDER BY id")]
+    record_verdict(store, flag_ids[0], "false_alarm", reviewer="qa-li", comment="wrong")
+    report = build_report(store)
+    reviewed = [r for r in report["rules"] if r["false_alarm_rate"] is not None]
+    assert len(reviewed) == 1 and reviewed[0]["false_alarms"] == 1
+    assert reviewed[0]["false_alarm_rate"] == 1.0
+    text = format_text(report)
+    assert "False alarms per rule" in text and "100" in text
+    assert "False alarms per rule" in render_html(report)

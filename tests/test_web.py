@@ -167,7 +167,7 @@ def test_queue_lists_flagged_calls_worst_first_with_what_is_left(env: Env, clien
     assert [c["call_id"] for c in data["calls"]] == [env.call_id, env.other_id]
     first = data["calls"][0]
     assert (first["score"], first["passed"], first["worst"], first["unreviewed"]) == (
-        40, False, "critical", 3)
+        42, False, "critical", 3)  # 100 - 40 - 15 - 3 (long_silence has its own figure)
     assert first["file"] == "call one.wav"  # the name only: no folder leaks to the page
     assert data["left"] == {"flags": 4, "calls": 2}
     only_abuse = client.get_json("/api/queue?category=abuse")
@@ -194,7 +194,7 @@ def test_call_json_has_transcript_flags_reviews_scores_and_measures(env: Env, cl
     shout = data["flags"][1]
     assert shout["utterances"] == [
         {"idx": 2, "speaker": "agent", "rate_cpm": 430.0, "loudness_dbfs": -15.5}]
-    assert data["scores"] == {"before": 40, "after": 40, "passed_before": False,
+    assert data["scores"] == {"before": 42, "after": 42, "passed_before": False,
                               "passed_after": False,
                               "subscores_after": data["scores"]["subscores_after"]}
     assert data["metrics"]["silences"][0]["s"] == 11.0
@@ -284,7 +284,7 @@ def test_a_verdict_is_stored_with_reviewer_comment_and_time(env: Env, client: Cl
                                   comment="raised voice, not shouting")
     assert status == 200
     assert data["flag"]["verdict"] == "false_alarm"
-    assert data["scores"]["before"] == 40 and data["scores"]["after"] == 55
+    assert data["scores"]["before"] == 42 and data["scores"]["after"] == 57
     row = review_row(env.db, shout)
     assert (row["review_status"], row["reviewer"], row["comment"]) == (
         "dismissed", "qa-li", "raised voice, not shouting")
@@ -296,7 +296,7 @@ def test_a_verdict_is_stored_with_reviewer_comment_and_time(env: Env, client: Cl
     assert queue["left"] == {"flags": 2, "calls": 2}
     call = client.get_json(f"/api/calls/{env.call_id}")
     assert call["flags"][1]["review"]["comment"] == "raised voice, not shouting"
-    assert call["scores"]["after"] == 55
+    assert call["scores"]["after"] == 57
     # A verdict needs a name, a known verdict and an existing flag.
     assert client.verdict(abuse, verdict="false_alarm")[0] == 400
     assert client.verdict(abuse, verdict="maybe", reviewer="x")[0] == 400
@@ -393,7 +393,7 @@ def test_review_command_records_and_takes_back_a_verdict(env: Env) -> None:
     result = runner.invoke(cli, ["review", str(abuse), "--db", str(env.db), "--verdict",
                                  "false_alarm", "--reviewer", "qa-wang", "--comment", "quoted"])
     assert result.exit_code == 0, result.output
-    assert "false_alarm by qa-wang" in result.output and "score 40 -> 80" in result.output
+    assert "false_alarm by qa-wang" in result.output and "score 42 -> 82" in result.output
     row = review_row(env.db, abuse)
     assert (row["review_status"], row["reviewer"], row["comment"]) == (
         "dismissed", "qa-wang", "quoted")
@@ -415,8 +415,8 @@ def test_scores_after_review_and_false_alarm_rate_per_rule(env: Env) -> None:
         review.record_verdict(store, abuse, "false_alarm", "qa")
         review.record_verdict(store, shout, "confirmed", "qa")
         view = review.call_view(store, env.call_id)
-        # abuse (40) set aside: 100 - 15 (shouting) - 5 (silence); no critical flag left
-        assert view["scores"]["after"] == 80 and view["scores"]["passed_after"] is True
+        # abuse (40) set aside: 100 - 15 (shouting) - 3 (silence); no critical flag left
+        assert view["scores"]["after"] == 82 and view["scores"]["passed_after"] is True
         stats = {r["rule"]: r for r in review.review_stats(store)}
     assert stats["abuse.insult"]["false_alarm_rate"] == 1.0
     assert stats["delivery.shouting"]["false_alarm_rate"] == 0.0

@@ -1,0 +1,155 @@
+"""Cluster overhead: the local batch against ``--cluster local:2`` over the sample calls.
+
+What is measured, and why this way: the same recordings are audited twice with the real model
+into fresh databases, once by the local batch (2 worker processes) and once by a Dask
+``LocalCluster`` of 2 single-threaded worker processes. Each timing covers everything a user
+waits for: starting the workers (and, for Dask, the scheduler), each worker loading the model
+once, hashing, auditing and writing SQLite. On the same cores the two should be about equal;
+the difference is the cost of Dask (target: under 10%). The scorecards of both runs are
+compared (same calls, scores and transcripts), and the per-worker throughput gives the number
+of such machines needed for a night's audio.
+
+    .venv/bin/python bench/bench_cluster.py [CALLS_DIR] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from auditor.batch import BatchSummary, find_recordings, run_batch  # noqa: E402
+from auditor.model import available_cores  # noqa: E402
+
+SAMPLES = ROOT / "samples" / "calls"
+MAX_OVERHEAD = 0.10
+NIGHT_AUDIO_H = 500.0
+NIGHT_H = 8.0
+
+
+def _fingerprint(db: Path) -> list[tuple[Any, ...]]:
+    """What must not depend on where a call ran: status, score, flags and every utterance."""
+    with sqlite3.connect(db) as conn:
+        calls = conn.execute(
+            "SELECT id, status, score, passed, error FROM calls ORDER BY id"
+        ).fetchall()
+        utts = conn.execute(
+            "SELECT call_id, idx, speaker, start, end, text FROM utterances ORDER BY call_id, idx"
+        ).fetchall()
+        flags = conn.execute(
+            "SELECT call_id, idx, category, rule, start FROM flags ORDER BY call_id, idx"
+        ).fetchall()
+    return calls + utts + flags
+
+
+def bench_one(calls_dir: Path, workers: int, cluster: bool, tmp: Path) -> dict[str, Any]:
+    """Audit ``calls_dir`` locally or on ``local:N``; wall time includes every start-up."""
+    db = tmp / ("cluster.db" if cluster else "local.db")
+    executor = None
+    if cluster:
+        from auditor.cluster import DaskExecutor
+
+        executor = DaskExecutor(f"local:{workers}")
+    t0 = time.perf_counter()
+    summary: BatchSummary = run_batch([calls_dir], db, workers=workers, executor=executor)
+    wall = time.perf_counter() - t0
+    return {
+        "how": f"cluster local:{workers}" if cluster else f"local {workers} workers",
+        "workers": workers,
+        "calls": summary.scored + summary.failed,
+        "failed": summary.failed,
+        "audio_s": summary.audio_s,
+        "wall_s": wall,
+        "rtf": wall / summary.audio_s if summary.audio_s else None,
+        "rss": sorted(summary.worker_peak_rss_mb.values()),
+        "db": db,
+    }
+
+
+def nodes_needed(rtf: float, audio_h: float = NIGHT_AUDIO_H, night_h: float = NIGHT_H) -> int:
+    """Machines like this one to audit ``audio_h`` hours of audio in ``night_h`` hours."""
+    return math.ceil(audio_h * rtf / night_h)
+
+
+def run(
+    auditor: Any = None,
+    results: Any = None,
+    calls_dir: Path = SAMPLES,
+    workers: int = 2,
+) -> dict[str, Any]:
+    """Section for ``make bench``: prints both real-time factors, returns the figures.
+
+    Takes (and ignores) ``bench.py``'s loaded auditor: the workers load their own models, and
+    that load is part of what is measured.
+    """
+    files = find_recordings([calls_dir]) if calls_dir.exists() else []
+    print(f"\n== Local batch vs Dask cluster over {calls_dir} ({len(files)} recordings) ==")
+    if not files:
+        print("(no recordings; cluster benchmark skipped)")
+        return {}
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        print("(dask.distributed is not installed: pip install -e '.[cluster]'; skipped)")
+        return {}
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [bench_one(calls_dir, workers, c, Path(tmp)) for c in (False, True)]
+        same = _fingerprint(rows[0]["db"]) == _fingerprint(rows[1]["db"])
+    print(
+        f"{'':<22} {'calls':>5} {'failed':>6} {'audio s':>8} {'wall s':>7} {'RTF':>6} "
+        f"{'peak RSS/worker MB':>20}"
+    )
+    for r in rows:
+        rtf = f"{r['rtf']:.3f}" if r["rtf"] is not None else "n/a"
+        rss = ", ".join(f"{m:.0f}" for m in r["rss"]) or "n/a"
+        print(
+            f"{r['how']:<22} {r['calls']:>5} {r['failed']:>6} {r['audio_s']:>8.1f} "
+            f"{r['wall_s']:>7.1f} {rtf:>6} {rss:>20}"
+        )
+    local, dist = rows
+    out: dict[str, Any] = {"cluster_same_scorecards": same}
+    if local["rtf"] and dist["rtf"]:
+        overhead = dist["rtf"] / local["rtf"] - 1
+        verdict = "within" if overhead <= MAX_OVERHEAD else "over"
+        print(
+            f"cluster overhead {overhead:+.1%} ({verdict} the {MAX_OVERHEAD:.0%} target); "
+            f"scorecards identical: {'yes' if same else 'NO'}"
+        )
+        per_worker = dist["audio_s"] / (dist["wall_s"] * workers)  # audio s per worker s
+        cores = available_cores()
+        nodes = nodes_needed(dist["rtf"])
+        print(
+            f"per worker: {per_worker:.2f} h of audio per worker-hour; {workers} workers on "
+            f"{cores} cores: {NIGHT_AUDIO_H:.0f} h of audio in {NIGHT_H:.0f} h needs {nodes} "
+            "machines like this one"
+        )
+        out.update(
+            batch_rtf_local=round(local["rtf"], 3),
+            batch_rtf_cluster=round(dist["rtf"], 3),
+            cluster_overhead=round(overhead, 3),
+            cluster_audio_h_per_worker_h=round(per_worker, 2),
+            nodes_for_500h_in_8h=nodes,
+        )
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Command-line entry: ``bench_cluster.py [CALLS_DIR] [--workers 2]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("calls_dir", nargs="?", type=Path, default=SAMPLES)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    return run(calls_dir=args.calls_dir, workers=args.workers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""The review page in a real browser: Debian's Chromium driven by Playwright for Python.
+
+Marked e2e: the database is built with ``auditor run`` and the real Whisper model from two
+sample calls (an m4a and an mp3), then a reviewer opens the queue, opens the worst call,
+clicks its flag (the audio must jump there), plays and pauses with the keyboard, and marks the
+flag a false alarm (the database must hold the verdict). Skipped, with the reason, only when
+Chromium or Playwright is not installed; CI installs both (see .ci/run).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from auditor import web
+from auditor.cli import cli
+from auditor.store import Store
+
+from .conftest import SAMPLES
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CALLS = ("abuse_stereo_8k.m4a", "threat_stereo_8k.mp3")
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        f"{CHROMIUM} is missing: apt-get install -y chromium", allow_module_level=True
+    )
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright is missing: .venv/bin/pip install playwright"
+)
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database audited from sample calls by the real batch (absolute paths)."""
+    path = tmp_path_factory.mktemp("browser") / "calls.db"
+    calls = [str(SAMPLES / name) for name in CALLS]
+    result = CliRunner().invoke(cli, ["run", *calls, "--db", str(path), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    with Store(path) as store:
+        assert store.count_calls() == len(CALLS)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(db: Path) -> Iterator[web.AuditorServer]:
+    srv = web.make_server(db, port=0, quiet=True)
+    web.serve_in_thread(srv)
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Any]:
+    """A fresh Chromium profile and page; fails the test on any script error."""
+    errors: list[str] = []
+    with sync_api.sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1280, "height": 860},
+        )
+        pg = context.new_page()
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        pg.set_default_timeout(15_000)
+        try:
+            yield pg
+        finally:
+            context.close()
+    assert errors == []
+
+
+def wait_js(page: Any, expression: str, arg: Any = None, timeout: float = 15.0) -> Any:
+    """Poll a script until it is truthy (the page's CSP forbids wait_for_function's eval)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(50)
+
+
+def abuse_flag(db: Path) -> dict[str, Any]:
+    with Store(db) as store:
+        rows = list(
+            store.db.query(
+                "SELECT f.id, f.start, f.review_status, f.reviewer, f.comment, f.reviewed_at "
+                "FROM flags f JOIN calls c ON c.id = f.call_id "
+                "WHERE f.category = 'abuse' AND c.path LIKE '%abuse_stereo_8k.m4a'"
+            )
+        )
+    assert len(rows) == 1, "the abuse sample call should raise exactly one abuse flag"
+    return rows[0]
+
+
+def test_review_a_call_end_to_end(server: web.AuditorServer, db: Path, page: Any) -> None:
+    flag = abuse_flag(db)
+    base = server.url.rstrip("/")
+
+    # The queue: both calls, worst first, and how many are left to review.
+    page.goto(base + "/")
+    page.wait_for_selector("#queue tbody tr.row")
+    assert page.locator("#queue tbody tr.row").count() == len(CALLS)
+    assert "left to review in 2 calls" in page.text_content("#left")
+    page.select_option("#filters select[name=category]", "abuse")
+    wait_js(page, "() => document.querySelectorAll('#queue tbody tr.row').length === 1")
+    assert "category=abuse" in page.url
+    page.click("#queue tbody tr.row a.open")
+
+    # The call page: the transcript, the timeline and the flag are there.
+    page.wait_for_selector("body.ready")
+    assert "/calls/" in page.url
+    assert page.locator("#transcript li.utt.agent").count() >= 3
+    assert page.locator("#transcript li.utt.customer").count() >= 2
+    assert page.locator("#timeline svg .flag-mark").count() >= 1
+    assert page.text_content("#score-before").startswith("score60")
+    wait_js(page, "() => document.getElementById('audio').readyState >= 1")
+    duration = page.evaluate("document.getElementById('audio').duration")
+    assert 30 < duration < 45  # the m4a decodes in the browser
+
+    # Clicking the flag jumps the audio to the flag's start (and plays from there).
+    page.click(f'#flags li.flag[data-flag-id="{flag["id"]}"] .evidence')
+    wait_js(page, "t => Math.abs(document.getElementById('audio').currentTime - t) < 1.5",
+            flag["start"])
+    position = page.evaluate("document.getElementById('audio').currentTime")
+    assert flag["start"] - 0.05 <= position <= flag["start"] + 1.5
+    page.wait_for_selector("#transcript li.utt.current")
+    current = float(page.get_attribute("#transcript li.utt.current", "data-start"))
+    assert current <= position
+
+    # Keyboard: space pauses and plays; j goes to the next flag; speed goes to 2x.
+    page.evaluate("document.activeElement.blur()")
+    wait_js(page, "() => !document.getElementById('audio').paused")
+    page.keyboard.press("Space")
+    wait_js(page, "() => document.getElementById('audio').paused")
+    page.evaluate("document.getElementById('audio').currentTime = 0")
+    page.keyboard.press("j")
+    wait_js(page, "t => Math.abs(document.getElementById('audio').currentTime - t) < 1.5",
+            flag["start"])
+    page.keyboard.press("Space")
+    wait_js(page, "() => document.getElementById('audio').paused")
+    page.select_option("#speed", "2")
+    assert page.evaluate("document.getElementById('audio').playbackRate") == 2
+
+    # The verdict: a false alarm, signed and commented, stored with its time.
+    page.fill("#reviewer", "qa-li")
+    card = page.locator(f'#flags li.flag[data-flag-id="{flag["id"]}"]')
+    card.locator("textarea[name=comment]").fill("quoting the customer")
+    card.locator("button.false-alarm").click()
+    page.wait_for_selector(f'#flags li.flag.v-false_alarm[data-flag-id="{flag["id"]}"]')
+    assert "false alarm by qa-li" in page.text_content(
+        f'#flags li.flag[data-flag-id="{flag["id"]}"] .status'
+    )
+    stored = abuse_flag(db)
+    assert (stored["review_status"], stored["reviewer"], stored["comment"]) == (
+        "dismissed",
+        "qa-li",
+        "quoting the customer",
+    )
+    assert stored["reviewed_at"]
+    after = page.text_content("#score-after")
+    assert after.startswith("after review") and "pass" in after
