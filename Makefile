@@ -11,7 +11,7 @@ setup: $(STAMP) models/whisper-base/model.bin
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,cluster]'
 	touch $(STAMP)
 
 models/whisper-base/model.bin: scripts/fetch_model.py

@@ -9,7 +9,7 @@ the difference is the cost of Dask (target: under 10%). The scorecards of both r
 compared (same calls, scores and transcripts), and the per-worker throughput gives the number
 of such machines needed for a night's audio.
 
-    .venv/bin/python bench/bench_cluster.py [CALLS_DIR] [--workers 2]
+    .venv/bin/python bench/bench_cluster.py [CALLS_DIR] [--workers 2] [--repeat 1]
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ def _fingerprint(db: Path) -> list[tuple[Any, ...]]:
 
 def bench_one(calls_dir: Path, workers: int, cluster: bool, tmp: Path) -> dict[str, Any]:
     """Audit ``calls_dir`` locally or on ``local:N``; wall time includes every start-up."""
+    tmp.mkdir(parents=True, exist_ok=True)
     db = tmp / ("cluster.db" if cluster else "local.db")
     executor = None
     if cluster:
@@ -85,8 +86,12 @@ def run(
     results: Any = None,
     calls_dir: Path = SAMPLES,
     workers: int = 2,
+    repeat: int = 1,
 ) -> dict[str, Any]:
     """Section for ``make bench``: prints both real-time factors, returns the figures.
+
+    ``repeat`` > 1 alternates the two runs and keeps the fastest of each (on a shared machine
+    other load only ever slows a run down).
 
     Takes (and ignores) ``bench.py``'s loaded auditor: the workers load their own models, and
     that load is part of what is measured.
@@ -101,9 +106,16 @@ def run(
     except ImportError:
         print("(dask.distributed is not installed: pip install -e '.[cluster]'; skipped)")
         return {}
+    best: dict[bool, dict[str, Any]] = {}
+    same = True
     with tempfile.TemporaryDirectory() as tmp:
-        rows = [bench_one(calls_dir, workers, c, Path(tmp)) for c in (False, True)]
-        same = _fingerprint(rows[0]["db"]) == _fingerprint(rows[1]["db"])
+        for i in range(max(1, repeat)):  # alternate, keep each one's fastest run
+            for cluster in (False, True):
+                r = bench_one(calls_dir, workers, cluster, Path(tmp) / f"{i}")
+                if cluster not in best or r["wall_s"] < best[cluster]["wall_s"]:
+                    best[cluster] = r
+            same = same and _fingerprint(best[False]["db"]) == _fingerprint(best[True]["db"])
+    rows = [best[False], best[True]]
     print(
         f"{'':<22} {'calls':>5} {'failed':>6} {'audio s':>8} {'wall s':>7} {'RTF':>6} "
         f"{'peak RSS/worker MB':>20}"
@@ -143,12 +155,13 @@ def run(
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    """Command-line entry: ``bench_cluster.py [CALLS_DIR] [--workers 2]``."""
+    """Command-line entry: ``bench_cluster.py [CALLS_DIR] [--workers 2] [--repeat 1]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("calls_dir", nargs="?", type=Path, default=SAMPLES)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=1, help="alternate runs, keep the fastest")
     args = parser.parse_args(argv)
-    return run(calls_dir=args.calls_dir, workers=args.workers)
+    return run(calls_dir=args.calls_dir, workers=args.workers, repeat=args.repeat)
 
 
 if __name__ == "__main__":

@@ -66,4 +66,12 @@ def batch(auditor, results) -> dict[str, Any]:
     return bench_batch.run(auditor, results)
 
 
-BENCHES: list = [("metrics", metrics_cost), ("attribution", attribution), ("batch", batch)]
+def cluster(auditor, results) -> dict[str, Any]:
+    """The local batch against `--cluster local:2` (overhead of the Dask executor)."""
+    import bench_cluster
+
+    return bench_cluster.run(auditor, results)
+
+
+BENCHES: list = [("metrics", metrics_cost), ("attribution", attribution), ("batch", batch),
+                 ("cluster", cluster)]

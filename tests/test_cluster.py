@@ -87,6 +87,7 @@ def scheduler() -> Iterator[str]:
     import dask
     from distributed import Client, LocalCluster
 
+    environ = dict(os.environ)  # nannies write their pre-spawn variables into this process
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         cluster = LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
@@ -97,6 +98,8 @@ def scheduler() -> Iterator[str]:
         yield cluster.scheduler_address
     finally:
         cluster.close()
+        os.environ.clear()
+        os.environ.update(environ)
 
 
 def run_on(scheduler: str, inbox: Path, db: Path, **kwargs: Any) -> batch.BatchSummary:
