@@ -380,7 +380,8 @@ class DaskExecutor:
                     n_workers=n,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=":0",
+                    host="127.0.0.1",
+                    dashboard_address=None,
                 )
                 self.client = Client(self.cluster)
             self.client.wait_for_workers(n, timeout=self.connect_timeout_s * 2)

@@ -90,7 +90,8 @@ def scheduler() -> Iterator[str]:
     environ = dict(os.environ)  # nannies write their pre-spawn variables into this process
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         cluster = LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address=None,
         )
     try:
         with Client(cluster) as client:
