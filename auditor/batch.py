@@ -44,6 +44,7 @@ from typing import Any, Protocol
 
 from auditor import metadata as md
 from auditor.audio import AUDIO_EXTENSIONS
+from auditor.scorecard import failed_scorecard
 from auditor.store import Store
 
 
@@ -177,22 +178,7 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
 
 def failed_card(path: str, error: str, call_id: str | None = None) -> dict[str, Any]:
     """A scorecard in the spec's shape for a call that could not be audited."""
-    return {
-        "call_id": call_id,
-        "file": path,
-        "status": "failed",
-        "error": error,
-        "duration_s": None,
-        "channels": None,
-        "layout": None,
-        "asr": None,
-        "utterances": [],
-        "metrics": {},
-        "steps": {},
-        "flags": [],
-        "score": None,
-        "passed": False,
-    }
+    return failed_scorecard(path, error, call_id)
 
 
 # ---------------------------------------------------------------- worker side

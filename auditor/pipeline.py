@@ -118,16 +118,31 @@ class Auditor:
         return self._transcriber
 
     def audit(self, path: str | Path) -> dict[str, Any]:
-        """Audit one recording; bad input gives a failed scorecard, never an exception."""
+        """Audit one recording; bad input gives a failed scorecard, never an exception.
+
+        Only a missing or broken model raises (ModelError): that is no fault of the call, and
+        every other call would fail the same way.
+        """
+        from auditor.model import ModelError
+
         file = str(path)
+        call_id = None
         try:
-            call_id = file_sha256(path) if Path(path).is_file() else None
+            if Path(path).is_file():
+                call_id = file_sha256(path)
             audio = decode(path)
         except AudioError as exc:
-            return failed_scorecard(file, str(exc), call_id if "call_id" in locals() else None)
+            return failed_scorecard(file, str(exc), call_id)
         except OSError as exc:
-            return failed_scorecard(file, f"{file} could not be read ({exc.strerror}).")
-        return self.audit_audio(audio, file, call_id)
+            return failed_scorecard(file, f"{file} could not be read ({exc.strerror}).", call_id)
+        try:
+            return self.audit_audio(audio, file, call_id)
+        except ModelError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - an input nothing above foresaw fails alone
+            return failed_scorecard(
+                file, f"{file} could not be audited ({type(exc).__name__}: {exc}); please "
+                "report it with the recording.", call_id)
 
     def audit_audio(self, audio: Audio, file: str, call_id: str | None) -> dict[str, Any]:
         """Audit decoded audio (the file was decoded once by the caller)."""

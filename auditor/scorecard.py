@@ -41,11 +41,14 @@ def new_scorecard(file: str, call_id: str | None = None) -> dict[str, Any]:
 
 def failed_scorecard(file: str, error: str, call_id: str | None = None,
                      **known: Any) -> dict[str, Any]:
-    """A scorecard for a call that could not be audited; `error` is one actionable sentence."""
+    """A scorecard for a call that could not be audited; `error` is one actionable sentence.
+
+    It has no score and has not passed (a call nobody could check is not a passed call).
+    """
     card = new_scorecard(file, call_id)
     card.update(known)
     card.update(status="failed", error=error, utterances=[], flags=[], metrics={}, steps={},
-                score=None, passed=None)
+                score=None, passed=False)
     return card
 
 
