@@ -115,10 +115,9 @@ _AUDIT_LOCK = threading.Lock()
 
 def _cores() -> int:
     """Cores this process may use (CPU affinity and container limits respected)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
+    from auditor.model import available_cores
+
+    return available_cores()
 
 
 def _worker_host() -> str:
