@@ -25,12 +25,12 @@ def _loop_pattern(min_repeats: int) -> re.Pattern[str]:
 def has_loop(text: str, min_repeats: int = 4) -> bool:
     """True when some unit of 1-8 characters repeats `min_repeats` times in a row.
 
-    Digits are left alone: a number read out ("一一一", "8888") repeats legitimately.
+    Digits are left alone up to NUMERAL_LOOP_CHARS characters: a number read out ("一一一",
+    "8888") repeats legitimately, but not twelve times over.
     """
     compact = strip_punctuation(text)
     for match in _loop_pattern(min_repeats).finditer(compact):
-        unit = match.group(1)
-        if not _is_numeral(unit):
+        if not _is_numeral(match.group(1)) or len(match.group(0)) >= NUMERAL_LOOP_CHARS:
             return True
     return False
 
@@ -42,7 +42,7 @@ def collapse_loops(text: str, min_repeats: int = 4, keep: int = 2) -> str:
     )
 
     def shorten(match: re.Match[str]) -> str:
-        if _is_numeral(match.group(2)):
+        if _is_numeral(match.group(2)) and len(match.group(0)) < NUMERAL_LOOP_CHARS:
             return match.group(0)
         return match.group(1) * keep
 
@@ -61,6 +61,7 @@ def is_stock_phrase(text: str, phrases: list[str]) -> bool:
     return False
 
 
+NUMERAL_LOOP_CHARS = 10  # a run of one repeated numeral this long is a loop, not a number
 _NUMERALS = set("0123456789零〇一二三四五六七八九十百千万两幺")
 
 

@@ -9,6 +9,7 @@ with `status: failed` and a one-sentence `error`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,17 @@ def speaker_for_channel(channel: int, channels: int, agent_channel: int) -> str:
     if channels < 2:
         return "unknown"
     return "agent" if channel == agent_channel else "customer"
+
+
+def speech_audio(audio: Audio, settings) -> Audio:
+    """The audio the recogniser hears: on stereo, each party's echo on the other's channel is
+    muted (see vad.suppress_crosstalk); mono is left as it is."""
+    if audio.channels != 2:
+        return audio
+    from auditor.vad import suppress_crosstalk
+
+    cleaned = suppress_crosstalk(audio.samples, audio.sample_rate, settings.vad.crosstalk_db)
+    return dataclasses.replace(audio, samples=cleaned)
 
 
 def find_pieces(audio: Audio, settings, split_mono=None) -> list:
@@ -162,12 +174,13 @@ class Auditor:
                 file, f"{file} is silent (no signal at all); check the recording.", call_id,
                 **known)
         split_mono = self.analyser.split_mono if layout == "mono" else None
-        pieces = find_pieces(audio, self.asr_settings, split_mono)
+        heard = speech_audio(audio, self.asr_settings)
+        pieces = find_pieces(heard, self.asr_settings, split_mono)
         if not pieces:
             return failed_scorecard(
                 file, f"No speech was found in {file} ({audio.duration_s:.1f} s of silence or "
                 "noise); check that the right recording was exported.", call_id, **known)
-        self.transcriber.decode(audio.samples, pieces)
+        self.transcriber.decode(heard.samples, pieces)
         speech_s, covered = coverage(pieces)
         utterances = pieces_to_utterances(pieces, audio.channels, self.agent_channel)
         card = new_scorecard(file, call_id)

@@ -67,6 +67,7 @@ def load_asr_settings(path: str | Path | None = None) -> AsrSettings:
             merge_gap_s=utt.get("merge_gap_s", 0.8),
             max_utterance_s=utt.get("max_utterance_s", 20.0),
             context_s=utt.get("context_s", 0.6),
+            crosstalk_db=utt.get("crosstalk_db", 20.0),
         ),
         language=dec.get("language", "zh"),
         beam_size=dec.get("beam_size", 5),

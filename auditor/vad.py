@@ -26,6 +26,7 @@ class VadSettings:
     merge_gap_s: float = 0.8
     max_utterance_s: float = 20.0
     context_s: float = 0.6
+    crosstalk_db: float = 20.0
 
 
 def speech_regions(samples: np.ndarray, sample_rate: int, settings: VadSettings,
@@ -99,3 +100,66 @@ def decoding_windows(regions: list[Region], duration_s: float, context_s: float)
         hi = min(end + context_s, (end + right) / 2 if i + 1 < len(regions) else duration_s)
         windows.append((max(0.0, lo), min(duration_s, hi)))
     return windows
+
+
+def suppress_crosstalk(samples: np.ndarray, sample_rate: int, below_db: float,
+                       frame_s: float = 0.02, min_run_s: float = 0.25) -> np.ndarray:
+    """A copy of a two-channel call with each channel's echo of the other party muted.
+
+    Telephone recordings often carry a faint copy of one party on the other's channel;
+    transcribed, it puts the agent's words in the customer's mouth. A frame of channel A is
+    echo when something is there (above A's noise floor) but, within 100 ms either side, never
+    comes within `below_db` of A's own speech level, while channel B is speaking at its own
+    level; only runs of such frames at least
+    `min_run_s` long are muted, because the dips between a speaker's own syllables during
+    double talk are short. A real reply or backchannel is spoken at the party's own level and
+    stays; a recording without echo comes back unchanged. Used for speech detection and
+    decoding only; the voice measures read the recording as it is.
+    """
+    if samples.ndim != 2 or samples.shape[0] != 2 or below_db <= 0:
+        return samples
+    frame = max(1, int(frame_s * sample_rate))
+    n = samples.shape[1] // frame
+    if n < 10:
+        return samples
+    power = (samples[:, : n * frame].astype(np.float64).reshape(2, n, frame) ** 2).mean(axis=2)
+    db = 10 * np.log10(power + 1e-12)
+    floor = np.percentile(db, 10, axis=1)
+    levels = []
+    for ch in (0, 1):
+        active = db[ch][db[ch] > floor[ch] + 10.0]
+        # the channel's own speech level, from frames well above its noise (none: no speech)
+        levels.append(float(np.percentile(active, 90)) if active.size >= 25 else None)
+    cleaned = samples.copy()
+    min_run = max(1, int(round(min_run_s / frame_s)))
+    span = max(1, int(round(0.1 / frame_s)))  # judge each frame with its neighbours (±100 ms)
+    for ch in (0, 1):
+        other = 1 - ch
+        if levels[ch] is None or levels[other] is None:
+            continue
+        own, far = _running_max(db[ch], span), _running_max(db[other], span)
+        echo = ((own < levels[ch] - below_db) & (own > floor[ch] + 6.0)
+                & (far > levels[other] - 10.0))
+        echo = _long_runs(echo, min_run)
+        if not echo.any():
+            continue
+        echo = echo | np.roll(echo, 1) | np.roll(echo, -1)  # the echo's word edges go too
+        cleaned[ch, : n * frame] *= np.repeat(~echo, frame).astype(np.float32)
+    return cleaned
+
+
+def _running_max(values: np.ndarray, span: int) -> np.ndarray:
+    """The largest value within `span` frames either side of each frame."""
+    from scipy.ndimage import maximum_filter1d
+
+    return maximum_filter1d(values, size=2 * span + 1, mode="nearest")
+
+
+def _long_runs(mask: np.ndarray, min_run: int) -> np.ndarray:
+    """`mask` keeping only runs of True at least `min_run` long."""
+    out = np.zeros_like(mask)
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+        if stop - start >= min_run:
+            out[start:stop] = True
+    return out

@@ -107,6 +107,23 @@ def test_agent_channel_swaps_the_parties(auditor, cards):
         {"agent": "customer", "customer": "agent"}[u["speaker"]] for u in normal["utterances"]]
 
 
+def test_line_echo_of_the_agent_is_not_put_in_the_customers_mouth(auditor, cards):
+    """Real recordings carry a faint copy of the agent on the customer's channel (-30 dB)."""
+    import dataclasses
+
+    from auditor.audio import decode
+
+    path = SAMPLES / "compliant_stereo_8k.wav"
+    audio = decode(path)
+    samples = audio.samples.copy()
+    samples[1] += 0.03 * samples[0]
+    card = auditor.audit_audio(dataclasses.replace(audio, samples=samples), str(path), None)
+    customer = "".join(u["text"] for u in card["utterances"] if u["speaker"] == "customer")
+    for agent_words in ("请问", "感谢", "征信", "专员", "确认"):
+        assert agent_words not in customer
+    assert [u["speaker"] for u in card["utterances"]].count("customer") >= 3
+
+
 def test_customer_abuse_on_a_mono_call_is_not_an_agent_violation(cards):
     card = cards["customer_swears_mono_8k.mp3"]
     agent_categories = {"abuse", "threat", "false_legal", "impatience"}

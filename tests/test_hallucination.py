@@ -29,3 +29,10 @@ def test_stock_phrases_only_when_they_are_the_whole_text():
 
 def test_strip_punctuation():
     assert strip_punctuation("您好， 请问？") == "您好请问"
+
+
+def test_a_numeral_repeated_far_beyond_any_number_is_a_loop():
+    text = "二零二六" + "六" * 30
+    assert has_loop(text)
+    assert collapse_loops(text) == "二零二六六"
+    assert not has_loop("尾号8888，卡号6222888888")

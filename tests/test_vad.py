@@ -42,3 +42,27 @@ def test_decoding_windows_never_reach_past_halfway_to_a_neighbour():
     assert windows[0] == (0.7, 2.1)
     assert abs(windows[1][0] - 2.1) < 1e-9 and abs(windows[1][1] - 3.3) < 1e-9
     assert windows[2] == (5.7, 7.3)
+
+
+def test_echo_of_the_other_party_is_muted_but_double_talk_stays():
+    from auditor.vad import suppress_crosstalk
+
+    rate = 16000
+    t = np.arange(rate * 10) / rate
+    agent = np.zeros_like(t)
+    customer = np.zeros_like(t)
+    agent[: 4 * rate] = 0.3 * np.sin(2 * np.pi * 200 * t[: 4 * rate])
+    customer[5 * rate: 7 * rate] = 0.2 * np.sin(2 * np.pi * 150 * t[: 2 * rate])
+    customer[2 * rate: int(2.5 * rate)] += 0.2 * np.sin(2 * np.pi * 150 * t[: rate // 2])
+    customer += 0.01 * agent  # the agent's echo, 30 dB down
+    samples = np.stack([agent, customer]).astype(np.float32)
+    cleaned = suppress_crosstalk(samples, rate, below_db=20.0)
+    assert np.array_equal(cleaned[0], samples[0])  # the agent's own channel is untouched
+    echo_only = slice(int(0.5 * rate), int(1.5 * rate))
+    assert np.abs(cleaned[1][echo_only]).max() == 0.0
+    double_talk = slice(int(2.1 * rate), int(2.4 * rate))
+    assert np.abs(cleaned[1][double_talk]).max() > 0.15  # the customer's own words stay
+    assert np.allclose(cleaned[1][5 * rate: 7 * rate], samples[1][5 * rate: 7 * rate])
+    mono = samples[:1]
+    assert suppress_crosstalk(mono, rate, 20.0) is mono  # nothing to compare a mono call with
+    assert np.array_equal(suppress_crosstalk(samples, rate, 0.0), samples)
