@@ -150,19 +150,10 @@ def run(calls_dir: Path) -> dict:
         print(f"{r['call']:<42} {r['layout']:<6} voices={r['voices']} {r['duration_s']:5.1f}s "
               f"acc={r['accuracy']:6.1%} conf={r['confidence']:.2f} unknown={r['unknown']} "
               f"cuts={found}/{changes} false={false} {r['ms']:4.0f}ms")
-    summary = {}
-    for layout in ("mono", "stereo"):
-        sel = [r for r in rows if r["layout"] == layout and r["voices"] == 2]
-        if sel:
-            acc = sum(r["accuracy"] * r["speech_s"] for r in sel) / sum(r["speech_s"] for r in sel)
-            summary[layout] = acc
-            label = "mono calls" if layout == "mono" else "stereo calls mixed to mono"
-            print(f"attribution accuracy, {label} (two voices): {acc:.1%} of speech "
-                  f"over {len(sel)}, worst {min(r['accuracy'] for r in sel):.1%}")
-    single = [r for r in rows if r["voices"] == 1]
-    if single:
-        print("single-voice calls: confidence " + ", ".join(
-            f"{r['call']}={r['confidence']:.2f}" for r in single))
+    summary = _print_totals(rows, "attribution accuracy", [
+        ("mono", "mono calls", lambda r: r["layout"] == "mono"),
+        ("stereo", "stereo calls mixed to mono", lambda r: r["layout"] == "stereo"),
+    ])
     if rows:
         minutes = sum(r["duration_s"] for r in rows) / 60
         print(f"cost: {sum(r['ms'] for r in rows) / minutes:.0f} ms per minute of audio; "
@@ -198,19 +189,28 @@ def run_asr(dump_dir: Path, calls_dir: Path, verbose: bool = False) -> dict:
         if verbose:
             for u in pred:
                 print(f"    {u['start']:6.2f}-{u['end']:6.2f} {u['speaker']:<8} {u['text']}")
+    summary = _print_totals(rows, "ASR attribution accuracy", [
+        ("mono", "mono calls", lambda r: not r["mixdown"]),
+        ("mixdown", "stereo calls mixed to mono", lambda r: r["mixdown"]),
+    ])
+    return {"rows": rows, "summary": summary}
+
+
+def _print_totals(rows: list[dict], title: str, groups: list) -> dict[str, float]:
+    """Speech-weighted accuracy per group of two-voice calls, and single-voice confidences."""
     summary = {}
-    for key, label in ((False, "mono calls"), (True, "stereo calls mixed to mono")):
-        sel = [r for r in rows if r["mixdown"] == key and r["voices"] == 2]
+    for key, label, member in groups:
+        sel = [r for r in rows if member(r) and r["voices"] == 2]
         if sel:
             acc = sum(r["accuracy"] * r["speech_s"] for r in sel) / sum(r["speech_s"] for r in sel)
-            summary["mixdown" if key else "mono"] = acc
-            print(f"ASR attribution accuracy, {label} (two voices): {acc:.1%} of speech over "
-                  f"{len(sel)}, worst {min(r['accuracy'] for r in sel):.1%}")
+            summary[key] = acc
+            print(f"{title}, {label} (two voices): {acc:.1%} of speech over {len(sel)}, "
+                  f"worst {min(r['accuracy'] for r in sel):.1%}")
     single = [r for r in rows if r["voices"] == 1]
     if single:
         print("single-voice calls: confidence " + ", ".join(
             f"{r['call']}={r['confidence']:.2f}" for r in single))
-    return {"rows": rows, "summary": summary}
+    return summary
 
 
 def main(argv: list[str] | None = None) -> int:

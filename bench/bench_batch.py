@@ -48,19 +48,29 @@ def bench_workers(calls_dir: Path, workers: int) -> dict[str, Any]:
     }
 
 
-def print_table(rows: list[dict[str, Any]]) -> None:
-    """The side-by-side table that goes into the README."""
+def print_rows(rows: list[dict[str, Any]], title: str, label: Any, rss_key: str,
+               width: int = 7) -> None:
+    """One line per batch configuration: calls, audio, wall time, RTF, peak RSS per worker.
+
+    `label(row)` names the configuration under the column `title`; shared with
+    bench_cluster.py so both tables read the same.
+    """
     print(
-        f"{'workers':>7} {'calls':>5} {'failed':>6} {'audio s':>8} {'wall s':>7} {'RTF':>6} "
+        f"{title:<{width}} {'calls':>5} {'failed':>6} {'audio s':>8} {'wall s':>7} {'RTF':>6} "
         f"{'peak RSS/worker MB':>20}"
     )
     for r in rows:
         rtf = f"{r['rtf']:.3f}" if r["rtf"] is not None else "n/a"
-        rss = ", ".join(f"{m:.0f}" for m in r["worker_peak_rss_mb"]) or "n/a"
+        rss = ", ".join(f"{m:.0f}" for m in r[rss_key]) or "n/a"
         print(
-            f"{r['workers']:>7} {r['calls']:>5} {r['failed']:>6} {r['audio_s']:>8.1f} "
+            f"{label(r):<{width}} {r['calls']:>5} {r['failed']:>6} {r['audio_s']:>8.1f} "
             f"{r['wall_s']:>7.1f} {rtf:>6} {rss:>20}"
         )
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    """The side-by-side table that goes into the README."""
+    print_rows(rows, "workers", lambda r: str(r["workers"]), "worker_peak_rss_mb")
     best = min((r["rtf"] for r in rows if r["rtf"] is not None), default=None)
     if best is not None:
         verdict = "meets" if best <= TARGET_RTF else "misses"

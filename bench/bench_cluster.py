@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench_batch import print_rows  # noqa: E402  (bench/ is on the path: scripts live there)
+
 from auditor.batch import BatchSummary, find_recordings, run_batch  # noqa: E402
 from auditor.model import available_cores  # noqa: E402
 
@@ -116,17 +118,7 @@ def run(
                     best[cluster] = r
             same = same and _fingerprint(best[False]["db"]) == _fingerprint(best[True]["db"])
     rows = [best[False], best[True]]
-    print(
-        f"{'':<22} {'calls':>5} {'failed':>6} {'audio s':>8} {'wall s':>7} {'RTF':>6} "
-        f"{'peak RSS/worker MB':>20}"
-    )
-    for r in rows:
-        rtf = f"{r['rtf']:.3f}" if r["rtf"] is not None else "n/a"
-        rss = ", ".join(f"{m:.0f}" for m in r["rss"]) or "n/a"
-        print(
-            f"{r['how']:<22} {r['calls']:>5} {r['failed']:>6} {r['audio_s']:>8.1f} "
-            f"{r['wall_s']:>7.1f} {rtf:>6} {rss:>20}"
-        )
+    print_rows(rows, "", lambda r: r["how"], "rss", width=22)
     local, dist = rows
     out: dict[str, Any] = {"cluster_same_scorecards": same}
     if local["rtf"] and dist["rtf"]:
