@@ -13,16 +13,16 @@ from typing import Any
 
 import numpy as np
 
-from auditor.audio import Audio
+from auditor.audio.decode import Audio
 
 
 class Analyser:
     """The text-and-array half of the pipeline, with its configuration loaded once."""
 
     def __init__(self, rules_dirs: Sequence[str | Path] = ()) -> None:
-        from auditor.delivery import load_thresholds
-        from auditor.rules import load_rules
-        from auditor.scoring import load_config
+        from auditor.compliance.rules import load_rules
+        from auditor.score.scoring import load_config
+        from auditor.voice.delivery import load_thresholds
 
         self.rules = load_rules(extra_dirs=[Path(d) for d in rules_dirs])
         self.thresholds = load_thresholds(None)
@@ -32,7 +32,7 @@ class Analyser:
     def split_mono(self, samples: np.ndarray, sample_rate: int,
                    regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
         """Split mono speech stretches where the voice changes (before decoding)."""
-        from auditor.attribution import split_at_speaker_changes
+        from auditor.speakers.attribution import split_at_speaker_changes
 
         return split_at_speaker_changes(samples, sample_rate, regions)
 
@@ -43,15 +43,15 @@ class Analyser:
         Mono utterances are attributed to agent or customer first, unless `attribute_mono` is
         false (a transcript whose speakers are already known).
         """
-        from auditor.delivery import delivery_flags
-        from auditor.metrics import measure
-        from auditor.rules import audit_utterances
-        from auditor.scoring import score_card
+        from auditor.compliance.rules import audit_utterances
+        from auditor.score.scoring import score_card
+        from auditor.voice.delivery import delivery_flags
+        from auditor.voice.metrics import measure
 
         utterances = card["utterances"]
         layout = card.get("layout") or "mono"
         if attribute_mono and audio is not None and audio.channels == 1 and utterances:
-            from auditor.attribution import attribute
+            from auditor.speakers.attribution import attribute
 
             utterances, confidence = attribute(audio.samples[0], audio.sample_rate, utterances)
             card["utterances"] = utterances

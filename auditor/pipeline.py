@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from auditor.audio import Audio, AudioError, decode, file_sha256
-from auditor.scorecard import failed_scorecard, new_scorecard
+from auditor.audio.decode import Audio, AudioError, decode, file_sha256
+from auditor.core.scorecard import failed_scorecard, new_scorecard
 
 SPEAKERS = ("agent", "customer")
 
@@ -34,7 +34,7 @@ def speech_audio(audio: Audio, settings) -> Audio:
     muted (see vad.suppress_crosstalk); mono is left as it is."""
     if audio.channels != 2:
         return audio
-    from auditor.vad import suppress_crosstalk
+    from auditor.audio.vad import suppress_crosstalk
 
     cleaned = suppress_crosstalk(audio.samples, audio.sample_rate, settings.vad.crosstalk_db)
     return dataclasses.replace(audio, samples=cleaned)
@@ -47,8 +47,8 @@ def find_pieces(audio: Audio, settings, split_mono=None) -> list:
     channel's stretches stay apart (the next may be the other party) and are split where the
     voice changes, if `split_mono` is given.
     """
-    from auditor.transcribe import Piece
-    from auditor.vad import decoding_windows, merge_regions, speech_regions, split_long
+    from auditor.asr.transcribe import Piece
+    from auditor.audio.vad import decoding_windows, merge_regions, speech_regions, split_long
 
     vad = settings.vad
     pieces: list[Piece] = []
@@ -107,11 +107,11 @@ class Auditor:
         self.model_dir: Path | None = None
         self.threads = threads
         self._transcriber = None
-        from auditor.transcribe import load_asr_settings
+        from auditor.asr.transcribe import load_asr_settings
 
         self.asr_settings = load_asr_settings()
         if load_asr:
-            from auditor.model import model_name, resolve_model_dir
+            from auditor.asr.model import model_name, resolve_model_dir
 
             self.model_dir = resolve_model_dir(model_dir)  # fails fast when it is missing
             self.model_name = model_name(self.model_dir)
@@ -122,8 +122,8 @@ class Auditor:
         if self._transcriber is None:
             if self.model_dir is None:
                 raise RuntimeError("this Auditor was built for transcripts only (no speech model)")
-            from auditor.model import load_model
-            from auditor.transcribe import Transcriber
+            from auditor.asr.model import load_model
+            from auditor.asr.transcribe import Transcriber
 
             model, _ = load_model(self.model_dir, self.threads)
             self._transcriber = Transcriber(model, self.asr_settings)
@@ -135,7 +135,7 @@ class Auditor:
         Only a missing or broken model raises (ModelError): that is no fault of the call, and
         every other call would fail the same way.
         """
-        from auditor.model import ModelError
+        from auditor.asr.model import ModelError
 
         file = str(path)
         call_id = None
@@ -158,7 +158,7 @@ class Auditor:
 
     def audit_audio(self, audio: Audio, file: str, call_id: str | None) -> dict[str, Any]:
         """Audit decoded audio (the file was decoded once by the caller)."""
-        from auditor.transcribe import coverage
+        from auditor.asr.transcribe import coverage
 
         layout = "stereo" if audio.channels >= 2 else "mono"
         known = {
@@ -198,7 +198,7 @@ class Auditor:
     def audit_transcript(self, utterances: list[dict[str, Any]], file: str,
                          layout: str | None = None) -> dict[str, Any]:
         """Audit an existing transcript (no audio): rules and text-based measures only."""
-        from auditor.transcript import normalise_utterances
+        from auditor.asr.transcript import normalise_utterances
 
         card = new_scorecard(file, None)
         card["utterances"] = normalise_utterances(utterances)

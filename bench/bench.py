@@ -44,8 +44,8 @@ def transcribe_timed(auditor, audio):
 
 def bench_transcription(auditor) -> dict:
     """RTF and coverage of transcription over the sample calls."""
-    from auditor.audio import decode
-    from auditor.transcribe import coverage
+    from auditor.asr.transcribe import coverage
+    from auditor.audio.decode import decode
 
     print("\n== Transcription over the sample calls (model loaded once) ==")
     print(f"{'call':<48} {'audio s':>7} {'asr s':>6} {'RTF':>6} {'coverage':>8}")
@@ -73,7 +73,7 @@ def bench_cer(auditor) -> float | None:
     """Character error rate on ../shared/realzh through the product's own transcription."""
     from cer import char_errors
 
-    from auditor.audio import decode
+    from auditor.audio.decode import decode
 
     wavs = sorted(REALZH.glob("*.wav")) if REALZH.is_dir() else []
     if not wavs:

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from auditor.attribution import attribute, split_at_speaker_changes  # noqa: E402
+from auditor.speakers.attribution import attribute, split_at_speaker_changes  # noqa: E402
 
 SR = 16000
 STEP_S = 0.01
@@ -66,7 +66,7 @@ def _idx(t: float) -> int:
 def _load(audio_path: Path) -> np.ndarray:
     """Decode to (channels, n) float32 at 16 kHz with the lead's decoder, or PyAV directly."""
     try:
-        from auditor.audio import decode
+        from auditor.audio.decode import decode
 
         return decode(audio_path).samples
     except ImportError:  # pragma: no cover - before auditor/audio.py exists

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from auditor.batch import find_recordings, run_batch  # noqa: E402
+from auditor.batch.run import find_recordings, run_batch  # noqa: E402
 
 SAMPLES = ROOT / "samples" / "calls"
 TARGET_RTF = 0.12

@@ -29,8 +29,8 @@ if str(ROOT) not in sys.path:
 
 from bench_batch import print_rows  # noqa: E402  (bench/ is on the path: scripts live there)
 
-from auditor.batch import BatchSummary, find_recordings, run_batch  # noqa: E402
-from auditor.model import available_cores  # noqa: E402
+from auditor.asr.model import available_cores  # noqa: E402
+from auditor.batch.run import BatchSummary, find_recordings, run_batch  # noqa: E402
 
 SAMPLES = ROOT / "samples" / "calls"
 MAX_OVERHEAD = 0.10
@@ -59,7 +59,7 @@ def bench_one(calls_dir: Path, workers: int, cluster: bool, tmp: Path) -> dict[s
     db = tmp / ("cluster.db" if cluster else "local.db")
     executor = None
     if cluster:
-        from auditor.cluster import DaskExecutor
+        from auditor.batch.cluster import DaskExecutor
 
         executor = DaskExecutor(f"local:{workers}")
     t0 = time.perf_counter()

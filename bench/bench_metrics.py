@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from auditor.delivery import delivery_flags, load_thresholds  # noqa: E402
-from auditor.metrics import measure  # noqa: E402
+from auditor.voice.delivery import delivery_flags, load_thresholds  # noqa: E402
+from auditor.voice.metrics import measure  # noqa: E402
 
 DELIVERY = {"speech_rate_fast", "shouting", "long_silence", "interruption"}
 _warm = False
@@ -60,8 +60,8 @@ def _samples_rate_layout(audio: Any) -> tuple[np.ndarray, int, str]:
 def time_metrics(audio: Any, utterances: list[dict[str, Any]]) -> float:
     """Seconds to compute the metrics and delivery flags of one call (warm).
 
-    ``audio`` is an ``auditor.audio.Audio`` (or a samples array at 16 kHz); the utterances are
-    copied, not annotated.
+    ``audio`` is an ``auditor.audio.decode.Audio`` (or a samples array at 16 kHz); the utterances
+    are copied, not annotated.
     """
     warmup()
     samples, rate, layout = _samples_rate_layout(audio)
@@ -118,7 +118,7 @@ def _pct(a: float | None, b: float | None) -> str:
 
 
 def main(argv: list[str]) -> int:
-    from auditor.audio import decode
+    from auditor.audio.decode import decode
 
     use_pyin = "--pyin" in argv
     args = [a for a in argv if not a.startswith("--")]

@@ -38,7 +38,7 @@ def attribution(auditor, results) -> dict[str, Any]:
     """Share of speech time attributed to the right party on the mono calls (from audio)."""
     from bench_attribution import attribution_accuracy
 
-    from auditor.attribution import attribute
+    from auditor.speakers.attribution import attribute
 
     print("\n== Mono attribution from audio (share of truth speech time correct) ==")
     total = correct = 0.0

@@ -25,9 +25,9 @@ SAMPLES = ROOT / "samples" / "calls"
 
 def from_truth(auditor, truths) -> list:
     """Flags of every call from its truth transcript (speakers known) and its audio."""
-    from auditor.audio import decode
-    from auditor.scorecard import new_scorecard
-    from auditor.transcript import normalise_utterances
+    from auditor.asr.transcript import normalise_utterances
+    from auditor.audio.decode import decode
+    from auditor.core.scorecard import new_scorecard
 
     pairs = []
     for _stem, truth in truths:
@@ -47,7 +47,7 @@ def from_truth(auditor, truths) -> list:
 
 def from_audio(auditor, truths) -> tuple[list, list, float, float]:
     """Scorecards of every call from its recording; also the flags with pinyin matching off."""
-    from auditor.rules import audit_utterances
+    from auditor.compliance.rules import audit_utterances
 
     pairs, pairs_no_pinyin = [], []
     audio_s = wall = 0.0

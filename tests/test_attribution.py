@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.signal import lfilter
 
-from auditor.attribution import (
+from auditor.speakers.attribution import (
     TEXT_CONF_MAX,
     _agreement_confidence,
     attribute,

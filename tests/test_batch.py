@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
-from auditor import batch
-from auditor.batch import BatchError, find_recordings, run_batch, sha256_file
-from auditor.store import Store
+from auditor.batch import run as batch
+from auditor.batch.run import BatchError, find_recordings, run_batch, sha256_file
+from auditor.store.db import Store
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO = TESTS_DIR.parent
@@ -323,7 +323,7 @@ def test_resume_after_sigkill_completes_without_duplicates(tmp_path: Path) -> No
     script = textwrap.dedent(
         f"""
         import functools
-        from auditor.batch import run_batch
+        from auditor.batch.run import run_batch
         from tests import test_batch
         run_batch([{str(tmp_path / "in")!r}], {str(db)!r}, workers=2,
                   factory=functools.partial(test_batch.make_fake, delay=0.25))

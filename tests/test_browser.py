@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from auditor import web
-from auditor.cli import cli
-from auditor.store import Store
+from auditor.cli.main import cli
+from auditor.review import web
+from auditor.store.db import Store
 
 from .conftest import SAMPLES
 

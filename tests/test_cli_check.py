@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 from click.testing import CliRunner
 
-from auditor.cli import cli
+from auditor.cli.main import cli
 
 from .conftest import tone
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from auditor.cli import cli
-from auditor.rules import BUILTIN_DIR
+from auditor.cli.main import cli
+from auditor.compliance.rules import BUILTIN_DIR
 
 
 def test_rules_list_shows_active_rules() -> None:

@@ -25,10 +25,10 @@ pytest.importorskip("distributed")
 
 from click.testing import CliRunner  # noqa: E402
 
-from auditor import batch  # noqa: E402
-from auditor.batch import BatchError, run_batch  # noqa: E402
-from auditor.cli import cli  # noqa: E402
-from auditor.cluster import DaskExecutor, parse_cluster  # noqa: E402
+from auditor.batch import run as batch  # noqa: E402
+from auditor.batch.cluster import DaskExecutor, parse_cluster  # noqa: E402
+from auditor.batch.run import BatchError, run_batch  # noqa: E402
+from auditor.cli.main import cli  # noqa: E402
 from tests.test_batch import (  # noqa: E402
     FakeAuditor,
     audited,
@@ -283,12 +283,12 @@ def test_without_cluster_dask_is_never_imported(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import sys
-        import auditor.batch, auditor.cli
+        import auditor.batch.run, auditor.cli.main
         assert "distributed" not in sys.modules and "dask" not in sys.modules
         from click.testing import CliRunner
         from tests.test_batch import fake_build_auditor
-        auditor.batch.build_auditor = fake_build_auditor
-        res = CliRunner().invoke(auditor.cli.cli, ["run", {str(tmp_path / "in")!r},
+        auditor.batch.run.build_auditor = fake_build_auditor
+        res = CliRunner().invoke(auditor.cli.main.cli, ["run", {str(tmp_path / "in")!r},
                                  "--db", {str(tmp_path / "c.db")!r}, "--workers", "1"])
         assert res.exit_code == 0, res.output
         assert "scored 2" in res.stdout, res.stdout

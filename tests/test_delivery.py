@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from auditor.delivery import delivery_flags, is_backchannel, load_thresholds
-from auditor.metrics import measure
+from auditor.voice.delivery import delivery_flags, is_backchannel, load_thresholds
+from auditor.voice.metrics import measure
 
 CFG = load_thresholds()
 SR = 16000

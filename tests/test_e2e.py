@@ -13,7 +13,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from auditor.cli import cli
+from auditor.cli.main import cli
 
 from .conftest import ROOT, SAMPLES, sample_calls
 
@@ -111,7 +111,7 @@ def test_line_echo_of_the_agent_is_not_put_in_the_customers_mouth(auditor, cards
     """Real recordings carry a faint copy of the agent on the customer's channel (-30 dB)."""
     import dataclasses
 
-    from auditor.audio import decode
+    from auditor.audio.decode import decode
 
     path = SAMPLES / "compliant_stereo_8k.wav"
     audio = decode(path)

@@ -1,6 +1,6 @@
 """Guards against text Whisper invents: loops and stock phrases."""
 
-from auditor.hallucination import collapse_loops, has_loop, is_stock_phrase, strip_punctuation
+from auditor.asr.hallucination import collapse_loops, has_loop, is_stock_phrase, strip_punctuation
 
 STOCK = ["请不吝点赞订阅转发打赏支持明镜与点点栏目", "谢谢观看", "字幕由Amara.org社区提供"]
 

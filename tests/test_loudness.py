@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from auditor.loudness import (
+from auditor.voice.loudness import (
     dbfs_of_power,
     frame_power,
     rms_dbfs,

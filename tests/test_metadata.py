@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor import metadata as md
-from auditor.batch import run_batch
+from auditor.batch import metadata as md
+from auditor.batch.run import run_batch
 from tests.test_batch import make_fake, write_call
 
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from auditor.metrics import measure, padded_spans
+from auditor.voice.metrics import measure, padded_spans
 
 SR = 16000
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from auditor.model import ModelError, resolve_model_dir
+from auditor.asr.model import ModelError, resolve_model_dir
 
 
 def test_missing_model_names_make_setup(tmp_path):
@@ -25,7 +25,7 @@ def test_environment_variable_is_used(tmp_path, monkeypatch):
 
 
 def test_broken_model_gives_one_sentence(tmp_path):
-    from auditor.model import load_model
+    from auditor.asr.model import load_model
 
     for name in ("model.bin", "config.json", "tokenizer.json"):
         (tmp_path / name).write_bytes(b"not a model")

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.pii import find_pii, id_check_char, luhn_ok, mask_text, valid_id, valid_mobile
-from auditor.rules import audit_utterances, load_rules
+from auditor.compliance.pii import (
+    find_pii,
+    id_check_char,
+    luhn_ok,
+    mask_text,
+    valid_id,
+    valid_mobile,
+)
+from auditor.compliance.rules import audit_utterances, load_rules
 
 ID = "110105198803151267"  # valid check character
 MOBILE = "13957081246"
@@ -120,7 +127,7 @@ def test_customer_reading_own_number_is_not_a_leak() -> None:
 
 def test_a_garbled_number_after_its_anchor_word_still_counts():
     """ASR dropped a digit of the ID and doubled one of the mobile: no longer valid, still PII."""
-    from auditor.pii import find_pii
+    from auditor.compliance.pii import find_pii
 
     text = "您的身份证号是11-01-05、1988-03-05、12-67手机号是11-39、57-08、12-46对吗?"
     kinds = [(m.kind, m.digits) for m in find_pii(text)]
@@ -128,7 +135,7 @@ def test_a_garbled_number_after_its_anchor_word_still_counts():
 
 
 def test_anchor_words_do_not_make_amounts_service_numbers_or_tails_count():
-    from auditor.pii import find_pii
+    from auditor.compliance.pii import find_pii
 
     assert find_pii("手机号尾号1234，欠款12345元") == []
     assert find_pii("客服电话4008201234") == []  # a service number, not a mobile

@@ -6,8 +6,8 @@ from __future__ import annotations
 import soundfile as sf
 
 from auditor import pipeline
+from auditor.asr.transcribe import Piece
 from auditor.pipeline import Auditor, pieces_to_utterances, speaker_for_channel
-from auditor.transcribe import Piece
 
 from .conftest import tone
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from auditor import pitch
+from auditor.voice import pitch
 
 SR = 16000
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from auditor.metadata import CallMeta, parse_time
-from auditor.report import build_report, format_flagged, format_text, histogram, render_html
-from auditor.store import Store
+from auditor.batch.metadata import CallMeta, parse_time
+from auditor.report.build import build_report, format_flagged, format_text, histogram, render_html
+from auditor.store.db import Store
 from tests.test_batch import spec_card
 
 CRITICAL = {"category": "threat", "severity": "critical", "evidence": "后果自负"}
@@ -133,7 +133,7 @@ def test_histogram_and_flagged_listing() -> None:
 
 def test_report_counts_reviewed_flags_per_rule(store: Store) -> None:
     """The false-alarm rate per rule tells the QA lead which rule to fix."""
-    from auditor.review import record_verdict
+    from auditor.review.verdicts import record_verdict
 
     text = format_text(build_report(store))
     assert "no flag reviewed yet" in text

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.rulepack import RulePackError, check_pack, load_pack
-from auditor.rules import BUILTIN_DIR, load_rules
+from auditor.compliance.rulepack import RulePackError, check_pack, load_pack
+from auditor.compliance.rules import BUILTIN_DIR, load_rules
 
 
 def write(tmp_path: Path, text: str, name: str = "pack.toml") -> Path:
@@ -24,7 +24,7 @@ def test_builtin_packs_are_valid() -> None:
 
 
 def test_builtin_packs_cover_every_rule_category() -> None:
-    from auditor.rulepack import RULE_CATEGORIES
+    from auditor.compliance.rulepack import RULE_CATEGORIES
 
     rules = load_rules()
     covered = {r.category for r in rules.rules} | {s.flag for s in rules.steps.values() if s.flag}

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from auditor.rules import RuleSet, audit_utterances, load_rules
+from auditor.compliance.rules import RuleSet, audit_utterances, load_rules
 
 
 @pytest.fixture(scope="module")

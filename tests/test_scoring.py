@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.scoring import (
+from auditor.score.scoring import (
     DEFAULT_CONFIG_PATH,
     config_from_dict,
     load_config,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from auditor.speech_rate import (
+from auditor.voice.speech_rate import (
     pooled_rate_cpm,
     rate_cpm,
     read_integer,

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from auditor.rules import RuleSet, audit_utterances, load_rules
-from auditor.steps import classify_reply
+from auditor.compliance.rules import RuleSet, audit_utterances, load_rules
+from auditor.compliance.steps import classify_reply
 
 
 @pytest.fixture(scope="module")

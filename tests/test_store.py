@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor import store as store_mod
-from auditor.store import SCHEMA_VERSION, AmbiguousCall, Store, StoreError, redact_text
+from auditor.store import db as store_mod
+from auditor.store.db import SCHEMA_VERSION, AmbiguousCall, Store, StoreError, redact_text
 from tests.test_batch import spec_card
 
 ABUSE = {

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from auditor.transcript import TranscriptError, load_transcript
+from auditor.asr.transcript import TranscriptError, load_transcript
 
 
 def test_list_and_object_forms(tmp_path):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from auditor import turns
+from auditor.voice import turns
 
 
 def utt(speaker: str, start: float, end: float, text: str = "你好", channel: int = 0) -> dict:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from auditor.vad import (
+from auditor.audio.vad import (
     VadSettings,
     decoding_windows,
     merge_regions,
@@ -45,7 +45,7 @@ def test_decoding_windows_never_reach_past_halfway_to_a_neighbour():
 
 
 def test_echo_of_the_other_party_is_muted_but_double_talk_stays():
-    from auditor.vad import suppress_crosstalk
+    from auditor.audio.vad import suppress_crosstalk
 
     rate = 16000
     t = np.arange(rate * 10) / rate

@@ -19,9 +19,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from auditor import review, web
-from auditor.cli import cli
-from auditor.store import Store
+from auditor.cli.main import cli
+from auditor.review import verdicts as review
+from auditor.review import web
+from auditor.store.db import Store
 
 XSS = "<script>alert('x')</script>您好"
 TOKEN = "s3cret-token-for-tests"

@@ -32,8 +32,8 @@ from typing import Any
 
 import sqlite_utils
 
-from auditor import metadata as md
-from auditor.scoring import score_card
+from auditor.batch import metadata as md
+from auditor.score.scoring import score_card
 
 SCHEMA_VERSION = 2
 SPEC_FIELDS = (
@@ -77,7 +77,7 @@ _NUMBER_RE = re.compile(rf"(?:\+\s?86[\s-]?)?[{_DIGIT}](?:[\s-]?[{_DIGIT}]){{6,}
 
 
 def redact_text(text: str | None) -> str | None:
-    """Mask personal numbers: validated ones as ``auditor.pii`` does, other 7+ digit runs too.
+    """Mask personal numbers: validated ones as ``compliance.pii`` does, other 7+ digit runs too.
 
     ``13912345678`` -> ``139****5678`` (a valid mobile); ``1234567890`` -> ``******7890``.
     Amounts such as ``五千三百元`` or ``5300`` are untouched. Over-masking a long date is
@@ -86,7 +86,7 @@ def redact_text(text: str | None) -> str | None:
     if not text:
         return text
     try:  # the PII finder masks validated numbers precisely (first 3 and last 4 kept) ...
-        from auditor.pii import mask_text
+        from auditor.compliance.pii import mask_text
 
         text = mask_text(text)
     except ImportError:  # pragma: no cover - the PII module is part of the package

@@ -1,6 +1,6 @@
 """Rule packs: TOML files that a QA lead reads and extends without touching code.
 
-A pack may hold any of these tables (see ``auditor/packs/*.toml`` for full examples)::
+A pack may hold any of these tables (see ``auditor/compliance/packs/*.toml`` for full examples)::
 
     [pack]                      # name and description, for `auditor rules list`
     name = "abuse"

@@ -1,6 +1,6 @@
 """Delivery flags: speaking too fast, shouting, dead air, talking over the customer, monotone.
 
-Flags come from the metrics block and the annotated utterances of ``auditor.metrics.measure``,
+Flags come from the metrics block and the annotated utterances of ``auditor.voice.metrics.measure``,
 with thresholds from ``auditor/config/delivery.toml`` (each default explained there). Only agent
 speech raises agent flags: customer and "unknown" speech never do, except ``long_silence``,
 which concerns nobody (its speaker is None). ``monotone`` is an informational coaching note
@@ -30,14 +30,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from auditor import speech_rate, turns
+from auditor.voice import speech_rate, turns
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-DEFAULT_PATH = Path(__file__).parent / "config" / "delivery.toml"
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "delivery.toml"
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "speech_rate_fast": {"max_cpm": 400.0, "min_consecutive": 3, "long_utterance_s": 8.0,

@@ -38,7 +38,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-ROLES_PATH = Path(__file__).parent / "config" / "roles.toml"
+ROLES_PATH = Path(__file__).resolve().parent.parent / "config" / "roles.toml"
 
 FRAME_RATE = 50  # analysis frames per second (20 ms hop): enough for speaker statistics
 N_MFCC = 14  # c1..c13 are used (c0 is loudness, which says little about who speaks)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from auditor.store import Store
+from auditor.store.db import Store
 
 UNKNOWN_AGENT = "(no agent id)"
 
@@ -147,7 +147,7 @@ def build_report(store: Store) -> dict[str, Any]:
             "GROUP BY error ORDER BY calls DESC LIMIT 10"
         )
     )
-    from auditor.review import review_stats
+    from auditor.review.verdicts import review_stats
 
     runs = store.runs()[:1]
     return {

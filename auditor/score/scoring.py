@@ -31,7 +31,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-DEFAULT_CONFIG_PATH = Path(__file__).parent / "config" / "scoring.toml"
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "scoring.toml"
 GROUPS = ("compliance", "script", "delivery")
 SEVERITIES = ("critical", "major", "minor", "info")
 

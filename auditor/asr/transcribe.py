@@ -17,15 +17,15 @@ from pathlib import Path
 
 import numpy as np
 
-from auditor import hallucination
-from auditor.vad import Region, VadSettings, quietest_point
+from auditor.asr import hallucination
+from auditor.audio.vad import Region, VadSettings, quietest_point
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-CONFIG_PATH = Path(__file__).parent / "config" / "asr.toml"
+CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "asr.toml"
 
 
 @dataclass(frozen=True)

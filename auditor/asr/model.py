@@ -12,7 +12,7 @@ from pathlib import Path
 from faster_whisper import WhisperModel
 
 ENV_VAR = "AUDITOR_MODEL"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "models" / "whisper-base"
 REQUIRED_FILES = ("model.bin", "config.json")
 

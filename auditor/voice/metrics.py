@@ -4,10 +4,10 @@
 takes its channel's frames within its time span (stereo: the speaker's own channel; mono: the one
 channel, so the span alone says whose voice it is) and derives:
 
-- ``loudness_dbfs``: RMS over the utterance's speech frames (``auditor.loudness``);
+- ``loudness_dbfs``: RMS over the utterance's speech frames (``auditor.voice.loudness``);
 - ``speaking_s`` and ``rate_cpm``: spoken characters per minute of speaking time
-  (``auditor.speech_rate``);
-- ``pitch_hz``: median F0 of its voiced frames (``auditor.pitch``), tracked only between its
+  (``auditor.voice.speech_rate``);
+- ``pitch_hz``: median F0 of its voiced frames (``auditor.voice.pitch``), tracked only between its
   first and last speech frame.
 
 ASR and VAD boundaries are off by a tenth of a second or two and like to clip a loud first
@@ -16,7 +16,7 @@ gap to the neighbouring utterance on the same channel; the speech mask then drop
 widening is silence.
 
 These are written into each utterance dict (so the review page can show where a call went
-wrong) and pooled per speaker. Turn metrics come from ``auditor.turns``, refined by each
+wrong) and pooled per speaker. Turn metrics come from ``auditor.voice.turns``, refined by each
 channel's speech activity. Values that cannot be told (no speech, no voiced frame, mono overlap)
 are None.
 """
@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from auditor import loudness, pitch, speech_rate, turns
+from auditor.voice import loudness, pitch, speech_rate, turns
 
 SPEAKERS = ("agent", "customer")
 

@@ -1,6 +1,6 @@
 """The nightly batch on a Dask cluster: ``auditor run PATH... --db FILE --cluster ADDRESS``.
 
-``DaskExecutor`` is the batch's other executor (``auditor.batch.LocalPool`` is the first):
+``DaskExecutor`` is the batch's other executor (``auditor.batch.run.LocalPool`` is the first):
 ``run_batch`` still finds the recordings, hashes them, skips what is done and is the ONLY
 writer of the SQLite database; this module only gets calls audited somewhere else.
 
@@ -41,7 +41,7 @@ Why it is built this way:
   identical scorecards (``bench/bench_cluster.py``).
 
 Nothing here is imported unless ``--cluster`` is given; ``distributed`` itself is imported
-only inside functions, so ``import auditor.cluster`` stays cheap.
+only inside functions, so ``import auditor.batch.cluster`` stays cheap.
 """
 
 from __future__ import annotations
@@ -64,8 +64,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor import batch
-from auditor.batch import AuditorLike, BatchError, Item, WorkerInfo, failed_card, is_url
+from auditor.batch import run as batch
+from auditor.batch.run import AuditorLike, BatchError, Item, WorkerInfo, failed_card, is_url
 
 DEFAULT_RETRIES = 2
 CONNECT_TIMEOUT_S = 30.0
@@ -115,7 +115,7 @@ _AUDIT_LOCK = threading.Lock()
 
 def _cores() -> int:
     """Cores this process may use (CPU affinity and container limits respected)."""
-    from auditor.model import available_cores
+    from auditor.asr.model import available_cores
 
     return available_cores()
 

@@ -115,16 +115,16 @@ def render_card(card: dict[str, Any]) -> str:
 def check(file: Path, as_json: bool, transcript: bool, model_dir: Path | None,
           rules_dirs: tuple[Path, ...], agent_channel: int) -> None:
     """Audit one recording and print its transcript, voice measures and flags."""
-    from auditor.model import ModelError
+    from auditor.asr.model import ModelError
+    from auditor.compliance.rulepack import RulePackError
+    from auditor.core.scorecard import failed_scorecard
     from auditor.pipeline import Auditor
-    from auditor.rulepack import RulePackError
-    from auditor.scorecard import failed_scorecard
 
     try:
         auditor = Auditor(model_dir=model_dir, rules_dirs=rules_dirs,
                           agent_channel=agent_channel, load_asr=not transcript)
         if transcript:
-            from auditor.transcript import TranscriptError, load_transcript
+            from auditor.asr.transcript import TranscriptError, load_transcript
 
             try:
                 utterances, layout = load_transcript(file)
@@ -151,7 +151,7 @@ def check(file: Path, as_json: bool, transcript: bool, model_dir: Path | None,
 
 # =====================================================================================
 # Batch, store and QA commands (issue 6): run, flagged, show, search, export, report.
-# Thin wrappers over auditor.batch, auditor.store and auditor.report.
+# Thin wrappers over auditor.batch.run, auditor.store.db and auditor.report.build.
 # =====================================================================================
 
 DB_HELP = "The SQLite database of audited calls."
@@ -165,7 +165,7 @@ def _default_workers() -> int:
     """
     import os
 
-    from auditor.model import available_cores
+    from auditor.asr.model import available_cores
 
     cores = available_cores()
     try:
@@ -177,7 +177,7 @@ def _default_workers() -> int:
 
 def _open_db(db: Path) -> Any:
     """Open an existing database for the QA commands, or exit with what to do."""
-    from auditor.store import Store, StoreError
+    from auditor.store.db import Store, StoreError
 
     if not db.exists():
         raise click.ClickException(f"{db} does not exist; run `auditor run PATH --db {db}` first")
@@ -228,8 +228,8 @@ def run(paths: tuple[Path | str, ...], db: Path, workers: int, reprocess: bool, 
     import contextlib
     import time
 
-    from auditor.batch import BatchError, run_batch
-    from auditor.store import StoreError
+    from auditor.batch.run import BatchError, run_batch
+    from auditor.store.db import StoreError
 
     stack = contextlib.ExitStack()
     state: dict[str, Any] = {}
@@ -254,7 +254,7 @@ def run(paths: tuple[Path | str, ...], db: Path, workers: int, reprocess: bool, 
     executor: Any = None
     try:
         if cluster:  # dask is imported only here: without --cluster the batch never loads it
-            from auditor.cluster import DaskExecutor
+            from auditor.batch.cluster import DaskExecutor
 
             executor = DaskExecutor(cluster)
         with stack:
@@ -286,7 +286,7 @@ def run(paths: tuple[Path | str, ...], db: Path, workers: int, reprocess: bool, 
 def flagged(db: Path, category: str | None, severity: str | None, agent: str | None,
             day: str | None, unreviewed: bool, limit: int, as_json: bool) -> None:
     """List calls to listen to, worst first, with each flag's time and evidence."""
-    from auditor.report import format_flagged
+    from auditor.report.build import format_flagged
 
     with _open_db(db) as store:
         entries = store.flagged(category=category, severity=severity, agent=agent, day=day,
@@ -303,7 +303,7 @@ def flagged(db: Path, category: str | None, severity: str | None, agent: str | N
 @click.option("--json", "as_json", is_flag=True, help="Print the scorecard as JSON.")
 def show(call: str, db: Path, as_json: bool) -> None:
     """Print one stored scorecard; CALL is the start of its id, its path or its file name."""
-    from auditor.store import StoreError
+    from auditor.store.db import StoreError
 
     with _open_db(db) as store:
         try:
@@ -353,7 +353,7 @@ def search(text: str, db: Path, limit: int) -> None:
               help="Write here instead of standard output.")
 def export(db: Path, fmt: str, output: Path | None) -> None:
     """Write every stored scorecard in the spec's shape."""
-    from auditor.store import export_cards
+    from auditor.store.db import export_cards
 
     with _open_db(db) as store:
         if output is None:
@@ -370,7 +370,7 @@ def export(db: Path, fmt: str, output: Path | None) -> None:
               help="Also write a self-contained HTML report with charts here.")
 def report(db: Path, html_file: Path | None) -> None:
     """Pass rate, flags per category, agent and day, speech-rate and talk-ratio spread."""
-    from auditor.report import build_report, format_text, render_html
+    from auditor.report.build import build_report, format_text, render_html
 
     with _open_db(db) as store:
         data = build_report(store)
@@ -394,8 +394,8 @@ def rules() -> None:
               help=RULES_HELP)
 def rules_list(rules_dirs: tuple[Path, ...]) -> None:
     """Show the active rules and script steps: id, category, severity, speakers, phrases."""
-    from auditor.rulepack import RulePackError
-    from auditor.rules import load_rules
+    from auditor.compliance.rulepack import RulePackError
+    from auditor.compliance.rules import load_rules
 
     try:
         active = load_rules(extra_dirs=list(rules_dirs))
@@ -416,7 +416,7 @@ def rules_list(rules_dirs: tuple[Path, ...]) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def rules_check(files: tuple[Path, ...]) -> None:
     """Validate rule packs (FILE.toml ...); list each problem by line, exit 1 if any."""
-    from auditor.rulepack import check_pack
+    from auditor.compliance.rulepack import check_pack
 
     problems = [p for f in files for p in check_pack(f)]
     for p in problems:
@@ -444,7 +444,7 @@ def rules_check(files: tuple[Path, ...]) -> None:
 @click.option("--quiet", is_flag=True, help="Do not log each request.")
 def serve(db: Path, host: str, port: int, token: str | None, quiet: bool) -> None:
     """Start the QA review page over the database and print its address."""
-    from auditor.web import ServeError, make_server
+    from auditor.review.web import ServeError, make_server
 
     try:
         server = make_server(db, host=host, port=port, token=token, quiet=quiet)
@@ -470,7 +470,7 @@ def serve(db: Path, host: str, port: int, token: str | None, quiet: bool) -> Non
 def review_cmd(flag_id: int, db: Path, verdict: str, reviewer: str | None,
                comment: str | None) -> None:
     """Record a verdict on one flag (FLAG_ID as listed by `auditor flagged --json`)."""
-    from auditor.review import ReviewError, record_verdict
+    from auditor.review.verdicts import ReviewError, record_verdict
 
     with _open_db(db) as store:
         try:

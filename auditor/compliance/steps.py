@@ -31,9 +31,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.rulepack import STEP_IDS
-from auditor.rules import Analysed, RuleSet, make_flag, match_rule, speaker_of
-from auditor.tokens import CLAUSE_SPLIT
+from auditor.compliance.rulepack import STEP_IDS
+from auditor.compliance.rules import Analysed, RuleSet, make_flag, match_rule, speaker_of
+from auditor.compliance.tokens import CLAUSE_SPLIT
 
 _NAME_IN_QUESTION = re.compile(r"是([\u4e00-\u9fff]{2,4}?)(先生|女士|小姐|本人|吗|么|嘛)")
 

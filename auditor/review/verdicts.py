@@ -3,7 +3,7 @@
 Why a module of its own: the review page (``auditor/web.py``) and the ``auditor review``
 command must agree on what a verdict is, which calls are left to review and what a call scores
 once its false alarms are set aside. Everything here is a pure function of a
-:class:`~auditor.store.Store`, so it is tested without a server.
+:class:`~auditor.store.db.Store`, so it is tested without a server.
 
 Vocabulary: a reviewer gives each flag a *verdict*, ``confirmed`` or ``false_alarm``
 (``unreviewed`` takes a verdict back). The store keeps a false alarm as review status
@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.audio import AUDIO_EXTENSIONS
-from auditor.batch import sha256_file
-from auditor.scoring import score_flags
-from auditor.store import Store, StoreError
+from auditor.audio.decode import AUDIO_EXTENSIONS
+from auditor.batch.run import sha256_file
+from auditor.score.scoring import score_flags
+from auditor.store.db import Store, StoreError
 
 # verdict (what a reviewer says) -> review_status (what the store keeps)
 VERDICTS = {"confirmed": "confirmed", "false_alarm": "dismissed", "unreviewed": "unreviewed"}

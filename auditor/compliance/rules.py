@@ -11,12 +11,12 @@ so: ``auditor rules check`` rejects it); customer rules must use an ``info_`` ca
 Utterances whose speaker is ``unknown`` (a mono call where attribution could not tell) raise a
 rule only when the rule lists ``"unknown"`` in its speakers; the default packs do not, so an
 unattributed utterance never produces an agent violation by default. Script steps count only
-``agent`` utterances (see ``auditor.steps``).
+``agent`` utterances (see ``auditor.compliance.steps``).
 
 **Word matching.** Each utterance is split into clauses (on ，。？！；: and spaces) and each clause
-into words with jieba (``auditor.tokens``). A phrase of one or two characters matches only when
-both its ends fall on word boundaries (老赖 in 你这个老赖 but not 坐牢 in 坐牢固); a longer phrase
-matches unless it cuts into words at both ends. ``patterns`` are regular expressions run on the
+into words with jieba (``auditor.compliance.tokens``). A phrase of one or two characters
+matches only when both its ends fall on word boundaries (老赖 in 你这个老赖 but not 坐牢 in
+坐牢固); a longer phrase matches unless it cuts into words at both ends. ``patterns`` are regular expressions run on the
 clause text as written.
 
 **Pinyin matching** (on by default, ``load_rules(pinyin=False)`` turns it off) catches ASR
@@ -47,8 +47,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from auditor.pii import DIGITS, find_pii, mask_text
-from auditor.rulepack import (
+from auditor.compliance.pii import DIGITS, find_pii, mask_text
+from auditor.compliance.rulepack import (
     RULE_CATEGORIES,
     STEP_IDS,
     Pack,
@@ -56,7 +56,7 @@ from auditor.rulepack import (
     load_pack,
     pack_files,
 )
-from auditor.tokens import (
+from auditor.compliance.tokens import (
     Clause,
     is_han,
     phrase_pinyin,
@@ -542,7 +542,7 @@ def make_flag(category: str, rule_id: str, severity: str, u: dict[str, Any], mat
 def audit_utterances(utterances: Sequence[dict[str, Any]],
                      rules: RuleSet) -> tuple[list[dict[str, Any]], dict[str, bool]]:
     """Run every rule and the script-step checks; return (flags sorted by start, steps)."""
-    from auditor.steps import evaluate_steps
+    from auditor.compliance.steps import evaluate_steps
 
     utts = sorted(utterances, key=lambda u: float(u.get("start", 0.0) or 0.0))
     analyses = [analyse(str(u.get("text", "") or ""), rules) for u in utts]

@@ -19,8 +19,8 @@ Why it is built this way:
   with ``.audit(path)``, ``.model_name`` and ``.rules_version``; tests pass a fake one so they
   never load the model.
 * **Executors.** Where calls run is an ``Executor``: ``LocalPool`` (worker processes on this
-  machine, the default) or ``auditor.cluster.DaskExecutor`` (a Dask cluster). Finding, hashing,
-  skipping, resuming and writing are the same for both, here in ``run_batch``.
+  machine, the default) or ``auditor.batch.cluster.DaskExecutor`` (a Dask cluster). Finding,
+  hashing, skipping, resuming and writing are the same for both, here in ``run_batch``.
 """
 
 from __future__ import annotations
@@ -42,10 +42,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from auditor import metadata as md
-from auditor.audio import AUDIO_EXTENSIONS
-from auditor.scorecard import failed_scorecard
-from auditor.store import Store
+from auditor.audio.decode import AUDIO_EXTENSIONS
+from auditor.batch import metadata as md
+from auditor.core.scorecard import failed_scorecard
+from auditor.store.db import Store
 
 
 class AuditorLike(Protocol):
@@ -101,7 +101,7 @@ def find_recordings(
     exts = {e.lower() if e.startswith(".") else "." + e.lower() for e in extensions}
     found: dict[str, Any] = {}
     for raw in paths:
-        if is_url(raw):  # read by a cluster's workers through fsspec (auditor.cluster)
+        if is_url(raw):  # read by a cluster's workers through fsspec (auditor.batch.cluster)
             for url in _find_urls(str(raw), exts):
                 found.setdefault(url, url)
             continue
@@ -565,7 +565,7 @@ def run_batch(
     written so far are complete, and the next run resumes). ``on_start(n)`` is called with the
     number of calls to audit once skips are known; ``on_result`` after each call is written.
     ``executor`` says where calls run (default: ``LocalPool(workers)`` on this machine;
-    ``auditor.cluster.DaskExecutor`` for a Dask cluster, which ignores ``workers``).
+    ``auditor.batch.cluster.DaskExecutor`` for a Dask cluster, which ignores ``workers``).
     Raises ``BatchError`` when the batch cannot start (no such path, unreadable metadata,
     the auditor cannot be built).
     """

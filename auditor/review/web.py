@@ -26,7 +26,7 @@ Safety:
   ``Origin`` (or, lacking it, ``Referer``) of this very server: another site's page cannot
   record verdicts through the reviewer's browser;
 * audio is served only by call id, from the path the database holds, after checking the
-  file's sha256 is that id (``auditor.review.audio_file``); no route takes a path;
+  file's sha256 is that id (``auditor.review.verdicts.audio_file``); no route takes a path;
 * transcript text is escaped with ``html.escape`` here and set with ``textContent`` in the
   page scripts; a Content-Security-Policy forbids inline and foreign scripts.
 """
@@ -49,8 +49,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from auditor import review
-from auditor.store import Store, StoreError
+from auditor.review import verdicts as review
+from auditor.store.db import Store, StoreError
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_TYPES = {

@@ -1,0 +1,1 @@
+"""The recogniser: model loading, decoding speech into text, guarding its output."""

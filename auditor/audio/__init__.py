@@ -1,0 +1,1 @@
+"""Audio in: decoding recordings and finding speech."""

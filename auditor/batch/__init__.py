@@ -1,0 +1,1 @@
+"""Auditing many recordings: finding, hashing, skipping, running, enrichment."""

@@ -1,0 +1,5 @@
+"""The `auditor` command line: thin click commands over the library."""
+
+from auditor.cli.main import cli
+
+__all__ = ["cli"]

@@ -1,0 +1,1 @@
+"""The rules: tokens, personal numbers, rule packs, matching, script steps."""

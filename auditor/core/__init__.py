@@ -1,0 +1,1 @@
+"""Concepts every stage shares: the scorecard and its parts."""

@@ -1,0 +1,1 @@
+"""The QA review: verdicts on flags and the local review page."""

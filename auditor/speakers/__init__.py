@@ -1,0 +1,1 @@
+"""Who spoke: telling the parties of a mono call apart."""

@@ -1,0 +1,1 @@
+"""How the parties sounded: loudness, pitch, speech rate, turns, delivery flags."""
