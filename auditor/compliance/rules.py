@@ -16,8 +16,8 @@ unattributed utterance never produces an agent violation by default. Script step
 **Word matching.** Each utterance is split into clauses (on ，。？！；: and spaces) and each clause
 into words with jieba (``auditor.compliance.tokens``). A phrase of one or two characters
 matches only when both its ends fall on word boundaries (老赖 in 你这个老赖 but not 坐牢 in
-坐牢固); a longer phrase matches unless it cuts into words at both ends. ``patterns`` are regular expressions run on the
-clause text as written.
+坐牢固); a longer phrase matches unless it cuts into words at both ends. ``patterns`` are
+regular expressions run on the clause text as written.
 
 **Pinyin matching** (on by default, ``load_rules(pinyin=False)`` turns it off) catches ASR
 homophones in two ways: the ``domain_words`` of ``context.toml`` (逾期, 借呗, 工号, 欠款, 征信,

@@ -2,8 +2,9 @@
 
 jieba splits a clause into words, using its own dictionary plus
 ``auditor/compliance/data/userdict.txt`` (domain words such as 花呗, 借呗, 逾期, 征信, 工号,
-so they come out as one word). The rules only look at *where* words start and end (``Clause.bounds``): a phrase matches when its ends fall on
-word boundaries, so 坐牢 does not match inside 坐牢固.
+so they come out as one word). The rules only look at *where* words start and end
+(``Clause.bounds``): a phrase matches when its ends fall on word boundaries, so 坐牢 does
+not match inside 坐牢固.
 
 Pinyin is toneless (pypinyin ``Style.NORMAL``). For the text side every character carries the set
 of all its readings (heteronyms), so a polyphonic character (还 huan/hai) can match either way; a
