@@ -1,0 +1,48 @@
+"""A flag: one finding on a call, in the scorecard's shape (../shared/spec/scorecard.md).
+
+`Flag` is the only place a flag is built; `Flag.to_dict()` gives the spec's JSON (the fixed
+fields in order, then any extra fields such as `via` or `count`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One finding: what (category, rule, severity), who, when, and the words behind it."""
+
+    category: str
+    rule: str
+    severity: str
+    speaker: str | None
+    start: float | None
+    end: float | None
+    evidence: str
+    matched: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The flag as the scorecard's JSON object."""
+        out: dict[str, Any] = {
+            "category": self.category,
+            "rule": self.rule,
+            "severity": self.severity,
+            "speaker": self.speaker,
+            "start": self.start,
+            "end": self.end,
+            "evidence": self.evidence,
+            "matched": self.matched,
+        }
+        out.update(self.extra)
+        return out
+
+
+def make_flag(category: str, rule: str, severity: str, speaker: str | None,
+              start: float | None, end: float | None, evidence: str, matched: str,
+              **extra: Any) -> dict[str, Any]:
+    """A flag dict in the scorecard's shape: the one constructor every stage uses."""
+    return Flag(category, rule, severity, speaker, start, end, evidence, matched,
+                dict(extra)).to_dict()
