@@ -68,8 +68,8 @@ def time_metrics(audio: Any, utterances: list[dict[str, Any]]) -> float:
     utts = copy.deepcopy(utterances)
     thresholds = load_thresholds()
     t0 = time.perf_counter()
-    metrics = measure(samples, rate, utts, layout)
-    delivery_flags(metrics, utts, layout, thresholds)
+    metrics, measures = measure(samples, rate, utts, layout)
+    delivery_flags(metrics, utts, layout, thresholds, measures)
     return time.perf_counter() - t0
 
 
@@ -136,8 +136,8 @@ def main(argv: list[str]) -> int:
         samples, sr, layout = _samples_rate_layout(audio)
         utts = truth_utterances(truth)
         cost = min(time_metrics(audio, utts) for _ in range(2))
-        metrics = measure(samples, sr, utts, layout)
-        flags = delivery_flags(metrics, utts, layout, thresholds)
+        metrics, measures = measure(samples, sr, utts, layout)
+        flags = delivery_flags(metrics, utts, layout, thresholds, measures)
         fired = sorted({f["category"] for f in flags})
         expected = sorted(DELIVERY & set(truth.get("expected_flags", [])))
         match = sorted(DELIVERY & set(fired)) == expected

@@ -26,8 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from auditor.compliance.rulepack import CATEGORIES, RULE_CATEGORIES  # noqa: E402
-from auditor.compliance.rules import RuleSet, audit_utterances, load_rules  # noqa: E402
+from auditor.compliance.audit import audit_utterances  # noqa: E402
+from auditor.compliance.rules import RuleSet, load_rules  # noqa: E402
+from auditor.core.vocab import CATEGORIES, RULE_CATEGORIES  # noqa: E402
 
 ALL_CATEGORIES = frozenset(CATEGORIES)
 DEFAULT_SAMPLES = ROOT / "samples" / "calls"

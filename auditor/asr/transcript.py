@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-SPEAKER_NAMES = {"agent", "customer", "unknown"}
+from auditor.core.vocab import SPEAKERS
 
 
 class TranscriptError(Exception):
@@ -45,7 +45,7 @@ def normalise_utterances(items: list[Any], source: str = "transcript") -> list[d
         if not isinstance(item, dict) or "text" not in item:
             raise TranscriptError(f"{source}: utterance {i + 1} has no text.")
         speaker = str(item.get("speaker", "unknown")).lower()
-        if speaker not in SPEAKER_NAMES:
+        if speaker not in SPEAKERS:
             raise TranscriptError(
                 f"{source}: utterance {i + 1} has speaker {speaker!r}; use agent, customer or "
                 "unknown."

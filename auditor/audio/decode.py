@@ -8,7 +8,6 @@ a file is decoded exactly once.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,15 +40,6 @@ class Audio:
     @property
     def duration_s(self) -> float:
         return self.samples.shape[1] / self.sample_rate
-
-
-def file_sha256(path: str | Path) -> str:
-    """Content hash of a file: the call's identity, stable across renames."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _check_path(path: Path) -> None:

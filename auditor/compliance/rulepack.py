@@ -39,46 +39,15 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-# The scorecard's fixed categories (../shared/spec/scorecard.md).
-CATEGORIES = (
-    "abuse",
-    "threat",
-    "false_legal",
-    "third_party_disclosure",
-    "pii_leak",
-    "new_loan",
-    "impatience",
-    "missing_greeting",
-    "missing_self_identification",
-    "missing_identity_verification",
-    "disclosure_before_verification",
-    "missing_closing",
-    "speech_rate_fast",
-    "shouting",
-    "long_silence",
-    "interruption",
+from auditor.core.vocab import (
+    RULE_CATEGORIES,
+    SEVERITIES,
+    SPEAKERS,
+    STEP_FLAGS,
+    STEPS,
+    VOICE_CATEGORIES,
 )
-VOICE_CATEGORIES = frozenset({"speech_rate_fast", "shouting", "long_silence", "interruption"})
-RULE_CATEGORIES = frozenset(c for c in CATEGORIES if c not in VOICE_CATEGORIES)
-STEP_IDS = (
-    "greeting",
-    "self_identification",
-    "identity_verification",
-    "debt_disclosure",
-    "consequence_notice",
-    "repayment_plan",
-    "closing",
-)
-STEP_FLAGS = frozenset(
-    {
-        "missing_greeting",
-        "missing_self_identification",
-        "missing_identity_verification",
-        "missing_closing",
-    }
-)
-SEVERITIES = ("critical", "major", "minor", "info")
-SPEAKERS = ("agent", "customer", "unknown")
+
 DETECTORS = ("id_card", "mobile", "bank_card")
 INFO_PREFIX = "info_"
 
@@ -308,9 +277,9 @@ def _validate_step(step: dict[str, Any], i: int, loc: _Locator,
     sid = step.get("id")
     where = f"step '{sid}'" if isinstance(sid, str) else f"step #{i + 1}"
     _check_keys(step, _STEP_KEYS, where, loc, "step", i, problems)
-    if sid not in STEP_IDS:
+    if sid not in STEPS:
         problems.append((loc.line_of("step", i, key="id"),
-                         f"step id '{sid}' must be one of {', '.join(STEP_IDS)}"))
+                         f"step id '{sid}' must be one of {', '.join(STEPS)}"))
     flag = step.get("flag")
     if flag is not None and flag not in STEP_FLAGS:
         problems.append((loc.line_of("step", i, key="flag"),

@@ -31,9 +31,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+from auditor.core.vocab import SEVERITIES
+
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "scoring.toml"
 GROUPS = ("compliance", "script", "delivery")
-SEVERITIES = ("critical", "major", "minor", "info")
 
 
 @dataclass(frozen=True)
