@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from auditor.audio.decode import Audio
+from auditor.speakers.features import VoiceFrames
 
 
 class Analyser:
@@ -29,19 +28,15 @@ class Analyser:
         self.scoring = load_config()
         self.rules_version = self.rules.version
 
-    def split_mono(self, samples: np.ndarray, sample_rate: int,
-                   regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        """Split mono speech stretches where the voice changes (before decoding)."""
-        from auditor.speakers.attribution import split_at_speaker_changes
-
-        return split_at_speaker_changes(samples, sample_rate, regions)
-
     def analyse(self, card: dict[str, Any], audio: Audio | None,
-                attribute_mono: bool = True) -> dict[str, Any]:
+                attribute_mono: bool = True,
+                frames: VoiceFrames | None = None) -> dict[str, Any]:
         """Fill metrics, steps, flags, score and passed of `card` in place, and return it.
 
         Mono utterances are attributed to agent or customer first, unless `attribute_mono` is
-        false (a transcript whose speakers are already known).
+        false (a transcript whose speakers are already known), from the call's voice `frames`
+        (speakers.features.voice_frames; the pipeline passes those it split the speech with,
+        computed here only when not given).
         """
         from auditor.compliance.rules import audit_utterances
         from auditor.score.scoring import score_card
@@ -52,8 +47,11 @@ class Analyser:
         layout = card.get("layout") or "mono"
         if attribute_mono and audio is not None and audio.channels == 1 and utterances:
             from auditor.speakers.attribution import attribute
+            from auditor.speakers.features import voice_frames
 
-            utterances, confidence = attribute(audio.samples[0], audio.sample_rate, utterances)
+            if frames is None:
+                frames = voice_frames(audio.samples[0], audio.sample_rate)
+            utterances, confidence = attribute(frames, utterances)
             card["utterances"] = utterances
             card["attribution_confidence"] = round(float(confidence), 3)
         flags: list[dict[str, Any]] = []
