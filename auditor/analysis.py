@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from auditor.audio.decode import Audio
 from auditor.core.scorecard import Measures, Utterance, utterances_with
+from auditor.speakers.features import VoiceFrames
 
 
 @dataclass(frozen=True)
@@ -49,20 +48,16 @@ class Analyser:
         self.scoring = load_config()
         self.rules_version = self.rules.version
 
-    def split_mono(self, samples: np.ndarray, sample_rate: int,
-                   regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        """Split mono speech stretches where the voice changes (before decoding)."""
-        from auditor.speakers.attribution import split_at_speaker_changes
-
-        return split_at_speaker_changes(samples, sample_rate, regions)
-
     def analyse(self, utterances: Sequence[Mapping[str, Any]], audio: Audio | None,
-                layout: str | None = None, attribute_mono: bool = True) -> Analysis:
+                layout: str | None = None, attribute_mono: bool = True,
+                frames: VoiceFrames | None = None) -> Analysis:
         """Attribute (mono), measure, and apply the delivery, rule and step checks.
 
         Mono utterances are attributed to agent or customer first, unless `attribute_mono` is
-        false (a transcript whose speakers are already known). Without audio there are no
-        measures, metrics or delivery flags.
+        false (a transcript whose speakers are already known), from the call's voice `frames`
+        (speakers.features.voice_frames; the pipeline passes those it split the speech with,
+        computed here only when not given). Without audio there are no measures, metrics or
+        delivery flags.
         """
         from auditor.compliance.audit import audit_utterances
         from auditor.voice.delivery import delivery_flags
@@ -73,8 +68,11 @@ class Analyser:
         confidence = None
         if attribute_mono and audio is not None and audio.channels == 1 and utterances:
             from auditor.speakers.attribution import attribute
+            from auditor.speakers.features import voice_frames
 
-            utterances, confidence = attribute(audio.samples[0], audio.sample_rate, utterances)
+            if frames is None:
+                frames = voice_frames(audio.samples[0], audio.sample_rate)
+            utterances, confidence = attribute(frames, utterances)
             confidence = round(float(confidence), 3)
         flags: list[dict[str, Any]] = []
         metrics: dict[str, Any] = {}

@@ -22,6 +22,7 @@ from auditor.analysis import Analyser, Analysis
 from auditor.audio.decode import Audio, AudioError, decode
 from auditor.core.hashing import file_sha256
 from auditor.core.scorecard import AsrInfo, Scorecard, failed_scorecard
+from auditor.speakers.features import VoiceFrames, voice_frames
 
 if TYPE_CHECKING:
     from auditor.score.scoring import ScoringConfig
@@ -45,15 +46,16 @@ def speech_audio(audio: Audio, settings) -> Audio:
     return dataclasses.replace(audio, samples=cleaned)
 
 
-def find_pieces(audio: Audio, settings, split_mono=None) -> list:
+def find_pieces(audio: Audio, settings, mono_frames: VoiceFrames | None = None) -> list:
     """Speech stretches of every channel, shaped into utterance-sized pieces to decode.
 
     Stereo channels hold one party each, so short pauses are merged into one utterance; a mono
     channel's stretches stay apart (the next may be the other party) and are split where the
-    voice changes, if `split_mono` is given.
+    voice changes, if the call's `mono_frames` (speakers.features.voice_frames) are given.
     """
     from auditor.asr.transcribe import Piece
     from auditor.audio.vad import decoding_windows, merge_regions, speech_regions, split_long
+    from auditor.speakers.changes import split_at_speaker_changes
 
     vad = settings.vad
     pieces: list[Piece] = []
@@ -62,8 +64,8 @@ def find_pieces(audio: Audio, settings, split_mono=None) -> list:
         regions = speech_regions(samples, audio.sample_rate, vad, mono=audio.channels < 2)
         if audio.channels >= 2:
             regions = merge_regions(regions, vad.merge_gap_s, vad.max_utterance_s)
-        elif split_mono is not None and regions:
-            regions = split_mono(samples, audio.sample_rate, regions)
+        elif mono_frames is not None and regions:
+            regions = split_at_speaker_changes(mono_frames, regions)
         regions = split_long(regions, samples, audio.sample_rate, vad.max_utterance_s)
         windows = decoding_windows(regions, audio.duration_s, vad.context_s)
         pieces.extend(Piece(channel, r, w) for r, w in zip(regions, windows, strict=True))
@@ -192,9 +194,10 @@ class Auditor:
             return failed_scorecard(
                 file, f"{file} is silent (no signal at all); check the recording.", call_id,
                 **known)
-        split_mono = self.analyser.split_mono if layout == "mono" else None
+        # A mono call's voice features, computed once: for the splitting and the attribution.
+        frames = voice_frames(audio.samples[0], audio.sample_rate) if layout == "mono" else None
         heard = speech_audio(audio, self.asr_settings)
-        pieces = find_pieces(heard, self.asr_settings, split_mono)
+        pieces = find_pieces(heard, self.asr_settings, frames)
         if not pieces:
             return failed_scorecard(
                 file, f"No speech was found in {file} ({audio.duration_s:.1f} s of silence or "
@@ -204,7 +207,7 @@ class Auditor:
         utterances = pieces_to_utterances(pieces, audio.channels, self.agent_channel)
         asr = AsrInfo(model=self.model_name, language=self.asr_settings.language,
                       speech_s=round(speech_s, 2), coverage=round(covered, 3))
-        analysis = self.analyser.analyse(utterances, audio, layout)
+        analysis = self.analyser.analyse(utterances, audio, layout, frames=frames)
         card = build_card(analysis, file, call_id, asr=asr, rules_version=self.rules_version,
                           **known)
         return self.score(card) if score else card

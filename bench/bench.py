@@ -34,10 +34,11 @@ def sample_calls() -> list[tuple[Path, dict]]:
 def transcribe_timed(auditor, audio):
     """Speech detection + guarded decoding of one decoded call; returns (pieces, seconds)."""
     from auditor.pipeline import find_pieces
+    from auditor.speakers.features import voice_frames
 
     t0 = time.perf_counter()
-    split = auditor.analyser.split_mono if audio.channels == 1 else None
-    pieces = find_pieces(audio, auditor.asr_settings, split)
+    frames = voice_frames(audio.samples[0], audio.sample_rate) if audio.channels == 1 else None
+    pieces = find_pieces(audio, auditor.asr_settings, frames)
     auditor.transcriber.decode(audio.samples, pieces)
     return pieces, time.perf_counter() - t0
 

@@ -30,7 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from auditor.speakers.attribution import attribute, split_at_speaker_changes  # noqa: E402
+from auditor.speakers.attribution import attribute  # noqa: E402
+from auditor.speakers.changes import split_at_speaker_changes  # noqa: E402
+from auditor.speakers.features import VoiceFrames, voice_frames  # noqa: E402
 
 SR = 16000
 STEP_S = 0.01
@@ -90,7 +92,7 @@ def _audio_for(truth_path: Path) -> Path | None:
     return None
 
 
-def _split_check(y: np.ndarray, truth: list[dict]) -> tuple[int, int, int]:
+def _split_check(frames: VoiceFrames, truth: list[dict]) -> tuple[int, int, int]:
     """(turn changes merged, cuts found between the turns, false cuts) for one call."""
     utts = sorted(truth, key=lambda u: u["start"])
     regions, changes, k = [], [], 0
@@ -105,7 +107,7 @@ def _split_check(y: np.ndarray, truth: list[dict]) -> tuple[int, int, int]:
             regions.append((u["start"], u["end"]))
             changes.append(None)
             k += 1
-    out = split_at_speaker_changes(y, SR, regions)
+    out = split_at_speaker_changes(frames, regions)
     found = false = 0
     for (a, b), change in zip(regions, changes, strict=True):
         cuts = [s for s, _ in out if a < s < b]
@@ -131,9 +133,10 @@ def run(calls_dir: Path) -> dict:
         y = samples.mean(axis=0) if samples.shape[0] > 1 else samples[0]
         given = [dict(u, speaker="unknown", channel=0) for u in truth]
         t0 = time.perf_counter()
-        pred, conf = attribute(y, SR, given)
+        frames = voice_frames(y, SR)
+        pred, conf = attribute(frames, given)
         cost = time.perf_counter() - t0
-        changes, found, false = _split_check(y, truth)
+        changes, found, false = _split_check(frames, truth)
         rows.append({
             "call": truth_path.name[: -len(".truth.json")],
             "layout": truth_doc.get("layout", "mono" if samples.shape[0] == 1 else "stereo"),
@@ -174,7 +177,8 @@ def run_asr(dump_dir: Path, calls_dir: Path, verbose: bool = False) -> dict:
         samples = _load(calls_dir / doc["file"])
         y = samples.mean(axis=0) if samples.shape[0] > 1 else samples[0]
         t0 = time.perf_counter()
-        pred, conf = attribute(y, SR, [dict(u, speaker="unknown") for u in doc["utterances"]])
+        pred, conf = attribute(voice_frames(y, SR),
+                               [dict(u, speaker="unknown") for u in doc["utterances"]])
         cost = time.perf_counter() - t0
         rows.append({
             "call": path.stem, "mixdown": bool(doc.get("mixdown")),

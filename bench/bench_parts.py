@@ -39,6 +39,7 @@ def attribution(auditor, results) -> dict[str, Any]:
     from bench_attribution import attribution_accuracy
 
     from auditor.speakers.attribution import attribute
+    from auditor.speakers.features import voice_frames
 
     print("\n== Mono attribution from audio (share of truth speech time correct) ==")
     total = correct = 0.0
@@ -47,7 +48,7 @@ def attribution(auditor, results) -> dict[str, Any]:
         if audio.channels != 1:
             continue
         truth = json.loads((SAMPLES / name).with_suffix(".truth.json").read_text("utf-8"))
-        utts, confidence = attribute(audio.samples[0], audio.sample_rate,
+        utts, confidence = attribute(voice_frames(audio.samples[0], audio.sample_rate),
                                      _utterances(auditor, item))
         acc = attribution_accuracy(utts, truth["utterances"])
         speech = sum(u["end"] - u["start"] for u in truth["utterances"])
