@@ -9,12 +9,12 @@ VAD and the truth texts for the ASR, so this measures attribution alone:
   hangover would), then ``split_at_speaker_changes``; a cut counts as right when it falls between
   the two turns (±0.3 s), and any cut inside a one-voice stretch counts as a false split.
 
-Run: ``python bench/bench_attribution.py [samples/calls]``.
+Run: ``python -m bench.bench_attribution [samples/calls]``.
 
 With ``--asr DIR``, the same accuracy on what the product really sees: DIR holds one JSON per
 call as dumped by the pipeline before attribution (``file``, ``truth``, ``mixdown`` and the
 ``utterances``: VAD times and Whisper text, speaker ``unknown``), e.g.
-``python bench/bench_attribution.py --asr /tmp/mono_asr``.
+``python -m bench.bench_attribution --asr /tmp/mono_asr``.
 """
 
 from __future__ import annotations
@@ -26,13 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from auditor.speakers.attribution import attribute
+from auditor.speakers.changes import split_at_speaker_changes
+from auditor.speakers.features import VoiceFrames, voice_frames
 
-from auditor.speakers.attribution import attribute  # noqa: E402
-from auditor.speakers.changes import split_at_speaker_changes  # noqa: E402
-from auditor.speakers.features import VoiceFrames, voice_frames  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SR = 16000
 STEP_S = 0.01

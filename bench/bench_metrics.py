@@ -9,7 +9,7 @@ utterance times and texts: which delivery flags fire against which were expected
 speech rate against characters / speaking time from the truth, and (``--pyin``) the pitch median
 against ``librosa.pyin`` on the same speaker's speech.
 
-    .venv/bin/python bench/bench_metrics.py [--pyin] [CALLS_DIR]
+    .venv/bin/python -m bench.bench_metrics [--pyin] [CALLS_DIR]
 """
 
 from __future__ import annotations
@@ -24,12 +24,10 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from auditor.voice.delivery import delivery_flags, load_thresholds
+from auditor.voice.metrics import measure
 
-from auditor.voice.delivery import delivery_flags, load_thresholds  # noqa: E402
-from auditor.voice.metrics import measure  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DELIVERY = {"speech_rate_fast", "shouting", "long_silence", "interruption"}
 _warm = False

@@ -10,15 +10,12 @@ categories of the spec; from audio also with pinyin matching switched off, to sh
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from bench.eval_rules import ALL_CATEGORIES, evaluate, load_truths
 
-from eval_rules import ALL_CATEGORIES, evaluate, load_truths  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SAMPLES = ROOT / "samples" / "calls"
 

@@ -10,7 +10,7 @@ import pytest
 from auditor.batch.metadata import CallMeta, parse_time
 from auditor.report.build import build_report, format_flagged, format_text, histogram, render_html
 from auditor.store.db import Store
-from tests.test_batch import spec_card
+from tests.helpers import spec_card
 
 CRITICAL = {"category": "threat", "severity": "critical", "evidence": "后果自负"}
 MINOR = {"category": "long_silence", "severity": "minor"}

@@ -10,7 +10,7 @@ import pytest
 
 from auditor.store import db as store_mod
 from auditor.store.db import SCHEMA_VERSION, AmbiguousCall, Store, StoreError, redact_text
-from tests.test_batch import spec_card
+from tests.helpers import spec_card
 
 ABUSE = {
     "category": "abuse",

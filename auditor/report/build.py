@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from auditor.core.timefmt import clock
 from auditor.store.db import Store
 
 UNKNOWN_AGENT = "(no agent id)"
@@ -512,14 +513,6 @@ def render_html(report: dict[str, Any]) -> str:
 
 
 # ---------------------------------------------------------------- QA listings
-
-
-def clock(seconds: float | None) -> str:
-    """``mm:ss.s`` from the start of the recording."""
-    if seconds is None:
-        return "--:--"
-    minutes, secs = divmod(max(0.0, float(seconds)), 60)
-    return f"{int(minutes):02d}:{secs:04.1f}"
 
 
 def format_flagged(entries: Sequence[dict[str, Any]]) -> str:
