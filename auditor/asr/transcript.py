@@ -10,10 +10,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from auditor.core.errors import AuditorError
+
 SPEAKER_NAMES = {"agent", "customer", "unknown"}
 
 
-class TranscriptError(Exception):
+class TranscriptError(AuditorError):
     """A transcript file that cannot be used, with one sentence saying why."""
 
 

@@ -26,6 +26,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from auditor.core.errors import AuditorError
+
 CALL_HOURS = "call_hours"
 CALL_FREQUENCY = "call_frequency"
 QUIET_START_HOUR = 22  # calls at or after 22:00 ...
@@ -43,7 +45,7 @@ _ALIASES = {
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
 
 
-class MetadataError(ValueError):
+class MetadataError(AuditorError, ValueError):
     """The metadata file cannot be used; the message says which file and row."""
 
 
