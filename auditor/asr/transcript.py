@@ -10,10 +10,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from auditor.core.errors import AuditorError
 from auditor.core.vocab import SPEAKERS
 
 
-class TranscriptError(Exception):
+class TranscriptError(AuditorError):
     """A transcript file that cannot be used, with one sentence saying why."""
 
 

@@ -14,13 +14,15 @@ from pathlib import Path
 import av
 import numpy as np
 
+from auditor.core.errors import AuditorError
+
 SAMPLE_RATE = 16000
 # Extensions the batch looks for; decoding itself goes by content, not by name.
 AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".opus", ".oga",
                     ".wma", ".amr", ".webm")
 
 
-class AudioError(Exception):
+class AudioError(AuditorError):
     """A recording that cannot be used, with one sentence a person can act on."""
 
 

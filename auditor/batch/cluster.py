@@ -66,6 +66,7 @@ from typing import Any
 
 from auditor.batch import run as batch
 from auditor.batch.run import AuditorLike, BatchError, Item, WorkerInfo, failed_card, is_url
+from auditor.core.errors import AuditorError
 
 DEFAULT_RETRIES = 2
 CONNECT_TIMEOUT_S = 30.0
@@ -77,11 +78,11 @@ LOCAL_WORKER_ENV: dict[str, Any] = {"MALLOC_TRIM_THRESHOLD_": None}
 LOCAL_WORKER_CONFIG: dict[str, Any] = {"distributed.worker.profile.enabled": False}
 
 
-class RecordingUnavailable(OSError):
+class RecordingUnavailable(AuditorError, OSError):
     """A worker cannot open a recording (not on a shared mount, unreadable URL...)."""
 
 
-class AuditorUnavailable(RuntimeError):
+class AuditorUnavailable(AuditorError, RuntimeError):
     """A worker cannot build the auditor (model missing on that machine...)."""
 
 

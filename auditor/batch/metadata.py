@@ -26,6 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from auditor.core.errors import AuditorError
 from auditor.core.flag import make_flag
 
 CALL_HOURS = "call_hours"
@@ -45,7 +46,7 @@ _ALIASES = {
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
 
 
-class MetadataError(ValueError):
+class MetadataError(AuditorError, ValueError):
     """The metadata file cannot be used; the message says which file and row."""
 
 

@@ -44,6 +44,7 @@ from typing import Any, Protocol
 
 from auditor.audio.decode import AUDIO_EXTENSIONS
 from auditor.batch import metadata as md
+from auditor.core.errors import AuditorError
 from auditor.core.scorecard import failed_scorecard
 from auditor.store.db import Store
 
@@ -59,7 +60,7 @@ class AuditorLike(Protocol):
         ...
 
 
-class BatchError(Exception):
+class BatchError(AuditorError):
     """The batch cannot start; the message says what to fix."""
 
 

@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from auditor.core.errors import AuditorError
 from auditor.core.timefmt import clock
 from auditor.review import verdicts as review
 from auditor.store.db import Store, StoreError
@@ -81,7 +82,7 @@ _ROUTES_GET = (
 _ROUTES_POST = ((re.compile(r"/api/flags/([0-9]{1,12})/review"), "_api_review"),)
 
 
-class ServeError(Exception):
+class ServeError(AuditorError):
     """The server cannot start as asked; the message says what to do."""
 
 

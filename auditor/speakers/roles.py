@@ -10,18 +10,29 @@ fuzzy toneless pinyin (征信 → 真信, 欠款 → 千款).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+from auditor.core import config
+from auditor.core.config import AnyKeys, Key
 
-ROLES_PATH = Path(__file__).resolve().parent.parent / "config" / "roles.toml"
+ROLES_PATH = config.CONFIG_DIR / "roles.toml"
+# The keys of roles.toml, their types and ranges; the values live only in the file.
+_CUES = {"pinyin_min_chars": Key(int, low=1), "phrases": AnyKeys(Key(float)),
+         "patterns": AnyKeys(Key(float), regex_keys=True)}
+_PROBABILITY = Key(float, low=0, high=1)
+ROLES_SCHEMA = {
+    "prior": {"first_speaker_agent": Key(float), "utterance_cue_weight": Key(float, low=0)},
+    "turns": {"change": _PROBABILITY, "after_question": _PROBABILITY,
+              "continuation": _PROBABILITY, "continuation_gap_s": Key(float, low=0),
+              "touching": _PROBABILITY, "touch_gap_s": Key(float, low=0),
+              "question_patterns": Key(list, regex=True)},
+    "agent": _CUES,
+    "customer": _CUES,
+}
 
 
 @dataclass(frozen=True)
@@ -34,60 +45,61 @@ class Turns:
     breath); two pieces that touch (gap below ``touch_gap_s``) usually come from one stretch.
     """
 
-    change: float = 0.5
-    after_question: float = 0.85
-    continuation: float = 0.15
-    continuation_gap_s: float = 0.3
-    touching: float = 0.35
-    touch_gap_s: float = 0.1
-    question_patterns: tuple[re.Pattern[str], ...] = ()
+    change: float
+    after_question: float
+    continuation: float
+    continuation_gap_s: float
+    touching: float
+    touch_gap_s: float
+    question_patterns: tuple[re.Pattern[str], ...]
 
 
 @dataclass(frozen=True)
 class Roles:
-    """Role cues loaded from ``roles.toml``: weighted phrases and patterns per role."""
+    """Role cues loaded from ``roles.toml`` (the only home of their values), per role."""
 
     agent_phrases: dict[str, float]
     agent_patterns: tuple[tuple[re.Pattern[str], float], ...]
     customer_phrases: dict[str, float]
     customer_patterns: tuple[tuple[re.Pattern[str], float], ...]
-    first_speaker_agent: float = 1.0
-    utterance_cue_weight: float = 0.6
-    agent_pinyin_min: int = 2
-    customer_pinyin_min: int = 3
-    turns: Turns = field(default_factory=lambda: Turns())
+    first_speaker_agent: float
+    utterance_cue_weight: float
+    agent_pinyin_min: int
+    customer_pinyin_min: int
+    turns: Turns
 
 
 @lru_cache(maxsize=4)
 def load_roles(path: str | Path = ROLES_PATH) -> Roles:
-    """Read the role cues (a QA lead can edit the TOML without touching code)."""
-    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    """The packaged role cues, with the TOML file at `path` (if another) over them key by key.
+
+    A QA lead can edit the TOML without touching code; `ConfigError` names a problem's line.
+    """
+    data = config.load(ROLES_PATH, path, ROLES_SCHEMA, "role cues")
 
     def patterns(section: dict) -> tuple[tuple[re.Pattern[str], float], ...]:
-        return tuple((re.compile(p), float(wt)) for p, wt in section.get("patterns", {}).items())
+        return tuple((re.compile(p), float(wt)) for p, wt in section["patterns"].items())
 
-    agent, customer, prior = data.get("agent", {}), data.get("customer", {}), data.get("prior", {})
-    t = data.get("turns", {})
-    base = Turns()
+    agent, customer, prior, t = data["agent"], data["customer"], data["prior"], data["turns"]
     turns = Turns(
-        change=float(t.get("change", base.change)),
-        after_question=float(t.get("after_question", base.after_question)),
-        continuation=float(t.get("continuation", base.continuation)),
-        continuation_gap_s=float(t.get("continuation_gap_s", base.continuation_gap_s)),
-        touching=float(t.get("touching", base.touching)),
-        touch_gap_s=float(t.get("touch_gap_s", base.touch_gap_s)),
-        question_patterns=tuple(re.compile(q) for q in t.get("question_patterns", [])),
+        change=float(t["change"]),
+        after_question=float(t["after_question"]),
+        continuation=float(t["continuation"]),
+        continuation_gap_s=float(t["continuation_gap_s"]),
+        touching=float(t["touching"]),
+        touch_gap_s=float(t["touch_gap_s"]),
+        question_patterns=tuple(re.compile(q) for q in t["question_patterns"]),
     )
     return Roles(
         turns=turns,
-        agent_phrases={k: float(v) for k, v in agent.get("phrases", {}).items()},
+        agent_phrases={k: float(v) for k, v in agent["phrases"].items()},
         agent_patterns=patterns(agent),
-        customer_phrases={k: float(v) for k, v in customer.get("phrases", {}).items()},
+        customer_phrases={k: float(v) for k, v in customer["phrases"].items()},
         customer_patterns=patterns(customer),
-        first_speaker_agent=float(prior.get("first_speaker_agent", 1.0)),
-        utterance_cue_weight=float(prior.get("utterance_cue_weight", 0.6)),
-        agent_pinyin_min=int(agent.get("pinyin_min_chars", 2)),
-        customer_pinyin_min=int(customer.get("pinyin_min_chars", 3)),
+        first_speaker_agent=float(prior["first_speaker_agent"]),
+        utterance_cue_weight=float(prior["utterance_cue_weight"]),
+        agent_pinyin_min=int(agent["pinyin_min_chars"]),
+        customer_pinyin_min=int(customer["pinyin_min_chars"]),
     )
 
 

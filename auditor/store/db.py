@@ -33,6 +33,7 @@ from typing import Any
 import sqlite_utils
 
 from auditor.batch import metadata as md
+from auditor.core.errors import AuditorError
 from auditor.score.scoring import score_card
 
 SCHEMA_VERSION = 2
@@ -55,7 +56,7 @@ SPEC_FIELDS = (
 REVIEW_STATUSES = ("unreviewed", "confirmed", "dismissed")
 
 
-class StoreError(Exception):
+class StoreError(AuditorError):
     """The database cannot be used as asked; the message says why."""
 
 

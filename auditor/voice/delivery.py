@@ -24,35 +24,33 @@ How each flag is decided:
 
 from __future__ import annotations
 
-import copy
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from auditor.core import config
+from auditor.core.config import Key
 from auditor.core.flag import make_flag
 from auditor.core.scorecard import Measures
+from auditor.core.vocab import SEVERITIES
 from auditor.voice import speech_rate, turns
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+DEFAULT_PATH = config.CONFIG_DIR / "delivery.toml"
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "delivery.toml"
-
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "speech_rate_fast": {"max_cpm": 400.0, "min_consecutive": 3, "long_utterance_s": 8.0,
-                         "min_utterance_s": 1.0, "severity": "minor"},
-    "shouting": {"above_median_db": 8.0, "min_utterances": 3, "min_utterance_s": 0.5,
-                 "severity": "major"},
-    "long_silence": {"max_s": 10.0, "severity": "minor"},
-    "interruption": {"max_overlap_s": 1.5, "severity": "minor",
-                     "backchannels": ["嗯", "嗯嗯", "啊", "哦", "噢", "喔", "呃", "对", "对对",
-                                      "对的", "是", "是的", "好", "好的", "行", "可以", "没错",
-                                      "明白", "了解", "知道", "收到"]},
-    "monotone": {"max_std_semitones": 1.0, "min_speaking_s": 20.0, "severity": "info"},
+# The keys of delivery.toml, their types and ranges; the default values live only in the file.
+_SEVERITY = Key(str, choices=SEVERITIES)
+SCHEMA = {
+    "speech_rate_fast": {"max_cpm": Key(float, low=1), "min_consecutive": Key(int, low=1),
+                         "long_utterance_s": Key(float, low=0),
+                         "min_utterance_s": Key(float, low=0), "severity": _SEVERITY},
+    "shouting": {"above_median_db": Key(float, low=0), "min_utterances": Key(int, low=1),
+                 "min_utterance_s": Key(float, low=0), "severity": _SEVERITY},
+    "long_silence": {"max_s": Key(float, low=0), "severity": _SEVERITY},
+    "interruption": {"max_overlap_s": Key(float, low=0), "backchannels": Key(list),
+                     "severity": _SEVERITY},
+    "monotone": {"max_std_semitones": Key(float, low=0), "min_speaking_s": Key(float, low=0),
+                 "severity": _SEVERITY},
 }
 
 # Sentence particles that may trail a backchannel (好的呀, 是吧, 知道了).
@@ -62,14 +60,11 @@ _EVIDENCE_CHARS = 120
 
 
 def load_thresholds(path: str | Path | None = None) -> dict[str, dict[str, Any]]:
-    """Thresholds from a TOML file (default: the packaged delivery.toml) over the defaults."""
-    thresholds = copy.deepcopy(DEFAULTS)
-    with open(path or DEFAULT_PATH, "rb") as fh:
-        data = tomllib.load(fh)
-    for section, values in data.items():
-        if isinstance(values, dict):
-            thresholds.setdefault(section, {}).update(values)
-    return thresholds
+    """The packaged delivery.toml, with the TOML file at `path` (if given) over it key by key.
+
+    Raises `ConfigError` naming the file and line of a problem.
+    """
+    return config.load(DEFAULT_PATH, path, SCHEMA, "delivery thresholds")
 
 
 def is_backchannel(text: str, tokens: Sequence[str]) -> bool:
