@@ -54,3 +54,7 @@ def test_no_date(text):
 def test_without_start_the_words_stay():
     found = find_dates("下周五前还", None)
     assert [(d.text, d.due) for d in found] == [("下周五", None)]
+
+
+def test_year_end_is_not_month_end():
+    assert [d.due.isoformat() for d in find_dates("年底前", TODAY)] == ["2026-12-31"]

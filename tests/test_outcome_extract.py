@@ -183,7 +183,7 @@ def test_call_start_as_iso_string():
 
 def test_shape_matches_spec():
     o = out(("customer", "明天还两千。"))
-    assert set(o) == {"result", "promise", "customer"}
+    assert set(o) == {"result", "promise", "customer", "evidence"}
     assert set(o["promise"]) == {"amount", "due", "due_text", "installments", "start", "end",
                                  "evidence"}
     assert set(o["customer"]) == {"emotion", "complaint_threat", "refusal"}
@@ -196,3 +196,19 @@ def test_third_party_pass_on_is_not_a_promise():
                 ("customer", "好，我跟他说。"))
     o = extract_outcome(utts, START)
     assert o["result"] == "wrong_party" and o["promise"] is None
+
+
+def test_plan_named_without_a_verb():
+    o = out(("agent", "可以为您申请分期。"), ("customer", "那分十期吧。"),
+            ("agent", "好的，第一期八百八十元，下个月五号之前还，对吗？"), ("customer", "对。"))
+    p = o["promise"]
+    assert (p["amount"], p["due"], p["installments"]) == (880.0, "2026-12-05", 10)
+
+
+def test_evidence_names_the_deciding_lines_with_times():
+    utts = call(("agent", "您好，请问是赵磊先生本人吗？"), ("customer", "不是，我是他同事。"))
+    ev = extract_outcome(utts, START)["evidence"]
+    assert ev[0]["kind"] == "wrong_party" and ev[0]["speaker"] == "customer"
+    assert (ev[0]["start"], ev[0]["end"]) == (utts[1]["start"], utts[1]["end"])
+    hostile = out(("customer", "骗子！我要投诉你们！"))["evidence"]
+    assert {e["kind"] for e in hostile} == {"insult", "complaint_threat"}

@@ -35,3 +35,11 @@ def test_amounts_in_each_notation(text, values):
 ])
 def test_not_money(text):
     assert find_amounts(text) == []
+
+
+def test_agrees_with_cn2an_where_cn2an_reads_the_numeral():
+    cn2an = pytest.importorskip("cn2an")
+    for text in ["两千", "一万二", "三千五", "六千一", "一万零五百", "三万四千五百六十七",
+                 "两万零六百", "1.5万", "3千5", "一千零五", "两万五", "八千八",
+                 "十二万", "一百二十"]:
+        assert parse_number(text) == float(cn2an.cn2an(text, "smart")), text

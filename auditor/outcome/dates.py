@@ -136,7 +136,7 @@ def _year_end(m: re.Match, t: date) -> date:
 _PATTERNS: list[tuple[re.Pattern, Callable[[re.Match, date], date | None]]] = [
     (re.compile(rf"(?:(?P<y>{_N})年)?(?P<m>{_N})月(?P<d>{_N})(?:日|号)?"), _full),
     (re.compile(rf"(?P<pre>下个?月|本月|这个?月|当月)(?P<d>{_N})(?:日|号)"), _month_day),
-    (re.compile(r"(?P<pre>下个?月|本月|这个?月|当月)?月?(?:底|末)(?!线)"), _month_end_expr),
+    (re.compile(r"(?:(?P<pre>下个?月|本月|这个?月|当月)|月)(?:底|末)"), _month_end_expr),
     (re.compile(r"(?:下个?月|月)初"), _month_start),
     (re.compile(r"(?P<pre>下个?月|本月|这个?月)?月中"), _month_mid),
     (re.compile(r"年底|年末"), _year_end),

@@ -66,10 +66,10 @@ def customer_lines(utts: Sequence[Mapping], voice: Mapping | None,
     return out
 
 
-def customer_state(utts: Sequence[Mapping], voice: Mapping | None,
-                   cfg: dict[str, Any]) -> dict[str, Any]:
+def customer_state(utts: Sequence[Mapping], voice: Mapping | None, cfg: dict[str, Any],
+                   lines: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The spec's `customer` object: emotion, complaint_threat, refusal."""
-    lines = customer_lines(utts, voice, cfg)
+    lines = customer_lines(utts, voice, cfg) if lines is None else lines
     emotion = max((ln["state"] for ln in lines), key=_RANK.__getitem__, default=CALM)
     return {
         "emotion": emotion,

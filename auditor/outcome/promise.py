@@ -1,8 +1,9 @@
 """The promise to pay: the customer's commitment, or the agent's proposal the customer accepts.
 
-A line by the agent that merely demands a date or a sum is not a promise. The promise is built
-from the last agreement in the call: the customer's last commitment and the agent's read-backs
-the customer accepted after it (later, more precise terms override earlier ones).
+A customer line naming a plan (分十二期) commits even without a verb. A line by the agent that
+merely demands a date or a sum is not a promise. The promise is built from the last agreement in
+the call: the customer's last commitment and the agent's read-backs the customer accepted after
+it (later, more precise terms override earlier ones).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def find_events(utts: Sequence[dict], today: date | None, cfg: dict[str, Any]) -
         speaker = u.get("speaker")
         terms = parse_terms(text, today, cfg)
         if speaker == "customer":
-            if terms.pays and terms.named and not terms.negated:
+            if (terms.pays or terms.installments) and terms.named and not terms.negated:
                 events.append(Event(i, COMMIT, terms))
                 last_commit, rejected_since = i, False
             elif last_commit is not None and _is_reject(text, cfg):
