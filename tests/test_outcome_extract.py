@@ -212,3 +212,60 @@ def test_evidence_names_the_deciding_lines_with_times():
     assert (ev[0]["start"], ev[0]["end"]) == (utts[1]["start"], utts[1]["end"])
     hostile = out(("customer", "骗子！我要投诉你们！"))["evidence"]
     assert {e["kind"] for e in hostile} == {"insult", "complaint_threat"}
+
+
+def test_arabic_digits_after_the_verb():
+    o = out(("customer", "12月5号先还6000。"), ("agent", "好的，再见。"))
+    assert (o["promise"]["amount"], o["promise"]["due"]) == (6000.0, "2026-12-05")
+
+
+def test_pay_clause_date_wins_over_payday():
+    o = out(("customer", "我二十八号发工资，三十号还一万五。"), ("agent", "好的，再见。"))
+    assert (o["promise"]["amount"], o["promise"]["due"], o["promise"]["due_text"]) == \
+        (15000.0, "2026-11-30", "三十号")
+
+
+def test_payday_alone_is_the_date():
+    o = out(("customer", "我二十八号发工资，先还一万五。"), ("agent", "好的，再见。"))
+    assert (o["promise"]["amount"], o["promise"]["due"]) == (15000.0, "2026-11-28")
+
+
+def test_uncertain_is_not_a_commitment():
+    o = out(("customer", "月底不一定能还上。"), ("agent", "好的，再见。"))
+    assert o["result"] == "no_promise"
+
+
+def test_demand_acknowledged_with_hmm_is_not_accepted():
+    o = out(("agent", "你今天必须还清八千八百元！"), ("customer", "嗯。"), ("agent", "再见。"))
+    assert o["result"] == "no_promise"
+
+
+def test_proposal_with_hmm_is_accepted():
+    o = out(("agent", "那您下周五前还八千八百元，可以吗？"), ("customer", "嗯，可以。"))
+    assert o["result"] == "promise_to_pay"
+
+
+def test_customer_proposal_declined_then_agent_demand_not_accepted():
+    o = out(("customer", "月底还行吗？"),
+            ("agent", "不行，明天必须还清八千八百元。"),
+            ("customer", "那我做不到。"))
+    assert o["result"] == "no_promise"  # turning down the agent's terms is not refusing to pay
+    assert o["promise"] is None
+
+
+def test_customer_proposal_declined_then_new_agreement():
+    o = out(("customer", "下个月底还行吗？"),
+            ("agent", "不行，最晚这周日前还八千八百元，可以吗？"),
+            ("customer", "行吧。"))
+    assert (o["promise"]["amount"], o["promise"]["due"]) == (8800.0, "2026-11-22")
+
+
+def test_i_am_him_myself_is_right_party():
+    utts = call(("agent", "您好，请问是赵磊先生吗？"), ("customer", "对，我是他本人。"),
+                ("customer", "明天还两千。"))
+    assert extract_outcome(utts, START)["result"] == "promise_to_pay"
+
+
+def test_homophone_of_debt_word():
+    o = out(("agent", "您的千款还有五千元没还。"), ("customer", "明天全部还清。"))
+    assert o["promise"]["amount"] == 5000.0

@@ -24,9 +24,10 @@ NUMBER = "a number"
 
 SCHEMA: dict[str, dict[str, str]] = {
     "promise": {k: WORDS for k in (
-        "pay_verbs", "pay_verb_unless", "negated", "all_words", "partial_words", "accept", "reject",
-        "agent_accepts", "outstanding_words", "later_part_words")},
-    "result": {k: WORDS for k in ("wrong_party", "dispute", "no_contact")},
+        "pay_verbs", "pay_verb_unless", "negated", "all_words", "partial_words", "accept",
+        "weak_accept", "demand_words", "agent_declines", "reject", "agent_accepts",
+        "outstanding_words", "later_part_words")},
+    "result": {k: WORDS for k in ("wrong_party", "wrong_party_unless", "dispute", "no_contact")},
     "customer": {k: WORDS for k in (
         "refusal", "refusal_unless", "insults", "complaint_threats", "upset")},
     "voice": {k: NUMBER for k in ("raised_db", "shout_db", "pitch_up", "min_lines")},

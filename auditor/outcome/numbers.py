@@ -16,6 +16,7 @@ BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
 _CN = "零〇一幺二两三四五六七八九十百千万亿"
 NUMBER_RE = re.compile(rf"(?:\d[\d,，]*(?:\.\d+)?|[{_CN}])(?:[\d.,{_CN}]*(?<![,，.]))?")
 _MONEY_UNIT = re.compile(r"\s*(?:块钱|块|元|圆|人民币|rmb|RMB)")
+_PAY_BEFORE = ("还", "付", "交", "转", "打", "给")
 _NOT_MONEY = re.compile(r"\s*(?:号|日|月|年|期|天|个|次|点|分钟|周|岁|%|％|倍|笔|张|位|成|折)")
 
 
@@ -90,8 +91,8 @@ class Amount:
 
 
 def find_amounts(text: str) -> list[Amount]:
-    """The sums of money in `text`: numbers with 元/块, or numbers of at least a hundred with a
-    unit (百/千/万) that are not dates, counts or durations."""
+    """The sums of money in `text`: numbers with 元/块, numbers of at least a hundred with a unit
+    (百/千/万), or Arabic digits right after a payment verb; never dates, counts or durations."""
     out = []
     for m in NUMBER_RE.finditer(text):
         raw = m.group()
@@ -104,7 +105,9 @@ def find_amounts(text: str) -> list[Amount]:
             continue
         unit = _MONEY_UNIT.match(after)
         has_unit_char = any(c in raw for c in "百千万亿")
-        if unit or (has_unit_char and value >= 100):
+        # Arabic digits right after a payment verb (还6000): the recogniser's way of writing a sum.
+        paid = raw[0].isdigit() and before.endswith(_PAY_BEFORE) and 100 <= value < 10_000_000
+        if unit or (has_unit_char and value >= 100) or paid:
             end = m.end() + (unit.end() if unit else 0)
             out.append(Amount(value, m.start(), end, text[m.start():end]))
     return out

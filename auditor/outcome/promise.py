@@ -29,9 +29,11 @@ class Event:
     reply: int | None = None
 
 
-def _is_accept(text: str, cfg: dict[str, Any]) -> bool:
+def _is_accept(text: str, cfg: dict[str, Any], demand: bool = False) -> bool:
+    """A reply accepting the agent's line; a bare acknowledgement does not accept a demand."""
     p = cfg["promise"]
-    return starts_with(text, p["accept"]) is not None and first_match(text, p["reject"]) is None
+    words = [w for w in p["accept"] if w not in p["weak_accept"]] if demand else p["accept"]
+    return starts_with(text, words) is not None and first_match(text, p["reject"]) is None
 
 
 def _is_reject(text: str, cfg: dict[str, Any]) -> bool:
@@ -65,11 +67,18 @@ def find_events(utts: Sequence[dict], today: date | None, cfg: dict[str, Any]) -
             elif last_commit is not None and _is_reject(text, cfg):
                 rejected_since = True
             continue
-        if speaker != "agent" or not (terms.pays and (terms.dates or terms.amounts or terms.plan)):
+        if speaker != "agent":
+            continue
+        if events and events[-1].kind == COMMIT and events[-1].index == i - 1 \
+                and starts_with(text, cfg["promise"]["agent_declines"]):
+            events.pop()  # the agent turned the customer's proposal down
+            last_commit = None
+        if not (terms.pays and (terms.dates or terms.amounts or terms.plan)):
             continue
         j = _next_customer(utts, i)
         reply = utts[j].get("text") or "" if j is not None else ""
-        if j is not None and _is_accept(reply, cfg):
+        demand = first_match(text, cfg["promise"]["demand_words"]) is not None
+        if j is not None and _is_accept(reply, cfg, demand):
             events.append(Event(i, ACCEPTED, terms, reply=j))
         elif (j is None or not _is_reject(reply, cfg)) and last_commit is not None \
                 and not rejected_since and starts_with(text, cfg["promise"]["agent_accepts"]):

@@ -79,7 +79,8 @@ def wrong_party(utts: Sequence[Mapping], cfg: dict[str, Any]) -> Finding | None:
     """The person on the line is not the debtor: a denial, or naming themselves as someone else."""
     r = cfg["result"]
     for u in _customer_lines(utts):
-        m = first_match(u.get("text") or "", r["wrong_party"], r["dispute"])
+        m = first_match(u.get("text") or "", r["wrong_party"],
+                        [*r["dispute"], *r["wrong_party_unless"]])
         if m:
             return u, m
     return _identity_reply(utts)

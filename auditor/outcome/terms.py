@@ -12,6 +12,7 @@ from .numbers import Amount, find_amounts, parse_number
 from .text import blank, first_match
 
 _PLAN = re.compile(r"分(?P<n>[\d一二两三四五六七八九十]{1,3})(?:期|个月|次|笔|回)")
+_CLAUSE = re.compile(r"[，,。；;！!？?]")
 _NTH = re.compile(r"第[一二三四五六七八九十\d]{1,2}期|首期|头期")
 
 
@@ -44,6 +45,22 @@ def _debt_amounts(text: str, amounts: list[Amount], words: list[str]) -> set[int
     return out
 
 
+def _pay_clause(text: str, verbs: list[str]) -> tuple[int, int]:
+    """The span of the first clause holding a payment verb ((0, 0) if none)."""
+    pos = 0
+    for clause in _CLAUSE.split(text):
+        if any(v in clause for v in verbs):
+            return pos, pos + len(clause)
+        pos += len(clause) + 1
+    return 0, 0
+
+
+def _clause_first(items: list, lo: int, hi: int) -> list:
+    """`items` (with .start) inside [lo, hi) first, then the rest, each in order."""
+    inside = [x for x in items if lo <= x.start < hi]
+    return inside + [x for x in items if not lo <= x.start < hi]
+
+
 def parse_terms(text: str, today: date | None, cfg: dict[str, Any]) -> Terms:
     """The payment terms in `text` (dates resolved against `today` when given)."""
     p = cfg["promise"]
@@ -51,10 +68,11 @@ def parse_terms(text: str, today: date | None, cfg: dict[str, Any]) -> Terms:
     t = Terms()
     t.pays = first_match(verbs_text, p["pay_verbs"]) is not None
     t.negated = first_match(text, p["negated"]) is not None
-    t.dates = find_dates(text, today)
+    lo, hi = _pay_clause(verbs_text, p["pay_verbs"])
+    t.dates = _clause_first(find_dates(text, today), lo, hi)
     amounts = find_amounts(text)
     debt = _debt_amounts(text, amounts, p["outstanding_words"])
-    t.amounts = [a for a in amounts if a.start not in debt]
+    t.amounts = _clause_first([a for a in amounts if a.start not in debt], lo, hi)
     t.all_of_it = first_match(text, p["all_words"]) is not None
     t.partial = first_match(text, p["partial_words"]) is not None
     m = _PLAN.search(text)
