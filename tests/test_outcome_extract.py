@@ -269,3 +269,8 @@ def test_i_am_him_myself_is_right_party():
 def test_homophone_of_debt_word():
     o = out(("agent", "您的千款还有五千元没还。"), ("customer", "明天全部还清。"))
     assert o["promise"]["amount"] == 5000.0
+
+
+def test_unpunctuated_recogniser_text():
+    o = out(("customer", "我二十八号发工资 三十号还15000"), ("agent", "好的 再见"))
+    assert (o["promise"]["amount"], o["promise"]["due"]) == (15000.0, "2026-11-30")

@@ -12,7 +12,7 @@ from .numbers import Amount, find_amounts, parse_number
 from .text import blank, first_match
 
 _PLAN = re.compile(r"分(?P<n>[\d一二两三四五六七八九十]{1,3})(?:期|个月|次|笔|回)")
-_CLAUSE = re.compile(r"[，,。；;！!？?]")
+_CLAUSE = re.compile(r"[，,。；;！!？?\s]")
 _NTH = re.compile(r"第[一二三四五六七八九十\d]{1,2}期|首期|头期")
 
 
