@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auditor.batch import run as batch
+from auditor.batch import executor as batch
 from auditor.cli.main import cli
 from auditor.store.db import SPEC_FIELDS
 from tests.test_batch import fake_build_auditor, write_call

@@ -151,7 +151,7 @@ def check(file: Path, as_json: bool, transcript: bool, model_dir: Path | None,
 
 # =====================================================================================
 # Batch, store and QA commands (issue 6): run, flagged, show, search, export, report.
-# Thin wrappers over auditor.batch.run, auditor.store.db and auditor.report.build.
+# Thin wrappers over auditor.batch.run, auditor.store and auditor.report.
 # =====================================================================================
 
 DB_HELP = "The SQLite database of audited calls."
@@ -286,7 +286,7 @@ def run(paths: tuple[Path | str, ...], db: Path, workers: int, reprocess: bool, 
 def flagged(db: Path, category: str | None, severity: str | None, agent: str | None,
             day: str | None, unreviewed: bool, limit: int, as_json: bool) -> None:
     """List calls to listen to, worst first, with each flag's time and evidence."""
-    from auditor.report.build import format_flagged
+    from auditor.report.text import format_flagged
 
     with _open_db(db) as store:
         entries = store.flagged(category=category, severity=severity, agent=agent, day=day,
@@ -370,7 +370,9 @@ def export(db: Path, fmt: str, output: Path | None) -> None:
               help="Also write a self-contained HTML report with charts here.")
 def report(db: Path, html_file: Path | None) -> None:
     """Pass rate, flags per category, agent and day, speech-rate and talk-ratio spread."""
-    from auditor.report.build import build_report, format_text, render_html
+    from auditor.report.build import build_report
+    from auditor.report.page import render_html
+    from auditor.report.text import format_text
 
     with _open_db(db) as store:
         data = build_report(store)
