@@ -33,10 +33,10 @@ lint: setup
 	$(PY) -m ruff check auditor tests bench scripts
 
 bench: setup
-	$(PY) bench/bench.py
+	$(PY) -m bench.bench
 
 eval: setup
-	$(PY) bench/eval.py
+	$(PY) -m bench.eval
 
 # Regenerates the synthetic sample calls (a separate environment with TensorFlow; not needed
 # to use or test the auditor, since the calls are committed).

@@ -1,19 +1,38 @@
-"""Everything after the transcript: who spoke, how they sounded, which rules they broke, score.
+"""Everything after the transcript: who spoke, how they sounded, which rules they broke.
 
-`Analyser` loads the rule packs, thresholds and scoring scheme once; `analyse(card, audio)`
-fills a scorecard's `metrics`, `steps`, `flags`, `score` and `passed` from its utterances (and
-the decoded audio, when there is audio: a transcript-only audit has none).
+`Analyser` loads the rule packs, thresholds and scoring scheme once; `analyse(utterances, audio,
+layout)` returns an `Analysis` -- the utterances (attributed, on mono), their measures, the
+call's metrics, steps and flags, and the attribution confidence -- and changes nothing it is
+given. The pipeline builds the scorecard from it and scores it (`core.scorecard`,
+`score.scoring`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from auditor.audio.decode import Audio
+from auditor.core.scorecard import Measures, Utterance, utterances_with
+from auditor.speakers.features import VoiceFrames
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the analysis of one call found, ready to build its scorecard from."""
+
+    utterances: list[dict[str, Any]]
+    measures: list[Measures] | None = None  # aligned with `utterances`; None without audio
+    metrics: dict[str, Any] = field(default_factory=dict)
+    steps: dict[str, bool] = field(default_factory=dict)
+    flags: list[dict[str, Any]] = field(default_factory=list)
+    attribution_confidence: float | None = None
+
+    def card_utterances(self) -> list[Utterance]:
+        """The scorecard's utterances: each line with its measures."""
+        return utterances_with(self.utterances, self.measures)
 
 
 class Analyser:
@@ -29,42 +48,40 @@ class Analyser:
         self.scoring = load_config()
         self.rules_version = self.rules.version
 
-    def split_mono(self, samples: np.ndarray, sample_rate: int,
-                   regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        """Split mono speech stretches where the voice changes (before decoding)."""
-        from auditor.speakers.attribution import split_at_speaker_changes
-
-        return split_at_speaker_changes(samples, sample_rate, regions)
-
-    def analyse(self, card: dict[str, Any], audio: Audio | None,
-                attribute_mono: bool = True) -> dict[str, Any]:
-        """Fill metrics, steps, flags, score and passed of `card` in place, and return it.
+    def analyse(self, utterances: Sequence[Mapping[str, Any]], audio: Audio | None,
+                layout: str | None = None, attribute_mono: bool = True,
+                frames: VoiceFrames | None = None) -> Analysis:
+        """Attribute (mono), measure, and apply the delivery, rule and step checks.
 
         Mono utterances are attributed to agent or customer first, unless `attribute_mono` is
-        false (a transcript whose speakers are already known).
+        false (a transcript whose speakers are already known), from the call's voice `frames`
+        (speakers.features.voice_frames; the pipeline passes those it split the speech with,
+        computed here only when not given). Without audio there are no measures, metrics or
+        delivery flags.
         """
-        from auditor.compliance.rules import audit_utterances
-        from auditor.score.scoring import score_card
+        from auditor.compliance.audit import audit_utterances
         from auditor.voice.delivery import delivery_flags
         from auditor.voice.metrics import measure
 
-        utterances = card["utterances"]
-        layout = card.get("layout") or "mono"
+        utterances = [dict(u) for u in utterances]
+        layout = layout or "mono"
+        confidence = None
         if attribute_mono and audio is not None and audio.channels == 1 and utterances:
             from auditor.speakers.attribution import attribute
+            from auditor.speakers.features import voice_frames
 
-            utterances, confidence = attribute(audio.samples[0], audio.sample_rate, utterances)
-            card["utterances"] = utterances
-            card["attribution_confidence"] = round(float(confidence), 3)
+            if frames is None:
+                frames = voice_frames(audio.samples[0], audio.sample_rate)
+            utterances, confidence = attribute(frames, utterances)
+            confidence = round(float(confidence), 3)
         flags: list[dict[str, Any]] = []
+        metrics: dict[str, Any] = {}
+        measures = None
         if audio is not None:
-            card["metrics"] = measure(audio.samples, audio.sample_rate, utterances, layout)
-            flags.extend(delivery_flags(card["metrics"], utterances, layout, self.thresholds))
+            metrics, measures = measure(audio.samples, audio.sample_rate, utterances, layout)
+            flags.extend(delivery_flags(metrics, utterances, layout, self.thresholds, measures))
         rule_flags, steps = audit_utterances(utterances, self.rules)
         flags.extend(rule_flags)
         flags.sort(key=lambda f: (f.get("start") or 0.0, f["category"]))
-        card["steps"] = steps
-        card["flags"] = flags
-        card["rules_version"] = self.rules_version
-        score_card(card, self.scoring)
-        return card
+        return Analysis(utterances=utterances, measures=measures, metrics=metrics, steps=steps,
+                        flags=flags, attribution_confidence=confidence)

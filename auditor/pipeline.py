@@ -1,10 +1,12 @@
 """One call from recording to scorecard: decode, find speech, transcribe, attribute, measure,
-apply the rules, score.
+apply the rules, build the scorecard, score.
 
 `Auditor` holds what is expensive to build (the Whisper model, the rule packs, the thresholds)
 and is built once per process; `Auditor.audit(path)` then does each step exactly once per file
 and never raises for bad input: a recording that cannot be audited comes back as a scorecard
-with `status: failed` and a one-sentence `error`.
+with `status: failed` and a one-sentence `error`. The analysis returns what it found
+(`analysis.Analysis`); the card is built from it (`core.scorecard.Scorecard`) and scored once,
+unless the caller (the batch) scores it later with `score=False`.
 """
 
 from __future__ import annotations
@@ -12,14 +14,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from auditor.audio.decode import Audio, AudioError, decode, file_sha256
-from auditor.core.scorecard import failed_scorecard, new_scorecard
+from auditor.analysis import Analyser, Analysis
+from auditor.audio.decode import Audio, AudioError, decode
+from auditor.core.hashing import file_sha256
+from auditor.core.scorecard import AsrInfo, Scorecard, failed_scorecard
+from auditor.speakers.features import VoiceFrames, voice_frames
 
-SPEAKERS = ("agent", "customer")
+if TYPE_CHECKING:
+    from auditor.score.scoring import ScoringConfig
 
 
 def speaker_for_channel(channel: int, channels: int, agent_channel: int) -> str:
@@ -40,15 +46,16 @@ def speech_audio(audio: Audio, settings) -> Audio:
     return dataclasses.replace(audio, samples=cleaned)
 
 
-def find_pieces(audio: Audio, settings, split_mono=None) -> list:
+def find_pieces(audio: Audio, settings, mono_frames: VoiceFrames | None = None) -> list:
     """Speech stretches of every channel, shaped into utterance-sized pieces to decode.
 
     Stereo channels hold one party each, so short pauses are merged into one utterance; a mono
     channel's stretches stay apart (the next may be the other party) and are split where the
-    voice changes, if `split_mono` is given.
+    voice changes, if the call's `mono_frames` (speakers.features.voice_frames) are given.
     """
     from auditor.asr.transcribe import Piece
     from auditor.audio.vad import decoding_windows, merge_regions, speech_regions, split_long
+    from auditor.speakers.changes import split_at_speaker_changes
 
     vad = settings.vad
     pieces: list[Piece] = []
@@ -57,8 +64,8 @@ def find_pieces(audio: Audio, settings, split_mono=None) -> list:
         regions = speech_regions(samples, audio.sample_rate, vad, mono=audio.channels < 2)
         if audio.channels >= 2:
             regions = merge_regions(regions, vad.merge_gap_s, vad.max_utterance_s)
-        elif split_mono is not None and regions:
-            regions = split_mono(samples, audio.sample_rate, regions)
+        elif mono_frames is not None and regions:
+            regions = split_at_speaker_changes(mono_frames, regions)
         regions = split_long(regions, samples, audio.sample_rate, vad.max_utterance_s)
         windows = decoding_windows(regions, audio.duration_s, vad.context_s)
         pieces.extend(Piece(channel, r, w) for r, w in zip(regions, windows, strict=True))
@@ -98,8 +105,6 @@ class Auditor:
         threads: int | None = None,
         load_asr: bool = True,
     ) -> None:
-        from auditor.analysis import Analyser
-
         self.agent_channel = agent_channel
         self.analyser = Analyser(rules_dirs)
         self.rules_version = self.analyser.rules_version
@@ -129,8 +134,24 @@ class Auditor:
             self._transcriber = Transcriber(model, self.asr_settings)
         return self._transcriber
 
-    def audit(self, path: str | Path) -> dict[str, Any]:
+    @property
+    def scoring(self) -> ScoringConfig:
+        """The scoring scheme cards are scored with (loaded once, with the rules)."""
+        return self.analyser.scoring
+
+    def score(self, card: dict[str, Any]) -> dict[str, Any]:
+        """The card scored with this auditor's scheme (a new card; see score.scoring)."""
+        from auditor.score.scoring import score_card
+
+        return score_card(card, self.scoring)
+
+    def audit(self, path: str | Path, call_id: str | None = None,
+              score: bool = True) -> dict[str, Any]:
         """Audit one recording; bad input gives a failed scorecard, never an exception.
+
+        `call_id` is the file's sha256 when the caller has it already (the batch hashed the
+        file to skip known calls): the file is then not hashed again. With `score` false the
+        card is returned unscored (the batch scores once, after enriching it).
 
         Only a missing or broken model raises (ModelError): that is no fault of the call, and
         every other call would fail the same way.
@@ -138,9 +159,8 @@ class Auditor:
         from auditor.asr.model import ModelError
 
         file = str(path)
-        call_id = None
         try:
-            if Path(path).is_file():
+            if call_id is None and Path(path).is_file():
                 call_id = file_sha256(path)
             audio = decode(path)
         except AudioError as exc:
@@ -148,7 +168,7 @@ class Auditor:
         except OSError as exc:
             return failed_scorecard(file, f"{file} could not be read ({exc.strerror}).", call_id)
         try:
-            return self.audit_audio(audio, file, call_id)
+            return self.audit_audio(audio, file, call_id, score=score)
         except ModelError:
             raise
         except Exception as exc:  # noqa: BLE001 - an input nothing above foresaw fails alone
@@ -156,7 +176,8 @@ class Auditor:
                 file, f"{file} could not be audited ({type(exc).__name__}: {exc}); please "
                 "report it with the recording.", call_id)
 
-    def audit_audio(self, audio: Audio, file: str, call_id: str | None) -> dict[str, Any]:
+    def audit_audio(self, audio: Audio, file: str, call_id: str | None,
+                    score: bool = True) -> dict[str, Any]:
         """Audit decoded audio (the file was decoded once by the caller)."""
         from auditor.asr.transcribe import coverage
 
@@ -173,9 +194,10 @@ class Auditor:
             return failed_scorecard(
                 file, f"{file} is silent (no signal at all); check the recording.", call_id,
                 **known)
-        split_mono = self.analyser.split_mono if layout == "mono" else None
+        # A mono call's voice features, computed once: for the splitting and the attribution.
+        frames = voice_frames(audio.samples[0], audio.sample_rate) if layout == "mono" else None
         heard = speech_audio(audio, self.asr_settings)
-        pieces = find_pieces(heard, self.asr_settings, split_mono)
+        pieces = find_pieces(heard, self.asr_settings, frames)
         if not pieces:
             return failed_scorecard(
                 file, f"No speech was found in {file} ({audio.duration_s:.1f} s of silence or "
@@ -183,26 +205,29 @@ class Auditor:
         self.transcriber.decode(heard.samples, pieces)
         speech_s, covered = coverage(pieces)
         utterances = pieces_to_utterances(pieces, audio.channels, self.agent_channel)
-        card = new_scorecard(file, call_id)
-        card.update(known)
-        card["asr"] = {
-            "model": self.model_name,
-            "language": self.asr_settings.language,
-            "speech_s": round(speech_s, 2),
-            "coverage": round(covered, 3),
-        }
-        card["utterances"] = utterances
-        self.analyser.analyse(card, audio)
-        return card
+        asr = AsrInfo(model=self.model_name, language=self.asr_settings.language,
+                      speech_s=round(speech_s, 2), coverage=round(covered, 3))
+        analysis = self.analyser.analyse(utterances, audio, layout, frames=frames)
+        card = build_card(analysis, file, call_id, asr=asr, rules_version=self.rules_version,
+                          **known)
+        return self.score(card) if score else card
 
     def audit_transcript(self, utterances: list[dict[str, Any]], file: str,
-                         layout: str | None = None) -> dict[str, Any]:
+                         layout: str | None = None, score: bool = True) -> dict[str, Any]:
         """Audit an existing transcript (no audio): rules and text-based measures only."""
         from auditor.asr.transcript import normalise_utterances
 
-        card = new_scorecard(file, None)
-        card["utterances"] = normalise_utterances(utterances)
-        card["layout"] = layout
-        card["asr"] = None
-        self.analyser.analyse(card, None)
-        return card
+        analysis = self.analyser.analyse(normalise_utterances(utterances), None, layout)
+        card = build_card(analysis, file, None, layout=layout, rules_version=self.rules_version)
+        return self.score(card) if score else card
+
+
+def build_card(analysis: Analysis, file: str, call_id: str | None, **known: Any
+               ) -> dict[str, Any]:
+    """The scorecard (unscored) of an analysed call; `known` sets the call's other fields
+    (duration_s, channels, layout, sample_rate, asr, rules_version)."""
+    card = Scorecard(
+        call_id=call_id, file=file, utterances=analysis.card_utterances(),
+        metrics=analysis.metrics, steps=analysis.steps, flags=analysis.flags,
+        attribution_confidence=analysis.attribution_confidence, **known)
+    return card.to_dict()

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+ROOT = Path(__file__).resolve().parents[1]
+
 
 SAMPLES = ROOT / "samples" / "calls"
 REALZH = Path(os.environ.get("AUDITOR_REALZH", ROOT.parent / "shared" / "realzh"))
@@ -34,10 +32,11 @@ def sample_calls() -> list[tuple[Path, dict]]:
 def transcribe_timed(auditor, audio):
     """Speech detection + guarded decoding of one decoded call; returns (pieces, seconds)."""
     from auditor.pipeline import find_pieces
+    from auditor.speakers.features import voice_frames
 
     t0 = time.perf_counter()
-    split = auditor.analyser.split_mono if audio.channels == 1 else None
-    pieces = find_pieces(audio, auditor.asr_settings, split)
+    frames = voice_frames(audio.samples[0], audio.sample_rate) if audio.channels == 1 else None
+    pieces = find_pieces(audio, auditor.asr_settings, frames)
     auditor.transcriber.decode(audio.samples, pieces)
     return pieces, time.perf_counter() - t0
 
@@ -71,9 +70,8 @@ def bench_transcription(auditor) -> dict:
 
 def bench_cer(auditor) -> float | None:
     """Character error rate on ../shared/realzh through the product's own transcription."""
-    from cer import char_errors
-
     from auditor.audio.decode import decode
+    from bench.cer import char_errors
 
     wavs = sorted(REALZH.glob("*.wav")) if REALZH.is_dir() else []
     if not wavs:
@@ -114,7 +112,7 @@ def main() -> None:
 
 def extra_benches():
     """The stage benchmarks (metrics, attribution, batch), in the order they are printed."""
-    import bench_parts
+    from bench import bench_parts
 
     return bench_parts.BENCHES
 

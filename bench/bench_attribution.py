@@ -9,12 +9,12 @@ VAD and the truth texts for the ASR, so this measures attribution alone:
   hangover would), then ``split_at_speaker_changes``; a cut counts as right when it falls between
   the two turns (±0.3 s), and any cut inside a one-voice stretch counts as a false split.
 
-Run: ``python bench/bench_attribution.py [samples/calls]``.
+Run: ``python -m bench.bench_attribution [samples/calls]``.
 
 With ``--asr DIR``, the same accuracy on what the product really sees: DIR holds one JSON per
 call as dumped by the pipeline before attribution (``file``, ``truth``, ``mixdown`` and the
 ``utterances``: VAD times and Whisper text, speaker ``unknown``), e.g.
-``python bench/bench_attribution.py --asr /tmp/mono_asr``.
+``python -m bench.bench_attribution --asr /tmp/mono_asr``.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from auditor.speakers.attribution import attribute
+from auditor.speakers.changes import split_at_speaker_changes
+from auditor.speakers.features import VoiceFrames, voice_frames
 
-from auditor.speakers.attribution import attribute, split_at_speaker_changes  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SR = 16000
 STEP_S = 0.01
@@ -90,7 +90,7 @@ def _audio_for(truth_path: Path) -> Path | None:
     return None
 
 
-def _split_check(y: np.ndarray, truth: list[dict]) -> tuple[int, int, int]:
+def _split_check(frames: VoiceFrames, truth: list[dict]) -> tuple[int, int, int]:
     """(turn changes merged, cuts found between the turns, false cuts) for one call."""
     utts = sorted(truth, key=lambda u: u["start"])
     regions, changes, k = [], [], 0
@@ -105,7 +105,7 @@ def _split_check(y: np.ndarray, truth: list[dict]) -> tuple[int, int, int]:
             regions.append((u["start"], u["end"]))
             changes.append(None)
             k += 1
-    out = split_at_speaker_changes(y, SR, regions)
+    out = split_at_speaker_changes(frames, regions)
     found = false = 0
     for (a, b), change in zip(regions, changes, strict=True):
         cuts = [s for s, _ in out if a < s < b]
@@ -131,9 +131,10 @@ def run(calls_dir: Path) -> dict:
         y = samples.mean(axis=0) if samples.shape[0] > 1 else samples[0]
         given = [dict(u, speaker="unknown", channel=0) for u in truth]
         t0 = time.perf_counter()
-        pred, conf = attribute(y, SR, given)
+        frames = voice_frames(y, SR)
+        pred, conf = attribute(frames, given)
         cost = time.perf_counter() - t0
-        changes, found, false = _split_check(y, truth)
+        changes, found, false = _split_check(frames, truth)
         rows.append({
             "call": truth_path.name[: -len(".truth.json")],
             "layout": truth_doc.get("layout", "mono" if samples.shape[0] == 1 else "stereo"),
@@ -174,7 +175,8 @@ def run_asr(dump_dir: Path, calls_dir: Path, verbose: bool = False) -> dict:
         samples = _load(calls_dir / doc["file"])
         y = samples.mean(axis=0) if samples.shape[0] > 1 else samples[0]
         t0 = time.perf_counter()
-        pred, conf = attribute(y, SR, [dict(u, speaker="unknown") for u in doc["utterances"]])
+        pred, conf = attribute(voice_frames(y, SR),
+                               [dict(u, speaker="unknown") for u in doc["utterances"]])
         cost = time.perf_counter() - t0
         rows.append({
             "call": path.stem, "mixdown": bool(doc.get("mixdown")),

@@ -7,24 +7,21 @@ Each configuration audits every sample call into a fresh temporary database. Pea
 reported per worker process (``ru_maxrss`` read inside the worker after its last call), which
 is the memory figure to size a machine by: workers x peak RSS, plus the small parent.
 
-    .venv/bin/python bench/bench_batch.py [CALLS_DIR] [--workers 1,2]
+    .venv/bin/python -m bench.bench_batch [CALLS_DIR] [--workers 1,2]
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from auditor.batch.run import find_recordings, run_batch
 
-from auditor.batch.run import find_recordings, run_batch  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SAMPLES = ROOT / "samples" / "calls"
 TARGET_RTF = 0.12

@@ -9,7 +9,7 @@ the difference is the cost of Dask (target: under 10%). The scorecards of both r
 compared (same calls, scores and transcripts), and the per-worker throughput gives the number
 of such machines needed for a night's audio.
 
-    .venv/bin/python bench/bench_cluster.py [CALLS_DIR] [--workers 2] [--repeat 1]
+    .venv/bin/python -m bench.bench_cluster [CALLS_DIR] [--workers 2] [--repeat 1]
 """
 
 from __future__ import annotations
@@ -17,20 +17,16 @@ from __future__ import annotations
 import argparse
 import math
 import sqlite3
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from auditor.asr.model import available_cores
+from auditor.batch.run import BatchSummary, find_recordings, run_batch
+from bench.bench_batch import print_rows
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench_batch import print_rows  # noqa: E402  (bench/ is on the path: scripts live there)
-
-from auditor.asr.model import available_cores  # noqa: E402
-from auditor.batch.run import BatchSummary, find_recordings, run_batch  # noqa: E402
 
 SAMPLES = ROOT / "samples" / "calls"
 MAX_OVERHEAD = 0.10

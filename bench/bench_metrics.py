@@ -9,7 +9,7 @@ utterance times and texts: which delivery flags fire against which were expected
 speech rate against characters / speaking time from the truth, and (``--pyin``) the pitch median
 against ``librosa.pyin`` on the same speaker's speech.
 
-    .venv/bin/python bench/bench_metrics.py [--pyin] [CALLS_DIR]
+    .venv/bin/python -m bench.bench_metrics [--pyin] [CALLS_DIR]
 """
 
 from __future__ import annotations
@@ -24,12 +24,10 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from auditor.voice.delivery import delivery_flags, load_thresholds
+from auditor.voice.metrics import measure
 
-from auditor.voice.delivery import delivery_flags, load_thresholds  # noqa: E402
-from auditor.voice.metrics import measure  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DELIVERY = {"speech_rate_fast", "shouting", "long_silence", "interruption"}
 _warm = False
@@ -68,8 +66,8 @@ def time_metrics(audio: Any, utterances: list[dict[str, Any]]) -> float:
     utts = copy.deepcopy(utterances)
     thresholds = load_thresholds()
     t0 = time.perf_counter()
-    metrics = measure(samples, rate, utts, layout)
-    delivery_flags(metrics, utts, layout, thresholds)
+    metrics, measures = measure(samples, rate, utts, layout)
+    delivery_flags(metrics, utts, layout, thresholds, measures)
     return time.perf_counter() - t0
 
 
@@ -136,8 +134,8 @@ def main(argv: list[str]) -> int:
         samples, sr, layout = _samples_rate_layout(audio)
         utts = truth_utterances(truth)
         cost = min(time_metrics(audio, utts) for _ in range(2))
-        metrics = measure(samples, sr, utts, layout)
-        flags = delivery_flags(metrics, utts, layout, thresholds)
+        metrics, measures = measure(samples, sr, utts, layout)
+        flags = delivery_flags(metrics, utts, layout, thresholds, measures)
         fired = sorted({f["category"] for f in flags})
         expected = sorted(DELIVERY & set(truth.get("expected_flags", [])))
         match = sorted(DELIVERY & set(fired)) == expected

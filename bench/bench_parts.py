@@ -20,7 +20,7 @@ def _utterances(auditor, item) -> list[dict[str, Any]]:
 
 def metrics_cost(auditor, results) -> dict[str, Any]:
     """Voice metrics + delivery flags time as a share of transcription time."""
-    from bench_metrics import time_metrics
+    from bench.bench_metrics import time_metrics
 
     print("\n== Voice metrics cost (warm) against transcription ==")
     metrics_s = 0.0
@@ -36,9 +36,9 @@ def metrics_cost(auditor, results) -> dict[str, Any]:
 
 def attribution(auditor, results) -> dict[str, Any]:
     """Share of speech time attributed to the right party on the mono calls (from audio)."""
-    from bench_attribution import attribution_accuracy
-
     from auditor.speakers.attribution import attribute
+    from auditor.speakers.features import voice_frames
+    from bench.bench_attribution import attribution_accuracy
 
     print("\n== Mono attribution from audio (share of truth speech time correct) ==")
     total = correct = 0.0
@@ -47,7 +47,7 @@ def attribution(auditor, results) -> dict[str, Any]:
         if audio.channels != 1:
             continue
         truth = json.loads((SAMPLES / name).with_suffix(".truth.json").read_text("utf-8"))
-        utts, confidence = attribute(audio.samples[0], audio.sample_rate,
+        utts, confidence = attribute(voice_frames(audio.samples[0], audio.sample_rate),
                                      _utterances(auditor, item))
         acc = attribution_accuracy(utts, truth["utterances"])
         speech = sum(u["end"] - u["start"] for u in truth["utterances"])
@@ -61,14 +61,14 @@ def attribution(auditor, results) -> dict[str, Any]:
 
 def batch(auditor, results) -> dict[str, Any]:
     """Batch real-time factor with 1 and 2 workers (model load included)."""
-    import bench_batch
+    from bench import bench_batch
 
     return bench_batch.run(auditor, results)
 
 
 def cluster(auditor, results) -> dict[str, Any]:
     """The local batch against `--cluster local:2` (overhead of the Dask executor)."""
-    import bench_cluster
+    from bench import bench_cluster
 
     return bench_cluster.run(auditor, results)
 

@@ -10,15 +10,12 @@ categories of the spec; from audio also with pinyin matching switched off, to sh
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from bench.eval_rules import ALL_CATEGORIES, evaluate, load_truths
 
-from eval_rules import ALL_CATEGORIES, evaluate, load_truths  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SAMPLES = ROOT / "samples" / "calls"
 
@@ -27,27 +24,24 @@ def from_truth(auditor, truths) -> list:
     """Flags of every call from its truth transcript (speakers known) and its audio."""
     from auditor.asr.transcript import normalise_utterances
     from auditor.audio.decode import decode
-    from auditor.core.scorecard import new_scorecard
 
     pairs = []
     for _stem, truth in truths:
         audio = decode(SAMPLES / truth["file"])
-        card = new_scorecard(truth["file"])
-        card["layout"] = truth.get("layout")
         utterances = normalise_utterances(truth["utterances"])
         if truth.get("layout") == "stereo":
             agent = truth.get("agent_channel") or 0
             for u in utterances:
                 u["channel"] = agent if u["speaker"] == "agent" else 1 - agent
-        card["utterances"] = utterances
-        auditor.analyser.analyse(card, audio, attribute_mono=False)
-        pairs.append((truth.get("expected_flags", []), card["flags"]))
+        analysis = auditor.analyser.analyse(utterances, audio, truth.get("layout"),
+                                            attribute_mono=False)
+        pairs.append((truth.get("expected_flags", []), analysis.flags))
     return pairs
 
 
 def from_audio(auditor, truths) -> tuple[list, list, float, float]:
     """Scorecards of every call from its recording; also the flags with pinyin matching off."""
-    from auditor.compliance.rules import audit_utterances
+    from auditor.compliance.audit import audit_utterances
 
     pairs, pairs_no_pinyin = [], []
     audio_s = wall = 0.0

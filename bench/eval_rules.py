@@ -10,7 +10,7 @@ categories speech_rate_fast, shouting, long_silence and interruption are left ou
 ``main()`` runs ``audit_utterances`` on the truth transcripts of every sample call, with pinyin
 matching on and off, and prints both reports plus the script-step agreement::
 
-    .venv/bin/python bench/eval_rules.py [samples/calls]
+    .venv/bin/python -m bench.eval_rules [samples/calls]
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from auditor.compliance.audit import audit_utterances
+from auditor.compliance.rules import RuleSet, load_rules
+from auditor.core.vocab import CATEGORIES, RULE_CATEGORIES
 
-from auditor.compliance.rulepack import CATEGORIES, RULE_CATEGORIES  # noqa: E402
-from auditor.compliance.rules import RuleSet, audit_utterances, load_rules  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 ALL_CATEGORIES = frozenset(CATEGORIES)
 DEFAULT_SAMPLES = ROOT / "samples" / "calls"

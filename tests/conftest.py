@@ -1,31 +1,33 @@
-"""Shared fixtures: small synthetic recordings written on the fly, and the sample calls."""
+"""Shared fixtures: small synthetic recordings written on the fly, the sample calls, and the
+fake auditor patched into the batch. The plain helpers they use are in ``tests/helpers.py``;
+import helpers from there, not from this file."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples" / "calls"
+from auditor.batch import executor as batch
+from tests.helpers import ROOT, SAMPLES, fake_build_auditor, sample_calls, tone
 
-
-def tone(seconds: float, rate: int, freq: float = 220.0, amp: float = 0.3) -> np.ndarray:
-    t = np.arange(int(seconds * rate)) / rate
-    return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
-
-
-def sample_calls() -> list[Path]:
-    """Every sample recording that has a truth file beside it."""
-    calls = []
-    for truth in sorted(SAMPLES.glob("*.truth.json")):
-        name = json.loads(truth.read_text(encoding="utf-8"))["file"]
-        calls.append(SAMPLES / name)
-    return calls
+# Re-exported for the modules that still import them from here; new code uses tests.helpers.
+__all__ = ["ROOT", "SAMPLES", "sample_calls", "tone"]
 
 
 @pytest.fixture
-def tone_factory():
+def tone_factory() -> Callable[..., np.ndarray]:
+    """``tone(seconds, rate, freq=220.0, amp=0.3)``: a sine stand-in for a voice."""
     return tone
+
+
+@pytest.fixture
+def fake_batch_auditor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The batch builds the fake auditor instead of the real one (as `auditor run` does);
+    returns the log file where each audit writes one line (see ``helpers.audited``)."""
+    log = tmp_path / "audit.log"
+    monkeypatch.setattr(batch, "build_auditor", fake_build_auditor)
+    monkeypatch.setenv("FAKE_AUDIT_LOG", str(log))
+    return log

@@ -1,4 +1,5 @@
-"""Mono attribution on synthetic voices: separation, role naming, weak evidence, change splits."""
+"""Mono attribution on synthetic voices: separation, role naming, weak evidence, change splits,
+and the call's voice features computed once for both the splitting and the attribution."""
 
 from __future__ import annotations
 
@@ -6,15 +7,10 @@ import numpy as np
 import pytest
 from scipy.signal import lfilter
 
-from auditor.speakers.attribution import (
-    TEXT_CONF_MAX,
-    _agreement_confidence,
-    attribute,
-    change_probability,
-    cue_score,
-    smooth_turns,
-    split_at_speaker_changes,
-)
+from auditor.speakers.attribution import TEXT_CONF_MAX, _agreement_confidence, attribute
+from auditor.speakers.changes import split_at_speaker_changes
+from auditor.speakers.features import VoiceFrames, voice_frames
+from auditor.speakers.roles import change_probability, cue_score, smooth_turns
 
 SR = 16000
 HIGH = {"f0": 210.0, "tilt": 1.0, "formants": [(700, 120), (1500, 150), (2800, 200)]}
@@ -82,36 +78,38 @@ def _unknown(truth):
 
 @pytest.fixture(scope="module")
 def two_voices():
-    return _call(DIALOGUE)
+    """The dialogue in two voices: samples, truth utterances and the call's voice features."""
+    y, truth = _call(DIALOGUE)
+    return y, truth, voice_frames(y, SR)
 
 
 def test_two_voices_are_separated_and_named(two_voices):
-    y, truth = two_voices
-    out, conf = attribute(y, SR, _unknown(truth))
+    y, truth, frames = two_voices
+    out, conf = attribute(frames, _unknown(truth))
     assert [u["speaker"] for u in out] == [u["speaker"] for u in truth]
     assert conf > 0.6
     assert [u["text"] for u in out] == [u["text"] for u in truth]  # nothing else changed
 
 
 def test_input_is_not_mutated(two_voices):
-    y, truth = two_voices
+    y, truth, frames = two_voices
     given = _unknown(truth)
-    attribute(y, SR, given)
+    attribute(frames, given)
     assert all(u["speaker"] == "unknown" for u in given)
 
 
 def test_role_cues_name_the_clusters_not_the_pitch():
     # Same dialogue, but now the agent has the low voice: the greeting / 工号 side is the agent.
     y, truth = _call(DIALOGUE, voices={"agent": LOW, "customer": HIGH}, seed=1)
-    out, conf = attribute(y, SR, _unknown(truth))
+    out, conf = attribute(voice_frames(y, SR), _unknown(truth))
     assert [u["speaker"] for u in out] == [u["speaker"] for u in truth]
     assert conf > 0.5
 
 
 def test_no_role_cues_means_low_confidence(two_voices):
-    y, truth = two_voices
+    y, truth, frames = two_voices
     bare = [dict(u, text="这个这个") for u in _unknown(truth)]
-    _, conf = attribute(y, SR, bare)
+    _, conf = attribute(frames, bare)
     assert conf < 0.4
 
 
@@ -121,7 +119,7 @@ def test_single_voice_gets_low_confidence_and_no_customer():
              "有重要事情需要和您沟通。", "请您收到留言后尽快回电。", "这个这个。",
              "感谢您的配合，再见。"]
     y, truth = _call([("agent", 2.5, text) for text in lines], seed=2)
-    out, conf = attribute(y, SR, _unknown(truth))
+    out, conf = attribute(voice_frames(y, SR), _unknown(truth))
     assert conf < 0.3
     assert not any(u["speaker"] == "customer" for u in out)
     assert out[4]["speaker"] == "unknown"  # no cue and no second voice: not a guess
@@ -130,9 +128,10 @@ def test_single_voice_gets_low_confidence_and_no_customer():
 
 def test_very_short_call_is_low_confidence():
     y, truth = _call(DIALOGUE[:2], seed=3)
-    out, conf = attribute(y, SR, _unknown(truth))
+    frames = voice_frames(y, SR)
+    out, conf = attribute(frames, _unknown(truth))
     assert len(out) == 2 and conf < 0.3
-    assert attribute(y, SR, []) == ([], 0.0)
+    assert attribute(frames, []) == ([], 0.0)
 
 
 def test_cue_score_signs_and_homophones():
@@ -144,7 +143,7 @@ def test_cue_score_signs_and_homophones():
 
 
 def test_a_stretch_with_both_voices_is_split_in_the_pause(two_voices):
-    y, truth = two_voices
+    y, truth, frames = two_voices
     # The VAD merged agent+customer in two places; every other region is one voice.
     regions = [
         (truth[0]["start"], truth[1]["end"]),
@@ -153,7 +152,7 @@ def test_a_stretch_with_both_voices_is_split_in_the_pause(two_voices):
         (truth[4]["start"], truth[5]["end"]),
     ]
     regions += [(u["start"], u["end"]) for u in truth[6:]]
-    out = split_at_speaker_changes(y, SR, regions)
+    out = split_at_speaker_changes(frames, regions)
     assert len(out) == len(regions) + 2
     for a, b in ((0, 1), (4, 5)):
         cut = next(e for s, e in out if s == truth[a]["start"])
@@ -166,8 +165,9 @@ def test_one_voice_is_not_split():
     y, truth = _call(turns, seed=4)
     regions = [(truth[0]["start"], truth[1]["end"]), (truth[4]["start"], truth[6]["end"])]
     regions += [(u["start"], u["end"]) for u in truth[7:]]
-    assert split_at_speaker_changes(y, SR, regions) == regions
-    assert split_at_speaker_changes(y, SR, []) == []
+    frames = voice_frames(y, SR)
+    assert split_at_speaker_changes(frames, regions) == regions
+    assert split_at_speaker_changes(frames, []) == []
 
 
 # What the product sees: Whisper text (homophones, digits, commas where the VAD cut a turn) and
@@ -189,14 +189,14 @@ ASR_DIALOGUE = [
 def test_asr_text_with_indistinct_voices_is_attributed_by_text_and_turns():
     # Both parties with the same voice: only the wording and the turn-taking can tell them apart.
     y, truth = _call(ASR_DIALOGUE, voices={"agent": HIGH, "customer": HIGH}, seed=5)
-    out, conf = attribute(y, SR, _unknown(truth))
+    out, conf = attribute(voice_frames(y, SR), _unknown(truth))
     assert [u["speaker"] for u in out] == [u["speaker"] for u in truth]
     assert 0.2 < conf <= TEXT_CONF_MAX + 1e-9  # the text settles it, the voices do not confirm
 
 
 def test_asr_text_with_two_voices():
     y, truth = _call(ASR_DIALOGUE, seed=6)
-    out, conf = attribute(y, SR, _unknown(truth))
+    out, conf = attribute(voice_frames(y, SR), _unknown(truth))
     assert [u["speaker"] for u in out] == [u["speaker"] for u in truth]
     assert conf > 0.5
 
@@ -206,7 +206,7 @@ def test_one_party_asking_questions_gets_no_customer():
     lines = ["您好，请问是张伟先生本人吗？", "这个这个。", "我是某某银行委托的贷后专员。",
              "您什么时候方便回电？", "这个这个。", "感谢您的配合，再见。"]
     y, truth = _call([("agent", 2.0, text) for text in lines], seed=7)
-    out, conf = attribute(y, SR, _unknown(truth))
+    out, conf = attribute(voice_frames(y, SR), _unknown(truth))
     assert not any(u["speaker"] == "customer" for u in out)
     assert conf < 0.3
 
@@ -247,3 +247,64 @@ def test_voices_that_agree_with_one_side_only_are_no_evidence():
     sides = np.array([4.0, -3.0, 4.0, -3.0, 4.0, -3.0])
     assert _agreement_confidence(acoustic, sides, np.full(6, 2.0)) == 0.0
     assert _agreement_confidence(np.sign(sides) * 5, sides, np.full(6, 2.0)) == 1.0
+
+
+class _TextByTime:
+    """Stands in for the Whisper decoder: each piece gets the truth text it overlaps most."""
+
+    def __init__(self, truth: list[dict]) -> None:
+        self.truth = truth
+
+    def decode(self, channels: np.ndarray, pieces: list) -> list:
+        for piece in pieces:
+            a, b = piece.region
+            best = max(self.truth, key=lambda u: min(b, u["end"]) - max(a, u["start"]))
+            piece.text = best["text"] if min(b, best["end"]) > max(a, best["start"]) else ""
+        return pieces
+
+
+def test_a_mono_call_has_its_voice_features_computed_once(two_voices, monkeypatch):
+    # The pipeline computes the features once and hands the same value to the splitting (before
+    # decoding) and to the attribution (after it): nothing recomputes them, nothing caches them.
+    from auditor import pipeline
+    from auditor.audio.decode import Audio
+    from auditor.speakers import attribution, changes, features
+
+    y, truth, _ = two_voices
+    computed: list[VoiceFrames] = []
+    given: dict[str, list[VoiceFrames]] = {"split": [], "attribute": []}
+
+    real_frames = features.voice_frames
+
+    def counting_frames(samples, sample_rate):
+        computed.append(real_frames(samples, sample_rate))
+        return computed[-1]
+
+    def spying(name, real):
+        def wrapper(frames, *args, **kwargs):
+            given[name].append(frames)
+            return real(frames, *args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(pipeline, "voice_frames", counting_frames)
+    monkeypatch.setattr(features, "voice_frames", counting_frames)  # the analyser's fallback
+    monkeypatch.setattr(changes, "split_at_speaker_changes",
+                        spying("split", changes.split_at_speaker_changes))
+    monkeypatch.setattr(attribution, "attribute", spying("attribute", attribution.attribute))
+    auditor = pipeline.Auditor(load_asr=False)
+    auditor._transcriber = _TextByTime(truth)
+    card = auditor.audit_audio(Audio(y[None, :], SR, SR, "pcm"), "call.wav", None)
+
+    assert len(computed) == 1
+    assert given["split"] == computed and given["attribute"] == computed
+    assert given["split"][0] is given["attribute"][0] is computed[0]
+    assert card["attribution_confidence"] is not None and card["utterances"]
+
+
+def test_no_module_level_feature_cache():
+    # The features travel as a value; no module keeps a private dict of them between calls.
+    from auditor.speakers import attribution, changes, features, voices
+
+    for module in (attribution, changes, features, voices):
+        private = {k: v for k, v in vars(module).items() if k.startswith("_") and k[1] != "_"}
+        assert not any(isinstance(v, dict) for v in private.values()), module.__name__

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from auditor.audio.decode import SAMPLE_RATE, AudioError, decode, file_sha256
+from auditor.audio.decode import SAMPLE_RATE, AudioError, decode
+from auditor.core.hashing import file_sha256
 
 from .conftest import tone
 

@@ -2,8 +2,7 @@
 
 The fake auditor reads a tiny JSON "recording" and returns a canned scorecard, so these tests
 exercise the batch machinery (worker pool, hashing, single writer, transactions) without the
-Whisper model. The helpers are top-level so worker processes can import them; test_cli_batch,
-test_metadata and test_report reuse them.
+Whisper model. The fakes are in tests/helpers.py, importable by the worker processes.
 """
 
 from __future__ import annotations
@@ -18,165 +17,16 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from auditor.batch import run as batch
 from auditor.batch.run import BatchError, find_recordings, run_batch, sha256_file
 from auditor.store.db import Store
+from tests.helpers import audited, broken_factory, db_rows, make_calls, make_fake, write_call
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO = TESTS_DIR.parent
-
-# ---------------------------------------------------------------- fakes (importable by workers)
-
-
-def spec_card(path: str, spec: dict[str, Any]) -> dict[str, Any]:
-    """A scorecard in the spec's shape built from a fake recording's description."""
-    duration = float(spec.get("duration", 60.0))
-    flags = spec.get("flags", [])
-    card = {
-        "call_id": None,
-        "file": path,
-        "status": "ok",
-        "error": None,
-        "duration_s": duration,
-        "channels": 2,
-        "layout": "stereo",
-        "asr": {"model": "fake", "language": "zh", "speech_s": duration / 2, "coverage": 0.97},
-        "utterances": [
-            {
-                "speaker": "agent",
-                "start": 0.5,
-                "end": 3.0,
-                "text": "您好，请问是李明先生吗？",
-                "channel": 0,
-            },
-            {"speaker": "customer", "start": 3.5, "end": 4.5, "text": "是我。", "channel": 1},
-            {
-                "speaker": "agent",
-                "start": 5.0,
-                "end": 9.0,
-                "text": spec.get("say", "我是东方银行的贷后专员，感谢您的配合，再见。"),
-                "channel": 0,
-            },
-        ],
-        "metrics": {
-            "agent": {"speech_rate_cpm": spec.get("cpm", 230), "talk_s": spec.get("agent_s", 25.0)},
-            "customer": {"speech_rate_cpm": 190, "talk_s": spec.get("customer_s", 12.0)},
-            "longest_silence_s": 2.0,
-            "overlap_count": 0,
-        },
-        "steps": {"greeting": True, "closing": True},
-        "flags": [
-            {
-                "category": f["category"],
-                "rule": f.get("rule", f["category"] + ".fake"),
-                "severity": f.get("severity", "major"),
-                "speaker": "agent",
-                "start": f.get("start", 5.0),
-                "end": f.get("end", 9.0),
-                "evidence": f.get("evidence", "证据"),
-                "matched": f.get("matched", "证据"),
-            }
-            for f in flags
-        ],
-        "score": None,
-        "passed": None,
-    }
-    return card
-
-
-class FakeAuditor:
-    """Stands in for ``auditor.pipeline.Auditor``; content decides the outcome.
-
-    ``CORRUPT...`` returns a failed card (like bad audio), ``RAISE...`` raises, ``CRASH...``
-    kills the worker process; anything else is JSON describing the call.
-    """
-
-    def __init__(
-        self,
-        delay: float = 0.0,
-        model: str = "fake-base",
-        rules: str = "rules-1",
-        log: str | None = None,
-    ) -> None:
-        self.delay = delay
-        self.model_name = model
-        self.rules_version = rules
-        self.log = log
-
-    def audit(self, path: str, call_id: str | None = None, score: bool = True) -> dict[str, Any]:
-        """Return the canned scorecard of a fake recording (never scored, as the batch asks)."""
-        if self.log:
-            with open(self.log, "a", encoding="utf-8") as f:
-                f.write(f"{os.getpid()} {path}\n")
-        if self.delay:
-            time.sleep(self.delay)
-        data = Path(path).read_bytes()
-        if data.startswith(b"CORRUPT"):
-            return {
-                **spec_card(path, {}),
-                "status": "failed",
-                "error": f"{path} is not audio the decoder can read; re-export it.",
-                "utterances": [],
-                "flags": [],
-                "metrics": {},
-                "steps": {},
-                "duration_s": None,
-            }
-        if data.startswith(b"RAISE"):
-            raise ValueError("fake decoder exploded")
-        if data.startswith(b"CRASH"):
-            os._exit(3)
-        return spec_card(path, json.loads(data.decode("utf-8")))
-
-
-def make_fake(
-    delay: float = 0.0, model: str = "fake-base", rules: str = "rules-1", log: str | None = None
-) -> FakeAuditor:
-    """Picklable factory for the batch's pool initializer."""
-    return FakeAuditor(delay=delay, model=model, rules=rules, log=log)
-
-
-def fake_build_auditor(
-    model_dir: str | None = None, rules_dirs: Any = (), agent_channel: int = 0, threads: int = 0
-) -> FakeAuditor:
-    """Same signature as ``executor.build_auditor``; the CLI tests patch it in."""
-    return FakeAuditor(log=os.environ.get("FAKE_AUDIT_LOG"))
-
-
-def broken_factory() -> FakeAuditor:
-    """A factory whose model cannot load."""
-    raise FileNotFoundError("models/whisper-base/model.bin is missing; run make setup")
-
-
-def write_call(folder: Path, name: str, **spec: Any) -> Path:
-    """Write a fake recording (its content is unique per name, so hashes differ)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    p = folder / name
-    p.write_text(json.dumps({"name": name, **spec}, ensure_ascii=False), encoding="utf-8")
-    return p
-
-
-def make_calls(folder: Path, n: int, **spec: Any) -> list[Path]:
-    """``n`` ordinary fake recordings."""
-    return [write_call(folder, f"call_{i:03d}.wav", **spec) for i in range(n)]
-
-
-def audited(log: Path) -> list[str]:
-    """Paths the fake auditor was asked to audit (one line per audit)."""
-    if not log.exists():
-        return []
-    return [line.split(" ", 1)[1] for line in log.read_text(encoding="utf-8").splitlines()]
-
-
-def db_rows(db: Path, sql: str) -> list[tuple]:
-    """Rows of a query, through a fresh plain sqlite3 connection."""
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
-
 
 # ---------------------------------------------------------------- tests
 
@@ -324,9 +174,9 @@ def test_resume_after_sigkill_completes_without_duplicates(tmp_path: Path) -> No
         f"""
         import functools
         from auditor.batch.run import run_batch
-        from tests import test_batch
+        from tests import helpers
         run_batch([{str(tmp_path / "in")!r}], {str(db)!r}, workers=2,
-                  factory=functools.partial(test_batch.make_fake, delay=0.25))
+                  factory=functools.partial(helpers.make_fake, delay=0.25))
         """
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auditor.batch import executor as batch
 from auditor.cli.main import cli
 from auditor.store.db import SPEC_FIELDS
-from tests.test_batch import fake_build_auditor, write_call
+from tests.helpers import write_call
 
 ABUSE = {
     "category": "abuse",
@@ -28,10 +27,8 @@ SILENCE = {"category": "long_silence", "severity": "minor", "start": 40.0, "end"
 
 
 @pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def db(tmp_path: Path, fake_batch_auditor: Path) -> Path:
     """A database filled by `auditor run` over four fake calls (one broken)."""
-    monkeypatch.setattr(batch, "build_auditor", fake_build_auditor)
-    monkeypatch.setenv("FAKE_AUDIT_LOG", str(tmp_path / "audit.log"))
     inbox = tmp_path / "in"
     write_call(inbox, "good.wav", duration=90.0)
     write_call(inbox, "abusive.wav", flags=[ABUSE, SILENCE], say="你就是个老赖，后果自负")

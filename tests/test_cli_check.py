@@ -13,8 +13,7 @@ import soundfile as sf
 from click.testing import CliRunner
 
 from auditor.cli.main import cli
-
-from .conftest import tone
+from tests.helpers import tone
 
 
 @pytest.fixture

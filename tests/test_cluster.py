@@ -30,7 +30,7 @@ from auditor.batch import run as batch  # noqa: E402
 from auditor.batch.cluster import DaskExecutor, parse_cluster  # noqa: E402
 from auditor.batch.run import BatchError, run_batch  # noqa: E402
 from auditor.cli.main import cli  # noqa: E402
-from tests.test_batch import (  # noqa: E402
+from tests.helpers import (  # noqa: E402
     FakeAuditor,
     audited,
     db_rows,
@@ -287,7 +287,7 @@ def test_without_cluster_dask_is_never_imported(tmp_path: Path) -> None:
         import auditor.batch.executor, auditor.batch.run, auditor.cli.main
         assert "distributed" not in sys.modules and "dask" not in sys.modules
         from click.testing import CliRunner
-        from tests.test_batch import fake_build_auditor
+        from tests.helpers import fake_build_auditor
         auditor.batch.executor.build_auditor = fake_build_auditor
         res = CliRunner().invoke(auditor.cli.main.cli, ["run", {str(tmp_path / "in")!r},
                                  "--db", {str(tmp_path / "c.db")!r}, "--workers", "1"])

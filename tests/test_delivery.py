@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from auditor.core.scorecard import Measures
 from auditor.voice.delivery import delivery_flags, is_backchannel, load_thresholds
 from auditor.voice.metrics import measure
 
@@ -14,7 +15,8 @@ SR = 16000
 
 def utt(speaker: str, start: float, end: float, text: str = "您好请问是本人吗", *,
         channel: int = 0, rate: float | None = 300.0, loud: float | None = -20.0) -> dict:
-    """An utterance as measure() leaves it (speaking time = span)."""
+    """An utterance with its measures in the same dict (speaking time = span); `flags_for`
+    hands the measures to delivery_flags apart, as measure() returns them."""
     return {"speaker": speaker, "start": start, "end": end, "text": text, "channel": channel,
             "speaking_s": end - start, "rate_cpm": rate, "loudness_dbfs": loud}
 
@@ -23,8 +25,15 @@ def categories(flags: list[dict]) -> list[str]:
     return [f["category"] for f in flags]
 
 
+def measures_of(utts: list[dict]) -> list[Measures] | None:
+    """The measures of test utterances that carry them (None: measured without audio)."""
+    if not utts or any("speaking_s" not in u for u in utts):
+        return None
+    return [Measures(u["speaking_s"], u["rate_cpm"], u["loudness_dbfs"], None) for u in utts]
+
+
 def flags_for(utts: list[dict], layout: str = "stereo", metrics: dict | None = None) -> list:
-    return delivery_flags(metrics or {}, utts, layout, CFG)
+    return delivery_flags(metrics or {}, utts, layout, CFG, measures_of(utts))
 
 
 def test_thresholds_file_holds_the_documented_defaults() -> None:
@@ -214,8 +223,8 @@ def test_measured_shout_and_every_flag_has_the_contract_fields() -> None:
         audio[0, (i * 3 + 1) * SR : (i * 3 + 3) * SR] = gain * line
         utts.append({"speaker": "agent", "start": i * 3 + 1.0, "end": i * 3 + 3.0,
                      "text": "您好" * 4, "channel": 0})
-    metrics = measure(audio, SR, utts, "stereo")
-    flags = delivery_flags(metrics, utts, "stereo", CFG)
+    metrics, measures = measure(audio, SR, utts, "stereo")
+    flags = delivery_flags(metrics, utts, "stereo", CFG, measures)
     assert categories(flags) == ["shouting"] and flags[0]["start"] == 10.0
     for f in flags:
         assert {"category", "rule", "severity", "speaker", "start", "end", "evidence",
@@ -224,5 +233,5 @@ def test_measured_shout_and_every_flag_has_the_contract_fields() -> None:
 
 def test_nothing_at_all() -> None:
     assert delivery_flags({}, [], "stereo", CFG) == []
-    assert delivery_flags(measure(np.zeros((1, SR), np.float32), SR, [], "mono"), [],
+    assert delivery_flags(measure(np.zeros((1, SR), np.float32), SR, [], "mono").metrics, [],
                           "mono", CFG) == []

@@ -8,17 +8,13 @@ and no agent flag raised by the customer's words.
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 from click.testing import CliRunner
 
 from auditor.cli.main import cli
-
-from .conftest import ROOT, SAMPLES, sample_calls
-
-sys.path.insert(0, str(ROOT / "bench"))
-from cer import char_errors  # noqa: E402
+from bench.cer import char_errors
+from tests.helpers import SAMPLES, sample_calls
 
 pytestmark = pytest.mark.e2e
 

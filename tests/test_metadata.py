@@ -11,7 +11,7 @@ import pytest
 
 from auditor.batch import metadata as md
 from auditor.batch.run import run_batch
-from tests.test_batch import make_fake, write_call
+from tests.helpers import make_fake, write_call
 
 
 def test_csv_is_read_and_looked_up_by_base_name(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """measure(): the metrics block and per-utterance values on synthetic two-party calls."""
 
+import copy
 import json
 
 import numpy as np
@@ -47,7 +48,7 @@ def stereo_call() -> tuple[np.ndarray, list[dict]]:
 
 def test_stereo_metrics_per_speaker() -> None:
     audio, utts = stereo_call()
-    m = measure(audio, SR, utts, "stereo")
+    m = measure(audio, SR, utts, "stereo").metrics
     agent, customer = m["agent"], m["customer"]
     assert agent["speech_rate_cpm"] == pytest.approx(300, rel=0.05)
     assert agent["pitch_median_hz"] == pytest.approx(220, rel=0.02)
@@ -61,10 +62,12 @@ def test_stereo_metrics_per_speaker() -> None:
     assert "unknown" not in m
 
 
-def test_utterances_are_annotated_in_place() -> None:
+def test_each_utterance_gets_its_measures_and_the_dicts_stay_as_given() -> None:
     audio, utts = stereo_call()
-    measure(audio, SR, utts, "stereo")
-    first = utts[0]
+    before = copy.deepcopy(utts)
+    _, measures = measure(audio, SR, utts, "stereo")
+    assert utts == before and len(measures) == len(utts)
+    first = measures[0].to_dict()
     assert first["rate_cpm"] == pytest.approx(300, rel=0.05)
     assert first["loudness_dbfs"] == pytest.approx(-20.0, abs=0.3)
     assert first["pitch_hz"] == pytest.approx(220, rel=0.02)
@@ -76,7 +79,7 @@ def test_mono_takes_each_speaker_from_their_time_spans() -> None:
     mono = audio.sum(axis=0, keepdims=True)
     for u in utts:
         u["channel"] = 0
-    m = measure(mono, SR, utts, "mono")
+    m = measure(mono, SR, utts, "mono").metrics
     assert m["agent"]["pitch_median_hz"] == pytest.approx(220, rel=0.02)
     assert m["customer"]["pitch_median_hz"] == pytest.approx(120, rel=0.02)
     assert m["customer"]["loudness_dbfs"] == pytest.approx(-26.0, abs=0.3)
@@ -87,7 +90,7 @@ def test_unknown_speaker_gets_its_own_block() -> None:
     audio, utts = stereo_call()
     for u in utts:
         u["speaker"], u["channel"] = "unknown", 0
-    m = measure(audio[:1], SR, utts, "mono")
+    m = measure(audio[:1], SR, utts, "mono").metrics
     assert m["unknown"]["talk_s"] == pytest.approx(11.0)
     # the customer's spans are silent on channel 0: loudness and pitch come from the agent's
     assert m["unknown"]["loudness_dbfs"] == pytest.approx(-20.0, abs=0.3)
@@ -98,11 +101,11 @@ def test_unknown_speaker_gets_its_own_block() -> None:
 def test_silent_audio_and_no_utterances_give_none_not_errors() -> None:
     silent = np.zeros((2, 5 * SR), dtype=np.float32)
     utts = [{"speaker": "agent", "start": 1.0, "end": 3.0, "text": "喂？", "channel": 0}]
-    m = measure(silent, SR, utts, "stereo")
+    m, (first,) = measure(silent, SR, utts, "stereo")
     assert m["agent"]["loudness_dbfs"] is None and m["agent"]["pitch_median_hz"] is None
-    assert utts[0]["loudness_dbfs"] is None and utts[0]["pitch_hz"] is None
-    assert utts[0]["rate_cpm"] == pytest.approx(30.0)  # 1 character over the 2 s span
-    empty = measure(silent, SR, [], "stereo")
+    assert first.loudness_dbfs is None and first.pitch_hz is None
+    assert first.rate_cpm == pytest.approx(30.0)  # 1 character over the 2 s span
+    empty = measure(silent, SR, [], "stereo").metrics
     assert empty["agent"]["speech_rate_cpm"] is None and empty["customer"]["talk_s"] == 0.0
     assert empty["longest_silence_s"] is None and empty["talk_ratio"] is None
 
@@ -110,15 +113,15 @@ def test_silent_audio_and_no_utterances_give_none_not_errors() -> None:
 def test_utterance_beyond_the_audio_does_not_crash() -> None:
     audio, utts = stereo_call()
     utts.append({"speaker": "agent", "start": 30.0, "end": 31.0, "text": "好", "channel": 0})
-    m = measure(audio, SR, utts, "stereo")
+    m, measures = measure(audio, SR, utts, "stereo")
     assert m["agent"]["pitch_median_hz"] == pytest.approx(220, rel=0.02)
-    assert utts[-1]["loudness_dbfs"] is None and utts[-1]["pitch_hz"] is None
+    assert measures[-1].loudness_dbfs is None and measures[-1].pitch_hz is None
 
 
 def test_metrics_and_annotations_are_plain_json() -> None:
     audio, utts = stereo_call()
-    m = measure(audio, SR, utts, "stereo")
-    again = json.loads(json.dumps({"metrics": m, "utterances": utts}))
+    m, measures = measure(audio, SR, utts, "stereo")
+    again = json.loads(json.dumps({"metrics": m, "utterances": [x.to_dict() for x in measures]}))
     assert again["metrics"]["agent"]["talk_s"] == m["agent"]["talk_s"]
     assert set(again["metrics"]) >= {"agent", "customer", "longest_silence_s", "overlap_count",
                                      "overlap_s", "silence_share", "talk_ratio"}
@@ -137,6 +140,6 @@ def test_onset_clipped_by_the_asr_is_still_measured() -> None:
     audio = np.zeros((1, 4 * SR), dtype=np.float32)
     place(audio[0], 1.0, tone(200, 2.0, 0.1))
     utts = [{"speaker": "agent", "start": 1.15, "end": 3.0, "text": "好" * 10, "channel": 0}]
-    measure(audio, SR, utts, "mono")
-    assert utts[0]["speaking_s"] == pytest.approx(2.0, abs=0.05)  # the tone, not the ASR span
-    assert utts[0]["loudness_dbfs"] == pytest.approx(-20.0, abs=0.3)
+    (first,) = measure(audio, SR, utts, "mono").utterances
+    assert first.speaking_s == pytest.approx(2.0, abs=0.05)  # the tone, not the ASR span
+    assert first.loudness_dbfs == pytest.approx(-20.0, abs=0.3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from auditor.compliance.audit import audit_utterances
 from auditor.compliance.pii import (
     find_pii,
     id_check_char,
@@ -12,7 +13,7 @@ from auditor.compliance.pii import (
     valid_id,
     valid_mobile,
 )
-from auditor.compliance.rules import audit_utterances, load_rules
+from auditor.compliance.rules import load_rules
 
 ID = "110105198803151267"  # valid check character
 MOBILE = "13957081246"

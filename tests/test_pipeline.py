@@ -41,3 +41,44 @@ def test_an_unforeseen_error_fails_that_call_only(tmp_path, monkeypatch):
     assert card["status"] == "failed"
     assert "ValueError: unexpected shape" in card["error"]
     assert len(card["call_id"]) == 64 and card["utterances"] == []
+
+
+TRANSCRIPT = [
+    {"speaker": "agent", "start": 0.0, "end": 2.0, "text": "您好，请问是张伟先生本人吗？"},
+    {"speaker": "customer", "start": 2.5, "end": 3.0, "text": "是我。"},
+    {"speaker": "agent", "start": 3.5, "end": 6.0, "text": "你就是个老赖，再见。"},
+]
+
+
+def test_a_given_call_id_is_not_hashed_again(tmp_path, monkeypatch):
+    sf.write(tmp_path / "call.wav", 0 * tone(2.0, 8000), 8000)
+
+    def no_hash(*args, **kwargs):
+        raise AssertionError("the file was hashed again")
+
+    monkeypatch.setattr(pipeline, "file_sha256", no_hash)
+    card = Auditor(load_asr=False).audit(tmp_path / "call.wav", call_id="f" * 64)
+    assert card["call_id"] == "f" * 64 and card["status"] == "failed"
+    assert "silent" in card["error"]
+
+
+def test_score_switch_leaves_the_card_unscored_for_the_batch():
+    auditor = Auditor(load_asr=False)
+    unscored = auditor.audit_transcript(TRANSCRIPT, "t.json", "stereo", score=False)
+    assert unscored["score"] is None and unscored["passed"] is None
+    assert "subscores" not in unscored and unscored["rules_version"] == auditor.rules_version
+    scored = auditor.score(unscored)
+    assert scored == auditor.audit_transcript(TRANSCRIPT, "t.json", "stereo")
+    assert isinstance(scored["score"], int) and "subscores" in scored
+    assert "abuse" in {f["category"] for f in scored["flags"]}
+
+
+def test_analysis_returns_values_and_changes_nothing_it_is_given():
+    auditor = Auditor(load_asr=False)
+    given = [dict(u, channel=0) for u in TRANSCRIPT]
+    before = [dict(u) for u in given]
+    analysis = auditor.analyser.analyse(given, None, "stereo")
+    assert given == before
+    assert analysis.measures is None and analysis.metrics == {}
+    assert analysis.steps["greeting"] and analysis.attribution_confidence is None
+    assert [u.to_dict() for u in analysis.card_utterances()] == before

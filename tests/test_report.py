@@ -13,7 +13,7 @@ from auditor.report.build import build_report, histogram
 from auditor.report.page import render_html
 from auditor.report.text import format_flagged, format_text
 from auditor.store.db import Store
-from tests.test_batch import spec_card
+from tests.helpers import spec_card
 
 CRITICAL = {"category": "threat", "severity": "critical", "evidence": "后果自负"}
 MINOR = {"category": "long_silence", "severity": "minor"}

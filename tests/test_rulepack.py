@@ -24,7 +24,7 @@ def test_builtin_packs_are_valid() -> None:
 
 
 def test_builtin_packs_cover_every_rule_category() -> None:
-    from auditor.compliance.rulepack import RULE_CATEGORIES
+    from auditor.core.vocab import RULE_CATEGORIES
 
     rules = load_rules()
     covered = {r.category for r in rules.rules} | {s.flag for s in rules.steps.values() if s.flag}

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from auditor.compliance.rules import RuleSet, audit_utterances, load_rules
+from auditor.compliance.audit import audit_utterances
+from auditor.compliance.rules import RuleSet, load_rules
 
 
 @pytest.fixture(scope="module")

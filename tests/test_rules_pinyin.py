@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.compliance.rules import RuleSet, analyse, audit_utterances, load_rules
+from auditor.compliance.audit import audit_utterances
+from auditor.compliance.matching import analyse
+from auditor.compliance.rules import RuleSet, load_rules
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +90,7 @@ def test_new_loan_through_homophone(rules: RuleSet) -> None:
 
 
 def test_single_syllable_phrases_never_match_by_pinyin(rules: RuleSet) -> None:
-    from auditor.compliance.rules import pinyin_spans
+    from auditor.compliance.matching import pinyin_spans
     from auditor.compliance.tokens import Clause
 
     assert pinyin_spans(Clause.make("我们换一下"), "还", rules.context) == []

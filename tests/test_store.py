@@ -13,7 +13,7 @@ from auditor.batch.enrich import redact_text
 from auditor.batch.run import save_audited
 from auditor.store import db as store_mod
 from auditor.store.db import SCHEMA_VERSION, AmbiguousCall, Store, StoreError
-from tests.test_batch import spec_card
+from tests.helpers import spec_card
 
 ABUSE = {
     "category": "abuse",

@@ -2,8 +2,8 @@
 
 import numpy as np
 
+from auditor.asr.settings import load_asr_settings
 from auditor.audio.vad import (
-    VadSettings,
     decoding_windows,
     merge_regions,
     quietest_point,
@@ -14,9 +14,10 @@ from auditor.audio.vad import (
 
 def test_silence_and_low_noise_have_no_speech():
     rate = 16000
-    assert speech_regions(np.zeros(rate * 3, dtype=np.float32), rate, VadSettings()) == []
+    vad = load_asr_settings().vad
+    assert speech_regions(np.zeros(rate * 3, dtype=np.float32), rate, vad) == []
     noise = (np.random.default_rng(0).normal(0, 1e-3, rate * 3)).astype(np.float32)
-    assert speech_regions(noise, rate, VadSettings()) == []
+    assert speech_regions(noise, rate, vad) == []
 
 
 def test_merge_short_pauses_but_not_long_ones():

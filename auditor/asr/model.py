@@ -11,13 +11,15 @@ from pathlib import Path
 
 from faster_whisper import WhisperModel
 
+from auditor.core.errors import AuditorError
+
 ENV_VAR = "AUDITOR_MODEL"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "models" / "whisper-base"
 REQUIRED_FILES = ("model.bin", "config.json")
 
 
-class ModelError(Exception):
+class ModelError(AuditorError):
     """The model is missing or broken, with one sentence that says how to fix it."""
 
 

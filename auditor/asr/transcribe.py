@@ -11,79 +11,13 @@ and decoded again, so a dropped sentence is recovered or at least visible in the
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from auditor.asr import hallucination
-from auditor.audio.vad import Region, VadSettings, quietest_point
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
-CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "asr.toml"
-
-
-@dataclass(frozen=True)
-class AsrSettings:
-    """Decoding settings and guard thresholds (config/asr.toml)."""
-
-    vad: VadSettings = field(default_factory=VadSettings)
-    language: str = "zh"
-    beam_size: int = 5
-    batch_size: int = 8
-    max_tokens_per_s: float = 12.0
-    min_tokens: int = 24
-    sparse_min_s: float = 4.0
-    sparse_chars_per_s: float = 1.0
-    no_speech_prob: float = 0.8
-    low_logprob: float = -1.0
-    loop_repeats: int = 4
-    hallucinations: tuple[str, ...] = ()
-    pack_s: float = 28.0
-    pack_gap_s: float = 0.6
-    pack_mix_channels: bool = True
-
-
-def load_asr_settings(path: str | Path | None = None) -> AsrSettings:
-    """Read the ASR settings TOML (the packaged config/asr.toml by default)."""
-    with open(path or CONFIG_PATH, "rb") as fh:
-        data = tomllib.load(fh)
-    vad = data.get("vad", {})
-    utt = data.get("utterances", {})
-    dec = data.get("decode", {})
-    flt = data.get("filter", {})
-    return AsrSettings(
-        vad=VadSettings(
-            threshold=vad.get("threshold", 0.5),
-            min_silence_ms=vad.get("min_silence_ms", 300),
-            mono_min_silence_ms=vad.get("mono_min_silence_ms", 150),
-            min_speech_ms=vad.get("min_speech_ms", 200),
-            speech_pad_ms=vad.get("speech_pad_ms", 100),
-            merge_gap_s=utt.get("merge_gap_s", 0.8),
-            max_utterance_s=utt.get("max_utterance_s", 20.0),
-            context_s=utt.get("context_s", 0.6),
-            crosstalk_db=utt.get("crosstalk_db", 20.0),
-        ),
-        language=dec.get("language", "zh"),
-        beam_size=dec.get("beam_size", 5),
-        batch_size=dec.get("batch_size", 8),
-        max_tokens_per_s=dec.get("max_tokens_per_s", 12.0),
-        min_tokens=dec.get("min_tokens", 24),
-        sparse_min_s=dec.get("sparse_min_s", 4.0),
-        sparse_chars_per_s=dec.get("sparse_chars_per_s", 1.0),
-        no_speech_prob=flt.get("no_speech_prob", 0.8),
-        low_logprob=flt.get("low_logprob", -1.0),
-        loop_repeats=flt.get("loop_repeats", 4),
-        hallucinations=tuple(flt.get("hallucinations", ())),
-        pack_s=dec.get("pack_s", 28.0),
-        pack_gap_s=dec.get("pack_gap_s", 0.6),
-        pack_mix_channels=dec.get("pack_mix_channels", True),
-    )
+from auditor.asr.settings import AsrSettings, load_asr_settings
+from auditor.audio.vad import Region, quietest_point
 
 
 @dataclass

@@ -10,10 +10,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-SPEAKER_NAMES = {"agent", "customer", "unknown"}
+from auditor.core.errors import AuditorError
+from auditor.core.vocab import SPEAKERS
 
 
-class TranscriptError(Exception):
+class TranscriptError(AuditorError):
     """A transcript file that cannot be used, with one sentence saying why."""
 
 
@@ -45,7 +46,7 @@ def normalise_utterances(items: list[Any], source: str = "transcript") -> list[d
         if not isinstance(item, dict) or "text" not in item:
             raise TranscriptError(f"{source}: utterance {i + 1} has no text.")
         speaker = str(item.get("speaker", "unknown")).lower()
-        if speaker not in SPEAKER_NAMES:
+        if speaker not in SPEAKERS:
             raise TranscriptError(
                 f"{source}: utterance {i + 1} has speaker {speaker!r}; use agent, customer or "
                 "unknown."

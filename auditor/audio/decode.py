@@ -8,12 +8,13 @@ a file is decoded exactly once.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
 import numpy as np
+
+from auditor.core.errors import AuditorError
 
 SAMPLE_RATE = 16000
 # Extensions the batch looks for; decoding itself goes by content, not by name.
@@ -21,7 +22,7 @@ AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".o
                     ".wma", ".amr", ".webm")
 
 
-class AudioError(Exception):
+class AudioError(AuditorError):
     """A recording that cannot be used, with one sentence a person can act on."""
 
 
@@ -41,15 +42,6 @@ class Audio:
     @property
     def duration_s(self) -> float:
         return self.samples.shape[1] / self.sample_rate
-
-
-def file_sha256(path: str | Path) -> str:
-    """Content hash of a file: the call's identity, stable across renames."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _check_path(path: Path) -> None:

@@ -16,17 +16,17 @@ Region = tuple[float, float]
 
 @dataclass(frozen=True)
 class VadSettings:
-    """The [vad] and [utterances] tables of config/asr.toml."""
+    """The [vad] and [utterances] tables of config/asr.toml (defaults there only)."""
 
-    threshold: float = 0.5
-    min_silence_ms: int = 300
-    mono_min_silence_ms: int = 150
-    min_speech_ms: int = 200
-    speech_pad_ms: int = 100
-    merge_gap_s: float = 0.8
-    max_utterance_s: float = 20.0
-    context_s: float = 0.6
-    crosstalk_db: float = 20.0
+    threshold: float
+    min_silence_ms: int
+    mono_min_silence_ms: int
+    min_speech_ms: int
+    speech_pad_ms: int
+    merge_gap_s: float
+    max_utterance_s: float
+    context_s: float
+    crosstalk_db: float
 
 
 def speech_regions(samples: np.ndarray, sample_rate: int, settings: VadSettings,

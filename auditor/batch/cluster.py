@@ -66,6 +66,7 @@ from typing import Any
 from auditor.batch import executor
 from auditor.batch.executor import AuditorLike, Item, WorkerInfo, audit_call, peak_rss_mb
 from auditor.batch.files import BatchError, is_url
+from auditor.core.errors import AuditorError
 from auditor.core.scorecard import failed_scorecard
 
 DEFAULT_RETRIES = 2
@@ -78,11 +79,11 @@ LOCAL_WORKER_ENV: dict[str, Any] = {"MALLOC_TRIM_THRESHOLD_": None}
 LOCAL_WORKER_CONFIG: dict[str, Any] = {"distributed.worker.profile.enabled": False}
 
 
-class RecordingUnavailable(OSError):
+class RecordingUnavailable(AuditorError, OSError):
     """A worker cannot open a recording (not on a shared mount, unreadable URL...)."""
 
 
-class AuditorUnavailable(RuntimeError):
+class AuditorUnavailable(AuditorError, RuntimeError):
     """A worker cannot build the auditor (model missing on that machine...)."""
 
 

@@ -26,6 +26,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from auditor.core.errors import AuditorError
+from auditor.core.flag import make_flag
+
 CALL_HOURS = "call_hours"
 CALL_FREQUENCY = "call_frequency"
 QUIET_START_HOUR = 22  # calls at or after 22:00 ...
@@ -43,7 +46,7 @@ _ALIASES = {
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
 
 
-class MetadataError(ValueError):
+class MetadataError(AuditorError, ValueError):
     """The metadata file cannot be used; the message says which file and row."""
 
 
@@ -193,34 +196,25 @@ def call_hours_flag(meta: CallMeta | None, duration_s: float | None) -> dict[str
     """An informational flag when the call was placed between 22:00 and 08:00, else None."""
     if meta is None or meta.call_start is None or not is_quiet_hours(meta.call_start):
         return None
-    return {
-        "category": CALL_HOURS,
-        "rule": f"{CALL_HOURS}.quiet_hours",
-        "severity": "info",
-        "speaker": "agent",
-        "start": 0.0,
-        "end": float(duration_s or 0.0),
-        "evidence": f"call placed at {meta.call_start.strftime('%H:%M')} "
+    return make_flag(
+        CALL_HOURS, f"{CALL_HOURS}.quiet_hours", "info", "agent", 0.0, float(duration_s or 0.0),
+        f"call placed at {meta.call_start.strftime('%H:%M')} "
         f"(no collection calls {QUIET_START_HOUR}:00-{QUIET_END_HOUR:02d}:00)",
-        "matched": meta.call_start.isoformat(),
-    }
+        meta.call_start.isoformat(),
+    )
 
 
 def frequency_flag(
     debtor_id: str, day: str, rank: int, total: int, duration_s: float | None
 ) -> dict[str, Any]:
     """The informational flag for the ``rank``-th connected call of a debtor on one day."""
-    return {
-        "category": CALL_FREQUENCY,
-        "rule": f"{CALL_FREQUENCY}.daily_limit",
-        "severity": "info",
-        "speaker": "agent",
-        "start": 0.0,
-        "end": float(duration_s or 0.0),
-        "evidence": f"connected call {rank} of {total} to debtor {debtor_id} on {day} "
+    return make_flag(
+        CALL_FREQUENCY, f"{CALL_FREQUENCY}.daily_limit", "info", "agent", 0.0,
+        float(duration_s or 0.0),
+        f"connected call {rank} of {total} to debtor {debtor_id} on {day} "
         f"(limit {MAX_CONNECTED_PER_DAY} per day)",
-        "matched": debtor_id,
-    }
+        debtor_id,
+    )
 
 
 def over_limit(

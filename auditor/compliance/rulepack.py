@@ -28,57 +28,22 @@ the parsed pack or raises ``RulePackError`` with one sentence.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+from auditor.core.config import ConfigError, parse
+from auditor.core.config import Locator as _Locator
+from auditor.core.vocab import (
+    RULE_CATEGORIES,
+    SEVERITIES,
+    SPEAKERS,
+    STEP_FLAGS,
+    STEPS,
+    VOICE_CATEGORIES,
+)
 
-# The scorecard's fixed categories (../shared/spec/scorecard.md).
-CATEGORIES = (
-    "abuse",
-    "threat",
-    "false_legal",
-    "third_party_disclosure",
-    "pii_leak",
-    "new_loan",
-    "impatience",
-    "missing_greeting",
-    "missing_self_identification",
-    "missing_identity_verification",
-    "disclosure_before_verification",
-    "missing_closing",
-    "speech_rate_fast",
-    "shouting",
-    "long_silence",
-    "interruption",
-)
-VOICE_CATEGORIES = frozenset({"speech_rate_fast", "shouting", "long_silence", "interruption"})
-RULE_CATEGORIES = frozenset(c for c in CATEGORIES if c not in VOICE_CATEGORIES)
-STEP_IDS = (
-    "greeting",
-    "self_identification",
-    "identity_verification",
-    "debt_disclosure",
-    "consequence_notice",
-    "repayment_plan",
-    "closing",
-)
-STEP_FLAGS = frozenset(
-    {
-        "missing_greeting",
-        "missing_self_identification",
-        "missing_identity_verification",
-        "missing_closing",
-    }
-)
-SEVERITIES = ("critical", "major", "minor", "info")
-SPEAKERS = ("agent", "customer", "unknown")
 DETECTORS = ("id_card", "mobile", "bank_card")
 INFO_PREFIX = "info_"
 
@@ -131,7 +96,7 @@ _TOP_KEYS = ("pack", "rule", "step", "context", "verification")
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 
 
-class RulePackError(Exception):
+class RulePackError(ConfigError):
     """A rule pack cannot be used; the message is one sentence a person can act on."""
 
 
@@ -147,49 +112,6 @@ class Pack:
     steps: list[dict[str, Any]] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)
     verification: dict[str, Any] = field(default_factory=dict)
-
-
-class _Locator:
-    """Finds the line of a table, key or value in the TOML source (tomllib gives no positions)."""
-
-    _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-]+)\s*\]\]?")
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        self.headers: list[tuple[int, str, bool]] = []  # (line index, name, is_array)
-        for i, line in enumerate(self.lines):
-            m = self._HEADER.match(line)
-            if m:
-                self.headers.append((i, m.group(2), m.group(1) == "[["))
-
-    def block(self, name: str, index: int | None) -> tuple[int, int]:
-        """Line range [a, b) of table `name` (or of its index-th array element)."""
-        n = -1
-        for k, (i, hname, is_array) in enumerate(self.headers):
-            if hname != name:
-                continue
-            n += 1
-            if index is None or (is_array and n == index):
-                end = self.headers[k + 1][0] if k + 1 < len(self.headers) else len(self.lines)
-                return i, end
-        return 0, len(self.lines)
-
-    def line_of(self, name: str | None, index: int | None = None, key: str | None = None,
-                value: str | None = None) -> int:
-        """1-based line of a table header, a key in it, or a string value in it."""
-        a, b = self.block(name, index) if name else (0, len(self.lines))
-        if value is not None:
-            quoted = [json.dumps(value, ensure_ascii=False), f"'{value}'"]
-            for needles in (quoted, [value]):
-                for i in range(a, b):
-                    if any(nd in self.lines[i] for nd in needles):
-                        return i + 1
-        if key is not None:
-            key_re = re.compile(rf"^\s*{re.escape(key)}\s*=")
-            for i in range(a, b):
-                if key_re.match(self.lines[i]):
-                    return i + 1
-        return a + 1
 
 
 def _type_name(t: type) -> str:
@@ -308,9 +230,9 @@ def _validate_step(step: dict[str, Any], i: int, loc: _Locator,
     sid = step.get("id")
     where = f"step '{sid}'" if isinstance(sid, str) else f"step #{i + 1}"
     _check_keys(step, _STEP_KEYS, where, loc, "step", i, problems)
-    if sid not in STEP_IDS:
+    if sid not in STEPS:
         problems.append((loc.line_of("step", i, key="id"),
-                         f"step id '{sid}' must be one of {', '.join(STEP_IDS)}"))
+                         f"step id '{sid}' must be one of {', '.join(STEPS)}"))
     flag = step.get("flag")
     if flag is not None and flag not in STEP_FLAGS:
         problems.append((loc.line_of("step", i, key="flag"),
@@ -332,24 +254,10 @@ def _validate_step(step: dict[str, Any], i: int, loc: _Locator,
 
 
 def _problems(path: Path) -> tuple[list[tuple[int, str]], dict[str, Any] | None, bytes]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return [(0, f"cannot read the file: {exc.strerror or exc}")], None, b""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return [(line, "the file is not UTF-8 text")], None, raw
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = re.search(r"\(at line (\d+), column \d+\)", msg)
-        line = int(m.group(1)) if m else 0
-        msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)
-        return [(line, f"TOML syntax error: {msg}")], None, raw
-    loc = _Locator(text)
+    doc, unreadable = parse(path)
+    if doc is None:
+        return unreadable, None, b""
+    data, raw, loc = doc.data, doc.raw, doc.locator
     problems: list[tuple[int, str]] = []
     for key in data:
         if key not in _TOP_KEYS:

@@ -31,9 +31,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.compliance.rulepack import STEP_IDS
-from auditor.compliance.rules import Analysed, RuleSet, make_flag, match_rule, speaker_of
+from auditor.compliance.evidence import speaker_of, utterance_flag
+from auditor.compliance.matching import Analysed, match_rule
+from auditor.compliance.rules import RuleSet
 from auditor.compliance.tokens import CLAUSE_SPLIT
+from auditor.core.vocab import STEPS
 
 _NAME_IN_QUESTION = re.compile(r"是([\u4e00-\u9fff]{2,4}?)(先生|女士|小姐|本人|吗|么|嘛)")
 
@@ -100,7 +102,7 @@ def find_answers(utts: Sequence[dict[str, Any]], questions: list[int],
 def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
                    rules: RuleSet) -> tuple[list[dict[str, Any]], dict[str, bool]]:
     """Fill the steps dict and raise missing_*, disclosure and third-party flags."""
-    steps = {sid: False for sid in STEP_IDS}
+    steps = {sid: False for sid in STEPS}
     agent = [i for i, u in enumerate(utts) if speaker_of(u) == "agent"]
     if not agent:
         return [], steps
@@ -118,7 +120,7 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
 
     questions = matches.get("identity_verification", [])
     answers = find_answers(utts, questions, rules)
-    for sid in STEP_IDS:
+    for sid in STEPS:
         steps[sid] = bool(matches.get(sid))
     steps["identity_verification"] = any(a.result == "confirm" for a in answers)
 
@@ -127,7 +129,7 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
     for sid, step in rules.steps.items():
         if step.flag and not steps[sid]:
             where = last if sid == "closing" else first
-            flags.append(make_flag(step.flag, f"steps.{sid}", step.severity, where, ""))
+            flags.append(utterance_flag(step.flag, f"steps.{sid}", step.severity, where, ""))
 
     ver = rules.verification
     confirms = [a.time for a in answers if a.result == "confirm"]
@@ -142,11 +144,11 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
         third = any(d <= t and not any(d < c <= t for c in confirms) for d in denials)
         early = first_confirm is None or t < first_confirm
         if third:
-            flags.append(make_flag("third_party_disclosure", "steps.third_party_disclosure",
-                                   ver.third_party_severity, u, matched))
+            flags.append(utterance_flag("third_party_disclosure", "steps.third_party_disclosure",
+                                        ver.third_party_severity, u, matched))
         if early and not early_done and (not third or ver.third_party_also_early_disclosure):
-            flags.append(make_flag("disclosure_before_verification",
-                                   "steps.disclosure_before_verification",
-                                   ver.early_disclosure_severity, u, matched))
+            flags.append(utterance_flag("disclosure_before_verification",
+                                        "steps.disclosure_before_verification",
+                                        ver.early_disclosure_severity, u, matched))
             early_done = True
     return flags, steps

@@ -49,6 +49,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from auditor.core.errors import AuditorError
+from auditor.core.timefmt import clock
 from auditor.review import verdicts as review
 from auditor.store.db import Store, StoreError
 
@@ -80,7 +82,7 @@ _ROUTES_GET = (
 _ROUTES_POST = ((re.compile(r"/api/flags/([0-9]{1,12})/review"), "_api_review"),)
 
 
-class ServeError(Exception):
+class ServeError(AuditorError):
     """The server cannot start as asked; the message says what to do."""
 
 
@@ -486,13 +488,6 @@ def _read_static(name: str) -> bytes:
 # ---------------------------------------------------------------- the call page
 
 
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    m, s = divmod(float(seconds), 60)
-    return f"{int(m):02d}:{s:04.1f}"
-
-
 SPEAKER_LABELS = {"agent": "Agent", "customer": "Customer", "unknown": "Unknown"}
 
 
@@ -517,7 +512,7 @@ def render_call_page(view: dict[str, Any]) -> str:
             f'data-start="{float(u.get("start") or 0):.3f}" '
             f'data-end="{float(u.get("end") or 0):.3f}" tabindex="-1">'
             f'<div class="bubble"><div class="who">{esc(SPEAKER_LABELS.get(cls, cls))} '
-            f'<span class="time">{_clock(u.get("start"))}</span>'
+            f'<span class="time">{clock(u.get("start"))}</span>'
             f'<span class="umeta">{esc(" · ".join(meta))}</span></div>'
             f'<div class="text">{esc(str(u.get("text") or ""))}</div></div></li>'
         )

@@ -19,21 +19,29 @@ The scheme:
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from auditor.core import config
+from auditor.core.config import AnyKeys, Key
+from auditor.core.vocab import SEVERITIES
 
-DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "scoring.toml"
+DEFAULT_CONFIG_PATH = config.CONFIG_DIR / "scoring.toml"
 GROUPS = ("compliance", "script", "delivery")
-SEVERITIES = ("critical", "major", "minor", "info")
+
+# The keys of scoring.toml, their types and ranges; the default values live only in the file.
+_POINTS = Key(int, low=0, high=100)
+SCHEMA = {
+    "pass_mark": Key(int, low=0, high=100),
+    "max_per_rule": Key(int, low=1),
+    "severity": {s: _POINTS for s in SEVERITIES},
+    "category": AnyKeys(_POINTS),
+    "groups": {"default_group": Key(str, choices=GROUPS), **{g: Key(list) for g in GROUPS}},
+}
 
 
 @dataclass(frozen=True)
@@ -41,11 +49,11 @@ class ScoringConfig:
     """Deductions and grouping read from ``scoring.toml``."""
 
     severity: Mapping[str, int]
-    category: Mapping[str, int] = field(default_factory=dict)
-    groups: Mapping[str, str] = field(default_factory=dict)  # category -> group
-    default_group: str = "compliance"
-    pass_mark: int = 60
-    max_per_rule: int = 3
+    category: Mapping[str, int]
+    groups: Mapping[str, str]  # category -> group
+    default_group: str
+    pass_mark: int
+    max_per_rule: int
 
     def deduction(self, flag: Mapping[str, Any]) -> int:
         """Points one flag deducts: 0 for info, else the category override or the severity."""
@@ -73,27 +81,29 @@ class ScoreResult:
 
 
 def load_config(path: str | Path | None = None) -> ScoringConfig:
-    """Read a scoring configuration; ``None`` reads the packaged default.
+    """The packaged scoring.toml, with the TOML file at `path` (if given) over it key by key.
 
-    Raises ``ValueError`` with a sentence naming the file when the file is not valid.
+    Raises `ConfigError` (a ``ValueError``) naming the file and line when a file is not valid.
     """
-    cfg_path = Path(path) if path is not None else DEFAULT_CONFIG_PATH
-    try:
-        data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"Cannot read the scoring configuration {cfg_path}: {exc}") from exc
-    return config_from_dict(data, source=str(cfg_path))
+    data = config.load(DEFAULT_CONFIG_PATH, path, SCHEMA, "scoring configuration")
+    return config_from_dict(data, source=str(path or DEFAULT_CONFIG_PATH))
 
 
 def config_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> ScoringConfig:
-    """Build a :class:`ScoringConfig` from parsed TOML (also handy in tests)."""
+    """Build a :class:`ScoringConfig` from parsed TOML (also handy in tests).
+
+    ``pass_mark``, ``max_per_rule`` and ``default_group`` left out take the packaged values; a
+    missing ``[category]`` or ``[groups]`` table means no overrides and no grouping.
+    """
+    packaged = _packaged()
+    data = {**{k: packaged[k] for k in ("pass_mark", "max_per_rule")}, **data}
     severity = {str(k): int(v) for k, v in dict(data.get("severity", {})).items()}
     missing = [s for s in SEVERITIES if s not in severity]
     if missing:
         raise ValueError(f"{source}: [severity] lacks {', '.join(missing)}")
     severity["info"] = 0  # informational flags never deduct, whatever the file says
     groups_raw = dict(data.get("groups", {}))
-    default_group = str(groups_raw.pop("default_group", "compliance"))
+    default_group = str(groups_raw.pop("default_group", packaged["groups"]["default_group"]))
     groups: dict[str, str] = {}
     for group, categories in groups_raw.items():
         if group not in GROUPS:
@@ -107,9 +117,15 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Scoring
         category={str(k): int(v) for k, v in dict(data.get("category", {})).items()},
         groups=groups,
         default_group=default_group,
-        pass_mark=int(data.get("pass_mark", 60)),
-        max_per_rule=int(data.get("max_per_rule", 3)),
+        pass_mark=int(data["pass_mark"]),
+        max_per_rule=int(data["max_per_rule"]),
     )
+
+
+@lru_cache(maxsize=1)
+def _packaged() -> Mapping[str, Any]:
+    """The packaged scoring.toml as parsed (read-only), the home of every scoring default."""
+    return config.read(DEFAULT_CONFIG_PATH, SCHEMA, "scoring configuration")
 
 
 _DEFAULT: ScoringConfig | None = None

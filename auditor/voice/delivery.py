@@ -1,8 +1,9 @@
 """Delivery flags: speaking too fast, shouting, dead air, talking over the customer, monotone.
 
-Flags come from the metrics block and the annotated utterances of ``auditor.voice.metrics.measure``,
-with thresholds from ``auditor/config/delivery.toml`` (each default explained there). Only agent
-speech raises agent flags: customer and "unknown" speech never do, except ``long_silence``,
+Flags come from the metrics block, the utterances and their measures (one ``Measures`` per
+utterance, aligned with them) as returned by ``auditor.voice.metrics.measure``, with thresholds
+from ``auditor/config/delivery.toml`` (each default explained there). Only agent speech raises
+agent flags: customer and "unknown" speech never do, except ``long_silence``,
 which concerns nobody (its speaker is None). ``monotone`` is an informational coaching note
 (severity "info"), not a violation.
 
@@ -23,33 +24,33 @@ How each flag is decided:
 
 from __future__ import annotations
 
-import copy
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from auditor.core import config
+from auditor.core.config import Key
+from auditor.core.flag import make_flag
+from auditor.core.scorecard import Measures
+from auditor.core.vocab import SEVERITIES
 from auditor.voice import speech_rate, turns
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+DEFAULT_PATH = config.CONFIG_DIR / "delivery.toml"
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "delivery.toml"
-
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "speech_rate_fast": {"max_cpm": 400.0, "min_consecutive": 3, "long_utterance_s": 8.0,
-                         "min_utterance_s": 1.0, "severity": "minor"},
-    "shouting": {"above_median_db": 8.0, "min_utterances": 3, "min_utterance_s": 0.5,
-                 "severity": "major"},
-    "long_silence": {"max_s": 10.0, "severity": "minor"},
-    "interruption": {"max_overlap_s": 1.5, "severity": "minor",
-                     "backchannels": ["嗯", "嗯嗯", "啊", "哦", "噢", "喔", "呃", "对", "对对",
-                                      "对的", "是", "是的", "好", "好的", "行", "可以", "没错",
-                                      "明白", "了解", "知道", "收到"]},
-    "monotone": {"max_std_semitones": 1.0, "min_speaking_s": 20.0, "severity": "info"},
+# The keys of delivery.toml, their types and ranges; the default values live only in the file.
+_SEVERITY = Key(str, choices=SEVERITIES)
+SCHEMA = {
+    "speech_rate_fast": {"max_cpm": Key(float, low=1), "min_consecutive": Key(int, low=1),
+                         "long_utterance_s": Key(float, low=0),
+                         "min_utterance_s": Key(float, low=0), "severity": _SEVERITY},
+    "shouting": {"above_median_db": Key(float, low=0), "min_utterances": Key(int, low=1),
+                 "min_utterance_s": Key(float, low=0), "severity": _SEVERITY},
+    "long_silence": {"max_s": Key(float, low=0), "severity": _SEVERITY},
+    "interruption": {"max_overlap_s": Key(float, low=0), "backchannels": Key(list),
+                     "severity": _SEVERITY},
+    "monotone": {"max_std_semitones": Key(float, low=0), "min_speaking_s": Key(float, low=0),
+                 "severity": _SEVERITY},
 }
 
 # Sentence particles that may trail a backchannel (好的呀, 是吧, 知道了).
@@ -59,14 +60,11 @@ _EVIDENCE_CHARS = 120
 
 
 def load_thresholds(path: str | Path | None = None) -> dict[str, dict[str, Any]]:
-    """Thresholds from a TOML file (default: the packaged delivery.toml) over the defaults."""
-    thresholds = copy.deepcopy(DEFAULTS)
-    with open(path or DEFAULT_PATH, "rb") as fh:
-        data = tomllib.load(fh)
-    for section, values in data.items():
-        if isinstance(values, dict):
-            thresholds.setdefault(section, {}).update(values)
-    return thresholds
+    """The packaged delivery.toml, with the TOML file at `path` (if given) over it key by key.
+
+    Raises `ConfigError` naming the file and line of a problem.
+    """
+    return config.load(DEFAULT_PATH, path, SCHEMA, "delivery thresholds")
 
 
 def is_backchannel(text: str, tokens: Sequence[str]) -> bool:
@@ -92,76 +90,92 @@ def _evidence(texts: Sequence[str]) -> str:
 
 def _flag(category: str, severity: str, speaker: str | None, start: float, end: float,
           evidence: str, matched: str, **extra: Any) -> dict[str, Any]:
-    flag = {"category": category, "rule": f"delivery.{category}", "severity": severity,
-            "speaker": speaker, "start": round(float(start), 3), "end": round(float(end), 3),
-            "evidence": evidence, "matched": matched}
-    flag.update(extra)
-    return flag
+    """A delivery flag (rule ``delivery.<category>``), its times rounded to the millisecond."""
+    return make_flag(category, f"delivery.{category}", severity, speaker,
+                     round(float(start), 3), round(float(end), 3), evidence, matched, **extra)
 
 
-def _speaking_s(u: Mapping[str, Any]) -> float:
-    return float(u.get("speaking_s", float(u["end"]) - float(u["start"])))
+# One utterance and its measures (None: measured without audio, from the text and span only).
+_Row = tuple[Mapping[str, Any], Measures | None]
 
 
-def _rate(u: Mapping[str, Any]) -> float | None:
-    if "rate_cpm" in u:
-        return u["rate_cpm"]
-    return speech_rate.rate_cpm(speech_rate.spoken_units(str(u.get("text", ""))), _speaking_s(u))
+def _rows(utterances: Sequence[Mapping[str, Any]],
+          measures: Sequence[Measures] | None) -> list[_Row]:
+    if measures is None:
+        return [(u, None) for u in utterances]
+    return list(zip(utterances, measures, strict=True))
 
 
-def speech_rate_flags(utterances: Sequence[Mapping[str, Any]],
-                      cfg: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _speaking_s(row: _Row) -> float:
+    u, m = row
+    return float(m.speaking_s) if m is not None else float(u["end"]) - float(u["start"])
+
+
+def _rate(row: _Row) -> float | None:
+    u, m = row
+    if m is not None:
+        return m.rate_cpm
+    return speech_rate.rate_cpm(speech_rate.spoken_units(str(u.get("text", ""))),
+                                _speaking_s(row))
+
+
+def _loudness(row: _Row) -> float | None:
+    return row[1].loudness_dbfs if row[1] is not None else None
+
+
+def speech_rate_flags(utterances: Sequence[Mapping[str, Any]], cfg: Mapping[str, Any],
+                      measures: Sequence[Measures] | None = None) -> list[dict[str, Any]]:
     """``speech_rate_fast`` flags: stretches of fast agent speech (see the module docstring)."""
     limit = float(cfg["max_cpm"])
-    agent = [u for u in utterances if u.get("speaker") == "agent"
-             and _speaking_s(u) >= float(cfg["min_utterance_s"])]
+    agent = [r for r in _rows(utterances, measures) if r[0].get("speaker") == "agent"
+             and _speaking_s(r) >= float(cfg["min_utterance_s"])]
     flags: list[dict[str, Any]] = []
-    run: list[Mapping[str, Any]] = []
+    run: list[_Row] = []
 
     def close_run() -> None:
-        long_one = any(_speaking_s(u) >= float(cfg["long_utterance_s"]) for u in run)
+        long_one = any(_speaking_s(r) >= float(cfg["long_utterance_s"]) for r in run)
         if run and (len(run) >= int(cfg["min_consecutive"]) or long_one):
             # all characters over all speaking time = the time-weighted mean of the rates
-            seconds = sum(_speaking_s(u) for u in run)
-            pooled = sum((_rate(u) or 0.0) * _speaking_s(u) for u in run) / seconds
+            seconds = sum(_speaking_s(r) for r in run)
+            pooled = sum((_rate(r) or 0.0) * _speaking_s(r) for r in run) / seconds
             flags.append(_flag(
-                "speech_rate_fast", str(cfg["severity"]), "agent", float(run[0]["start"]),
-                float(run[-1]["end"]), _evidence([str(u.get("text", "")) for u in run]),
+                "speech_rate_fast", str(cfg["severity"]), "agent", float(run[0][0]["start"]),
+                float(run[-1][0]["end"]), _evidence([str(u.get("text", "")) for u, _ in run]),
                 f"{pooled:.0f} cpm > {limit:.0f}", value=round(pooled, 1), limit=limit,
                 utterances=len(run)))
         run.clear()
 
-    for u in agent:
-        rate = _rate(u)
+    for r in agent:
+        rate = _rate(r)
         if rate is not None and rate > limit:
-            run.append(u)
+            run.append(r)
         else:
             close_run()
     close_run()
     return flags
 
 
-def shouting_flags(utterances: Sequence[Mapping[str, Any]],
-                   cfg: Mapping[str, Any]) -> list[dict[str, Any]]:
+def shouting_flags(utterances: Sequence[Mapping[str, Any]], cfg: Mapping[str, Any],
+                   measures: Sequence[Measures] | None = None) -> list[dict[str, Any]]:
     """``shouting`` flags: agent utterances far above the agent's own median loudness."""
-    agent = [u for u in utterances if u.get("speaker") == "agent"
-             and u.get("loudness_dbfs") is not None
-             and _speaking_s(u) >= float(cfg["min_utterance_s"])]
+    agent = [(u, loud) for u, m in _rows(utterances, measures) if u.get("speaker") == "agent"
+             and (loud := _loudness((u, m))) is not None
+             and _speaking_s((u, m)) >= float(cfg["min_utterance_s"])]
     if len(agent) < int(cfg["min_utterances"]):
         return []
-    levels = sorted(float(u["loudness_dbfs"]) for u in agent)
+    levels = sorted(float(loud) for _, loud in agent)
     mid = len(levels) // 2
     median = levels[mid] if len(levels) % 2 else (levels[mid - 1] + levels[mid]) / 2
     limit = float(cfg["above_median_db"])
     flags = []
-    for u in agent:
-        above = float(u["loudness_dbfs"]) - median
+    for u, loud in agent:
+        above = float(loud) - median
         if above >= limit:
             flags.append(_flag(
                 "shouting", str(cfg["severity"]), "agent", float(u["start"]), float(u["end"]),
                 _evidence([str(u.get("text", ""))]),
                 f"+{above:.1f} dB over the agent's median {median:.1f} dBFS",
-                value=round(above, 1), limit=limit, loudness_dbfs=u["loudness_dbfs"]))
+                value=round(above, 1), limit=limit, loudness_dbfs=loud))
     return flags
 
 
@@ -234,12 +248,18 @@ def delivery_flags(
     utterances: Sequence[Mapping[str, Any]],
     layout: str,
     thresholds: Mapping[str, Mapping[str, Any]] | None = None,
+    measures: Sequence[Measures] | None = None,
 ) -> list[dict[str, Any]]:
-    """All delivery flags for one call, sorted by start time."""
+    """All delivery flags for one call, sorted by start time.
+
+    ``measures`` are the utterances' measures from ``metrics.measure`` (aligned with
+    ``utterances``); without them (no audio) rates come from the text and spans, and nothing
+    can be said about loudness.
+    """
     cfg = thresholds if thresholds is not None else load_thresholds()
     flags = (
-        speech_rate_flags(utterances, cfg["speech_rate_fast"])
-        + shouting_flags(utterances, cfg["shouting"])
+        speech_rate_flags(utterances, cfg["speech_rate_fast"], measures)
+        + shouting_flags(utterances, cfg["shouting"], measures)
         + long_silence_flags(metrics, utterances, cfg["long_silence"])
         + interruption_flags(metrics, utterances, layout, cfg["interruption"])
         + monotone_flags(metrics, utterances, cfg["monotone"])

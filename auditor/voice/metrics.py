@@ -15,22 +15,23 @@ syllable, so each span is widened by up to ``PAD_S`` on each side, never past th
 gap to the neighbouring utterance on the same channel; the speech mask then drops whatever of the
 widening is silence.
 
-These are written into each utterance dict (so the review page can show where a call went
-wrong) and pooled per speaker. Turn metrics come from ``auditor.voice.turns``, refined by each
-channel's speech activity. Values that cannot be told (no speech, no voiced frame, mono overlap)
-are None.
+These come back as one ``Measures`` per utterance, aligned with the utterances (the scorecard's
+utterances carry them, so the review page can show where a call went wrong; the utterance dicts
+given are never changed), and are pooled per speaker. Turn metrics come from
+``auditor.voice.turns``, refined by each channel's speech activity. Values that cannot be told
+(no speech, no voiced frame, mono overlap) are None.
 """
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from auditor.core.scorecard import Measures
+from auditor.core.vocab import PARTIES
 from auditor.voice import loudness, pitch, speech_rate, turns
-
-SPEAKERS = ("agent", "customer")
 
 #: Widening of each utterance span for measuring (see the module docstring).
 PAD_S = 0.2
@@ -40,7 +41,14 @@ def _r(value: float | None, digits: int) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def padded_spans(utterances: Sequence[MutableMapping[str, Any]],
+class CallMeasures(NamedTuple):
+    """What `measure` returns: the call's metrics block and each utterance's measures."""
+
+    metrics: dict[str, Any]
+    utterances: list[Measures]
+
+
+def padded_spans(utterances: Sequence[Mapping[str, Any]],
                  n_channels: int) -> list[tuple[float, float]]:
     """Each utterance's (start, end) widened by up to PAD_S into the silence around it."""
     spans = [(float(u["start"]), float(u["end"])) for u in utterances]
@@ -65,10 +73,10 @@ def padded_spans(utterances: Sequence[MutableMapping[str, Any]],
 def measure(
     audio_samples: np.ndarray,
     sample_rate: int,
-    utterances: Sequence[MutableMapping[str, Any]],
+    utterances: Sequence[Mapping[str, Any]],
     layout: str,
-) -> dict[str, Any]:
-    """Compute the metrics block for one call and annotate ``utterances`` in place.
+) -> CallMeasures:
+    """The metrics block for one call and the measures of each utterance (aligned with them).
 
     ``audio_samples`` is float32 ``(n_channels, n_samples)`` (a 1-D array is taken as mono);
     ``layout`` is "stereo" or "mono". Utterances need speaker, start, end, text and channel.
@@ -81,6 +89,7 @@ def measure(
 
     per_speaker: dict[str, dict[str, list[Any]]] = {}
     utt_level: dict[int, list[float]] = {}
+    measures: list[Measures] = []
     for u, (start, end) in zip(utterances, padded_spans(utterances, n_channels), strict=True):
         ch = min(max(int(u.get("channel", 0) or 0), 0), n_channels - 1)
         span_s = float(u["end"]) - float(u["start"])
@@ -116,10 +125,12 @@ def measure(
         acc["f0"].append(f0)
 
         rate = speech_rate.rate_cpm(units, speaking)
-        u["speaking_s"] = round(speaking, 3)
-        u["rate_cpm"] = _r(rate, 1)
-        u["loudness_dbfs"] = _r(level, 1)
-        u["pitch_hz"] = _r(pitch.median_hz(f0), 1)
+        measures.append(Measures(
+            speaking_s=round(speaking, 3),
+            rate_cpm=_r(rate, 1),
+            loudness_dbfs=_r(level, 1),
+            pitch_hz=_r(pitch.median_hz(f0), 1),
+        ))
 
     # Channel activity, relative to the typical level of the speech heard on that channel.
     activity = {
@@ -133,7 +144,7 @@ def measure(
     turn = turns.turn_metrics(utterances, layout, activity, loudness.HOP_S)
 
     out: dict[str, Any] = {}
-    names = list(SPEAKERS) + (["unknown"] if "unknown" in per_speaker else [])
+    names = list(PARTIES) + (["unknown"] if "unknown" in per_speaker else [])
     for name in names:
         acc = per_speaker.get(name, {"units": [], "speaking": [], "power": [], "f0": [],
                                      "level": []})
@@ -159,4 +170,4 @@ def measure(
         "silences": turn["silences"],
         "overlaps": turn["overlaps"],
     })
-    return out
+    return CallMeasures(out, measures)

@@ -1,0 +1,90 @@
+"""ASR settings: speech detection, utterance shaping, decoding and guard thresholds.
+
+The defaults live only in ``auditor/config/asr.toml`` (each explained there); `AsrSettings` and
+`VadSettings` have none, and `SCHEMA` says which keys exist, their types and ranges. A file passed
+to `load_asr_settings` is checked against the same schema and overrides the built-in values key
+by key (see ``auditor.core.config``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.audio.vad import VadSettings
+from auditor.core import config
+from auditor.core.config import Key
+
+CONFIG_PATH = config.CONFIG_DIR / "asr.toml"
+
+_SECONDS = Key(float, low=0)
+_MS = Key(int, low=0)
+SCHEMA = {
+    "vad": {
+        "threshold": Key(float, low=0, high=1),
+        "min_silence_ms": _MS,
+        "mono_min_silence_ms": _MS,
+        "min_speech_ms": _MS,
+        "speech_pad_ms": _MS,
+    },
+    "utterances": {
+        "merge_gap_s": _SECONDS,
+        "max_utterance_s": Key(float, low=1, high=30),
+        "crosstalk_db": Key(float, low=0),
+        "context_s": _SECONDS,
+    },
+    "decode": {
+        "language": Key(str),
+        "beam_size": Key(int, low=1),
+        "batch_size": Key(int, low=1),
+        "pack_s": Key(float, low=1, high=30),
+        "pack_gap_s": _SECONDS,
+        "pack_mix_channels": Key(bool),
+        "max_tokens_per_s": Key(float, low=1),
+        "min_tokens": Key(int, low=1),
+        "sparse_min_s": _SECONDS,
+        "sparse_chars_per_s": Key(float, low=0),
+    },
+    "filter": {
+        "no_speech_prob": Key(float, low=0, high=1),
+        "low_logprob": Key(float, high=0),
+        "loop_repeats": Key(int, low=2),
+        "hallucinations": Key(list),
+    },
+}
+
+
+@dataclass(frozen=True)
+class AsrSettings:
+    """Decoding settings and guard thresholds (the [decode] and [filter] tables of asr.toml)."""
+
+    vad: VadSettings
+    language: str
+    beam_size: int
+    batch_size: int
+    max_tokens_per_s: float
+    min_tokens: int
+    sparse_min_s: float
+    sparse_chars_per_s: float
+    no_speech_prob: float
+    low_logprob: float
+    loop_repeats: int
+    hallucinations: tuple[str, ...]
+    pack_s: float
+    pack_gap_s: float
+    pack_mix_channels: bool
+
+
+def load_asr_settings(path: str | Path | None = None) -> AsrSettings:
+    """The built-in ASR settings, with the TOML file at `path` (if given) over them.
+
+    Raises `ConfigError` naming the file and line of a problem.
+    """
+    data = config.load(CONFIG_PATH, path, SCHEMA, "ASR settings")
+    flt = data["filter"]
+    return AsrSettings(
+        vad=VadSettings(**data["vad"], **data["utterances"]),
+        hallucinations=tuple(flt.pop("hallucinations")),
+        **data["decode"],
+        **flt,
+    )

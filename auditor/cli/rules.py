@@ -1,0 +1,52 @@
+"""`auditor rules list` and `auditor rules check FILE.toml ...`: the active rules, and a rule
+pack's problems by line (over ``auditor.compliance.rules`` and ``rulepack``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from auditor.cli.options import rules_option
+
+
+@click.group()
+def rules() -> None:
+    """List the active compliance rules or check a rule pack."""
+
+
+@rules.command("list")
+@rules_option
+def rules_list(rules_dirs: tuple[Path, ...]) -> None:
+    """Show the active rules and script steps: id, category, severity, speakers, phrases."""
+    from auditor.compliance.rulepack import RulePackError
+    from auditor.compliance.rules import load_rules
+
+    try:
+        active = load_rules(extra_dirs=list(rules_dirs))
+    except RulePackError as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = active.describe()
+    header = ("id", "category", "severity", "speakers", "phrases", "patterns")
+    table = [[str(r[h]) if h != "phrases" or not r["detector"] else r["detector"]
+              for h in header] for r in rows]
+    widths = [max(len(h), *(len(t[i]) for t in table)) for i, h in enumerate(header)]
+    for cells in [list(header), *table]:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
+    click.echo(f"{len(rows)} rules and steps from {len(active.packs)} packs, "
+               f"version {active.version}")
+
+
+@rules.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def rules_check(files: tuple[Path, ...]) -> None:
+    """Validate rule packs (FILE.toml ...); list each problem by line, exit 1 if any."""
+    from auditor.compliance.rulepack import check_pack
+
+    problems = [p for f in files for p in check_pack(f)]
+    for p in problems:
+        click.echo(p)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found.", err=True)
+        raise SystemExit(1)
+    click.echo(f"OK: {', '.join(str(f) for f in files)}")

@@ -1,0 +1,40 @@
+"""A call's compliance audit: every rule over every utterance, then the script steps.
+
+``audit_utterances(utterances, rules)`` returns the flags (sorted by start) and the ``steps``
+block; the rules are ``auditor.compliance.rules``, how they match ``auditor.compliance.matching``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from auditor.compliance.evidence import speaker_of, utterance_flag
+from auditor.compliance.matching import analyse, applies, match_rule
+from auditor.compliance.rules import RuleSet
+from auditor.compliance.steps import evaluate_steps
+
+
+def audit_utterances(utterances: Sequence[Mapping[str, Any]],
+                     rules: RuleSet) -> tuple[list[dict[str, Any]], dict[str, bool]]:
+    """Run every rule and the script-step checks; return (flags sorted by start, steps)."""
+    utts = sorted(utterances, key=lambda u: float(u.get("start", 0.0) or 0.0))
+    analyses = [analyse(str(u.get("text", "") or ""), rules) for u in utts]
+    flags: list[dict[str, Any]] = []
+    for u, a in zip(utts, analyses, strict=True):
+        sp = speaker_of(u)
+        for rule in rules.rules:
+            if not applies(rule, sp):
+                continue
+            hits = match_rule(rule, a, rules)
+            if hits:
+                hits = [h for h in hits if not any(
+                    o is not h and o.start <= h.start and h.end <= o.end
+                    and (o.end - o.start) > (h.end - h.start) for o in hits)]
+                matched = "、".join(dict.fromkeys(h.surface for h in hits))
+                via = hits[0].via
+                flags.append(utterance_flag(rule.category, rule.id, rule.severity, u, matched, via))
+    step_flags, steps = evaluate_steps(utts, analyses, rules)
+    flags.extend(step_flags)
+    flags.sort(key=lambda f: (f["start"], f["category"], f["rule"]))
+    return flags, steps

@@ -1,0 +1,96 @@
+"""Per-frame voice features of a mono call: mel-cepstrum, level and voiced pitch.
+
+Computed once per call by ``voice_frames`` (the pipeline does it before the VAD splitting) and
+then handed to both users: the speaker-change splitting before decoding and the attribution
+after it. ``embed`` turns a time span of those frames into one voice vector. Acoustic features
+come from librosa only (mel-cepstrum and ``librosa.yin``); no model download.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+FRAME_RATE = 50  # analysis frames per second (20 ms hop): enough for speaker statistics
+N_MFCC = 14  # c1..c13 are used (c0 is loudness, which says little about who speaks)
+F0_MIN, F0_MAX = 70.0, 420.0
+
+
+@dataclass(frozen=True)
+class VoiceFrames:
+    """Frame-level features of one call (FRAME_RATE frames per second)."""
+
+    mfcc: np.ndarray  # (T, N_MFCC - 1), c1..c13
+    energy_db: np.ndarray  # (T,)
+    semitones: np.ndarray  # (T,) pitch in semitones re 100 Hz, NaN where not voiced
+    gate_db: float  # frames quieter than this are ignored (pauses, line noise)
+
+
+def voice_frames(samples: np.ndarray, sample_rate: int) -> VoiceFrames:
+    """Mel-cepstrum, frame energy and voiced pitch of a whole mono signal.
+
+    The one place these features are computed: call it once per call and pass the result on.
+    """
+    import librosa
+
+    sr = sample_rate
+    y = np.ascontiguousarray(np.asarray(samples, dtype=np.float32).reshape(-1))
+    hop = max(1, sr // FRAME_RATE)
+    n_fft = 512 if sr <= 16000 else 1024
+    if y.size < n_fft:
+        y = np.pad(y, (0, n_fft - y.size))
+    mel = librosa.feature.melspectrogram(
+        y=y, sr=sr, n_fft=n_fft, hop_length=hop, n_mels=40, fmin=60.0, fmax=min(7600.0, sr / 2)
+    )
+    mel_db = librosa.power_to_db(mel + 1e-10, ref=1.0)
+    mfcc = librosa.feature.mfcc(S=mel_db, n_mfcc=N_MFCC)[1:].T
+    energy_db = 10.0 * np.log10(mel.sum(axis=0) + 1e-10)
+    frame_len = max(2 * hop, int(2 ** math.ceil(math.log2(2.2 * sr / F0_MIN))))
+    f0 = librosa.yin(y, fmin=F0_MIN, fmax=F0_MAX, sr=sr, frame_length=frame_len, hop_length=hop)
+    n = min(len(energy_db), len(f0), mfcc.shape[0])
+    mfcc, energy_db, f0 = mfcc[:n], energy_db[:n], f0[:n]
+    loud = np.percentile(energy_db, 95) if n else 0.0
+    gate = float(max(loud - 35.0, np.percentile(energy_db, 10) + 6.0)) if n else 0.0
+    return VoiceFrames(mfcc, energy_db, _voiced_semitones(f0, energy_db, gate), gate)
+
+
+def _voiced_semitones(f0: np.ndarray, energy_db: np.ndarray, gate: float) -> np.ndarray:
+    """Pitch in semitones where it looks voiced: loud enough, inside the range, and continuous.
+
+    ``librosa.yin`` returns a value for every frame; on noise and consonants it jumps around, so
+    a frame counts only when its neighbours agree within a semitone (cheaper than pyin).
+    """
+    st = 12.0 * np.log2(np.maximum(f0, 1e-3) / 100.0)
+    ok = (energy_db > gate + 6.0) & (f0 > F0_MIN * 1.05) & (f0 < F0_MAX * 0.95)
+    d_prev = np.abs(np.diff(st, prepend=np.inf))
+    d_next = np.abs(np.diff(st, append=np.inf))
+    ok &= (d_prev < 1.0) & (d_next < 1.0)
+    return np.where(ok, st, np.nan)
+
+
+def embed(fr: VoiceFrames, start: float, end: float) -> tuple[np.ndarray, float] | None:
+    """Voice vector of a time span and its gated speech seconds (None if too little speech).
+
+    Layout (see ``EMBED_INDEX``): pitch 10th/50th/90th percentile in semitones (register and
+    range), median level in dB (near and far end of a line rarely match), mean c1..c13 (timbre,
+    line).
+    """
+    a = max(0, int(round(start * FRAME_RATE)))
+    b = min(len(fr.energy_db), int(round(end * FRAME_RATE)))
+    if b - a < 5:
+        return None
+    e = fr.energy_db[a:b]
+    keep = e > max(fr.gate_db, float(e.max()) - 30.0)
+    if keep.sum() < 5:
+        return None
+    st = fr.semitones[a:b][keep]
+    st = st[~np.isnan(st)]
+    pitch = np.percentile(st, [10, 50, 90]) if st.size >= 5 else np.full(3, np.nan)
+    level = float(np.median(e[keep]))
+    vec = np.concatenate([pitch, [level], fr.mfcc[a:b][keep].mean(axis=0)])
+    return vec, float(keep.sum()) / FRAME_RATE
+
+
+EMBED_INDEX = {"pitch": slice(0, 3), "level": slice(3, 4), "mfcc": slice(4, 4 + N_MFCC - 1)}

@@ -1,0 +1,213 @@
+"""Role cues and turn-taking of a mono call, from its text.
+
+The agent greets, asks 请问是…本人吗, names an institution and a 工号, reads plans back …对吗;
+the customer answers 是我/嗯/我没钱, proposes 15号还 / 这周六吧. After a question the other party
+speaks; a piece the VAD cut mid-sentence, ending with a comma, goes on with the same voice. The
+cues and turn rules live in ``config/roles.toml``. The text is ASR output: cues also match on
+fuzzy toneless pinyin (征信 → 真信, 欠款 → 千款).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from auditor.core import config
+from auditor.core.config import AnyKeys, Key
+
+ROLES_PATH = config.CONFIG_DIR / "roles.toml"
+# The keys of roles.toml, their types and ranges; the values live only in the file.
+_CUES = {"pinyin_min_chars": Key(int, low=1), "phrases": AnyKeys(Key(float)),
+         "patterns": AnyKeys(Key(float), regex_keys=True)}
+_PROBABILITY = Key(float, low=0, high=1)
+ROLES_SCHEMA = {
+    "prior": {"first_speaker_agent": Key(float), "utterance_cue_weight": Key(float, low=0)},
+    "turns": {"change": _PROBABILITY, "after_question": _PROBABILITY,
+              "continuation": _PROBABILITY, "continuation_gap_s": Key(float, low=0),
+              "touching": _PROBABILITY, "touch_gap_s": Key(float, low=0),
+              "question_patterns": Key(list, regex=True)},
+    "agent": _CUES,
+    "customer": _CUES,
+}
+
+
+@dataclass(frozen=True)
+class Turns:
+    """Turn-taking: the probability that the speaker changes between two consecutive utterances.
+
+    Without text or voice evidence a boundary says nothing (``change`` = 0.5). After a question
+    the other party usually answers; a piece that stops mid-sentence (ends with a comma) and is
+    followed after a short gap is usually the same speaker going on (the VAD cut a turn at a
+    breath); two pieces that touch (gap below ``touch_gap_s``) usually come from one stretch.
+    """
+
+    change: float
+    after_question: float
+    continuation: float
+    continuation_gap_s: float
+    touching: float
+    touch_gap_s: float
+    question_patterns: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Role cues loaded from ``roles.toml`` (the only home of their values), per role."""
+
+    agent_phrases: dict[str, float]
+    agent_patterns: tuple[tuple[re.Pattern[str], float], ...]
+    customer_phrases: dict[str, float]
+    customer_patterns: tuple[tuple[re.Pattern[str], float], ...]
+    first_speaker_agent: float
+    utterance_cue_weight: float
+    agent_pinyin_min: int
+    customer_pinyin_min: int
+    turns: Turns
+
+
+@lru_cache(maxsize=4)
+def load_roles(path: str | Path = ROLES_PATH) -> Roles:
+    """The packaged role cues, with the TOML file at `path` (if another) over them key by key.
+
+    A QA lead can edit the TOML without touching code; `ConfigError` names a problem's line.
+    """
+    data = config.load(ROLES_PATH, path, ROLES_SCHEMA, "role cues")
+
+    def patterns(section: dict) -> tuple[tuple[re.Pattern[str], float], ...]:
+        return tuple((re.compile(p), float(wt)) for p, wt in section["patterns"].items())
+
+    agent, customer, prior, t = data["agent"], data["customer"], data["prior"], data["turns"]
+    turns = Turns(
+        change=float(t["change"]),
+        after_question=float(t["after_question"]),
+        continuation=float(t["continuation"]),
+        continuation_gap_s=float(t["continuation_gap_s"]),
+        touching=float(t["touching"]),
+        touch_gap_s=float(t["touch_gap_s"]),
+        question_patterns=tuple(re.compile(q) for q in t["question_patterns"]),
+    )
+    return Roles(
+        turns=turns,
+        agent_phrases={k: float(v) for k, v in agent["phrases"].items()},
+        agent_patterns=patterns(agent),
+        customer_phrases={k: float(v) for k, v in customer["phrases"].items()},
+        customer_patterns=patterns(customer),
+        first_speaker_agent=float(prior["first_speaker_agent"]),
+        utterance_cue_weight=float(prior["utterance_cue_weight"]),
+        agent_pinyin_min=int(agent["pinyin_min_chars"]),
+        customer_pinyin_min=int(customer["pinyin_min_chars"]),
+    )
+
+
+HAN = re.compile(r"[\u4e00-\u9fff]")  # one Chinese character
+
+
+# Sound pairs that ASR (and southern speakers) confuse: flat vs retroflex initials, front vs back
+# nasal finals. Both sides of a pinyin match are folded with these, so 征信 (zheng xin) still
+# matches 真信 (zhen xin) and 手头 (shou tou) matches 收头.
+_FUZZY = ((re.compile(r"\b([zcs])h"), r"\1"), (re.compile(r"([aei])ng\b"), r"\1n"),
+          (re.compile(r"ing\b"), "in"))
+
+
+@lru_cache(maxsize=4096)
+def _pinyin(text: str) -> str:
+    """Fuzzy toneless pinyin with spaces around each syllable ('' when pypinyin is missing)."""
+    try:
+        from pypinyin import lazy_pinyin
+    except ImportError:  # pragma: no cover - pypinyin is a declared dependency
+        return ""
+    syllables = (s if s.isalpha() else "|" for s in lazy_pinyin(text) if s.strip())
+    out = " " + " ".join(syllables) + " "
+    for pat, rep in _FUZZY:
+        out = pat.sub(rep, out)
+    return out
+
+
+def _phrase_hits(text: str, phrases: dict[str, float], pinyin_min: int = 2) -> float:
+    """Summed weights of the phrases in ``text``; phrases of ``pinyin_min`` or more Chinese
+    characters also match on fuzzy pinyin (short everyday phrases like 是我 would match across
+    word boundaries, 故事我们 → shi wo, so each role sets its own minimum)."""
+    score = 0.0
+    py = None
+    for phrase, weight in phrases.items():
+        if phrase in text:
+            score += weight
+        elif len(HAN.findall(phrase)) >= pinyin_min:
+            py = _pinyin(text) if py is None else py
+            if py and _pinyin(phrase) in py:
+                score += weight
+    return score
+
+
+def cue_score(text: str, roles: Roles | None = None) -> float:
+    """Role evidence of one utterance's text: positive says agent, negative says customer."""
+    roles = roles or load_roles()
+    text = text or ""
+    agent = _phrase_hits(text, roles.agent_phrases, roles.agent_pinyin_min)
+    agent += sum(wt for pat, wt in roles.agent_patterns if pat.search(text))
+    customer = _phrase_hits(text, roles.customer_phrases, roles.customer_pinyin_min)
+    customer += sum(wt for pat, wt in roles.customer_patterns if pat.search(text))
+    return float(np.clip(agent - customer, -6.0, 6.0))
+
+
+# --------------------------------------------------------------------------- turn-taking
+
+
+_CONTINUES = re.compile(r"[,，、:：;；]\s*$")
+
+
+def is_question(text: str, roles: Roles | None = None) -> bool:
+    """Does the utterance end as a question (a question mark, or a question word/particle)?"""
+    roles = roles or load_roles()
+    text = (text or "").strip()
+    return text.endswith(("?", "？")) or any(p.search(text) for p in roles.turns.question_patterns)
+
+
+def change_probability(prev: dict, nxt: dict, roles: Roles | None = None) -> float:
+    """Probability that ``nxt`` is spoken by the other party than ``prev`` (see ``Turns``)."""
+    turns = (roles or load_roles()).turns
+    gap = float(nxt["start"]) - float(prev["end"])
+    text = str(prev.get("text", "") or "")
+    if is_question(text, roles):
+        return turns.after_question
+    if _CONTINUES.search(text) and gap < turns.continuation_gap_s:
+        return turns.continuation
+    if gap < turns.touch_gap_s:
+        return turns.touching
+    return turns.change
+
+
+def smooth_turns(evidence: np.ndarray, change: np.ndarray) -> np.ndarray:
+    """Posterior agent-vs-customer log-odds of each utterance given all utterances' evidence.
+
+    A two-state hidden Markov chain over the utterances in time order: ``evidence[i]`` is the
+    log-likelihood ratio (agent : customer) of utterance i on its own, ``change[i]`` the
+    probability that the speaker changes between utterances i and i + 1. Forward-backward, so a
+    line without cues takes its label from its neighbours only as far as the turn-taking says.
+    """
+    n = len(evidence)
+    if n == 0:
+        return np.zeros(0)
+    half = np.clip(np.asarray(evidence, dtype=float), -40, 40) / 2
+    lik = np.exp(np.stack([half, -half], axis=1) - np.abs(half)[:, None])  # (agent, customer)
+    fwd = np.zeros((n, 2))
+    bwd = np.ones((n, 2))
+    fwd[0] = lik[0] / lik[0].sum()
+    for i in range(1, n):
+        p = float(change[i - 1])
+        prev = np.array([(1 - p) * fwd[i - 1, 0] + p * fwd[i - 1, 1],
+                         p * fwd[i - 1, 0] + (1 - p) * fwd[i - 1, 1]])
+        f = lik[i] * prev
+        fwd[i] = f / f.sum()
+    for i in range(n - 2, -1, -1):
+        p = float(change[i])
+        nxt = lik[i + 1] * bwd[i + 1]
+        b = np.array([(1 - p) * nxt[0] + p * nxt[1], p * nxt[0] + (1 - p) * nxt[1]])
+        bwd[i] = b / b.sum()
+    post = np.maximum(fwd * bwd, 1e-300)
+    return np.clip(np.log(post[:, 0]) - np.log(post[:, 1]), -40, 40)
+

@@ -1,0 +1,187 @@
+"""Clustering the voice vectors of a mono call into two voices.
+
+A weighted two-means in numpy, and a parametric null (the d' that one voice would give) so that
+two similar voices, or one voice, are not taken for two. Used by the speaker-change splitting
+(windows) and by the attribution (its starting point when no text cue names a side).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from auditor.speakers.features import EMBED_INDEX, N_MFCC
+
+MIN_ITEMS = 4  # fewer utterances with audible speech than this: no voice evidence at all
+LLR_CAP = 8.0
+
+
+@dataclass
+class VoiceModel:
+    """Two clusters of voice vectors and the line that separates them."""
+
+    center: np.ndarray
+    scale: np.ndarray
+    direction: np.ndarray  # unit vector from cluster 0 to cluster 1 (standardised space)
+    m0: float
+    m1: float
+    sd: float
+    dprime: float
+    dprime_null: float = 0.0
+
+    @property
+    def excess(self) -> float:
+        """How far d' exceeds what one voice would give (ratio; > 1 means two voices)."""
+        return self.dprime / self.dprime_null if self.dprime_null > 0 else float("inf")
+
+    def llr(self, vec: np.ndarray) -> float:
+        """Log-odds that a vector belongs to cluster 1 rather than 0 (equal-variance Gaussians)."""
+        z = standardise(vec[None, :], self.center, self.scale)[0]
+        p = float(z @ self.direction)
+        out = (self.m1 - self.m0) / self.sd**2 * (p - (self.m0 + self.m1) / 2)
+        return float(np.clip(out, -LLR_CAP, LLR_CAP))
+
+
+def standardise(x: np.ndarray, center: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Z-score each column, missing pitch counts as average, then weight pitch vs timbre.
+
+    Pitch has three columns and timbre thirteen; each block gets about equal weight so that a
+    pitch difference (same timbre) and a timbre difference (same pitch) can both split voices.
+    """
+    z = (x - center) / scale
+    z = np.where(np.isnan(z), 0.0, z)
+    weights = np.ones(x.shape[1])
+    weights[EMBED_INDEX["pitch"]] = 1.0 / math.sqrt(3)
+    weights[EMBED_INDEX["level"]] = 0.5
+    weights[EMBED_INDEX["mfcc"]] = 1.2 / math.sqrt(N_MFCC - 1)
+    return z * weights
+
+
+def fit_voices(x: np.ndarray, w: np.ndarray, null_runs: int = 12) -> VoiceModel | None:
+    """Two voice clusters, and how much better they separate than one voice would.
+
+    k-means always finds two groups, and with few utterances in 14 dimensions even one voice
+    splits with a sizeable d'. So d' is compared with the d' that the same procedure gives on
+    single-Gaussian data of the same size and covariance (a parametric null, like the gap
+    statistic): ``dprime_null`` is its upper range.
+    """
+    n = x.shape[0]
+    if n < 2:
+        return None
+    center = np.array([_wmean(col, w) for col in x.T])
+    scale = np.array([math.sqrt(_wvar(col, w)) for col in x.T])
+    center = np.where(np.isnan(center), 0.0, center)
+    scale = np.where(~np.isfinite(scale) | (scale < 1e-6), 1.0, scale)
+    z = standardise(x, center, scale)
+    fit = _split(z, w)
+    if fit is None:
+        return None
+    u, m0, m1, sd = fit
+    dprime = abs(m1 - m0) / sd
+    null = _null_dprime(z, w, null_runs) if null_runs else 0.0
+    return VoiceModel(center, scale, u, m0, m1, sd, dprime, null)
+
+
+def _split(z: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float, float, float] | None:
+    """Best weighted two-means partition: (unit direction, mean 0, mean 1, pooled sd)."""
+    best: tuple[float, np.ndarray] | None = None
+    for init in _initial_splits(z, w):
+        labels = _two_means(z, w, init)
+        if labels is None:
+            continue
+        inertia = sum(
+            float((w[labels == k, None] * (z[labels == k] - _centroid(z, w, labels, k)) ** 2).sum())
+            for k in (0, 1)
+        )
+        if best is None or inertia < best[0]:
+            best = (inertia, labels)
+    if best is None:
+        return None
+    labels = best[1]
+    diff = _centroid(z, w, labels, 1) - _centroid(z, w, labels, 0)
+    norm = float(np.linalg.norm(diff))
+    if norm < 1e-9:
+        return None
+    u = diff / norm
+    p = z @ u
+    a, b = labels == 0, labels == 1
+    m0, m1 = _wmean(p[a], w[a]), _wmean(p[b], w[b])
+    var = (_wvar(p[a], w[a]) * w[a].sum() + _wvar(p[b], w[b]) * w[b].sum()) / w.sum()
+    sd = max(math.sqrt(var), 0.05 * abs(m1 - m0), 1e-3)
+    return u, m0, m1, sd
+
+
+def _null_dprime(z: np.ndarray, w: np.ndarray, runs: int) -> float:
+    """Upper range of d' when the same clustering runs on one Gaussian blob like ``z``."""
+    zc = z - (w[:, None] * z).sum(0) / w.sum()
+    cov = (w[:, None] * zc).T @ zc / w.sum()
+    vals, vecs = np.linalg.eigh(cov)
+    root = vecs * np.sqrt(np.clip(vals, 0.0, None))
+    rng = np.random.default_rng(12345)
+    out = []
+    for _ in range(runs):
+        sim = rng.standard_normal(z.shape) @ root.T
+        fit = _split(sim, w)
+        if fit is not None:
+            out.append(abs(fit[2] - fit[1]) / fit[3])
+    if not out:
+        return 0.0
+    return float(np.mean(out) + 2.0 * np.std(out))
+
+
+def _initial_splits(z: np.ndarray, w: np.ndarray) -> list[np.ndarray]:
+    """Starting partitions: along the pitch column, the first principal axis, farthest pair."""
+    inits = []
+    for axis in (z[:, 0], _first_pc(z, w)):
+        if np.ptp(axis) > 0:
+            inits.append((axis > np.median(axis)).astype(int))
+    def nearest(i: int, j: int) -> np.ndarray:
+        return (((z - z[j]) ** 2).sum(1) < ((z - z[i]) ** 2).sum(1)).astype(int)
+
+    far = int(np.argmax(((z - z.mean(0)) ** 2).sum(1)))
+    other = int(np.argmax(((z - z[far]) ** 2).sum(1)))
+    inits.append(nearest(far, other))
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        i, j = rng.choice(len(z), size=2, replace=False)
+        inits.append(nearest(int(i), int(j)))
+    return inits
+
+
+def _first_pc(z: np.ndarray, w: np.ndarray) -> np.ndarray:
+    zc = z - (w[:, None] * z).sum(0) / w.sum()
+    _, _, vt = np.linalg.svd(zc * np.sqrt(w)[:, None], full_matrices=False)
+    return zc @ vt[0]
+
+
+def _two_means(z: np.ndarray, w: np.ndarray, labels: np.ndarray) -> np.ndarray | None:
+    for _ in range(30):
+        if labels.min() == labels.max():
+            return None
+        c = np.stack([_centroid(z, w, labels, 0), _centroid(z, w, labels, 1)])
+        new = ((z[:, None, :] - c[None]) ** 2).sum(-1).argmin(1)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    return labels if labels.min() != labels.max() else None
+
+
+def _centroid(z: np.ndarray, w: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    m = labels == k
+    return (w[m, None] * z[m]).sum(0) / w[m].sum()
+
+
+def _wmean(v: np.ndarray, w: np.ndarray) -> float:
+    ok = ~np.isnan(v)
+    return float((v[ok] * w[ok]).sum() / w[ok].sum()) if ok.any() else float("nan")
+
+
+def _wvar(v: np.ndarray, w: np.ndarray) -> float:
+    ok = ~np.isnan(v)
+    if not ok.any():
+        return float("nan")
+    m = _wmean(v, w)
+    return float((w[ok] * (v[ok] - m) ** 2).sum() / w[ok].sum())
+
