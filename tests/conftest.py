@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from auditor.batch import run as batch
+from auditor.batch import executor as batch
 from tests.helpers import ROOT, SAMPLES, fake_build_auditor, sample_calls, tone
 
 # Re-exported for the modules that still import them from here; new code uses tests.helpers.

@@ -116,8 +116,8 @@ class FakeAuditor:
         self.rules_version = rules
         self.log = log
 
-    def audit(self, path: str) -> dict[str, Any]:
-        """Return the canned scorecard of a fake recording."""
+    def audit(self, path: str, call_id: str | None = None, score: bool = True) -> dict[str, Any]:
+        """Return the canned scorecard of a fake recording (never scored, as the batch asks)."""
         if self.log:
             with open(self.log, "a", encoding="utf-8") as f:
                 f.write(f"{os.getpid()} {path}\n")
@@ -150,9 +150,9 @@ def make_fake(
 
 
 def fake_build_auditor(
-    model_dir: str | None = None, rules_dirs: Any = (), agent_channel: int = 0, cpu_threads: int = 0
+    model_dir: str | None = None, rules_dirs: Any = (), agent_channel: int = 0, threads: int = 0
 ) -> FakeAuditor:
-    """Same signature as ``batch.build_auditor``; the CLI tests patch it in."""
+    """Same signature as ``executor.build_auditor``; the CLI tests patch it in."""
     return FakeAuditor(log=os.environ.get("FAKE_AUDIT_LOG"))
 
 

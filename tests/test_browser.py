@@ -175,7 +175,7 @@ def test_review_a_call_end_to_end(server: web.AuditorServer, db: Path, page: Any
     )
     stored = abuse_flag(db)
     assert (stored["review_status"], stored["reviewer"], stored["comment"]) == (
-        "dismissed",
+        "false_alarm",
         "qa-li",
         "quoting the customer",
     )

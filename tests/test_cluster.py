@@ -25,6 +25,7 @@ pytest.importorskip("distributed")
 
 from click.testing import CliRunner  # noqa: E402
 
+from auditor.batch import executor  # noqa: E402
 from auditor.batch import run as batch  # noqa: E402
 from auditor.batch.cluster import DaskExecutor, parse_cluster  # noqa: E402
 from auditor.batch.run import BatchError, run_batch  # noqa: E402
@@ -52,7 +53,7 @@ class CrashOnceAuditor(FakeAuditor):
     on whichever worker gets it, finds the marker and audits the call normally.
     """
 
-    def audit(self, path: str) -> dict[str, Any]:
+    def audit(self, path: str, call_id: str | None = None, score: bool = True) -> dict[str, Any]:
         """Crash once per marker, then behave like the plain fake."""
         data = Path(path).read_bytes()
         if data.startswith(b"CRASHONCE"):
@@ -66,7 +67,7 @@ class CrashOnceAuditor(FakeAuditor):
                 time.sleep(0.3)  # die mid-call, not the instant the call arrives
                 os._exit(3)
             return spec_card(path, spec)
-        return super().audit(path)
+        return super().audit(path, call_id=call_id, score=score)
 
 
 def make_crash_once(log: str | None = None) -> CrashOnceAuditor:
@@ -264,7 +265,7 @@ def test_cluster_option_errors_are_one_sentence(tmp_path: Path) -> None:
 
 
 def test_cli_run_with_a_local_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(batch, "build_auditor", fake_build_auditor)
+    monkeypatch.setattr(executor, "build_auditor", fake_build_auditor)
     monkeypatch.setenv("FAKE_AUDIT_LOG", str(tmp_path / "audit.log"))
     inbox = tmp_path / "in"
     make_calls(inbox, 3)
@@ -283,11 +284,11 @@ def test_without_cluster_dask_is_never_imported(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import sys
-        import auditor.batch.run, auditor.cli.main
+        import auditor.batch.executor, auditor.batch.run, auditor.cli.main
         assert "distributed" not in sys.modules and "dask" not in sys.modules
         from click.testing import CliRunner
         from tests.helpers import fake_build_auditor
-        auditor.batch.run.build_auditor = fake_build_auditor
+        auditor.batch.executor.build_auditor = fake_build_auditor
         res = CliRunner().invoke(auditor.cli.main.cli, ["run", {str(tmp_path / "in")!r},
                                  "--db", {str(tmp_path / "c.db")!r}, "--workers", "1"])
         assert res.exit_code == 0, res.output

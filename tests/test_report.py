@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from auditor.batch.metadata import CallMeta, parse_time
-from auditor.report.build import build_report, format_flagged, format_text, histogram, render_html
+from auditor.batch.run import save_audited
+from auditor.report.build import build_report, histogram
+from auditor.report.page import render_html
+from auditor.report.text import format_flagged, format_text
 from auditor.store.db import Store
 from tests.helpers import spec_card
 
@@ -32,7 +35,8 @@ def store(tmp_path: Path) -> Store:
     ]
     for i, (agent, start, spec) in enumerate(calls):
         meta = CallMeta(file=f"c{i}.wav", call_start=parse_time(start), agent_id=agent)
-        s.save_call(
+        save_audited(
+            s,
             spec_card(f"/x/c{i}.wav", spec),
             call_id=f"{i:02d}" * 32,
             path=f"/x/c{i}.wav",
@@ -49,7 +53,9 @@ def store(tmp_path: Path) -> Store:
         "flags": [],
         "metrics": {},
     }
-    s.save_call(failed, call_id="ff" * 32, path="/x/bad.wav", size=1, model="m", rules_version="r")
+    save_audited(
+        s, failed, call_id="ff" * 32, path="/x/bad.wav", size=1, model="m", rules_version="r"
+    )
     yield s
     s.close()
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from auditor.batch.enrich import redact_text
+from auditor.batch.run import save_audited
 from auditor.store import db as store_mod
-from auditor.store.db import SCHEMA_VERSION, AmbiguousCall, Store, StoreError, redact_text
+from auditor.store.db import SCHEMA_VERSION, AmbiguousCall, Store, StoreError
 from tests.helpers import spec_card
 
 ABUSE = {
@@ -25,7 +28,8 @@ ABUSE = {
 def save(store: Store, call_id: str, path: str, **spec) -> dict:
     """Store a canned scorecard under an id."""
     card = spec_card(path, spec)
-    return store.save_call(
+    return save_audited(
+        store,
         card,
         call_id=call_id,
         path=path,
@@ -169,7 +173,7 @@ def test_flagged_lists_worst_first_with_filters(tmp_path: Path) -> None:
         assert [c["path"] for c in store.flagged(severity="critical")] == ["/x/bad.wav"]
         assert [c["path"] for c in store.flagged(category="call_hours")] == ["/x/night.wav"]
         fid = listed[0]["flags"][0]["flag_id"]
-        store.set_review(fid, "dismissed")
+        store.set_review(fid, "false_alarm")
         left = store.flagged(unreviewed=True, category="abuse")
         assert left == []
         assert store.flagged(agent="nobody") == []
@@ -218,7 +222,7 @@ def test_a_version_1_database_is_migrated_and_keeps_its_data(tmp_path: Path, ver
     with Store(db) as store:
         assert store.schema_version == SCHEMA_VERSION
         versions = [r["version"] for r in store.db.query("SELECT version FROM schema_version")]
-        assert versions == [1, 2]
+        assert versions == [1, 2, 3]
         row = store.call_row("a1")
         assert row is not None and row["layout"] == "stereo" and row["score"] == 60
         flag = next(store.db.query("SELECT review_status FROM flags WHERE id = 1"))
@@ -246,3 +250,55 @@ def test_a_file_that_is_not_sqlite_is_refused_with_a_reason(tmp_path: Path) -> N
     junk.write_bytes(b"this is not a database at all" * 100)
     with pytest.raises(StoreError, match="not a usable SQLite database"):
         Store(junk)
+
+
+FIXTURE_V2 = Path(__file__).resolve().parent / "fixtures" / "schema_v2.db"
+"""A database written by the batch at schema version 2 (before the restructure): 3 calls, two
+reviewed flags, one confirmed and one false alarm (stored then as ``dismissed``)."""
+
+
+def test_a_version_2_database_migrates_and_keeps_its_calls_flags_and_verdicts(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "v2.db"
+    shutil.copyfile(FIXTURE_V2, db)
+    with sqlite3.connect(db) as conn:
+        before = {
+            table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            for table in ("calls", "utterances", "flags", "metrics", "runs")
+        }
+        cards = dict(conn.execute("SELECT id, scorecard FROM calls").fetchall())
+    with Store(db) as store:
+        assert store.schema_version == SCHEMA_VERSION == 3
+        versions = [r["version"] for r in store.db.query("SELECT version FROM schema_version")]
+        assert versions == [1, 2, 3]
+        for table, n in before.items():
+            assert store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == n
+        reviewed = list(
+            store.db.query(
+                "SELECT rule, review_status, reviewer, comment FROM flags "
+                "WHERE review_status != 'unreviewed' ORDER BY id"
+            )
+        )
+        assert reviewed == [
+            {"rule": "abuse.insult", "review_status": "confirmed", "reviewer": "wang",
+             "comment": "heard it"},
+            {"rule": "steps.closing", "review_status": "false_alarm", "reviewer": "li",
+             "comment": "customer said it"},
+        ]
+        for call_id, text in cards.items():
+            assert store.card(call_id) == json.loads(text)
+        listed = store.flagged()
+        assert [c["score"] for c in listed] == [60, 95]
+        assert listed[1]["flags"][0]["review_status"] == "false_alarm"
+        assert [h["call_id"] for h in store.search("你就是个老赖")] == [listed[0]["call_id"]]
+        assert store.integrity_check() == "ok"
+    with Store(db) as store:  # opening it again applies nothing
+        assert store.migrate() == []
+
+
+def test_the_store_keeps_each_verdict_under_its_own_name() -> None:
+    from auditor.review.verdicts import VERDICTS
+    from auditor.store.db import REVIEW_STATUSES
+
+    assert sorted(VERDICTS) == sorted(REVIEW_STATUSES) == ["confirmed", "false_alarm", "unreviewed"]

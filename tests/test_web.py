@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from auditor.batch.run import save_audited
 from auditor.cli.main import cli
 from auditor.review import verdicts as review
 from auditor.review import web
@@ -90,11 +91,11 @@ class Env:
         self.call_id = hashlib.sha256(self.audio).hexdigest()
         self.other_id = "ab" * 32
         with Store(self.db) as store:
-            store.save_call(card(str(self.wav), [ABUSE, SHOUT, SILENCE]), call_id=self.call_id,
-                            path=str(self.wav), size=len(self.audio), model="m",
-                            rules_version="r")
-            store.save_call(card("/gone/mild.mp3", [SILENCE]), call_id=self.other_id,
-                            path="/gone/mild.mp3", size=10, model="m", rules_version="r")
+            save_audited(store, card(str(self.wav), [ABUSE, SHOUT, SILENCE]),
+                         call_id=self.call_id, path=str(self.wav), size=len(self.audio),
+                         model="m", rules_version="r")
+            save_audited(store, card("/gone/mild.mp3", [SILENCE]), call_id=self.other_id,
+                         path="/gone/mild.mp3", size=10, model="m", rules_version="r")
             self.flag_ids = [r["id"] for r in store.db.query(
                 "SELECT id FROM flags WHERE call_id = ? ORDER BY idx", [self.call_id])]
 
@@ -288,7 +289,7 @@ def test_a_verdict_is_stored_with_reviewer_comment_and_time(env: Env, client: Cl
     assert data["scores"]["before"] == 42 and data["scores"]["after"] == 57
     row = review_row(env.db, shout)
     assert (row["review_status"], row["reviewer"], row["comment"]) == (
-        "dismissed", "qa-li", "raised voice, not shouting")
+        "false_alarm", "qa-li", "raised voice, not shouting")
     assert row["reviewed_at"].startswith("20")
     status, _ = client.verdict(abuse, verdict="confirmed", reviewer="qa-li")
     assert status == 200 and review_row(env.db, abuse)["review_status"] == "confirmed"
@@ -397,7 +398,7 @@ def test_review_command_records_and_takes_back_a_verdict(env: Env) -> None:
     assert "false_alarm by qa-wang" in result.output and "score 42 -> 82" in result.output
     row = review_row(env.db, abuse)
     assert (row["review_status"], row["reviewer"], row["comment"]) == (
-        "dismissed", "qa-wang", "quoted")
+        "false_alarm", "qa-wang", "quoted")
     result = runner.invoke(cli, ["review", str(abuse), "--db", str(env.db), "--verdict",
                                  "confirmed"])
     assert result.exit_code == 1 and "reviewer" in result.output
@@ -424,3 +425,18 @@ def test_scores_after_review_and_false_alarm_rate_per_rule(env: Env) -> None:
     assert stats["delivery.long_silence"]["false_alarm_rate"] is None
     assert stats["delivery.long_silence"]["unreviewed"] == 2
     assert silence in env.flag_ids
+
+
+def test_the_queue_and_auditor_flagged_list_the_same_calls_and_flags(env: Env) -> None:
+    abuse, _, _ = env.flag_ids
+    with Store(env.db) as store:
+        review.record_verdict(store, abuse, "false_alarm", "qa")
+        for state, unreviewed in (("all", False), ("unreviewed", True)):
+            queued = review.queue(store, review.QueueFilter(state=state))["calls"]
+            listed = store.flagged(unreviewed=unreviewed)
+            assert [c["call_id"] for c in queued] == [c["call_id"] for c in listed]
+            assert [[f["flag_id"] for f in c["flags"]] for c in queued] == [
+                [f["flag_id"] for f in c["flags"]] for c in listed
+            ]
+        statuses = {f["flag_id"]: f["review_status"] for c in store.flagged() for f in c["flags"]}
+        assert statuses[abuse] == "false_alarm"

@@ -1,6 +1,6 @@
 """The nightly batch on a Dask cluster: ``auditor run PATH... --db FILE --cluster ADDRESS``.
 
-``DaskExecutor`` is the batch's other executor (``auditor.batch.run.LocalPool`` is the first):
+``DaskExecutor`` is the batch's other executor (``auditor.batch.pool.LocalPool`` is the first):
 ``run_batch`` still finds the recordings, hashes them, skips what is done and is the ONLY
 writer of the SQLite database; this module only gets calls audited somewhere else.
 
@@ -49,7 +49,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import inspect
 import os
 import shutil
 import socket
@@ -64,9 +63,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor.batch import run as batch
-from auditor.batch.run import AuditorLike, BatchError, Item, WorkerInfo, failed_card, is_url
+from auditor.batch import executor
+from auditor.batch.executor import AuditorLike, Item, WorkerInfo, audit_call, peak_rss_mb
+from auditor.batch.files import BatchError, is_url
 from auditor.core.errors import AuditorError
+from auditor.core.scorecard import failed_scorecard
 
 DEFAULT_RETRIES = 2
 CONNECT_TIMEOUT_S = 30.0
@@ -100,11 +101,14 @@ class _Job:
 
     ``key`` identifies the factory (model dir, rules, settings): a worker rebuilds its
     auditor only when the key changes, e.g. between two batches with different rule packs.
+    ``sized``: the factory is the executor's own (``build_auditor``), called with the worker's
+    CPU ``threads``; any other factory is called without arguments.
     """
 
     key: str
-    factory: Callable[[], AuditorLike]
+    factory: Callable[..., AuditorLike]
     workers_per_host: dict[str, int] = field(default_factory=dict)
+    sized: bool = False
 
 
 _CACHE: dict[str, AuditorLike] = {}
@@ -132,20 +136,13 @@ def _worker_host() -> str:
         return socket.gethostname()
 
 
-def _cpu_threads(job: _Job) -> int:
+def _threads(job: _Job) -> int:
     """CPU threads for this worker's model: cores / worker processes on this machine."""
     env = os.environ.get("AUDITOR_CPU_THREADS", "").strip()
     if env.isdigit() and int(env) > 0:
         return int(env)
     cores = _cores()
     return max(1, cores // max(1, job.workers_per_host.get(_worker_host(), cores)))
-
-
-def _accepts_threads(factory: Callable[..., Any]) -> bool:
-    try:
-        return "cpu_threads" in inspect.signature(factory).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 def _tune_malloc() -> None:
@@ -178,10 +175,7 @@ def _auditor_for(job: _Job) -> AuditorLike:
             _CACHE.clear()  # a different model or rules: drop the old one before loading
             _tune_malloc()
             try:
-                if _accepts_threads(job.factory):
-                    auditor = job.factory(cpu_threads=_cpu_threads(job))  # type: ignore[call-arg]
-                else:
-                    auditor = job.factory()
+                auditor = job.factory(threads=_threads(job)) if job.sized else job.factory()
             except Exception as exc:
                 raise AuditorUnavailable(
                     f"The auditor could not be built on worker {socket.gethostname()} "
@@ -198,7 +192,7 @@ def _identity_remote(job: _Job) -> tuple[str, str, int, float, str]:
         str(auditor.model_name),
         str(auditor.rules_version),
         os.getpid(),
-        batch._peak_rss_mb(),
+        peak_rss_mb(),
         socket.gethostname(),
     )
 
@@ -240,7 +234,9 @@ def _local_copy(path: str) -> Iterator[str]:
             os.unlink(tmp)
 
 
-def _audit_remote(job: _Job, path: str) -> tuple[dict[str, Any], float, int, float, str, str]:
+def _audit_remote(
+    job: _Job, path: str, call_id: str
+) -> tuple[dict[str, Any], float, int, float, str, str]:
     """Task: audit one recording on a worker; (card, seconds, pid, peak RSS, model, rules).
 
     Bad audio comes back as a failed scorecard (not retried: it would fail again); an
@@ -249,9 +245,7 @@ def _audit_remote(job: _Job, path: str) -> tuple[dict[str, Any], float, int, flo
     start = time.perf_counter()
     auditor = _auditor_for(job)
     with _local_copy(path) as local, _AUDIT_LOCK:
-        card = auditor.audit(local)
-        if not isinstance(card, dict):
-            raise TypeError(f"audit() returned {type(card).__name__}, not a scorecard")
+        card = audit_call(auditor, local, call_id)
         if local != path:  # a URL: the card speaks of the URL, not of the temporary copy
             card["file"] = path
             if isinstance(card.get("error"), str):
@@ -260,7 +254,7 @@ def _audit_remote(job: _Job, path: str) -> tuple[dict[str, Any], float, int, flo
         card,
         time.perf_counter() - start,
         os.getpid(),
-        batch._peak_rss_mb(),
+        peak_rss_mb(),
         str(auditor.model_name),
         str(auditor.rules_version),
     )
@@ -336,17 +330,19 @@ class DaskExecutor:
         self.expected: tuple[str, str] | None = None
         self._futures: dict[Any, Item] = {}
         self._environ: dict[str, str] | None = None
+        self._default_factory: Callable[..., AuditorLike] | None = None
 
     def default_factory(
         self, model_dir: str | None, rules_dirs: tuple[str, ...], agent_channel: int
     ) -> Callable[[], AuditorLike]:
-        """``build_auditor``; each worker adds its own CPU threads when it builds it."""
-        return functools.partial(
-            batch.build_auditor,
+        """``build_auditor``; each worker adds its own CPU ``threads`` when it builds it."""
+        self._default_factory = functools.partial(
+            executor.build_auditor,
             model_dir=model_dir,
             rules_dirs=tuple(rules_dirs),
             agent_channel=agent_channel,
         )
+        return self._default_factory
 
     def _connect(self) -> None:
         try:
@@ -413,7 +409,8 @@ class DaskExecutor:
             per_host[info["host"]] = per_host.get(info["host"], 0) + 1
         self.workers_per_host = per_host
         key = hashlib.sha256(cloudpickle.dumps(factory)).hexdigest()[:16]
-        self.job = _Job(key=key, factory=factory, workers_per_host=per_host)
+        sized = factory is self._default_factory
+        self.job = _Job(key=key, factory=factory, workers_per_host=per_host, sized=sized)
         self._warmup = [
             self.client.submit(_identity_remote, self.job, key=f"auditor-warmup-{self.token}-{i}")
             for i in range(self.workers)
@@ -473,6 +470,7 @@ class DaskExecutor:
                 _audit_remote,
                 self.job,
                 item[0],
+                item[1],
                 key=f"audit-{item[1][:20]}-{self.token}",
                 retries=self.retries,
             )
@@ -492,12 +490,12 @@ class DaskExecutor:
                         f"of {expected[0]}, rules {expected[1]}; install the same model and "
                         "rule packs on every machine."
                     )
-                    card = failed_card(item[0], msg, item[1])
+                    card = failed_scorecard(item[0], msg, item[1])
                 yield item, card, (elapsed, pid, rss)
             elif status == "error":
                 exc = result[1] if isinstance(result, tuple) else result
                 reason = _failure_reason(exc, self.retries + 1)
-                yield item, failed_card(item[0], reason, item[1]), (0.0, None, None)
+                yield item, failed_scorecard(item[0], reason, item[1]), (0.0, None, None)
             else:  # cancelled: the scheduler forgot it (restarted, connection lost)
                 lost += 1
         if lost:

@@ -2,264 +2,45 @@
 
 Why it is built this way:
 
-* **Worker processes, model loaded once each.** Whisper inference is CPU-bound and holds the
-  GIL in places, so calls run in a pool of processes; each builds its auditor ONCE in the pool
-  initializer (loading the model costs 1-2 s; per call it would dominate short calls). CPU
-  threads per worker are the machine's cores divided by the workers.
-* **Single writer.** Workers only compute scorecards; the parent writes each one to SQLite as it
-  arrives, one transaction per call. No write contention, and a kill at any moment leaves the
-  database with whole calls only.
-* **Resumable and idempotent.** A call's id is the sha256 of its bytes. Calls already audited
-  with the same model and rules version are skipped (a renamed file is the same call), so a
-  rerun after a crash picks up where it stopped and a rerun of a finished batch does nothing.
-  ``reprocess=True`` audits everything again.
+* **Single writer.** Workers only compute scorecards; the parent finishes each one
+  (``auditor.batch.enrich``: redaction, metadata, the per-day frequency rule, then ONE scoring)
+  and writes it to SQLite as it arrives, one transaction per call. No write contention, and a
+  kill at any moment leaves the database with whole calls only.
+* **Resumable and idempotent.** A call's id is the sha256 of its bytes, computed once by the
+  parent (``auditor.batch.files``) and handed to the worker. Calls already audited with the same
+  model and rules version are skipped (a renamed file is the same call), so a rerun after a crash
+  picks up where it stopped and a rerun of a finished batch does nothing. ``reprocess=True``
+  audits everything again.
 * **A broken file never stops the batch.** The auditor returns ``status: failed`` for bad audio;
   an exception in a worker, or a worker process dying on a file, is recorded the same way.
 * **Injectable auditor.** ``factory`` is a picklable top-level callable returning an object
-  with ``.audit(path)``, ``.model_name`` and ``.rules_version``; tests pass a fake one so they
-  never load the model.
-* **Executors.** Where calls run is an ``Executor``: ``LocalPool`` (worker processes on this
-  machine, the default) or ``auditor.batch.cluster.DaskExecutor`` (a Dask cluster). Finding,
-  hashing, skipping, resuming and writing are the same for both, here in ``run_batch``.
+  with ``.audit(path, call_id=..., score=False)``, ``.model_name`` and ``.rules_version``; tests
+  pass a fake one so they never load the model.
+* **Executors.** Where calls run is an ``Executor`` (``auditor.batch.executor``):
+  ``auditor.batch.pool.LocalPool`` (worker processes on this machine, the default) or
+  ``auditor.batch.cluster.DaskExecutor`` (a Dask cluster). Finding, hashing, skipping, resuming,
+  enriching and writing are the same for both, here in ``run_batch``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import hashlib
-import inspect
 import multiprocessing as mp
-import os
 import signal
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from auditor.audio.decode import AUDIO_EXTENSIONS
+from auditor.batch import enrich
 from auditor.batch import metadata as md
-from auditor.core.errors import AuditorError
-from auditor.core.scorecard import failed_scorecard
+from auditor.batch.executor import AuditorLike, Executor, Item, WorkerInfo
+from auditor.batch.files import BatchError, file_size, find_recordings, is_url, sha256_file
+from auditor.batch.pool import LocalPool
 from auditor.store.db import Store
-
-
-class AuditorLike(Protocol):
-    """What the batch needs from an auditor (``auditor.pipeline.Auditor`` or a fake)."""
-
-    model_name: str
-    rules_version: str
-
-    def audit(self, path: str) -> dict[str, Any]:
-        """Audit one recording and return its scorecard (never raises for bad audio)."""
-        ...
-
-
-class BatchError(AuditorError):
-    """The batch cannot start; the message says what to fix."""
-
-
-def build_auditor(
-    model_dir: str | None = None,
-    rules_dirs: Iterable[str] = (),
-    agent_channel: int = 0,
-    cpu_threads: int = 0,
-) -> AuditorLike:
-    """Build the real auditor (loads the Whisper model). Top-level so a pool can pickle it."""
-    from auditor.pipeline import Auditor
-
-    kwargs: dict[str, Any] = {
-        "model_dir": model_dir,
-        "rules_dirs": tuple(rules_dirs),
-        "agent_channel": agent_channel,
-    }
-    params = inspect.signature(Auditor).parameters
-    for name in ("threads", "cpu_threads"):
-        if cpu_threads and name in params:
-            kwargs[name] = cpu_threads
-            break
-    return Auditor(**kwargs)
-
-
-# ---------------------------------------------------------------- finding files
-
-
-def find_recordings(
-    paths: Iterable[str | Path], extensions: Iterable[str] = AUDIO_EXTENSIONS
-) -> list[Path]:
-    """Recordings under ``paths``: folders searched recursively by extension, files as given.
-
-    A string with ``://`` is an fsspec URL (for a cluster's workers) and comes back as a string.
-
-    Hidden files and folders (``.something``) are skipped. Raises ``BatchError`` for a path
-    that does not exist, so a typo in a cron job fails loudly instead of auditing nothing.
-    """
-    exts = {e.lower() if e.startswith(".") else "." + e.lower() for e in extensions}
-    found: dict[str, Any] = {}
-    for raw in paths:
-        if is_url(raw):  # read by a cluster's workers through fsspec (auditor.batch.cluster)
-            for url in _find_urls(str(raw), exts):
-                found.setdefault(url, url)
-            continue
-        p = Path(raw)
-        if p.is_file():
-            found.setdefault(str(p), p)
-        elif p.is_dir():
-            for dirpath, dirnames, filenames in os.walk(p):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                for name in sorted(filenames):
-                    if not name.startswith(".") and Path(name).suffix.lower() in exts:
-                        f = Path(dirpath) / name
-                        found.setdefault(str(f), f)
-        else:
-            raise BatchError(f"{p} does not exist; give a recording or a folder of recordings")
-    return sorted(found.values(), key=lambda f: (0, f) if isinstance(f, Path) else (1, str(f)))
-
-
-def is_url(path: str | Path) -> bool:
-    """True for an fsspec URL such as ``s3://bucket/calls`` (a local ``Path`` never is)."""
-    return isinstance(path, str) and "://" in path
-
-
-def _find_urls(url: str, exts: set[str]) -> list[str]:
-    """Recordings at an fsspec URL: a file as given, a folder searched by extension."""
-    try:
-        import fsspec
-    except ImportError as exc:
-        raise BatchError(f"{url}: reading URLs needs fsspec (pip install fsspec)") from exc
-    try:
-        fs, root = fsspec.core.url_to_fs(url)
-        if fs.isfile(root):
-            return [url]
-        if not fs.isdir(root):
-            raise BatchError(f"{url} does not exist; give a recording or a folder of recordings")
-        names = [
-            f
-            for f in fs.find(root)
-            if Path(f).suffix.lower() in exts
-            and not any(part.startswith(".") for part in f[len(root) :].split("/"))
-        ]
-    except (OSError, ValueError, ImportError) as exc:
-        raise BatchError(f"{url} cannot be listed ({type(exc).__name__}: {exc})") from exc
-    return sorted(fs.unstrip_protocol(f) for f in names)
-
-
-def _open_bytes(path: str | Path) -> Any:
-    """A binary file object for a local path or an fsspec URL."""
-    if is_url(path):
-        import fsspec
-
-        return fsspec.open(str(path), "rb").open()
-    return open(path, "rb")
-
-
-def _file_size(path: str | Path) -> int:
-    """Size in bytes of a local path or an fsspec URL."""
-    if is_url(path):
-        import fsspec
-
-        fs, root = fsspec.core.url_to_fs(str(path))
-        return int(fs.size(root))
-    return Path(path).stat().st_size
-
-
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    """The sha256 of a file's bytes (the call id); ``path`` may be an fsspec URL."""
-    h = hashlib.sha256()
-    with _open_bytes(path) as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
-def failed_card(path: str, error: str, call_id: str | None = None) -> dict[str, Any]:
-    """A scorecard in the spec's shape for a call that could not be audited."""
-    return failed_scorecard(path, error, call_id)
-
-
-# ---------------------------------------------------------------- worker side
-
-_AUDITOR: AuditorLike | None = None
-_INIT_ERROR: str | None = None
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to end this worker if the batch process dies (e.g. SIGKILL), best effort."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
-    except (OSError, AttributeError):
-        return
-
-
-def _init_worker(
-    factory: Callable[[], AuditorLike], threads: int, environ: Mapping[str, str] | None = None
-) -> None:
-    """Pool initializer: ignore Ctrl-C (the parent handles it), size threads, build the auditor.
-
-    ``environ`` is the parent's environment when the pool starts: a forkserver was started
-    once, earlier, and would otherwise hand workers its older environment.
-    """
-    global _AUDITOR, _INIT_ERROR
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
-    if environ is not None:
-        os.environ.clear()
-        os.environ.update(environ)
-    if threads > 0:
-        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-            os.environ.setdefault(var, str(threads))
-    try:
-        _AUDITOR = factory()
-    except Exception as exc:  # reported by _identity, so the parent shows one clear message
-        _INIT_ERROR = f"{type(exc).__name__}: {exc}"
-
-
-def _peak_rss_mb() -> float:
-    """This process's peak resident memory in MB (Linux reports KB, macOS bytes)."""
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - Windows
-        return 0.0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
-
-
-def _identity() -> tuple[str, str, int, float]:
-    """Model name, rules version, pid and peak RSS of a worker's auditor."""
-    if _AUDITOR is None:
-        raise RuntimeError(_INIT_ERROR or "the auditor was not built")
-    return str(_AUDITOR.model_name), str(_AUDITOR.rules_version), os.getpid(), _peak_rss_mb()
-
-
-def _audit_task(path: str) -> tuple[dict[str, Any], float, int, float]:
-    """Audit one file in a worker: (scorecard, seconds, pid, peak RSS MB). Never raises."""
-    start = time.perf_counter()
-    if _AUDITOR is None:
-        card = failed_card(path, f"The auditor could not be built: {_INIT_ERROR}")
-    else:
-        try:
-            card = _AUDITOR.audit(path)
-            if not isinstance(card, dict):
-                raise TypeError(f"audit() returned {type(card).__name__}, not a scorecard")
-        except Exception as exc:
-            card = failed_card(
-                path, f"The auditor crashed on this file ({type(exc).__name__}: {exc})."
-            )
-    return card, time.perf_counter() - start, os.getpid(), _peak_rss_mb()
-
-
-# ---------------------------------------------------------------- parent side
 
 
 @dataclass
@@ -328,36 +109,6 @@ def _is_flagged(card: Mapping[str, Any]) -> bool:
     return any(f.get("severity") != "info" for f in card.get("flags") or [])
 
 
-def _pool_context() -> Any:
-    """forkserver on Linux: workers start from a clean process (no inherited threads/DB)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(ValueError):
-            return mp.get_context("forkserver")
-    return mp.get_context()
-
-
-def _start_pool(
-    workers: int, factory: Callable[[], AuditorLike], threads: int
-) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=_pool_context(),
-        initializer=_init_worker,
-        initargs=(factory, threads, dict(os.environ)),
-    )
-
-
-def _kill_pool(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool now: cancel queued work and terminate workers mid-file."""
-    procs = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for p in procs:
-        if p.is_alive():
-            p.terminate()
-    for p in procs:
-        p.join(timeout=5)
-
-
 class _Terminated(KeyboardInterrupt):
     """SIGTERM turned into the same orderly stop as Ctrl-C."""
 
@@ -383,164 +134,39 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, old)
 
 
-# ---------------------------------------------------------------- executors
-
-Item = tuple[str, str, int]
-"""A call to audit: (path, call id, size in bytes)."""
-WorkerInfo = tuple[float, int | None, float | None]
-"""How a call went in its worker: (seconds, worker pid, worker peak RSS MB)."""
-
-
-class Executor(Protocol):
-    """Where calls are audited. ``run_batch`` finds, hashes, skips and writes; this runs.
-
-    Call order: ``start`` (workers begin loading the model while the parent hashes files),
-    ``identity``, ``results``; ``abort`` on Ctrl-C, ``close`` always.
-    """
-
-    workers: int
-    reads_urls: bool
-
-    def default_factory(
-        self, model_dir: str | None, rules_dirs: tuple[str, ...], agent_channel: int
-    ) -> Callable[[], AuditorLike]:
-        """The factory of the real auditor, sized for this executor's workers."""
-        ...
-
-    def start(self, factory: Callable[[], AuditorLike]) -> None:
-        """Start the workers; each builds its auditor once."""
-        ...
-
-    def identity(self) -> tuple[str, str, int | None, float | None]:
-        """Model name, rules version, pid and peak RSS of a worker; ``BatchError`` if none."""
-        ...
-
-    def results(self, pending: deque[Item]) -> Iterator[tuple[Item, dict[str, Any], WorkerInfo]]:
-        """Audit ``pending``; yield every call once, as it finishes, with its scorecard."""
-        ...
-
-    def options(self) -> dict[str, Any]:
-        """What to record on the run row about where the calls ran."""
-        ...
-
-    def abort(self) -> None:
-        """Stop now (Ctrl-C): drop queued work and stop the workers."""
-        ...
-
-    def close(self) -> None:
-        """Release the workers after a normal end (safe to call after ``abort``)."""
-        ...
-
-
-class LocalPool:
-    """Worker processes on this machine (``ProcessPoolExecutor``), the default executor."""
-
-    reads_urls = False
-
-    def __init__(self, workers: int = 1) -> None:
-        self.workers = max(1, int(workers))
-        self.threads = max(1, (os.cpu_count() or 1) // self.workers)
-        self.pool: ProcessPoolExecutor | None = None
-        self.factory: Callable[[], AuditorLike] | None = None
-        self._ident: Future[tuple[str, str, int, float]] | None = None
-
-    def default_factory(
-        self, model_dir: str | None, rules_dirs: tuple[str, ...], agent_channel: int
-    ) -> Callable[[], AuditorLike]:
-        """``build_auditor`` with CPU threads = cores / workers."""
-        return functools.partial(
-            build_auditor,
-            model_dir=model_dir,
-            rules_dirs=tuple(rules_dirs),
-            agent_channel=agent_channel,
-            cpu_threads=self.threads,
-        )
-
-    def start(self, factory: Callable[[], AuditorLike]) -> None:
-        """Start the pool; workers load their models while the parent hashes the files."""
-        self.factory = factory
-        self.pool = _start_pool(self.workers, factory, self.threads)
-        self._ident = self.pool.submit(_identity)
-
-    def identity(self) -> tuple[str, str, int | None, float | None]:
-        """The first worker's model and rules version (waits for its model to load)."""
-        assert self._ident is not None
-        try:
-            return self._ident.result()
-        except (RuntimeError, BrokenProcessPool) as exc:
-            raise BatchError(f"Cannot build the auditor: {exc}") from exc
-
-    def options(self) -> dict[str, Any]:
-        """Workers and CPU threads per worker."""
-        return {"workers": self.workers, "threads_per_worker": self.threads}
-
-    def abort(self) -> None:
-        """Cancel queued work and terminate the workers mid-file."""
-        if self.pool is not None:
-            _kill_pool(self.pool)
-            self.pool = None
-
-    def close(self) -> None:
-        """Wait for the pool to wind down."""
-        if self.pool is not None:
-            self.pool.shutdown(wait=True)
-            self.pool = None
-
-    def results(self, pending: deque[Item]) -> Iterator[tuple[Item, dict[str, Any], WorkerInfo]]:
-        """Keep at most 2 calls per worker in flight and yield each result as it arrives.
-
-        If a worker process dies (a crash in native code), every call that was in flight
-        becomes a suspect: the pool is rebuilt and each suspect is retried ALONE, so a call that
-        crashes a worker on its own is recorded as failed and the innocent ones are audited
-        normally.
-        """
-        assert self.pool is not None and self.factory is not None
-        in_flight: dict[Future[Any], Item] = {}
-        suspects: deque[Item] = deque()
-        solo: Future[Any] | None = None
-        window = 2 * self.workers
-        while pending or suspects or in_flight:
-            if suspects:
-                if not in_flight:
-                    item = suspects.popleft()
-                    solo = self.pool.submit(_audit_task, item[0])
-                    in_flight[solo] = item
-            else:
-                while pending and len(in_flight) < window:
-                    item = pending.popleft()
-                    in_flight[self.pool.submit(_audit_task, item[0])] = item
-            finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-            broken = False
-            for fut in finished:
-                item = in_flight.pop(fut)
-                try:
-                    card, elapsed, pid, rss = fut.result()
-                except BrokenProcessPool:
-                    broken = True
-                    if fut is solo:
-                        msg = (
-                            "The auditor process crashed on this file; "
-                            "check that it is valid audio."
-                        )
-                        yield item, failed_card(item[0], msg, item[1]), (0.0, None, None)
-                    else:
-                        suspects.append(item)
-                    continue
-                except Exception as exc:  # e.g. a result that cannot be pickled
-                    card = failed_card(
-                        item[0], f"The auditor failed on this file ({exc}).", item[1]
-                    )
-                    elapsed, pid, rss = 0.0, None, None
-                yield item, card, (elapsed, pid, rss)
-            if broken:
-                suspects.extend(in_flight.values())
-                in_flight.clear()
-                solo = None
-                _kill_pool(self.pool)
-                self.pool = _start_pool(self.workers, self.factory, self.threads)
-
-
 # ---------------------------------------------------------------- the batch
+
+
+def save_audited(
+    store: Store,
+    card: Mapping[str, Any],
+    *,
+    call_id: str,
+    path: str,
+    meta: md.CallMeta | None = None,
+    redact: bool = False,
+    **row: Any,
+) -> dict[str, Any]:
+    """Finish a worker's scorecard and write it; returns the scorecard as stored.
+
+    What the batch does with each call: enrichment (``auditor.batch.enrich``: redaction,
+    metadata, the per-day frequency rule over the stored calls of the same debtor and day, one
+    scoring), then ``Store.save_call`` (``row``: its ``size``, ``model``, ``rules_version``,
+    ``run_id``, ``run_counts``), which writes the call and the other calls whose flags changed
+    in ONE transaction.
+    """
+    columns = enrich.meta_columns(meta)
+    group = store.frequency_group(call_id, columns["debtor_id"], columns["call_date"])
+    done = enrich.enrich(card, call_id=call_id, path=path, meta=meta, redact=redact, group=group)
+    return store.save_call(
+        done.card,
+        call_id=call_id,
+        path=path,
+        columns=done.columns,
+        redacted=redact,
+        regrouped=done.regrouped,
+        **row,
+    )
 
 
 def run_batch(
@@ -607,7 +233,8 @@ def run_batch(
             audio_s=round(summary.audio_s + audio, 3),
         )
         meta = meta_index.lookup(path) if meta_index is not None else None
-        stored = store.save_call(
+        stored = save_audited(
+            store,
             card,
             call_id=call_id,
             path=path,
@@ -639,7 +266,7 @@ def run_batch(
                 started = True
                 # Workers load their models while the parent hashes the files.
                 executor.start(factory)
-                hashed = [(str(f), sha256_file(f), _file_size(f)) for f in files]
+                hashed = [(str(f), sha256_file(f), file_size(f)) for f in files]
                 model, rules_version, pid, rss = executor.identity()
                 summary.model, summary.rules_version = model, rules_version
                 if pid is not None and rss is not None:

@@ -1,5 +1,5 @@
 """The QA commands over a database: `flagged`, `show`, `search`, `export`, `report`; thin
-wrappers over ``auditor.store.db`` and ``auditor.report.build``."""
+wrappers over ``auditor.store`` and ``auditor.report``."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from auditor.core.timefmt import clock
 def flagged(db: Path, category: str | None, severity: str | None, agent: str | None,
             day: str | None, unreviewed: bool, limit: int, as_json: bool) -> None:
     """List calls to listen to, worst first, with each flag's time and evidence."""
-    from auditor.report.build import format_flagged
+    from auditor.report.text import format_flagged
 
     with open_db(db) as store:
         entries = store.flagged(category=category, severity=severity, agent=agent, day=day,
@@ -112,7 +112,9 @@ def export(db: Path, fmt: str, output: Path | None) -> None:
               help="Also write a self-contained HTML report with charts here.")
 def report(db: Path, html_file: Path | None) -> None:
     """Pass rate, flags per category, agent and day, speech-rate and talk-ratio spread."""
-    from auditor.report.build import build_report, format_text, render_html
+    from auditor.report.build import build_report
+    from auditor.report.page import render_html
+    from auditor.report.text import format_text
 
     with open_db(db) as store:
         data = build_report(store)

@@ -3,18 +3,19 @@
 Why a module of its own: the review page (``auditor/web.py``) and the ``auditor review``
 command must agree on what a verdict is, which calls are left to review and what a call scores
 once its false alarms are set aside. Everything here is a pure function of a
-:class:`~auditor.store.db.Store`, so it is tested without a server.
+:class:`~auditor.store.db.Store` and its queries (``auditor.store.queries``: no SQL here), so it
+is tested without a server.
 
 Vocabulary: a reviewer gives each flag a *verdict*, ``confirmed`` or ``false_alarm``
-(``unreviewed`` takes a verdict back). The store keeps a false alarm as review status
-``dismissed``. The score *after review* is the call's score computed again without its false
-alarms: confirmed and unreviewed flags still count, because a flag nobody has looked at yet is
-still the auditor's best guess.
+(``unreviewed`` takes a verdict back); the store keeps the verdict under the same name. Both
+scores are computed, never stored twice: *before review* is the scoring of the call's stored
+flags, *after review* the scoring of those flags without its false alarms (confirmed and
+unreviewed flags still count, because a flag nobody has looked at yet is still the auditor's
+best guess).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,15 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from auditor.audio.decode import AUDIO_EXTENSIONS
-from auditor.batch.run import sha256_file
+from auditor.core.hashing import file_sha256
 from auditor.score.scoring import score_flags
+from auditor.store import queries
 from auditor.store.db import Store, StoreError
+from auditor.store.queries import REVIEW_STATES, FlagFilter
 
-# verdict (what a reviewer says) -> review_status (what the store keeps)
-VERDICTS = {"confirmed": "confirmed", "false_alarm": "dismissed", "unreviewed": "unreviewed"}
-STATUS_TO_VERDICT = {v: k for k, v in VERDICTS.items()}
-# Filter values of the queue's review state.
-REVIEW_STATES = ("all", "unreviewed", "reviewed", "confirmed", "false_alarm")
+# What a reviewer may say of a flag (in the order messages list them); the store keeps it as the
+# flag's review status, under the same name.
+VERDICTS = ("confirmed", "false_alarm", "unreviewed")
 SEVERITY_ORDER = {"critical": 0, "major": 1, "minor": 2, "info": 3}
 MAX_REVIEWER = 100
 MAX_COMMENT = 2000
@@ -69,7 +70,7 @@ def scores(flags: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     ``review_status`` (queue rows). Returns ``before``/``after`` scores and ``passed`` flags.
     """
     flags = list(flags)
-    kept = [f for f in flags if _status(f) != "dismissed"]
+    kept = [f for f in flags if _status(f) != "false_alarm"]
     before = score_flags(flags)
     after = score_flags(kept)
     return {
@@ -113,30 +114,24 @@ def record_verdict(
         raise ReviewError(f"the reviewer name is longer than {MAX_REVIEWER} characters")
     if comment and len(comment) > MAX_COMMENT:
         raise ReviewError(f"the comment is longer than {MAX_COMMENT} characters")
-    row = store.db.execute("SELECT call_id FROM flags WHERE id = ?", [int(flag_id)]).fetchone()
-    if row is None:
+    found = queries.flag_review(store.db, int(flag_id))
+    if found is None:
         raise NotFound(f"there is no flag with id {flag_id}")
     if verdict == "unreviewed":
         reviewer, comment = None, None
-    store.set_review(int(flag_id), VERDICTS[verdict], reviewer=reviewer, comment=comment)
+    store.set_review(int(flag_id), verdict, reviewer=reviewer, comment=comment)
     flag = flag_review(store, int(flag_id))
-    card = store.card(row[0], with_reviews=True) or {}
-    return {"flag": flag, "call_id": row[0], "scores": scores(card.get("flags") or [])}
+    call_id = found["call_id"]
+    card = store.card(call_id, with_reviews=True) or {}
+    return {"flag": flag, "call_id": call_id, "scores": scores(card.get("flags") or [])}
 
 
 def flag_review(store: Store, flag_id: int) -> dict[str, Any]:
     """One flag's stored review: verdict, reviewer, comment and time."""
-    rows = list(
-        store.db.query(
-            "SELECT id, call_id, category, rule, severity, review_status, reviewer, comment, "
-            "reviewed_at FROM flags WHERE id = ?",
-            [flag_id],
-        )
-    )
-    if not rows:
+    row = queries.flag_review(store.db, flag_id)
+    if row is None:
         raise NotFound(f"there is no flag with id {flag_id}")
-    row = rows[0]
-    row["verdict"] = STATUS_TO_VERDICT.get(row["review_status"], row["review_status"])
+    row["verdict"] = row["review_status"]
     return row
 
 
@@ -146,15 +141,9 @@ def review_stats(store: Store) -> list[dict[str, Any]]:
     The rate is over reviewed flags only (``None`` when none is reviewed): it tells the QA lead
     which rule to fix. Worst rate first.
     """
-    rows = store.db.query(
-        "SELECT rule, category, COUNT(*) AS flags, "
-        "SUM(review_status = 'confirmed') AS confirmed, "
-        "SUM(review_status = 'dismissed') AS false_alarms, "
-        "SUM(review_status = 'unreviewed') AS unreviewed "
-        "FROM flags GROUP BY rule, category"
-    )
     out = []
-    for r in rows:
+    for r in queries.flag_counts(store.db, ("rule", "category")):
+        del r["calls"]
         reviewed = r["confirmed"] + r["false_alarms"]
         r["false_alarm_rate"] = round(r["false_alarms"] / reviewed, 3) if reviewed else None
         out.append(r)
@@ -165,15 +154,8 @@ def review_stats(store: Store) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- the queue
 
 
-@dataclass(frozen=True)
-class QueueFilter:
+class QueueFilter(FlagFilter):
     """What the reviewer narrowed the queue to; empty fields do not filter."""
-
-    category: str | None = None
-    severity: str | None = None
-    agent: str | None = None
-    day: str | None = None
-    state: str = "all"
 
     @classmethod
     def from_query(cls, params: Mapping[str, str | None]) -> QueueFilter:
@@ -189,81 +171,41 @@ class QueueFilter:
         return cls(get("category"), get("severity"), get("agent"), get("date"), state)
 
 
-_DAY = "COALESCE(c.call_date, substr(c.processed_at, 1, 10))"
-
-
 def queue(store: Store, filt: QueueFilter | None = None, limit: int = 500) -> dict[str, Any]:
     """Flagged calls worst first (failed verdict, then lowest score), with what is left to review.
 
     Only flags matching the filter are listed per call and only calls with such a flag appear.
     Informational flags are left out unless the category or severity filter asks for them (as
-    ``auditor flagged`` does). ``left`` counts unreviewed flags and the calls that have one,
-    within the category / severity / agent / date filter whatever the review state asked.
+    ``auditor flagged`` does: the same query, ``auditor.store.queries.flagged_calls``).
+    ``left`` counts unreviewed flags and the calls that have one, within the category /
+    severity / agent / date filter whatever the review state asked.
     """
     filt = filt or QueueFilter()
-    where = ["c.status = 'ok'"]
-    params: list[Any] = []
-    if filt.severity:
-        where.append("f.severity = ?")
-        params.append(filt.severity)
-    elif not filt.category:
-        where.append("f.severity != 'info'")
-    if filt.category:
-        where.append("f.category = ?")
-        params.append(filt.category)
-    if filt.agent:
-        where.append("c.agent_id = ?")
-        params.append(filt.agent)
-    if filt.day:
-        where.append(f"{_DAY} = ?")
-        params.append(filt.day)
-    base_where = " AND ".join(where)
-    left = store.db.execute(
-        "SELECT COUNT(*), COUNT(DISTINCT f.call_id) FROM flags f JOIN calls c ON c.id = f.call_id "
-        f"WHERE {base_where} AND f.review_status = 'unreviewed'",
-        params,
-    ).fetchone()
-    state_sql = {
-        "all": "",
-        "unreviewed": " AND f.review_status = 'unreviewed'",
-        "reviewed": " AND f.review_status != 'unreviewed'",
-        "confirmed": " AND f.review_status = 'confirmed'",
-        "false_alarm": " AND f.review_status = 'dismissed'",
-    }[filt.state]
-    sql = (
-        "SELECT c.id AS call_id, c.path, c.score, c.passed, c.agent_id, c.duration_s, "
-        f"{_DAY} AS day, f.id AS flag_id, f.category, f.rule, f.severity, f.speaker, f.start, "
-        "f.end, f.evidence, f.review_status, f.reviewer "
-        f"FROM flags f JOIN calls c ON c.id = f.call_id WHERE {base_where}{state_sql} "
-        "ORDER BY c.passed ASC, c.score ASC, c.id, f.start"
-    )
+    left = queries.unreviewed_left(store.db, filt)
     calls: dict[str, dict[str, Any]] = {}
-    for r in store.db.query(sql, params):
-        entry = calls.get(r["call_id"])
-        if entry is None:
-            if len(calls) >= limit:
-                break
-            entry = calls[r["call_id"]] = {
-                "call_id": r["call_id"],
-                "file": os.path.basename(r["path"] or ""),
-                "score": r["score"],
-                "passed": None if r["passed"] is None else bool(r["passed"]),
-                "agent_id": r["agent_id"],
-                "day": r["day"],
-                "duration_s": r["duration_s"],
-                "flags": [],
-            }
-        entry["flags"].append(
-            {
-                "flag_id": r["flag_id"],
-                "category": r["category"],
-                "severity": r["severity"],
-                "start": r["start"],
-                "end": r["end"],
-                "evidence": r["evidence"],
-                "verdict": STATUS_TO_VERDICT.get(r["review_status"], r["review_status"]),
-            }
-        )
+    calls: dict[str, dict[str, Any]] = {}
+    for r in queries.flagged_calls(store.db, filt, limit):
+        calls[r["call_id"]] = {
+            "call_id": r["call_id"],
+            "file": os.path.basename(r["path"] or ""),
+            "score": r["score"],
+            "passed": None if r["passed"] is None else bool(r["passed"]),
+            "agent_id": r["agent_id"],
+            "day": r["day"],
+            "duration_s": r["duration_s"],
+            "flags": [
+                {
+                    "flag_id": f["flag_id"],
+                    "category": f["category"],
+                    "severity": f["severity"],
+                    "start": f["start"],
+                    "end": f["end"],
+                    "evidence": f["evidence"],
+                    "verdict": f["review_status"],
+                }
+                for f in r["flags"]
+            ],
+        }
     if calls:
         _add_call_scores(store, calls)
     return {
@@ -281,16 +223,7 @@ def queue(store: Store, filt: QueueFilter | None = None, limit: int = 500) -> di
 
 def _add_call_scores(store: Store, calls: dict[str, dict[str, Any]]) -> None:
     """Score after review, worst severity and unreviewed count over ALL flags of each call."""
-    ids = list(calls)
-    marks = ",".join("?" * len(ids))
-    per_call: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
-    for r in store.db.query(
-        f"SELECT call_id, category, rule, severity, review_status FROM flags "
-        f"WHERE call_id IN ({marks})",
-        ids,
-    ):
-        per_call[r["call_id"]].append(r)
-    for call_id, flags in per_call.items():
+    for call_id, flags in queries.flags_of_calls(store.db, calls).items():
         entry = calls[call_id]
         s = scores(flags)
         entry["score_after"] = s["after"]
@@ -304,17 +237,10 @@ def _add_call_scores(store: Store, calls: dict[str, dict[str, Any]]) -> None:
 def facets(store: Store) -> dict[str, list[str]]:
     """The values the queue can be filtered by, for the filter menus."""
 
-    def distinct(sql: str) -> list[str]:
-        return [r[0] for r in store.db.execute(sql).fetchall() if r[0] not in (None, "")]
-
-    severities = distinct("SELECT DISTINCT severity FROM flags")
-    return {
-        "category": distinct("SELECT DISTINCT category FROM flags ORDER BY category"),
-        "severity": sorted(severities, key=lambda s: SEVERITY_ORDER.get(s, 9)),
-        "agent": distinct("SELECT DISTINCT agent_id FROM calls ORDER BY agent_id"),
-        "date": distinct(f"SELECT DISTINCT {_DAY} AS d FROM calls c ORDER BY d DESC"),
-        "state": list(REVIEW_STATES),
-    }
+    values = queries.facet_values(store.db)
+    values["severity"] = sorted(values["severity"], key=lambda s: SEVERITY_ORDER.get(s, 9))
+    values["state"] = list(REVIEW_STATES)
+    return values
 
 
 # ---------------------------------------------------------------- one call
@@ -336,7 +262,7 @@ def call_view(store: Store, call_id: str) -> dict[str, Any]:
         u["idx"] = i
     for flag in card.get("flags") or []:
         review = flag.get("review") or {}
-        review["verdict"] = STATUS_TO_VERDICT.get(review.get("review_status"), "unreviewed")
+        review["verdict"] = review.get("review_status") or "unreviewed"
         flag["review"] = review
         flag["utterances"] = _concerned(flag, utterances)
     path = row.get("path") or ""
@@ -443,6 +369,6 @@ def _hash(path: Path, st: os.stat_result) -> str:
     key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
     digest = _VERIFIED.get(key)
     if digest is None:
-        digest = sha256_file(path) if st.st_size else hashlib.sha256(b"").hexdigest()
+        digest = file_sha256(path)
         _VERIFIED[key] = digest
     return digest

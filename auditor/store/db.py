@@ -14,29 +14,27 @@ Design:
 * ``utterances_fts`` is an FTS5 index over utterance text with the ``trigram`` tokenizer, which
   finds any substring of three or more characters: Chinese has no spaces between words, so the
   default word tokenizer would index a whole sentence as one token;
-* a ``schema_version`` table and an ordered list of migrations: opening an older database
-  upgrades it in place (each migration in its own transaction);
-* ``redact=True`` masks personal numbers (phone, ID-card, bank-card) before anything is stored.
+* the schema and its migrations are in ``auditor.store.schema``, the read queries in
+  ``auditor.store.queries``;
+* the store stores: it is handed scorecards that are final (enriched, redacted and scored by
+  ``auditor.batch.enrich``) and never scores, redacts or reads metadata itself.
 """
 
 from __future__ import annotations
 
-import copy
 import json
-import re
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime, timezone
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from auditor.batch import metadata as md
 from auditor.core.errors import AuditorError
-from auditor.score.scoring import score_card
+from auditor.store import queries
+from auditor.store.schema import SCHEMA_VERSION, SchemaTooNew, migrate, now
+from auditor.store.schema import schema_version as _schema_version
 
-SCHEMA_VERSION = 2
 SPEC_FIELDS = (
     "call_id",
     "file",
@@ -53,7 +51,7 @@ SPEC_FIELDS = (
     "score",
     "passed",
 )
-REVIEW_STATUSES = ("unreviewed", "confirmed", "dismissed")
+REVIEW_STATUSES = ("unreviewed", "confirmed", "false_alarm")
 
 
 class StoreError(AuditorError):
@@ -69,195 +67,6 @@ class AmbiguousCall(StoreError):
             + ", ".join(candidates[:5])
         )
         self.candidates = candidates
-
-
-# ---------------------------------------------------------------- redaction
-
-_DIGIT = "0-9０-９〇零一二三四五六七八九幺两"
-_NUMBER_RE = re.compile(rf"(?:\+\s?86[\s-]?)?[{_DIGIT}](?:[\s-]?[{_DIGIT}]){{6,}}(?:[Xx叉])?")
-
-
-def redact_text(text: str | None) -> str | None:
-    """Mask personal numbers: validated ones as ``compliance.pii`` does, other 7+ digit runs too.
-
-    ``13912345678`` -> ``139****5678`` (a valid mobile); ``1234567890`` -> ``******7890``.
-    Amounts such as ``五千三百元`` or ``5300`` are untouched. Over-masking a long date is
-    accepted: a stored personal number is the worse error.
-    """
-    if not text:
-        return text
-    try:  # the PII finder masks validated numbers precisely (first 3 and last 4 kept) ...
-        from auditor.compliance.pii import mask_text
-
-        text = mask_text(text)
-    except ImportError:  # pragma: no cover - the PII module is part of the package
-        pass
-    # ... and any other long digit run (ASR-garbled, failed checksum) is masked here.
-
-    def mask(m: re.Match[str]) -> str:
-        chars = [c for c in m.group(0) if c not in " -+\t"]
-        keep = "".join(chars[-4:])
-        return "*" * (len(chars) - 4) + keep
-
-    return _NUMBER_RE.sub(mask, text)
-
-
-def redact_card(card: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of a scorecard with personal numbers masked in utterances and flags."""
-    out = copy.deepcopy(dict(card))
-    for utt in out.get("utterances") or []:
-        utt["text"] = redact_text(utt.get("text"))
-    for flag in out.get("flags") or []:
-        for key in ("evidence", "matched"):
-            if isinstance(flag.get(key), str):
-                flag[key] = redact_text(flag[key])
-    return out
-
-
-# ---------------------------------------------------------------- migrations
-
-
-def _migration_1(db: sqlite_utils.Database) -> None:
-    """The first schema: calls, utterances, flags, runs."""
-    db["runs"].create(
-        {
-            "id": int,
-            "started_at": str,
-            "ended_at": str,
-            "options": str,
-            "found": int,
-            "scored": int,
-            "skipped": int,
-            "failed": int,
-        },
-        pk="id",
-    )
-    db["calls"].create(
-        {
-            "id": str,
-            "path": str,
-            "size": int,
-            "duration_s": float,
-            "channels": int,
-            "status": str,
-            "error": str,
-            "score": int,
-            "passed": int,
-            "model": str,
-            "rules_version": str,
-            "processed_at": str,
-            "scorecard": str,
-        },
-        pk="id",
-    )
-    db["utterances"].create(
-        {
-            "id": int,
-            "call_id": str,
-            "idx": int,
-            "speaker": str,
-            "start": float,
-            "end": float,
-            "text": str,
-        },
-        pk="id",
-        foreign_keys=[("call_id", "calls", "id")],
-    )
-    db["flags"].create(
-        {
-            "id": int,
-            "call_id": str,
-            "idx": int,
-            "category": str,
-            "rule": str,
-            "severity": str,
-            "speaker": str,
-            "start": float,
-            "end": float,
-            "evidence": str,
-            "matched": str,
-        },
-        pk="id",
-        foreign_keys=[("call_id", "calls", "id")],
-    )
-
-
-def _migration_2(db: sqlite_utils.Database) -> None:
-    """Metadata, layout, sub-scores, reviews, metrics, run totals, FTS and indexes."""
-    calls = db["calls"]
-    for name, col_type in (
-        ("layout", str),
-        ("agent_id", str),
-        ("debtor_id", str),
-        ("campaign", str),
-        ("call_start", str),
-        ("call_date", str),
-        ("compliance_score", int),
-        ("script_score", int),
-        ("delivery_score", int),
-        ("redacted", int),
-    ):
-        if name not in calls.columns_dict:
-            calls.add_column(name, col_type)
-    if "run_id" not in calls.columns_dict:
-        calls.add_column("run_id", int, fk="runs", fk_col="id")
-    flags = db["flags"]
-    if "review_status" not in flags.columns_dict:
-        flags.add_column("review_status", str, not_null_default="unreviewed")
-    for name in ("reviewer", "comment", "reviewed_at"):
-        if name not in flags.columns_dict:
-            flags.add_column(name, str)
-    utterances = db["utterances"]
-    if "channel" not in utterances.columns_dict:
-        utterances.add_column("channel", int)
-    runs = db["runs"]
-    for name, col_type in (
-        ("status", str),
-        ("flagged", int),
-        ("audio_s", float),
-        ("wall_s", float),
-        ("model", str),
-        ("rules_version", str),
-    ):
-        if name not in runs.columns_dict:
-            runs.add_column(name, col_type)
-    db.execute("UPDATE runs SET status = 'completed' WHERE status IS NULL AND ended_at IS NOT NULL")
-    db["metrics"].create(
-        {"call_id": str, "scope": str, "name": str, "value": float},
-        pk=("call_id", "scope", "name"),
-        foreign_keys=[("call_id", "calls", "id")],
-        if_not_exists=True,
-    )
-    # Old rows had no layout: derive it from the channel count.
-    db.execute(
-        "UPDATE calls SET layout = CASE channels WHEN 2 THEN 'stereo' ELSE 'mono' END "
-        "WHERE layout IS NULL AND channels IS NOT NULL"
-    )
-    for table, columns in (
-        ("calls", ["model", "rules_version"]),
-        ("calls", ["status"]),
-        ("calls", ["path"]),
-        ("calls", ["agent_id"]),
-        ("calls", ["call_date"]),
-        ("calls", ["debtor_id", "call_date"]),
-        ("calls", ["passed", "score"]),
-        ("utterances", ["call_id"]),
-        ("flags", ["call_id"]),
-        ("flags", ["category"]),
-        ("flags", ["severity"]),
-        ("flags", ["review_status"]),
-        ("metrics", ["scope", "name"]),
-    ):
-        db[table].create_index(columns, if_not_exists=True)
-    # Trigram FTS indexes every 3-character substring, which is what Chinese search needs.
-    db["utterances"].enable_fts(["text"], tokenize="trigram", create_triggers=True, replace=True)
-
-
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_migration_1, _migration_2)
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 # ---------------------------------------------------------------- the store
@@ -296,35 +105,17 @@ class Store:
     @property
     def schema_version(self) -> int:
         """The version the database is at (0 for an empty file)."""
-        if "schema_version" in self.db.table_names():
-            row = self.db.execute("SELECT MAX(version) FROM schema_version").fetchone()
-            return int(row[0] or 0)
-        # A database from before versioning that already has the first tables is version 1.
-        return 1 if "calls" in self.db.table_names() else 0
+        return _schema_version(self.db)
 
     def migrate(self) -> list[int]:
         """Apply the migrations the database lacks; returns the versions applied."""
-        current = self.schema_version
-        if current > SCHEMA_VERSION:
+        try:
+            return migrate(self.db)
+        except SchemaTooNew as exc:
             raise StoreError(
-                f"{self.path} has schema version {current}, newer than this auditor "
+                f"{self.path} has schema version {exc.version}, newer than this auditor "
                 f"({SCHEMA_VERSION}); upgrade the auditor to open it"
-            )
-        applied = []
-        for version in range(current + 1, SCHEMA_VERSION + 1):
-            with self.db.atomic():
-                self.db["schema_version"].create(
-                    {"version": int, "applied_at": str}, pk="version", if_not_exists=True
-                )
-                if current >= 1 and version == current + 1 and not self._has_version_rows():
-                    self.db["schema_version"].insert({"version": current, "applied_at": _now()})
-                MIGRATIONS[version - 1](self.db)
-                self.db["schema_version"].insert({"version": version, "applied_at": _now()})
-            applied.append(version)
-        return applied
-
-    def _has_version_rows(self) -> bool:
-        return bool(self.db.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0])
+            ) from None
 
     def integrity_check(self) -> str:
         """``PRAGMA integrity_check`` (``"ok"`` when sound)."""
@@ -337,7 +128,7 @@ class Store:
         with self.db.atomic():
             table = self.db["runs"].insert(
                 {
-                    "started_at": _now(),
+                    "started_at": now(),
                     "options": json.dumps(dict(options), ensure_ascii=False, default=str),
                     "status": "running",
                     "model": model,
@@ -359,7 +150,7 @@ class Store:
 
     def finish_run(self, run_id: int, status: str, wall_s: float, **counts: Any) -> None:
         """Close a run: end time, status (completed|interrupted|failed), wall time, counts."""
-        self.update_run(run_id, ended_at=_now(), status=status, wall_s=wall_s, **counts)
+        self.update_run(run_id, ended_at=now(), status=status, wall_s=wall_s, **counts)
 
     def runs(self) -> list[dict[str, Any]]:
         """All runs, newest first."""
@@ -398,29 +189,22 @@ class Store:
         model: str,
         rules_version: str,
         run_id: int | None = None,
-        meta: md.CallMeta | None = None,
-        redact: bool = False,
+        columns: Mapping[str, Any] | None = None,
+        redacted: bool = False,
         run_counts: Mapping[str, Any] | None = None,
+        regrouped: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Write one audited call in ONE transaction and return the scorecard as stored.
 
-        Replaces an earlier version of the same call (keeping the review of every flag that
-        is raised again), joins the metadata (and its call-hours flag), re-checks the
-        debtor's per-day call count, scores the card, and updates the run's counters.
+        ``card`` is final (enriched and scored); it is stored as given. ``columns`` are the
+        metadata columns of the ``calls`` row (``agent_id``, ``debtor_id``, ``campaign``,
+        ``call_start``, ``call_date``); ``redacted`` records that personal numbers were masked.
+        Replaces an earlier version of the same call, keeping the review of every flag that is
+        raised again. ``regrouped`` are other stored calls whose scorecard changed with this one
+        (the per-debtor-per-day rule), rewritten in the same transaction by
+        :meth:`update_card`; ``run_counts`` update the run's counters.
         """
-        stored = redact_card(card) if redact else copy.deepcopy(dict(card))
-        stored["call_id"] = call_id
-        stored.setdefault("file", path)
-        if meta is not None:
-            stored["metadata"] = {
-                k: v for k, v in meta.as_columns().items() if k != "call_date" and v is not None
-            }
-            if meta.connected is not None:
-                stored["metadata"]["connected"] = meta.connected
-            flags = [f for f in stored.get("flags") or [] if f.get("category") != md.CALL_HOURS]
-            hours = md.call_hours_flag(meta, stored.get("duration_s"))
-            stored["flags"] = flags + ([hours] if hours else [])
-        score_card(stored)
+        stored = dict(card)
         subs = stored.get("subscores") or {}
         row: dict[str, Any] = {
             "id": call_id,
@@ -432,15 +216,15 @@ class Store:
             "status": stored.get("status"),
             "error": stored.get("error"),
             "score": stored.get("score"),
-            "passed": None if stored.get("passed") is None else int(bool(stored["passed"])),
+            "passed": _as_int(stored.get("passed")),
             "compliance_score": subs.get("compliance"),
             "script_score": subs.get("script"),
             "delivery_score": subs.get("delivery"),
             "model": model,
             "rules_version": rules_version,
-            "processed_at": _now(),
+            "processed_at": now(),
             "run_id": run_id,
-            "redacted": int(redact),
+            "redacted": int(redacted),
             "agent_id": None,
             "debtor_id": None,
             "campaign": None,
@@ -448,15 +232,9 @@ class Store:
             "call_date": None,
             "scorecard": json.dumps(stored, ensure_ascii=False),
         }
-        if meta is not None:
-            row.update(meta.as_columns())
-        old_group = None
+        if columns:
+            row.update(columns)
         with self.db.atomic():
-            prev = self.db.execute(
-                "SELECT debtor_id, call_date FROM calls WHERE id = ?", [call_id]
-            ).fetchone()
-            if prev and prev[0] and prev[1]:
-                old_group = (prev[0], prev[1])
             self.db.execute("DELETE FROM utterances WHERE call_id = ?", [call_id])
             self.db.execute("DELETE FROM metrics WHERE call_id = ?", [call_id])
             self.db["calls"].upsert(row, pk="id")
@@ -474,13 +252,38 @@ class Store:
                 for i, u in enumerate(stored.get("utterances") or [])
             )
             self.db["metrics"].insert_all(_metric_rows(call_id, stored.get("metrics") or {}))
-            groups = {(row["debtor_id"], row["call_date"]), old_group} - {None}
-            for debtor_id, day in groups:
-                if debtor_id and day:
-                    self._refresh_frequency(debtor_id, day, meta_connected={call_id: meta})
+            for other_id, other in (regrouped or {}).items():
+                self.update_card(other_id, other)
             if run_id is not None and run_counts:
                 self.db["runs"].update(run_id, dict(run_counts))
         return self.card(call_id) or stored
+
+    def update_card(self, call_id: str, card: Mapping[str, Any]) -> None:
+        """Replace a stored call's scorecard, score, verdict and flags (reviews carried over).
+
+        For a call whose flags changed because another call was saved (the per-day rule).
+        Joins the caller's transaction when there is one.
+        """
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE calls SET scorecard = ?, score = ?, passed = ? WHERE id = ?",
+                [
+                    json.dumps(dict(card), ensure_ascii=False),
+                    card.get("score"),
+                    _as_int(card.get("passed")),
+                    call_id,
+                ],
+            )
+            self._write_flags(call_id, list(card.get("flags") or []))
+
+    def frequency_group(
+        self, call_id: str, debtor_id: str | None, day: str | None
+    ) -> list[dict[str, Any]]:
+        """Other stored calls of this debtor and day, and of the call's present group.
+
+        See :func:`auditor.store.queries.frequency_group`.
+        """
+        return queries.frequency_group(self.db, call_id, debtor_id, day)
 
     def _write_flags(self, call_id: str, flags: list[Mapping[str, Any]]) -> None:
         """Replace a call's flag rows, carrying reviews over to the same flag raised again."""
@@ -517,67 +320,17 @@ class Store:
             )
         self.db["flags"].insert_all(rows)
 
-    def _refresh_frequency(
-        self, debtor_id: str, day: str, meta_connected: Mapping[str, md.CallMeta | None]
-    ) -> None:
-        """Re-derive the ``call_frequency`` flags of one debtor's calls on one day.
-
-        Runs inside the caller's transaction. Calls finish in any order in a parallel batch,
-        so the whole group is recomputed each time one of its calls is written.
-        """
-        rows = list(
-            self.db.query(
-                "SELECT id, call_start, duration_s, scorecard FROM calls "
-                "WHERE debtor_id = ? AND call_date = ?",
-                [debtor_id, day],
-            )
-        )
-        cards = {r["id"]: json.loads(r["scorecard"]) for r in rows}
-        connected = []
-        for r in rows:
-            card = cards[r["id"]]
-            meta_conn = (card.get("metadata") or {}).get("connected")
-            meta = meta_connected.get(r["id"])
-            if meta is None and meta_conn is not None:
-                meta = md.CallMeta(file="", connected=bool(meta_conn))
-            if md.is_connected(meta, card):
-                connected.append((r["id"], r["call_start"]))
-        over = md.over_limit(connected)
-        for r in rows:
-            card = cards[r["id"]]
-            flags = [f for f in card.get("flags") or [] if f.get("category") != md.CALL_FREQUENCY]
-            if r["id"] in over:
-                flags.append(
-                    md.frequency_flag(
-                        debtor_id, day, over[r["id"]], len(connected), r["duration_s"]
-                    )
-                )
-            if flags == (card.get("flags") or []):
-                continue
-            card["flags"] = flags
-            score_card(card)
-            self.db.execute(
-                "UPDATE calls SET scorecard = ?, score = ?, passed = ? WHERE id = ?",
-                [
-                    json.dumps(card, ensure_ascii=False),
-                    card.get("score"),
-                    None if card.get("passed") is None else int(bool(card["passed"])),
-                    r["id"],
-                ],
-            )
-            self._write_flags(r["id"], flags)
-
     def set_review(
         self, flag_id: int, status: str, reviewer: str | None = None, comment: str | None = None
     ) -> None:
-        """Record a reviewer's verdict on one flag (confirmed, dismissed or unreviewed)."""
+        """Record a reviewer's verdict on one flag (confirmed, false_alarm or unreviewed)."""
         if status not in REVIEW_STATUSES:
             raise StoreError(f"review status must be one of {', '.join(REVIEW_STATUSES)}")
         with self.db.atomic():
             cur = self.db.execute(
                 "UPDATE flags SET review_status = ?, reviewer = ?, comment = ?, reviewed_at = ? "
                 "WHERE id = ?",
-                [status, reviewer, comment, _now(), flag_id],
+                [status, reviewer, comment, now(), flag_id],
             )
             if cur.rowcount == 0:
                 raise StoreError(f"there is no flag with id {flag_id}")
@@ -666,105 +419,25 @@ class Store:
 
         Informational flags (severity ``info``) are left out unless ``severity`` or
         ``category`` asks for them. ``day`` is the call's date from the metadata, or the date
-        it was processed when there is none.
+        it was processed when there is none. The query is
+        :func:`auditor.store.queries.flagged_calls`, the one the review queue uses.
         """
-        where = ["c.status = 'ok'"]
-        params: list[Any] = []
-        if severity:
-            where.append("f.severity = ?")
-            params.append(severity)
-        elif not category:
-            where.append("f.severity != 'info'")
-        if category:
-            where.append("f.category = ?")
-            params.append(category)
-        if agent:
-            where.append("c.agent_id = ?")
-            params.append(agent)
-        if day:
-            where.append("COALESCE(c.call_date, substr(c.processed_at, 1, 10)) = ?")
-            params.append(day)
-        if unreviewed:
-            where.append("f.review_status = 'unreviewed'")
-        sql = (
-            "SELECT c.id AS call_id, c.path, c.score, c.passed, c.agent_id, c.call_start, "
-            "c.duration_s, COALESCE(c.call_date, substr(c.processed_at, 1, 10)) AS day, "
-            "f.id AS flag_id, f.category, f.rule, f.severity, f.speaker, f.start, f.end, "
-            "f.evidence, f.matched, f.review_status "
-            "FROM flags f JOIN calls c ON c.id = f.call_id WHERE "
-            + " AND ".join(where)
-            + " ORDER BY c.passed ASC, c.score ASC, c.id, f.start"
-        )
-        calls: dict[str, dict[str, Any]] = {}
-        for r in self.db.query(sql, params):
-            entry = calls.get(r["call_id"])
-            if entry is None:
-                if limit is not None and len(calls) >= limit:
-                    break
-                entry = calls[r["call_id"]] = {
-                    k: r[k]
-                    for k in (
-                        "call_id",
-                        "path",
-                        "score",
-                        "passed",
-                        "agent_id",
-                        "call_start",
-                        "duration_s",
-                        "day",
-                    )
-                }
-                entry["flags"] = []
-            entry["flags"].append(
-                {
-                    k: r[k]
-                    for k in (
-                        "flag_id",
-                        "category",
-                        "rule",
-                        "severity",
-                        "speaker",
-                        "start",
-                        "end",
-                        "evidence",
-                        "matched",
-                        "review_status",
-                    )
-                }
-            )
-        return list(calls.values())
+        state = "unreviewed" if unreviewed else "all"
+        filt = queries.FlagFilter(category, severity, agent, day, state)
+        entries = queries.flagged_calls(self.db, filt, limit)
+        for entry in entries:
+            for flag in entry["flags"]:
+                del flag["reviewer"]
+        return entries
 
     def search(self, text: str, limit: int = 50) -> list[dict[str, Any]]:
-        """Utterances containing every whitespace-separated term of ``text``.
+        """Utterances containing every whitespace-separated term of ``text`` (FTS or LIKE)."""
+        return queries.search_utterances(self.db, text, limit)
 
-        Terms of three or more characters go through the trigram FTS index; shorter terms
-        (most two-character Chinese words) fall back to a LIKE scan of the utterance text.
-        """
-        terms = [t for t in text.split() if t]
-        if not terms:
-            return []
-        select = (
-            "SELECT u.call_id, c.path, u.speaker, u.start, u.end, u.text "
-            "FROM utterances u JOIN calls c ON c.id = u.call_id "
-        )
-        if all(len(t) >= 3 for t in terms):
-            query = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
-            sql = (
-                select + "WHERE u.id IN (SELECT rowid FROM utterances_fts "
-                "WHERE utterances_fts MATCH ?) ORDER BY c.path, u.start LIMIT ?"
-            )
-            params: list[Any] = [query, limit]
-        else:
-            likes = []
-            params = []
-            for t in terms:
-                likes.append("u.text LIKE ? ESCAPE '\\'")
-                params.append(
-                    "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-                )
-            sql = select + "WHERE " + " AND ".join(likes) + " ORDER BY c.path, u.start LIMIT ?"
-            params.append(limit)
-        return list(self.db.query(sql, params))
+
+def _as_int(passed: Any) -> int | None:
+    """A verdict as stored: 1, 0 or NULL."""
+    return None if passed is None else int(bool(passed))
 
 
 def _metric_rows(call_id: str, metrics: Mapping[str, Any]) -> Iterator[dict[str, Any]]:

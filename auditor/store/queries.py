@@ -1,0 +1,339 @@
+"""Read queries over the store: the flagged-calls listing, search, review figures, the report.
+
+Why in the store package: every SQL statement of the auditor lives here or in
+``auditor.store.db``, so the review page, ``auditor flagged`` and the morning report read the
+same tables the same way, and a schema change is made in one package. Each function takes the
+``sqlite_utils.Database`` of an open :class:`~auditor.store.db.Store` and returns plain rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+DAY = "COALESCE(c.call_date, substr(c.processed_at, 1, 10))"
+"""A call's day: its date from the metadata, or the date it was processed when there is none."""
+UNKNOWN_AGENT = "(no agent id)"
+# review state asked for -> the condition on the flag's review status
+_STATE_SQL = {
+    "all": "",
+    "unreviewed": " AND f.review_status = 'unreviewed'",
+    "reviewed": " AND f.review_status != 'unreviewed'",
+    "confirmed": " AND f.review_status = 'confirmed'",
+    "false_alarm": " AND f.review_status = 'false_alarm'",
+}
+REVIEW_STATES = tuple(_STATE_SQL)
+_CALL_COLUMNS = (
+    "call_id", "path", "score", "passed", "agent_id", "call_start", "duration_s", "day"
+)
+_FLAG_COLUMNS = (
+    "flag_id",
+    "category",
+    "rule",
+    "severity",
+    "speaker",
+    "start",
+    "end",
+    "evidence",
+    "matched",
+    "review_status",
+    "reviewer",
+)
+
+
+@dataclass(frozen=True)
+class FlagFilter:
+    """Which flags a listing shows; empty fields do not filter.
+
+    Informational flags (severity ``info``) are left out unless ``severity`` or ``category``
+    asks for them. ``state`` is one of :data:`REVIEW_STATES`.
+    """
+
+    category: str | None = None
+    severity: str | None = None
+    agent: str | None = None
+    day: str | None = None
+    state: str = "all"
+
+
+def _where(filt: FlagFilter) -> tuple[str, list[Any]]:
+    """The WHERE clause (without the review state) of a flag listing and its parameters."""
+    where = ["c.status = 'ok'"]
+    params: list[Any] = []
+    if filt.severity:
+        where.append("f.severity = ?")
+        params.append(filt.severity)
+    elif not filt.category:
+        where.append("f.severity != 'info'")
+    if filt.category:
+        where.append("f.category = ?")
+        params.append(filt.category)
+    if filt.agent:
+        where.append("c.agent_id = ?")
+        params.append(filt.agent)
+    if filt.day:
+        where.append(f"{DAY} = ?")
+        params.append(filt.day)
+    return " AND ".join(where), params
+
+
+def flagged_calls(
+    db: sqlite_utils.Database, filt: FlagFilter, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Calls with a flag matching ``filt``, worst first (failed verdict, then lowest score).
+
+    Each entry has the call's columns (``call_id``, ``path``, ``score``, ``passed``,
+    ``agent_id``, ``call_start``, ``duration_s``, ``day``) and ``flags``: the matching flags in
+    time order, each with its ``flag_id``, spec fields and ``review_status``/``reviewer``.
+    This one query serves both ``auditor flagged`` and the review page's queue.
+    """
+    base, params = _where(filt)
+    sql = (
+        "SELECT c.id AS call_id, c.path, c.score, c.passed, c.agent_id, c.call_start, "
+        f"c.duration_s, {DAY} AS day, f.id AS flag_id, f.category, f.rule, f.severity, "
+        "f.speaker, f.start, f.end, f.evidence, f.matched, f.review_status, f.reviewer "
+        f"FROM flags f JOIN calls c ON c.id = f.call_id WHERE {base}{_STATE_SQL[filt.state]} "
+        "ORDER BY c.passed ASC, c.score ASC, c.id, f.start"
+    )
+    calls: dict[str, dict[str, Any]] = {}
+    for r in db.query(sql, params):
+        entry = calls.get(r["call_id"])
+        if entry is None:
+            if limit is not None and len(calls) >= limit:
+                break
+            entry = calls[r["call_id"]] = {k: r[k] for k in _CALL_COLUMNS}
+            entry["flags"] = []
+        entry["flags"].append({k: r[k] for k in _FLAG_COLUMNS})
+    return list(calls.values())
+
+
+def unreviewed_left(db: sqlite_utils.Database, filt: FlagFilter) -> tuple[int, int]:
+    """Unreviewed flags matching ``filt`` (its review state aside) and the calls that have one."""
+    base, params = _where(filt)
+    row = db.execute(
+        "SELECT COUNT(*), COUNT(DISTINCT f.call_id) FROM flags f JOIN calls c ON c.id = f.call_id "
+        f"WHERE {base} AND f.review_status = 'unreviewed'",
+        params,
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def flags_of_calls(
+    db: sqlite_utils.Database, call_ids: Iterable[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Every flag of each call (category, rule, severity, review status), by call id."""
+    ids = list(call_ids)
+    per_call: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
+    if not ids:
+        return per_call
+    marks = ",".join("?" * len(ids))
+    for r in db.query(
+        "SELECT call_id, category, rule, severity, review_status FROM flags "
+        f"WHERE call_id IN ({marks})",
+        ids,
+    ):
+        per_call[r["call_id"]].append(r)
+    return per_call
+
+
+def flag_review(db: sqlite_utils.Database, flag_id: int) -> dict[str, Any] | None:
+    """One flag's call, category, rule, severity and stored review; ``None`` if there is none."""
+    rows = list(
+        db.query(
+            "SELECT id, call_id, category, rule, severity, review_status, reviewer, comment, "
+            "reviewed_at FROM flags WHERE id = ?",
+            [flag_id],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def facet_values(db: sqlite_utils.Database) -> dict[str, list[str]]:
+    """Distinct categories, severities, agents and days present, for filter menus."""
+
+    def distinct(sql: str) -> list[str]:
+        return [r[0] for r in db.execute(sql).fetchall() if r[0] not in (None, "")]
+
+    return {
+        "category": distinct("SELECT DISTINCT category FROM flags ORDER BY category"),
+        "severity": distinct("SELECT DISTINCT severity FROM flags"),
+        "agent": distinct("SELECT DISTINCT agent_id FROM calls ORDER BY agent_id"),
+        "date": distinct(f"SELECT DISTINCT {DAY} AS d FROM calls c ORDER BY d DESC"),
+    }
+
+
+def flag_counts(db: sqlite_utils.Database, by: Sequence[str]) -> list[dict[str, Any]]:
+    """Flags grouped by the flag columns ``by``: flags, calls, confirmed, false alarms, unreviewed.
+
+    Most flags first (ties in the order of ``by``). Serves the per-rule false-alarm figures and
+    the report's flags per category.
+    """
+    cols = ", ".join(by)
+    sql = (
+        f"SELECT {cols}, COUNT(*) AS flags, COUNT(DISTINCT call_id) AS calls, "
+        "SUM(review_status = 'confirmed') AS confirmed, "
+        "SUM(review_status = 'false_alarm') AS false_alarms, "
+        "SUM(review_status = 'unreviewed') AS unreviewed "
+        f"FROM flags GROUP BY {cols} ORDER BY flags DESC, {cols}"
+    )
+    return list(db.query(sql))
+
+
+def search_utterances(
+    db: sqlite_utils.Database, text: str, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Utterances containing every whitespace-separated term of ``text``.
+
+    Terms of three or more characters go through the trigram FTS index; shorter terms
+    (most two-character Chinese words) fall back to a LIKE scan of the utterance text.
+    """
+    terms = [t for t in text.split() if t]
+    if not terms:
+        return []
+    select = (
+        "SELECT u.call_id, c.path, u.speaker, u.start, u.end, u.text "
+        "FROM utterances u JOIN calls c ON c.id = u.call_id "
+    )
+    if all(len(t) >= 3 for t in terms):
+        query = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        sql = (
+            select + "WHERE u.id IN (SELECT rowid FROM utterances_fts "
+            "WHERE utterances_fts MATCH ?) ORDER BY c.path, u.start LIMIT ?"
+        )
+        params: list[Any] = [query, limit]
+    else:
+        likes = []
+        params = []
+        for t in terms:
+            likes.append("u.text LIKE ? ESCAPE '\\'")
+            params.append(
+                "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            )
+        sql = select + "WHERE " + " AND ".join(likes) + " ORDER BY c.path, u.start LIMIT ?"
+        params.append(limit)
+    return list(db.query(sql, params))
+
+
+def frequency_group(
+    db: sqlite_utils.Database, call_id: str, debtor_id: str | None, day: str | None
+) -> list[dict[str, Any]]:
+    """The other stored calls the per-debtor-per-day rule must look at when ``call_id`` is saved.
+
+    Those of debtor ``debtor_id`` on ``day`` and those of the group the call is stored in now
+    (a reprocessed call may have moved), ``call_id`` itself left out. Each row has ``id``,
+    ``debtor_id``, ``call_date``, ``call_start``, ``duration_s`` and the stored ``card``.
+    """
+    groups = []
+    prev = db.execute("SELECT debtor_id, call_date FROM calls WHERE id = ?", [call_id]).fetchone()
+    if prev and prev[0] and prev[1]:
+        groups.append((prev[0], prev[1]))
+    if debtor_id and day and (debtor_id, day) not in groups:
+        groups.append((debtor_id, day))
+    rows = []
+    for debtor, date in groups:
+        for r in db.query(
+            "SELECT id, debtor_id, call_date, call_start, duration_s, scorecard FROM calls "
+            "WHERE debtor_id = ? AND call_date = ? AND id != ?",
+            [debtor, date, call_id],
+        ):
+            r["card"] = json.loads(r.pop("scorecard"))
+            rows.append(r)
+    return rows
+
+
+# ---------------------------------------------------------------- the morning report
+
+
+def report_totals(db: sqlite_utils.Database) -> dict[str, Any]:
+    """Calls, audited, failed, passed, mean score and audio seconds over the whole store."""
+    row = next(
+        db.query(
+            "SELECT COUNT(*) AS calls, SUM(status = 'ok') AS ok, SUM(status = 'failed') AS failed, "
+            "SUM(status = 'ok' AND passed = 1) AS passed, AVG(CASE WHEN status = 'ok' "
+            "THEN score END) AS mean_score, SUM(CASE WHEN status = 'ok' THEN duration_s END) "
+            "AS audio_s FROM calls"
+        )
+    )
+    return {k: (v or 0) for k, v in row.items()}
+
+
+_NOT_INFO = "!= 'info'"
+_CRITICAL = "= 'critical'"
+
+
+def _flags_where(match: str, severity: str) -> str:
+    """A sub-select counting the flags of the calls ``c2`` that ``match``, by severity."""
+    return (
+        "(SELECT COUNT(*) FROM flags f JOIN calls c2 ON c2.id = f.call_id "
+        f"WHERE {match} AND f.severity {severity})"
+    )
+
+
+def report_agents(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Per agent (audited calls): calls, passed, mean score, flags and critical flags."""
+    same_agent = "COALESCE(c2.agent_id, ?) = COALESCE(c.agent_id, ?) AND c2.status = 'ok'"
+    sql = (
+        "SELECT COALESCE(c.agent_id, ?) AS agent, COUNT(*) AS calls, "
+        "SUM(c.passed = 1) AS passed, AVG(c.score) AS mean_score, "
+        f"{_flags_where(same_agent, _NOT_INFO)} AS flags, "
+        f"{_flags_where(same_agent, _CRITICAL)} AS critical "
+        "FROM calls c WHERE c.status = 'ok' GROUP BY agent ORDER BY mean_score ASC, agent"
+    )
+    return list(db.query(sql, [UNKNOWN_AGENT] * 5))
+
+
+def report_days(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Per day: calls, audited, passed, failed and flags."""
+    same_day = (
+        "COALESCE(c2.call_date, substr(c2.processed_at, 1, 10)) = "
+        "COALESCE(calls.call_date, substr(calls.processed_at, 1, 10))"
+    )
+    sql = (
+        "SELECT COALESCE(call_date, substr(processed_at, 1, 10)) AS day, COUNT(*) AS calls, "
+        "SUM(status = 'ok') AS ok, SUM(status = 'ok' AND passed = 1) AS passed, "
+        f"SUM(status = 'failed') AS failed, {_flags_where(same_day, _NOT_INFO)} AS flags "
+        "FROM calls GROUP BY day ORDER BY day"
+    )
+    return list(db.query(sql))
+
+
+def agent_metric(db: sqlite_utils.Database, name: str) -> list[float]:
+    """One agent metric (e.g. ``speech_rate_cpm``) of every audited call."""
+    return [
+        r["value"]
+        for r in db.query(
+            "SELECT m.value FROM metrics m JOIN calls c ON c.id = m.call_id "
+            "WHERE c.status = 'ok' AND m.scope = 'agent' AND m.name = ?",
+            [name],
+        )
+    ]
+
+
+def talk_ratios(db: sqlite_utils.Database) -> list[float]:
+    """The agent's share of the talk time of every audited call where anyone talked."""
+    return [
+        r["ratio"]
+        for r in db.query(
+            "SELECT a.value / (a.value + cu.value) AS ratio FROM metrics a "
+            "JOIN metrics cu ON cu.call_id = a.call_id AND cu.scope = 'customer' "
+            "AND cu.name = 'talk_s' JOIN calls c ON c.id = a.call_id "
+            "WHERE c.status = 'ok' AND a.scope = 'agent' AND a.name = 'talk_s' "
+            "AND a.value + cu.value > 0"
+        )
+    ]
+
+
+def failure_reasons(db: sqlite_utils.Database, limit: int = 10) -> list[dict[str, Any]]:
+    """The commonest reasons calls could not be audited, with how many calls each."""
+    return list(
+        db.query(
+            "SELECT error, COUNT(*) AS calls FROM calls WHERE status = 'failed' "
+            "GROUP BY error ORDER BY calls DESC LIMIT ?",
+            [limit],
+        )
+    )
+

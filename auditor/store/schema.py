@@ -1,0 +1,214 @@
+"""The store's schema: an ordered list of migrations and the code that applies them.
+
+Why: a QA team keeps its database across auditor upgrades, so opening an older file upgrades it
+in place, each migration in its own transaction, recorded in a ``schema_version`` table. The
+steps use sqlite-utils' own table operations (``create``, ``add_column``, ``create_index``,
+``convert``, ``enable_fts``) rather than hand-written DDL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+SCHEMA_VERSION = 3
+
+
+def now() -> str:
+    """The current UTC time as stored in the database (ISO 8601, seconds)."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _migration_1(db: sqlite_utils.Database) -> None:
+    """The first schema: calls, utterances, flags, runs."""
+    db["runs"].create(
+        {
+            "id": int,
+            "started_at": str,
+            "ended_at": str,
+            "options": str,
+            "found": int,
+            "scored": int,
+            "skipped": int,
+            "failed": int,
+        },
+        pk="id",
+    )
+    db["calls"].create(
+        {
+            "id": str,
+            "path": str,
+            "size": int,
+            "duration_s": float,
+            "channels": int,
+            "status": str,
+            "error": str,
+            "score": int,
+            "passed": int,
+            "model": str,
+            "rules_version": str,
+            "processed_at": str,
+            "scorecard": str,
+        },
+        pk="id",
+    )
+    db["utterances"].create(
+        {
+            "id": int,
+            "call_id": str,
+            "idx": int,
+            "speaker": str,
+            "start": float,
+            "end": float,
+            "text": str,
+        },
+        pk="id",
+        foreign_keys=[("call_id", "calls", "id")],
+    )
+    db["flags"].create(
+        {
+            "id": int,
+            "call_id": str,
+            "idx": int,
+            "category": str,
+            "rule": str,
+            "severity": str,
+            "speaker": str,
+            "start": float,
+            "end": float,
+            "evidence": str,
+            "matched": str,
+        },
+        pk="id",
+        foreign_keys=[("call_id", "calls", "id")],
+    )
+
+
+def _migration_2(db: sqlite_utils.Database) -> None:
+    """Metadata, layout, sub-scores, reviews, metrics, run totals, FTS and indexes."""
+    calls = db["calls"]
+    for name, col_type in (
+        ("layout", str),
+        ("agent_id", str),
+        ("debtor_id", str),
+        ("campaign", str),
+        ("call_start", str),
+        ("call_date", str),
+        ("compliance_score", int),
+        ("script_score", int),
+        ("delivery_score", int),
+        ("redacted", int),
+    ):
+        if name not in calls.columns_dict:
+            calls.add_column(name, col_type)
+    if "run_id" not in calls.columns_dict:
+        calls.add_column("run_id", int, fk="runs", fk_col="id")
+    flags = db["flags"]
+    if "review_status" not in flags.columns_dict:
+        flags.add_column("review_status", str, not_null_default="unreviewed")
+    for name in ("reviewer", "comment", "reviewed_at"):
+        if name not in flags.columns_dict:
+            flags.add_column(name, str)
+    utterances = db["utterances"]
+    if "channel" not in utterances.columns_dict:
+        utterances.add_column("channel", int)
+    runs = db["runs"]
+    for name, col_type in (
+        ("status", str),
+        ("flagged", int),
+        ("audio_s", float),
+        ("wall_s", float),
+        ("model", str),
+        ("rules_version", str),
+    ):
+        if name not in runs.columns_dict:
+            runs.add_column(name, col_type)
+    runs.convert("status", lambda _: "completed", where="status IS NULL AND ended_at IS NOT NULL")
+    db["metrics"].create(
+        {"call_id": str, "scope": str, "name": str, "value": float},
+        pk=("call_id", "scope", "name"),
+        foreign_keys=[("call_id", "calls", "id")],
+        if_not_exists=True,
+    )
+    # Old rows had no layout: derive it from the channel count.
+    calls.convert(
+        "channels",
+        lambda channels: "stereo" if channels == 2 else "mono",
+        output="layout",
+        where="layout IS NULL AND channels IS NOT NULL",
+    )
+    for table, columns in (
+        ("calls", ["model", "rules_version"]),
+        ("calls", ["status"]),
+        ("calls", ["path"]),
+        ("calls", ["agent_id"]),
+        ("calls", ["call_date"]),
+        ("calls", ["debtor_id", "call_date"]),
+        ("calls", ["passed", "score"]),
+        ("utterances", ["call_id"]),
+        ("flags", ["call_id"]),
+        ("flags", ["category"]),
+        ("flags", ["severity"]),
+        ("flags", ["review_status"]),
+        ("metrics", ["scope", "name"]),
+    ):
+        db[table].create_index(columns, if_not_exists=True)
+    # Trigram FTS indexes every 3-character substring, which is what Chinese search needs.
+    db["utterances"].enable_fts(["text"], tokenize="trigram", create_triggers=True, replace=True)
+
+
+def _migration_3(db: sqlite_utils.Database) -> None:
+    """A false alarm is stored under its own name: ``dismissed`` becomes ``false_alarm``."""
+    db["flags"].convert(
+        "review_status",
+        lambda _: "false_alarm",
+        where="review_status = ?",
+        where_args=["dismissed"],
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
+    _migration_1,
+    _migration_2,
+    _migration_3,
+)
+
+
+class SchemaTooNew(Exception):
+    """The database was written by a newer auditor (its version is ``version``)."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(version)
+        self.version = version
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The version a database is at (0 for an empty file)."""
+    if "schema_version" in db.table_names():
+        row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        return int(row[0] or 0)
+    # A database from before versioning that already has the first tables is version 1.
+    return 1 if "calls" in db.table_names() else 0
+
+
+def migrate(db: sqlite_utils.Database) -> list[int]:
+    """Apply the migrations the database lacks; returns the versions applied.
+
+    Raises ``SchemaTooNew`` for a database newer than this code (the caller names the file).
+    """
+    current = schema_version(db)
+    if current > SCHEMA_VERSION:
+        raise SchemaTooNew(current)
+    applied = []
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        with db.atomic():
+            versions = db["schema_version"]
+            versions.create({"version": int, "applied_at": str}, pk="version", if_not_exists=True)
+            if current >= 1 and version == current + 1 and not versions.count:
+                versions.insert({"version": current, "applied_at": now()})
+            MIGRATIONS[version - 1](db)
+            versions.insert({"version": version, "applied_at": now()})
+        applied.append(version)
+    return applied
