@@ -1,7 +1,7 @@
 """The customer's state from words and from the voice against their own median."""
 
 from auditor.outcome import extract_outcome
-from tests.test_outcome_support import OPENING, START, call
+from tests.outcome_cases import OPENING, START, call
 
 
 def state(*lines, voice=None):

@@ -1,7 +1,7 @@
 """extract_outcome: each result, promises (accepted, committed, all, instalments), demands."""
 
 from auditor.outcome import extract_outcome
-from tests.test_outcome_support import OPENING, START, call
+from tests.outcome_cases import OPENING, START, call
 
 
 def out(*lines, start=START, **kw):

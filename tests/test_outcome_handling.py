@@ -1,7 +1,7 @@
 """The coaching flag: the agent stayed calm, or answered an upset customer in kind."""
 
 from auditor.outcome import extract_outcome, handling_flags
-from tests.test_outcome_support import OPENING, START, call
+from tests.outcome_cases import OPENING, START, call
 
 KEYS = ["category", "rule", "severity", "speaker", "start", "end", "evidence", "matched"]
 

@@ -1,7 +1,8 @@
-"""The outcome cues and thresholds: `outcome.toml`, loaded and validated.
+"""The outcome cues and thresholds: ``config/outcome.toml``, read through the one config reader.
 
-Each key of the schema is either a list of phrases (``WORDS``) or a number (``NUMBER``). A missing
-or mistyped key raises `OutcomeConfigError` naming the file, the key and what was expected.
+Every key is a list of phrases or a number; the values live only in the file. A user file
+overrides the packaged one key by key, and a problem is reported with its file and line
+(`auditor.core.config`).
 """
 
 from __future__ import annotations
@@ -10,19 +11,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from auditor.core.errors import AuditorError
+from auditor.core import config
+from auditor.core.config import ConfigError, Key
 
-try:
-    import tomllib
-except ImportError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+DEFAULT_PATH = config.CONFIG_DIR / "outcome.toml"
 
-DEFAULT_PATH = Path(__file__).with_name("outcome.toml")
+WORDS = Key(list)
+NUMBER = Key(float)
 
-WORDS = "a list of non-empty strings"
-NUMBER = "a number"
-
-SCHEMA: dict[str, dict[str, str]] = {
+SCHEMA: dict[str, dict[str, Key]] = {
     "promise": {k: WORDS for k in (
         "pay_verbs", "pay_verb_unless", "negated", "all_words", "partial_words", "accept",
         "weak_accept", "demand_words", "agent_declines", "reject", "agent_accepts",
@@ -36,52 +33,20 @@ SCHEMA: dict[str, dict[str, str]] = {
 }
 
 
-class OutcomeConfigError(AuditorError):
-    """The outcome configuration file is missing, not TOML, or has a wrong key."""
-
-
-def _check(value: Any, kind: str) -> bool:
-    if kind == WORDS:
-        return isinstance(value, list) and all(isinstance(w, str) and w for w in value)
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def validate(data: dict[str, Any], source: str = "outcome config") -> dict[str, Any]:
-    """Check `data` against the schema; return it, or raise `OutcomeConfigError`."""
-    for section, keys in SCHEMA.items():
-        table = data.get(section)
-        if not isinstance(table, dict):
-            raise OutcomeConfigError(f"{source}: the table [{section}] is missing.")
-        for key, kind in keys.items():
-            if key not in table:
-                raise OutcomeConfigError(
-                    f"{source}: [{section}] {key} is missing; it must be {kind}.")
-            if not _check(table[key], kind):
-                raise OutcomeConfigError(f"{source}: [{section}] {key} must be {kind}.")
-        extra = sorted(set(table) - set(keys))
-        if extra:
-            raise OutcomeConfigError(f"{source}: [{section}] has unknown keys {extra}; "
-                                     f"known keys are {sorted(keys)}.")
-    return data
+class OutcomeConfigError(ConfigError):
+    """The outcome cues file cannot be used; the sentence names the file and line."""
 
 
 def load_config(path: str | Path | None = None) -> dict[str, Any]:
-    """Read and validate an outcome TOML file (the packaged default when `path` is None)."""
+    """The packaged outcome cues, with the TOML file at `path` (if given) over them."""
     if path is None:
         return _default()
-    return _read(Path(path))
+    try:
+        return config.load(DEFAULT_PATH, path, SCHEMA, "outcome cues")
+    except ConfigError as exc:
+        raise OutcomeConfigError(str(exc)) from None
 
 
 @lru_cache(maxsize=1)
 def _default() -> dict[str, Any]:
-    return _read(DEFAULT_PATH)
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise OutcomeConfigError(f"{path}: outcome config file not found.") from None
-    except tomllib.TOMLDecodeError as e:
-        raise OutcomeConfigError(f"{path}: not valid TOML ({e}); fix the file's syntax.") from None
-    return validate(data, str(path))
+    return config.load(DEFAULT_PATH, None, SCHEMA, "outcome cues")
