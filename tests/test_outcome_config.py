@@ -28,7 +28,8 @@ def test_wrong_type_names_the_key(tmp_path):
     p = tmp_path / "o.toml"
     text = DEFAULT_PATH.read_text(encoding="utf-8").replace("shout_db = 10.0", 'shout_db = "ten"')
     p.write_text(text, encoding="utf-8")
-    with pytest.raises(OutcomeConfigError, match=r"line \d+: 'shout_db' in \[voice\] must be a number"):
+    with pytest.raises(OutcomeConfigError,
+                       match=r"line \d+: 'shout_db' in \[voice\] must be a number"):
         load_config(p)
 
 
