@@ -422,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
             json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
         d = truth["duration_s"]
-        warn = "" if 15 <= d <= 36 else "  WARNING: outside 15-36 s"
+        warn = "" if 15 <= d <= 42 else "  WARNING: outside 15-42 s"
         size = path.stat().st_size / 1024
         print(
             f"{truth['file']:28s} {truth['layout']:6s} {truth['sample_rate']:5d} "

@@ -354,8 +354,8 @@ def check_varied(truth_path: Path, stems: list[str]) -> list[str]:
         errs.append(f"longest silence {longest:.2f}s does not match expected flags")
     if ("interruption" in flags) != (overlap >= 2.5):
         errs.append(f"overlap {overlap:.2f}s does not match expected flags")
-    if not 15 <= t["duration_s"] <= 40:
-        errs.append(f"duration {t['duration_s']} outside 15-40 s")
+    if not 15 <= t["duration_s"] <= 42:
+        errs.append(f"duration {t['duration_s']} outside 15-42 s")
     print(f"{'FAIL' if errs else 'ok  '} {t['file']:28s} {dur:5.2f}s {rate}Hz {audio.shape[1]}ch "
           f"{t['split']:7s} " + "; ".join(info))
     for e in errs:
