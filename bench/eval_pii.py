@@ -117,7 +117,7 @@ def _utt(text: str, start: float = 0.0) -> dict[str, Any]:
 
 
 def synthetic_cases(seed: int = 7, per_variant: int = 30) -> Iterator[Case]:
-    """Seeded ASR-like variants of personal numbers (positives) and reference numbers (negatives)."""
+    """Seeded ASR-like variants of personal numbers (positives) and reference numbers."""
     rng = random.Random(seed)
     makers = {"id_card": random_id, "mobile": random_mobile, "bank_card": random_card}
     for _ in range(per_variant):

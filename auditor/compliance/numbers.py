@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style, pinyin
 
 DIGITS = {
     **{str(d): str(d) for d in range(10)},
@@ -63,10 +63,11 @@ class Group:
 
 @lru_cache(maxsize=4096)
 def soft_digit(ch: str) -> str | None:
-    """The digit a Chinese character sounds like (似 -> 4, 酒 -> 9), else None."""
+    """The digit a Chinese character sounds like in any of its readings (似 -> 4, 酒 -> 9)."""
     if not ("\u4e00" <= ch <= "\u9fff"):
         return None
-    return _SYLLABLES.get(lazy_pinyin(ch, style=Style.NORMAL)[0])
+    readings = pinyin(ch, style=Style.NORMAL, heteronym=True)[0]
+    return next((_SYLLABLES[r] for r in readings if r in _SYLLABLES), None)
 
 
 def read_digits(text: str, soft: bool = False) -> list[Group]:

@@ -3,8 +3,9 @@
 **Reading.** Speech arrives as Arabic digits, Chinese numerals (一/幺 1, 二/两 2, 零/〇/洞 0,
 拐 7, 勾 9, 叉/艾克斯 X) or a mix, often in groups ("一三九 1234，五六七八").
 ``numbers.read_digits`` turns a text into digit *groups* with the position of every digit; a
-*run* is a chain of groups joined only by separators (spaces, commas, 、, hyphens, dots) or a filler word (然后, 接着). A
-group touching a positional numeral (十百千万) is part of an amount and never joins a run.
+*run* is a chain of groups joined only by separators (spaces, commas, 、, hyphens, dots) or a
+filler word (然后, 接着). A group touching a positional numeral (十百千万) is part of an amount
+and never joins a run.
 
 **Validation** (maintained libraries, not our own checks): resident ID by ``stdnum.cn.ric``
 (check character, birth date, area code), also the 15-digit IDs issued before 1999 (area code
@@ -61,7 +62,7 @@ from auditor.core.config import ConfigError, Document, Key, check, parse
 __all__ = [
     "DIGITS", "SEPARATORS", "KIND_NAMES", "PiiMatch", "NumberCues", "find_pii", "mask_text",
     "mask_digits", "pii_by_utterance", "valid_id", "valid_mobile", "luhn_ok", "id_check_char",
-    "load_cues", "numbers_problems",
+    "load_cues", "numbers_problems", "soft_digit",
 ]
 
 PACK = Path(__file__).resolve().parent / "packs" / "pii.toml"
