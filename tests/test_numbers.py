@@ -153,3 +153,9 @@ def test_synthetic_asr_variants() -> None:
             assert share == 1, variant
         else:  # homophones, a group dropped: measured in bench.eval_pii, most are found
             assert share >= 0.5, (variant, share)
+
+
+def test_stored_text_masks_telephone_readings_too() -> None:
+    from auditor.store.db import redact_text
+
+    assert redact_text("号码拐拐洞洞勾勾幺二三四") == "号码******幺二三四"
