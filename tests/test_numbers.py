@@ -159,3 +159,9 @@ def test_stored_text_masks_telephone_readings_too() -> None:
     from auditor.store.db import redact_text
 
     assert redact_text("号码拐拐洞洞勾勾幺二三四") == "号码******幺二三四"
+
+
+def test_in_a_compound_of_anchor_words_the_first_names_the_number() -> None:
+    assert kinds(f"身份证编号是{ID}") == ["id_card"]
+    assert kinds("客服电话13957081246") == []
+    assert kinds("合同号码13957081246") == []

@@ -25,7 +25,8 @@ run that starts and ends on group edges, so a mobile number is not found inside 
   sounds like a digit (似 for 四, 酒 for 九) is read as one, up to ``soft_digit_share``;
 - no anchor: only a validated number counts (您是440305199511231988这个身份证办的卡).
 
-A positive anchor that is the tail of a negative compound (合同|号码, 客服|电话) is negative.
+In a compound of anchor words the first names the number: 合同|号码 and 客服|电话 are negative,
+身份证|编号 positive.
 
 **Two utterances.** ``pii_by_utterance`` also joins a number the same speaker split over two
 consecutive utterances (the agent reads 6 digits, pauses, reads the rest): the run ending the
@@ -275,34 +276,33 @@ def _runs(text: str, groups: list[Group]) -> list[Run]:
 
 
 def _anchor_before(text: str, pos: int, cues: NumberCues) -> str | None:
-    """The kind announced by the anchor word closest before `pos`, or 'negative', or None."""
-    lo = max(0, pos - cues.anchor_reach - 8)
+    """The kind announced by the anchor word closest before `pos`, or 'negative', or None.
+
+    In a compound of anchor words the first one names the number (合同|号码 is a contract number,
+    身份证|编号 an ID number, 客服|电话 a service line), as a Chinese modifier does.
+    """
+    lo = max(0, pos - cues.anchor_reach - 12)
     before = text[lo:pos]
-    best: tuple[int, int, str] | None = None  # (end, length, kind)
+    occ: list[tuple[int, int, str]] = []  # (start, end, kind)
     for kind, words in (*cues.positive.items(), ("negative", cues.negative)):
         for w in words:
-            i = before.rfind(w)
-            if i < 0:
-                continue
-            end = i + len(w)
-            if len(before) - end > cues.anchor_reach:
-                continue
-            cand = (end, len(w), kind)
-            if best is None or cand[:2] > best[:2]:
-                best = cand
-    if best is None:
+            i = before.find(w)
+            while i >= 0:
+                occ.append((i, i + len(w), kind))
+                i = before.find(w, i + 1)
+    near = [o for o in occ if len(before) - o[1] <= cues.anchor_reach]
+    if not near:
         return None
-    end, length, kind = best
-    start = end - length
-    if kind != "negative":
-        # 合同|号码, 客服|电话: a positive word that ends a negative compound is negative
-        for w in cues.negative:
-            j = before.rfind(w, 0, start + 1)
-            if j >= 0 and start <= j + len(w) <= end:
-                return "negative"
-        # a digit between the anchor and the number: the anchor announced another number
-        if any(DIGITS.get(c) for c in before[end:]):
-            return None
+    cur = max(near, key=lambda o: (o[1], o[1] - o[0]))
+    while True:
+        prev = [o for o in occ if o[0] < cur[0] and cur[0] <= o[1] <= cur[1]]
+        if not prev:
+            break
+        cur = min(prev, key=lambda o: (o[0], -o[1]))
+    kind = cur[2]
+    end = max(o[1] for o in near)
+    if kind != "negative" and any(DIGITS.get(c) for c in before[end:]):
+        return None  # a digit between the anchor and the number: it announced another number
     return kind
 
 
