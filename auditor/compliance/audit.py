@@ -7,10 +7,12 @@ block; the rules are ``auditor.compliance.rules``, how they match ``auditor.comp
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from auditor.compliance.evidence import speaker_of, utterance_flag
 from auditor.compliance.matching import analyse, applies, match_rule
+from auditor.compliance.pii import mask_text, pii_by_utterance
 from auditor.compliance.rules import RuleSet
 from auditor.compliance.steps import evaluate_steps
 
@@ -20,6 +22,8 @@ def audit_utterances(utterances: Sequence[Mapping[str, Any]],
     """Run every rule and the script-step checks; return (flags sorted by start, steps)."""
     utts = sorted(utterances, key=lambda u: float(u.get("start", 0.0) or 0.0))
     analyses = [analyse(str(u.get("text", "") or ""), rules) for u in utts]
+    # personal numbers per utterance, a number split over two utterances joined (pii.py)
+    analyses = [replace(a, _pii=p) for a, p in zip(analyses, pii_by_utterance(utts), strict=True)]
     flags: list[dict[str, Any]] = []
     for u, a in zip(utts, analyses, strict=True):
         sp = speaker_of(u)
@@ -33,7 +37,9 @@ def audit_utterances(utterances: Sequence[Mapping[str, Any]],
                     and (o.end - o.start) > (h.end - h.start) for o in hits)]
                 matched = "、".join(dict.fromkeys(h.surface for h in hits))
                 via = hits[0].via
-                flags.append(utterance_flag(rule.category, rule.id, rule.severity, u, matched, via))
+                shown = {**u, "text": mask_text(str(u.get("text", "") or ""), a.pii())}
+                flags.append(utterance_flag(rule.category, rule.id, rule.severity, shown,
+                                            matched, via))
     step_flags, steps = evaluate_steps(utts, analyses, rules)
     flags.extend(step_flags)
     flags.sort(key=lambda f: (f["start"], f["category"], f["rule"]))

@@ -1,80 +1,232 @@
 """Personal numbers read out in full: resident ID cards, mobile numbers, bank cards.
 
-Speech arrives as Arabic digits, Chinese numerals (一/幺 1, 二/两 2, 零/〇/洞 0, 拐 7, 勾 9,
-叉 X) or a mix, often in groups ("一三九 1234，五六七八"). A *run* is a chain of digit groups joined
-only by separators (spaces, commas, 、, hyphens, dots) or a filler word (然后, 接着); a candidate
-number is a stretch of a run that starts and ends on group edges, so a mobile number is not found
-inside an ID.
+**Reading.** Speech arrives as Arabic digits, Chinese numerals (一/幺 1, 二/两 2, 零/〇/洞 0,
+拐 7, 勾 9, 叉/艾克斯 X) or a mix, often in groups ("一三九 1234，五六七八").
+``numbers.read_digits`` turns a text into digit *groups* with the position of every digit; a
+*run* is a chain of groups joined only by separators (spaces, commas, 、, hyphens, dots) or a
+filler word (然后, 接着). A group touching a positional numeral (十百千万) is part of an amount
+and never joins a run.
 
-A candidate counts only if it validates:
+**Validation** (maintained libraries, not our own checks): resident ID by ``stdnum.cn.ric``
+(check character, birth date, area code), also the 15-digit IDs issued before 1999 (area code
+and a 19YYMMDD birth date); mobile by ``phonenumbers`` (a mainland mobile number, optionally
+preceded by 86); bank card by ``stdnum.luhn`` over 16-19 digits. A candidate is a stretch of a
+run that starts and ends on group edges, so a mobile number is not found inside an ID.
 
-- ID card: 18 characters, 17 digits + check character (ISO 7064 MOD 11-2), plausible birth date;
-- mobile: 11 digits, 1 then 3–9 (optionally preceded by 86 / +86);
-- bank card: 16–19 digits passing the Luhn check.
+**Anchors** (data: ``[numbers]`` of ``packs/pii.toml``). The word closest before a run decides:
 
-ASR garbles long digit strings (a digit dropped or doubled, 幺三九 heard as 11-39), and a garbled
-number no longer validates although it was read out in full. So a run right after a word that
-names the number (身份证号, 手机号, 卡号 …: ``ANCHORS``) also counts when its length is close to
-the kind's (``ANCHORED_LENGTHS``), validated or not; nothing else does.
+- a *negative* anchor (合同编号, 订单号, 案号, 工号, 借条, 流水号, 客服电话, 尾号 ...) means the run
+  is not personal, even when it passes a checksum; so does a unit right after the run (元, 块, 万,
+  期, 号 ...: an amount, a date, a count);
+- a *positive* anchor (身份证号, 手机号, 卡号 ...) makes a run count when its length is about the
+  kind's, validated or not, because ASR garbles long digit strings: a digit dropped or doubled,
+  or a whole group dropped or doubled ("one group short": the run is at most one of its own
+  groups shorter or longer than the kind's length). After a positive anchor a character that
+  sounds like a digit (似 for 四, 酒 for 九) is read as one, up to ``soft_digit_share``;
+- no anchor: only a validated number counts (您是440305199511231988这个身份证办的卡).
 
-Amounts (一万两千, 3,500.00元) and dates (2024年3月15日, 2024-03-15) are broken by 万/千/年/月 or
-are too short, and masked forms (尾号1234, 138****5678) never form a full number.
-``mask_text`` replaces the middle digits of every found number with ``*`` (first 3 and last 4
-kept; 86 + 3 for a mobile with country code).
+In a compound of anchor words the first names the number: 合同|号码 and 客服|电话 are negative,
+身份证|编号 positive.
+
+**Two utterances.** ``pii_by_utterance`` also joins a number the same speaker split over two
+consecutive utterances (the agent reads 6 digits, pauses, reads the rest): the run ending the
+first and the run opening the second are judged as one, and the match is reported on the second.
+
+Masked forms (尾号1234, 138****5678, 后四位) never form a full number. ``mask_text`` replaces the
+middle digits of every found number with ``*`` (first 3 and last 4 kept; 86 + 3 for a mobile
+with country code).
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-DIGITS = {
-    **{str(d): str(d) for d in range(10)},
-    **{chr(0xFF10 + d): str(d) for d in range(10)},  # full-width digits
-    "零": "0", "〇": "0", "洞": "0",
-    "一": "1", "幺": "1", "壹": "1",
-    "二": "2", "两": "2", "贰": "2",
-    "三": "3", "叁": "3",
-    "四": "4", "肆": "4",
-    "五": "5", "伍": "5",
-    "六": "6", "陆": "6",
-    "七": "7", "拐": "7", "柒": "7",
-    "八": "8", "捌": "8",
-    "九": "9", "勾": "9", "玖": "9",
-    "X": "X", "x": "X", "叉": "X", "Ｘ": "X",
-}
-SEPARATORS = set(" \t\u3000,，、-—–_.·:：+＋")
-FILLERS = ("然后是", "然后", "接着是", "接着", "后面是")
-MAX_GAP = 4
+import phonenumbers
+from stdnum import luhn, numdb
+from stdnum.cn import ric
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+from auditor.compliance.numbers import (
+    DIGITS,
+    SEPARATORS,
+    Group,
+    is_gap,
+    read_digits,
+    soft_digit,
+)
+from auditor.core.config import ConfigError, Document, Key, check, parse
 
-# Words that announce a number of a kind, and how many digits a read-out number of that kind may
-# have once ASR has dropped or doubled one or two.
-ANCHORS = {
-    "id_card": ("身份证号码", "身份证号", "身份证", "证件号码", "证件号"),
-    "mobile": ("手机号码", "手机号", "电话号码", "手机", "联系电话", "电话"),
-    "bank_card": ("银行卡号", "卡号", "账号", "银行账户"),
-}
-ANCHORED_LENGTHS = {"id_card": (16, 20), "mobile": (10, 13), "bank_card": (15, 20)}
-ANCHOR_REACH = 6  # characters between the anchor word and the number ("身份证号是：")
+__all__ = [
+    "DIGITS", "SEPARATORS", "KIND_NAMES", "PiiMatch", "NumberCues", "find_pii", "mask_text",
+    "mask_digits", "pii_by_utterance", "valid_id", "valid_mobile", "luhn_ok", "id_check_char",
+    "load_cues", "numbers_problems", "soft_digit",
+]
+
+PACK = Path(__file__).resolve().parent / "packs" / "pii.toml"
 
 KIND_NAMES = {
     "id_card": "ID-card number",
     "mobile": "mobile number",
     "bank_card": "bank-card number",
 }
+KINDS = tuple(KIND_NAMES)
+# Lengths of a number of each kind read out in full.
+FULL_LENGTHS = {"id_card": (15, 18), "mobile": (11, 13), "bank_card": (16, 19)}
+# Below this many digits a run is never taken as a garbled full number, even after an anchor.
+FLOOR = {"id_card": 12, "mobile": 10, "bank_card": 12}
+# A run of one group (no pauses) may miss or gain this many digits.
+SLACK = {"id_card": 2, "mobile": 1, "bank_card": 1}
+
+
+# ---------------------------------------------------------------- cues (data)
+
+NUMBERS_SCHEMA = {
+    "numbers": {
+        "anchor_reach": Key(int, 0, 20),
+        "join_seconds": Key(float, 0, 120),
+        "join_lead": Key(int, 0, 30),
+        "soft_digit_share": Key(float, 0, 0.5),
+        "positive": {k: Key(list) for k in KINDS},
+        "negative": {"words": Key(list), "units_after": Key(list)},
+    },
+}
+
+
+@dataclass(frozen=True)
+class NumberCues:
+    """Anchor words and reading limits from ``[numbers]`` of the pii pack."""
+
+    anchor_reach: int
+    join_seconds: float
+    join_lead: int
+    soft_digit_share: float
+    positive: Mapping[str, tuple[str, ...]]
+    negative: tuple[str, ...]
+    units_after: tuple[str, ...]
+
+
+def numbers_problems(doc: Document) -> list[tuple[int, str]]:
+    """Problems of the ``[numbers]`` table of a parsed pack, as (line, message)."""
+    if "numbers" not in doc.data:
+        return []
+    sub = replace(doc, data={"numbers": doc.data["numbers"]})
+    return check(sub, NUMBERS_SCHEMA)
+
+
+@lru_cache(maxsize=8)
+def load_cues(path: Path | str = PACK) -> NumberCues:
+    """The number cues of a pack file (the built-in pii pack by default), validated."""
+    doc, found = parse(path)
+    if doc is not None:
+        found = numbers_problems(doc)
+        if "numbers" not in doc.data:
+            found = [(1, "the pack has no [numbers] table")]
+    if found or doc is None:
+        line, msg = found[0]
+        raise ConfigError(f"Cannot read the number cues {path}: line {line}: {msg}.")
+    n = doc.data["numbers"]
+    pos = n.get("positive", {})
+    neg = n.get("negative", {})
+    return NumberCues(
+        anchor_reach=int(n.get("anchor_reach", 6)),
+        join_seconds=float(n.get("join_seconds", 15.0)),
+        join_lead=int(n.get("join_lead", 8)),
+        soft_digit_share=float(n.get("soft_digit_share", 0.34)),
+        positive={k: tuple(pos.get(k, ())) for k in KINDS},
+        negative=tuple(neg.get("words", ())),
+        units_after=tuple(neg.get("units_after", ())),
+    )
+
+
+# ---------------------------------------------------------------- validators
+
+
+def id_check_char(first17: str) -> str:
+    """ISO 7064 MOD 11-2 check character of the first 17 digits of an ID number (stdnum)."""
+    return ric.calc_check_digit(first17 + "0")
+
+
+def _plausible_birth(number18: str) -> bool:
+    try:
+        born = ric.get_birth_date(number18)
+    except Exception:  # stdnum raises its ValidationError subclasses
+        return False
+    return datetime.date(1900, 1, 1) <= born <= datetime.date.today()
+
+
+@lru_cache(maxsize=4096)
+def _known_area(code: str) -> bool:
+    """An area code stdnum's table knows as a county, in any period.
+
+    Not ``ric.get_birth_place``, which wants the county to exist in the birth year: the code is
+    the one of the place of registration when the card was issued (from 1984), so everyone born
+    before their county's code was created would fail.
+    """
+    info = numdb.get("cn/loc").info(code)
+    return any("county" in props for _, props in info)
+
+
+def valid_id(s: str) -> bool:
+    """A resident ID: 18 characters (stdnum check character, a real birth date, a known area
+    code), or a 15-digit old ID (no check character: area and 19YYMMDD birth date)."""
+    if len(s) == 18:
+        return (s[:17].isdigit() and ric.calc_check_digit(s) == s[17]
+                and _plausible_birth(s) and _known_area(s[:6]))
+    if len(s) == 15 and s.isdigit():
+        first17 = s[:6] + "19" + s[6:]
+        return valid_id(first17 + id_check_char(first17))
+    return False
+
+
+def valid_mobile(s: str) -> bool:
+    """An 11-digit mainland mobile number (optionally 86 + 11 digits), per phonenumbers."""
+    if len(s) == 13 and s.startswith("86"):
+        s = s[2:]
+    if len(s) != 11 or not s.isdigit() or s[0] != "1":
+        return False
+    try:
+        num = phonenumbers.parse(s, "CN")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(num) in (
+        phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def luhn_ok(s: str) -> bool:
+    """The Luhn check used by bank cards (stdnum.luhn)."""
+    return s.isdigit() and luhn.is_valid(s)
+
+
+def _classify(w: str) -> tuple[str, str] | None:
+    """(kind, digits) when the stretch is a valid personal number."""
+    if len(w) in (15, 18) and valid_id(w):
+        return "id_card", w
+    if "X" in w:
+        return None
+    if len(w) in (11, 13) and valid_mobile(w):
+        return "mobile", w
+    if 16 <= len(w) <= 19 and luhn_ok(w):
+        return "bank_card", w
+    return None
+
+
+# ---------------------------------------------------------------- matches
 
 
 @dataclass(frozen=True)
 class PiiMatch:
-    """One full personal number found in a text."""
+    """One full personal number found in a text (or the part of it in this text)."""
 
     kind: str  # id_card | mobile | bank_card
-    digits: str  # normalised digits (X for the ID check character)
-    positions: tuple[int, ...]  # index in the text of each digit character
+    digits: str  # normalised digits (X for the ID check character); the whole number
+    positions: tuple[int, ...]  # index in the text of each digit character in this text
+    validated: bool = True  # False: counted from its anchor and length (ASR-garbled)
+    joined: bool = False  # True: the number began in the speaker's previous utterance
+    hidden: tuple[int, ...] | None = field(default=None, compare=False)  # positions to star
 
     @property
     def start(self) -> int:
@@ -94,6 +246,13 @@ class PiiMatch:
         """The number with its middle digits replaced by '*'."""
         return mask_digits(self.digits, self.head)
 
+    def starred(self) -> tuple[int, ...]:
+        """Positions in the text to replace by '*'."""
+        if self.hidden is not None:
+            return self.hidden
+        n = len(self.positions)
+        return self.positions[self.head: n - 4] if n > self.head + 4 else ()
+
 
 def mask_digits(digits: str, head: int = 3) -> str:
     """Keep the first `head` and last 4 characters, star the rest."""
@@ -102,159 +261,168 @@ def mask_digits(digits: str, head: int = 3) -> str:
     return digits[:head] + "*" * (len(digits) - head - 4) + digits[-4:]
 
 
-def id_check_char(first17: str) -> str:
-    """ISO 7064 MOD 11-2 check character of the first 17 digits of an ID number."""
-    total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11]
+Run = list[Group]
 
 
-def valid_id(s: str) -> bool:
-    """An 18-character resident ID with a correct check character and plausible birth date."""
-    if len(s) != 18 or not s[:17].isdigit() or not (s[17].isdigit() or s[17] == "X"):
-        return False
-    year, month, day = int(s[6:10]), int(s[10:12]), int(s[12:14])
-    if not (1900 <= year <= 2099 and 1 <= month <= 12 and 1 <= day <= 31):
-        return False
-    return id_check_char(s[:17]) == s[17]
-
-
-def valid_mobile(s: str) -> bool:
-    """An 11-digit mainland mobile number (prefix 13–19)."""
-    return bool(_MOBILE.match(s))
-
-
-def luhn_ok(s: str) -> bool:
-    """The Luhn check used by bank cards."""
-    if not s.isdigit():
-        return False
-    total = 0
-    for i, c in enumerate(reversed(s)):
-        d = int(c)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
-def _groups(text: str) -> list[tuple[str, list[int]]]:
-    """Maximal stretches of digit characters: (digits, their positions)."""
-    out: list[tuple[str, list[int]]] = []
-    cur, pos = [], []
-    for i, ch in enumerate(text):
-        d = DIGITS.get(ch)
-        if d is not None:
-            cur.append(d)
-            pos.append(i)
-        elif cur:
-            out.append(("".join(cur), pos))
-            cur, pos = [], []
-    if cur:
-        out.append(("".join(cur), pos))
-    return out
-
-
-def _is_gap(gap: str) -> bool:
-    if not gap or len(gap) > MAX_GAP:
-        return False
-    rest = gap
-    while rest:
-        if rest[0] in SEPARATORS:
-            rest = rest[1:]
-            continue
-        for f in FILLERS:
-            if rest.startswith(f):
-                rest = rest[len(f):]
-                break
+def _runs(text: str, groups: list[Group]) -> list[Run]:
+    """Groups chained by separators or fillers into runs."""
+    runs: list[Run] = []
+    for g in groups:
+        if runs and is_gap(text[runs[-1][-1].end: g.start]):
+            runs[-1].append(g)
         else:
-            return False
-    return True
-
-
-def _runs(text: str) -> list[list[tuple[str, list[int]]]]:
-    """Groups chained by separators into runs."""
-    runs: list[list[tuple[str, list[int]]]] = []
-    for g in _groups(text):
-        if runs:
-            last = runs[-1][-1]
-            gap = text[last[1][-1] + 1 : g[1][0]]
-            if _is_gap(gap):
-                runs[-1].append(g)
-                continue
-        runs.append([g])
+            runs.append([g])
     return runs
 
 
-def _classify(w: str) -> tuple[str, str] | None:
-    """(kind, digits) when the stretch is a valid personal number."""
-    if len(w) == 18 and valid_id(w):
-        return "id_card", w
-    if "X" in w:
+def _anchor_before(text: str, pos: int, cues: NumberCues) -> str | None:
+    """The kind announced by the anchor word closest before `pos`, or 'negative', or None.
+
+    In a compound of anchor words the first one names the number (合同|号码 is a contract number,
+    身份证|编号 an ID number, 客服|电话 a service line), as a Chinese modifier does.
+    """
+    lo = max(0, pos - cues.anchor_reach - 12)
+    before = text[lo:pos]
+    occ: list[tuple[int, int, str]] = []  # (start, end, kind)
+    for kind, words in (*cues.positive.items(), ("negative", cues.negative)):
+        for w in words:
+            i = before.find(w)
+            while i >= 0:
+                occ.append((i, i + len(w), kind))
+                i = before.find(w, i + 1)
+    near = [o for o in occ if len(before) - o[1] <= cues.anchor_reach]
+    if not near:
         return None
-    if len(w) == 11 and valid_mobile(w):
-        return "mobile", w
-    if len(w) == 13 and w.startswith("86") and valid_mobile(w[2:]):
-        return "mobile", w
-    if 16 <= len(w) <= 19 and luhn_ok(w):
-        return "bank_card", w
-    return None
+    cur = max(near, key=lambda o: (o[1], o[1] - o[0]))
+    while True:
+        prev = [o for o in occ if o[0] < cur[0] and cur[0] <= o[1] <= cur[1]]
+        if not prev:
+            break
+        cur = min(prev, key=lambda o: (o[0], -o[1]))
+    kind = cur[2]
+    end = max(o[1] for o in near)
+    if kind != "negative" and any(DIGITS.get(c) for c in before[end:]):
+        return None  # a digit between the anchor and the number: it announced another number
+    return kind
+
+
+def _unit_after(text: str, end: int, cues: NumberCues) -> bool:
+    rest = text[end:end + 4].lstrip(" \u3000")
+    return any(rest.startswith(u) for u in cues.units_after)
+
+
+def _length_fits(kind: str, run: Run) -> bool:
+    """About the kind's length: a digit or two off, or one of the run's groups off."""
+    n = sum(len(g.digits) for g in run)
+    lo, hi = FULL_LENGTHS[kind]
+    if n < FLOOR[kind]:
+        return False
+    slack = SLACK[kind]
+    if len(run) > 1:
+        slack = max(slack, max(len(g.digits) for g in run))
+    return lo - slack <= n <= hi + slack
+
+
+def _soft_extend(text: str, run: Run, cues: NumberCues) -> Run:
+    """The run re-read after a positive anchor with same-sounding characters as digits (似 for
+    四, 酒 for 九), when that makes it longer and they stay within ``soft_digit_share``."""
+    start = run[0].start
+    window = text[start:start + 48]
+    groups = [Group(g.digits, tuple(p + start for p in g.positions), g.end + start)
+              for g in read_digits(window, soft=True)]
+    if not groups:
+        return run
+    runs = _runs(text, groups)
+    new = runs[0]
+    # a same-sounding character ending a group is more likely a word (吧, 就, 期)
+    trimmed: Run = []
+    for g in new:
+        digits, positions = g.digits, g.positions
+        while positions and DIGITS.get(text[positions[-1]]) is None:
+            digits, positions = digits[:-1], positions[:-1]
+        if positions:
+            trimmed.append(Group(digits, positions, positions[-1] + 1))
+        if len(positions) < len(g.positions):
+            break
+    n_soft = sum(DIGITS.get(text[p]) is None for g in trimmed for p in g.positions)
+    n_all = sum(len(g.digits) for g in trimmed)
+    if n_all <= sum(len(g.digits) for g in run) or n_soft > cues.soft_digit_share * n_all:
+        return run
+    return trimmed
+
+
+def _flatten(run: Run) -> tuple[str, tuple[int, ...], list[int]]:
+    digits = "".join(g.digits for g in run)
+    positions = tuple(p for g in run for p in g.positions)
+    edges = [0]
+    for g in run:
+        edges.append(edges[-1] + len(g.digits))
+    return digits, positions, edges
 
 
 _PRIORITY = {"id_card": 0, "bank_card": 1, "mobile": 2}
 
 
-def find_pii(text: str) -> list[PiiMatch]:
-    """Every full ID-card, mobile or bank-card number in the text, in order."""
-    found: list[PiiMatch] = []
-    for run in _runs(text):
-        digits = "".join(g[0] for g in run)
-        positions = [p for g in run for p in g[1]]
-        edges = [0]
-        for g in run:
-            edges.append(edges[-1] + len(g[0]))
-        cands: list[tuple[int, int, int, str, str]] = []
-        for a in range(len(edges)):
-            for b in range(a + 1, len(edges)):
-                lo, hi = edges[a], edges[b]
-                if hi - lo > 19:
-                    break
-                got = _classify(digits[lo:hi])
-                if got:
-                    cands.append((_PRIORITY[got[0]], -(hi - lo), lo, got[0], got[1]))
-        taken: list[tuple[int, int]] = []
-        for _, neg_len, lo, kind, num in sorted(cands):
-            hi = lo - neg_len
-            if any(lo < t_hi and t_lo < hi for t_lo, t_hi in taken):
-                continue
-            taken.append((lo, hi))
-            found.append(PiiMatch(kind, num, tuple(positions[lo:hi])))
-    found.extend(_anchored(text, found))
-    return sorted(found, key=lambda m: m.start)
-
-
-def _anchored(text: str, found: list[PiiMatch]) -> list[PiiMatch]:
-    """Runs announced by an anchor word with about the right length (see module docstring)."""
-    out: list[PiiMatch] = []
-    for run in _runs(text):
-        digits = "".join(g[0] for g in run)
-        positions = [p for g in run for p in g[1]]
-        if any(m.start <= positions[0] < m.end or positions[0] <= m.start < positions[-1] + 1
-               for m in found):
+def _validated(digits: str, edges: list[int]) -> list[tuple[int, int, str]]:
+    """Non-overlapping validated stretches (lo, hi, kind) on group edges, longest kinds first."""
+    cands: list[tuple[int, int, int, str]] = []
+    for a in range(len(edges)):
+        for b in range(a + 1, len(edges)):
+            lo, hi = edges[a], edges[b]
+            if hi - lo > 19:
+                break
+            got = _classify(digits[lo:hi])
+            if got:
+                cands.append((_PRIORITY[got[0]], -(hi - lo), lo, got[0]))
+    taken: list[tuple[int, int, str]] = []
+    for _, neg_len, lo, kind in sorted(cands):
+        hi = lo - neg_len
+        if any(lo < t_hi and t_lo < hi for t_lo, t_hi, _ in taken):
             continue
-        before = text[max(0, positions[0] - ANCHOR_REACH - 6):positions[0]]
-        for kind, words in ANCHORS.items():
-            lo, hi = ANCHORED_LENGTHS[kind]
-            if not lo <= len(digits) <= hi:
-                continue
-            hit = max((before.rfind(w) + len(w) for w in words if w in before), default=-1)
-            if hit < 0 or len(before) - hit > ANCHOR_REACH:
-                continue
-            if kind == "mobile" and not digits.startswith(("1", "86")):
-                continue
-            out.append(PiiMatch(kind, digits, tuple(positions)))
-            break
+        taken.append((lo, hi, kind))
+    return taken
+
+
+def _judge(text: str, run: Run, anchor: str | None, cues: NumberCues) -> list[PiiMatch]:
+    """The personal numbers in one run, given the anchor word before it."""
+    if anchor == "negative":
+        return []
+    if _unit_after(text, run[-1].end, cues):
+        return []
+    digits, positions, edges = _flatten(run)
+    out = [PiiMatch(kind, digits[lo:hi], positions[lo:hi])
+           for lo, hi, kind in _validated(digits, edges)]
+    if out or anchor is None:
+        return out
+    if anchor == "mobile" and not digits.startswith(("1", "86")):
+        return []
+    if _length_fits(anchor, run):
+        return [PiiMatch(anchor, digits, positions, validated=False)]
+    return []
+
+
+def _scan(text: str, cues: NumberCues) -> list[tuple[Run, str | None]]:
+    """The runs of a text with the anchor before each (soft digits read after a positive one)."""
+    out: list[tuple[Run, str | None]] = []
+    covered = -1
+    for run in _runs(text, read_digits(text)):
+        if run[0].start < covered:
+            continue  # read already as part of a run extended over same-sounding characters
+        anchor = _anchor_before(text, run[0].start, cues)
+        if anchor in KINDS:
+            run = _soft_extend(text, run, cues)
+        covered = run[-1].end
+        out.append((run, anchor))
     return out
+
+
+def find_pii(text: str, cues: NumberCues | None = None) -> list[PiiMatch]:
+    """Every full ID-card, mobile or bank-card number in the text, in order."""
+    cues = cues or load_cues()
+    found: list[PiiMatch] = []
+    for run, anchor in _scan(text, cues):
+        found.extend(_judge(text, run, anchor, cues))
+    return sorted(found, key=lambda m: m.start)
 
 
 def mask_text(text: str, matches: list[PiiMatch] | None = None) -> str:
@@ -263,9 +431,81 @@ def mask_text(text: str, matches: list[PiiMatch] | None = None) -> str:
         matches = find_pii(text)
     chars = list(text)
     for m in matches:
-        n = len(m.positions)
-        if n <= m.head + 4:
-            continue
-        for p in m.positions[m.head : n - 4]:
+        for p in m.starred():
             chars[p] = "*"
     return "".join(chars)
+
+
+# ---------------------------------------------------------------- across utterances
+
+
+def _speaker(u: Mapping[str, Any]) -> str:
+    return str(u.get("speaker") or "unknown").strip().lower()
+
+
+def _join(prev_text: str, prev_scan: list[tuple[Run, str | None]], text: str,
+          scan: list[tuple[Run, str | None]], cues: NumberCues) -> PiiMatch | None:
+    """A number begun at the end of `prev_text` and finished at the start of `text`."""
+    if not prev_scan or not scan:
+        return None
+    run_a, anchor = prev_scan[-1]
+    run_b, anchor_b = scan[0]
+    if len(prev_text[run_a[-1].end:].strip(" ，,。.、…-—")) > 2:
+        return None  # the first utterance went on after its digits
+    if run_b[0].start > cues.join_lead or anchor_b == "negative":
+        return None
+    if anchor_b in KINDS and anchor is None:
+        anchor = anchor_b  # 接着刚才的，05121467，就是你身份证后面这几位 names it late
+    if anchor is None:
+        tail = text[run_b[-1].end:run_b[-1].end + 12]
+        anchor = next((k for k, ws in cues.positive.items() if any(w in tail for w in ws)),
+                      None)
+    joined = run_a + run_b
+    got = _judge(text, joined, anchor, cues)
+    whole = [m for m in got if m.positions[0] in run_a[0].positions
+             and m.positions[-1] in run_b[-1].positions]
+    if not whole:
+        return None
+    m = whole[0]
+    n_a = sum(len(g.digits) for g in run_a)
+    head = m.head
+    own = tuple(p for g in run_b for p in g.positions)
+    hide = [own[i - n_a] for i in range(head, len(m.digits) - 4) if i >= n_a]
+    return PiiMatch(m.kind, m.digits, own, validated=m.validated, joined=True,
+                    hidden=tuple(hide))
+
+
+def pii_by_utterance(utterances: Sequence[Mapping[str, Any]],
+                     cues: NumberCues | None = None) -> list[list[PiiMatch]]:
+    """The personal numbers of each utterance, in order; a number the same speaker split over
+    two consecutive utterances (within ``join_seconds``) is reported on the second.
+
+    Utterances are taken in the order given (sorted by start, as the audit sorts them).
+    """
+    cues = cues or load_cues()
+    scans = [_scan(str(u.get("text", "") or ""), cues) for u in utterances]
+    out: list[list[PiiMatch]] = []
+    last_of: dict[str, int] = {}
+    for i, u in enumerate(utterances):
+        text = str(u.get("text", "") or "")
+        found = []
+        for run, anchor in scans[i]:
+            found.extend(_judge(text, run, anchor, cues))
+        sp = _speaker(u)
+        j = last_of.get(sp)
+        if j is not None and (i - j) <= 2:
+            gap = float(u.get("start", 0) or 0) - float(utterances[j].get("end", 0) or 0)
+            first = scans[i][0][0] if scans[i] else None
+            covered = first is not None and any(m.start <= first[0].start < m.end
+                                                for m in found)
+            prev_text = str(utterances[j].get("text", "") or "")
+            prev_last = scans[j][-1][0] if scans[j] else None
+            prev_done = prev_last is not None and any(
+                m.start <= prev_last[-1].start < m.end for m in out[j])
+            if gap <= cues.join_seconds and not covered and not prev_done:
+                m = _join(prev_text, scans[j], text, scans[i], cues)
+                if m is not None:
+                    found.append(m)
+        last_of[sp] = i
+        out.append(sorted(found, key=lambda m: m.start))
+    return out

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.compliance.pii import numbers_problems
 from auditor.core.config import ConfigError, parse
 from auditor.core.config import Locator as _Locator
 from auditor.core.vocab import (
@@ -92,7 +93,7 @@ _VERIFICATION_KEYS = {
     "third_party_severity": str,
 }
 _PACK_KEYS = {"name": str, "description": str}
-_TOP_KEYS = ("pack", "rule", "step", "context", "verification")
+_TOP_KEYS = ("pack", "rule", "step", "context", "verification", "numbers")  # numbers: pii.py
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 
 
@@ -266,6 +267,7 @@ def _problems(path: Path) -> tuple[list[tuple[int, str]], dict[str, Any] | None,
             line = loc.line_of(key) if any(h[1] == key for h in loc.headers) else loc.line_of(
                 None, key=key)
             problems.append((line, f"unknown table '{key}'{extra}"))
+    problems.extend(numbers_problems(doc))  # [numbers]: how personal numbers are read (pii.py)
     for key, schema in (("pack", _PACK_KEYS), ("context", _CONTEXT_KEYS),
                         ("verification", _VERIFICATION_KEYS)):
         if key in data:
