@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from auditor.compliance.evidence import speaker_of, utterance_flag
-from auditor.compliance.matching import analyse, applies, match_rule
+from auditor.compliance.matching import analyse, applies, call_positions, match_rule
 from auditor.compliance.rules import RuleSet
 from auditor.compliance.steps import evaluate_steps
 
@@ -21,12 +21,13 @@ def audit_utterances(utterances: Sequence[Mapping[str, Any]],
     utts = sorted(utterances, key=lambda u: float(u.get("start", 0.0) or 0.0))
     analyses = [analyse(str(u.get("text", "") or ""), rules) for u in utts]
     flags: list[dict[str, Any]] = []
-    for u, a in zip(utts, analyses, strict=True):
+    positions = call_positions(utts, analyses, rules)
+    for u, a, pos in zip(utts, analyses, positions, strict=True):
         sp = speaker_of(u)
         for rule in rules.rules:
             if not applies(rule, sp):
                 continue
-            hits = match_rule(rule, a, rules)
+            hits = match_rule(rule, a, rules, pos)
             if hits:
                 hits = [h for h in hits if not any(
                     o is not h and o.start <= h.start and h.end <= o.end
