@@ -28,7 +28,8 @@ def audit_utterances(utterances: Sequence[Mapping[str, Any]],
             if not applies(rule, sp):
                 continue
             hits = match_rule(rule, a, rules, pos)
-            if hits:
+            if hits and not (rule.near and any(f["start"] == u.get("start", 0.0) and f[
+                    "category"] == rule.category for f in flags)):  # one flag per category
                 hits = [h for h in hits if not any(
                     o is not h and o.start <= h.start and h.end <= o.end
                     and (o.end - o.start) > (h.end - h.start) for o in hits)]

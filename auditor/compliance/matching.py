@@ -542,13 +542,14 @@ def call_positions(utts: Sequence[Mapping[str, Any]], analyses: Sequence[Analyse
         out.append(Position(float(u.get("start", 0.0) or 0.0), verified, denied, nxt))
         if speakers[i] != "agent":
             replies += 1
-            if verified or replies > 1 + rules.verification.reply_window:
+            early = replies <= 1 + rules.verification.reply_window
+            if verified or not (early or denied):
                 continue
             r = classify_reply(str(u.get("text", "") or ""), rules)
-            if r == "deny":
-                denied, verified = True, False
-            elif r == "confirm" and not denied:
-                verified = True
+            if r == "deny" and early:
+                denied = True
+            elif r == "confirm":  # the debtor (perhaps come to the phone after a third party)
+                verified, denied = True, False
     return out
 
 

@@ -16,6 +16,18 @@ A pack may hold any of these tables (see ``auditor/compliance/packs/*.toml`` for
     pinyin = false              # also match phrases by toneless pinyin (ASR homophones)
     negatable = false           # a negation before the phrase in its clause cancels the hit
     detector = "mobile"         # instead of phrases: id_card | mobile | bank_card
+    concepts = ["insult_noun"]  # word classes whose members count on their own
+    near = ["visit_verb+ ~8 visit_place+"]  # classes combined: ~N either order within N
+                                # characters, >N in order, ~s / >s one sentence, >next the
+                                # speaker's next utterance; A|B alternatives; 老家 a literal;
+                                # NAME+ adds the class's context members
+    unless = ["negated", "lawful"]  # per-hit exemptions: negated | hypothetical | lawful
+    after_denial = false        # position: only after someone denied being the debtor
+    before_verification = false # position: only before the debtor confirmed their identity
+    within_first_s = 30         # position: only in the call's first N seconds
+
+    [concept.lender_product]    # a word class (the library is packs/concepts.toml); a pack may
+    members = ["星辰快借"]       # add members; context_members count only combined
 
     [[step]]                    # a script step (greeting, ..., closing)
     [context]                   # negators, breakers, quotation markers, pinyin anchors
@@ -279,7 +291,8 @@ def _validate_rule(rule: dict[str, Any], i: int, loc: _Locator, problems: list[t
         problems.append((loc.line_of("rule", i, key="detector"),
                          f"detector '{det}' in {where} must be one of {', '.join(DETECTORS)}"))
     if det is None and not any(rule.get(k) for k in ("phrases", "patterns", "concepts", "near")):
-        problems.append((head, f"{where} has no 'phrases', 'patterns', 'concepts' or 'near'"))
+        problems.append((head, f"{where} has no 'phrases' or 'patterns' "
+                               f"(nor 'concepts' or 'near')"))
     _validate_near(rule, i, loc, problems, known or set(), where)
     for key in ("phrases", "exceptions"):
         _check_strings(rule.get(key), key, where, loc, "rule", i, problems)
