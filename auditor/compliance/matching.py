@@ -36,6 +36,7 @@ from auditor.compliance.concepts import GLUE, Expr, Term, compile_words
 from auditor.compliance.pii import DIGITS, find_pii
 from auditor.compliance.rules import Context, Rule, RuleSet
 from auditor.compliance.tokens import (
+    CLAUSE_SPLIT,
     Clause,
     is_han,
     phrase_pinyin,
@@ -453,6 +454,9 @@ def _word_before(rx: re.Pattern[str] | None, text: str) -> str:
     return m[-1].group(0) if m else ""
 
 
+_RHETORICAL = re.compile(r"(不是|难道|不就|没有)[^，。？！]{0,10}(吗|么|嘛)$")
+
+
 def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> str:
     """Why a candidate does not count ('' when it stands): negation, hypothetical, lawful."""
     ci = _clause_at(a, cand.start)
@@ -464,11 +468,15 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
     if _quoted(a.text, cand.start, rules.context):
         return "the sentence repeats someone else's words"
     if "negated" in rule.unless:
-        if negated(canon, local, rules.context):
+        # 不是有信用卡吗 is a rhetorical question (= you do have one), not a negation
+        rhetorical = bool(_RHETORICAL.search(clause.text))
+        if not rhetorical and negated(canon, local, rules.context):
             return "negated: a negator comes before it in its clause"
         inner = sorted(p for p in cand.parts if p[0] < _NEXT)
         for (_, e1, _), (s2, _, _) in zip(inner, inner[1:], strict=False):
             gap = a.text[e1:s2]
+            if CLAUSE_SPLIT.search(gap):
+                continue  # a negator's scope ends with its clause
             if s2 > e1 and any(n in gap for n in rules.context.negators) and not any(
                     b in gap for b in rules.context.breakers):
                 return f"negated between its words ('{gap}')"
