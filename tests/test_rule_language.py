@@ -151,3 +151,14 @@ def test_rules_explain_cli() -> None:
     assert "MATCH third_party.after_denial" in r.output
     r = CliRunner().invoke(cli, ["rules", "explain", "x", "--after", "nobody"])
     assert r.exit_code != 0
+
+
+def test_unlisted_brand_by_its_ending(rules: RuleSet) -> None:
+    from auditor.compliance.matching import suffix_spans
+    from auditor.compliance.tokens import Clause
+
+    con = rules.concepts["lender_brand_suffix"]
+    c = Clause.make("安顺分期上你先借一笔")
+    assert any(c.text[s:e].endswith("分期") and e - s > 2 for s, e in suffix_spans(c, con))
+    assert suffix_spans(Clause.make("我们可以分期还款"), con) == []
+    assert "new_loan" not in cats(rules, "您的分期贷款欠款四千八百元，逾期六十二天了。")

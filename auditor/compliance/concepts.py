@@ -4,7 +4,9 @@ A concept is a table ``[concept.NAME]`` in any pack (the built-in library is
 ``packs/concepts.toml``): ``members`` count on their own, ``context_members`` only inside a
 combination (an expression with two or more terms) or in a rule limited by position. A pack may
 extend a concept; members are merged. ``pinyin = true`` on a concept also matches its members by
-toneless pinyin (ASR homophones: 借呗 heard as 戒备).
+toneless pinyin (ASR homophones: 借呗 heard as 戒备). ``suffix = true`` makes the members word
+endings: a word jieba does not know (or a name jieba split off before the ending) that ends with
+one, and is not a context member (鲜花, 借口), is a member too (安顺分期, 星辰花).
 
 Members are matched on the clause text with these guards: a member of three or more characters
 may cut into a word at one end; a shorter one must sit on word boundaries, except that an end may
@@ -47,6 +49,7 @@ class Concept:
     context_members: tuple[str, ...]
     pinyin: bool = False
     description: str = ""
+    suffix: bool = False  # members are word endings: a brand name nobody listed (X花, Y分期)
 
 
 def member_regex(member: str) -> str:
@@ -80,7 +83,7 @@ def concepts_from(tables: dict[str, dict[str, Any]]) -> dict[str, Concept]:
         mem = tuple(dict.fromkeys(t.get("members", [])))
         ctx = tuple(w for w in dict.fromkeys(t.get("context_members", [])) if w not in mem)
         out[name] = Concept(name, mem, ctx, bool(t.get("pinyin", False)),
-                            t.get("description", ""))
+                            t.get("description", ""), bool(t.get("suffix", False)))
     return out
 
 

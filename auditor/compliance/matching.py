@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.compliance.concepts import GLUE, Expr, Term, compile_words
+from auditor.compliance.concepts import GLUE, Concept, Expr, Term, compile_words
 from auditor.compliance.pii import DIGITS, find_pii
 from auditor.compliance.rules import Context, Rule, RuleSet
 from auditor.compliance.tokens import (
@@ -331,6 +331,32 @@ def _pinyin_concept_spans(clause: Clause, name: str, with_ctx: bool,
     return out
 
 
+_NAME_PART_FREQ = 3000  # a brand's head is a rare word (安顺), not an everyday one (可以, 我们)
+
+
+def suffix_spans(clause: Clause, con: Concept) -> list[tuple[int, int]]:
+    """Names ending in one of a suffix concept's members: an unknown jieba word (星辰花), or an
+    unknown two-word span whose second word is the ending (安顺 + 分期)."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    toks = clause.tokens
+    for k, tok in enumerate(toks):
+        start, pos = pos, pos + len(tok)
+        if not all(is_han(c) or c.isalnum() for c in tok):
+            continue
+        if len(tok) >= 3 and word_freq(tok) == 0 and tok not in con.context_members and any(
+                tok.endswith(m) and len(tok) > len(m) for m in con.members):
+            out.append((start, pos))
+        elif k > 0 and tok in con.members and len(tok) >= 2:
+            prev = toks[k - 1]
+            name = prev + tok
+            if 2 <= len(prev) <= 4 and all(is_han(c) for c in prev) and not (set(prev) & GLUE) \
+                    and word_freq(prev) < _NAME_PART_FREQ \
+                    and word_freq(name) == 0 and name not in con.context_members:
+                out.append((start - len(prev), pos))
+    return out
+
+
 def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
                ) -> list[tuple[int, int, str, str]]:
     """(start, end, surface, via) of every word of a term in the utterance."""
@@ -346,6 +372,8 @@ def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
             texts.append((canon, "pinyin"))
         pats: list[re.Pattern[str]] = []
         for name, plus in term.concepts:
+            if name in rules.concepts and rules.concepts[name].suffix:
+                continue  # an ending alone (分期, 花) is no name; see suffix_spans
             rx = rules.concept_rx.get((name, with_ctx or plus))
             if rx is not None:
                 pats.append(rx)
@@ -362,6 +390,12 @@ def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
                         continue
                     found.setdefault((clause.offset + s, clause.offset + e),
                                      (clause.text[s:e], via))
+        for name, _ in term.concepts:
+            con = rules.concepts.get(name)
+            if con is not None and con.suffix:
+                for s, e in suffix_spans(clause, con):
+                    found.setdefault((clause.offset + s, clause.offset + e),
+                                     (clause.text[s:e], "suffix"))
         if rules.pinyin:
             for name, plus in term.concepts:
                 if rules.concepts.get(name) is not None and rules.concepts[name].pinyin:

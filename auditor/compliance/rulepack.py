@@ -84,6 +84,7 @@ _CONCEPT_KEYS = {
     "context_members": list,
     "sources": str,
     "pinyin": bool,
+    "suffix": bool,
 }
 UNLESS = ("negated", "hypothetical", "lawful")
 _STEP_KEYS = {
