@@ -4,16 +4,30 @@
    the rules and voice-metric flags are measured apart from ASR errors.
 2. Audio: the whole auditor (ASR, attribution, metrics, rules) on the recording.
 
+3. The real-wording corpus (corpus/real_wording.jsonl): recall and precision per category for
+   the tuning half and the held-out half (aggregate figures only for the held-out half).
+
+``python -m bench.eval --truth-only`` skips the model: truth transcripts (rules only), the corpus
+and the rules' time per call; ``--errors`` also lists the tuning half's misses.
+
 For each source: per category hits, misses and false alarms, then recall and precision over all
 categories of the spec; from audio also with pinyin matching switched off, to show what it adds.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
-from bench.eval_rules import ALL_CATEGORIES, evaluate, load_truths
+from bench.eval_rules import (
+    ALL_CATEGORIES,
+    corpus_report,
+    evaluate,
+    load_truths,
+    run_on_truths,
+    time_rules,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,12 +73,29 @@ def from_audio(auditor, truths) -> tuple[list, list, float, float]:
     return pairs, pairs_no_pinyin, audio_s, wall
 
 
-def main() -> None:
-    from auditor.pipeline import Auditor
+def truth_only(truths) -> None:
+    """Without the model: rules on the truth transcripts, the corpus halves, rule timing."""
+    from auditor.compliance.rules import load_rules
 
+    rules = load_rules()
+    report, step_errors = run_on_truths(truths, rules)
+    print(report.format(f"== From the truth transcripts, rules only ({len(truths)} calls, "
+                        f"rules {rules.version}) =="))
+    print(f"  script steps disagreeing with truth: {len(step_errors)}")
+    print(corpus_report(rules, show_tuning_errors="--errors" in sys.argv))
+    per_call, length = time_rules(truths, rules)
+    print(f"\nrules per call {per_call:.3f} s (mean call {length:.0f} s)")
+
+
+def main() -> None:
     truths = load_truths(SAMPLES)
     if not truths:
         raise SystemExit(f"no truth files in {SAMPLES}")
+    if "--truth-only" in sys.argv or "--corpus-only" in sys.argv:
+        truth_only(truths)
+        return
+    from auditor.pipeline import Auditor
+
     names = [stem for stem, _ in truths]
     auditor = Auditor()
     print(f"{len(truths)} sample calls, rules {auditor.rules_version}, model {auditor.model_name}")
@@ -78,6 +109,13 @@ def main() -> None:
           f"precision {plain_report.precision:.2f}")
     print(f"\naudio {audio_s:.0f} s audited in {wall:.0f} s "
           f"(real-time factor {wall / audio_s:.3f})")
+    from auditor.compliance.rules import load_rules
+
+    rules = load_rules()
+    print(corpus_report(rules))
+    per_call, length = time_rules(truths, rules)
+    print(f"\nrules per call {per_call:.3f} s (mean call {length:.0f} s, audio audited in "
+          f"{wall / max(len(truths), 1):.1f} s per call)")
     print(f"\nSummary: truth recall {truth_report.recall:.2f} precision "
           f"{truth_report.precision:.2f} | audio recall {audio_report.recall:.2f} precision "
           f"{audio_report.precision:.2f}")

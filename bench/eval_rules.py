@@ -15,6 +15,7 @@ matching on and off, and prints both reports plus the script-step agreement::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections.abc import Iterable, Sequence
@@ -130,6 +131,144 @@ def run_on_truths(truths: list[tuple[str, dict[str, Any]]], rules: RuleSet,
             if steps.get(sid) != want:
                 step_errors.append(f"{stem}: step {sid} expected {want}, got {steps.get(sid)}")
     return evaluate(pairs, categories, [s for s, _ in truths]), step_errors
+
+
+# ----------------------------------------------------------------------------- real-wording corpus
+
+CORPUS = ROOT / "corpus" / "real_wording.jsonl"
+LEXICAL = ("abuse", "threat", "false_legal", "third_party_disclosure", "pii_leak", "new_loan",
+           "impatience")
+
+
+def corpus_half(line_id: str) -> str:
+    """'heldout' or 'tuning': the fixed split of corpus/README.md (depends on the id only)."""
+    return "heldout" if int(hashlib.sha256(line_id.encode("utf-8")).hexdigest(), 16) % 2 else \
+        "tuning"
+
+
+def load_corpus(path: Path = CORPUS) -> list[dict[str, Any]]:
+    """Every labelled line of the real-wording corpus, with its half under the key 'half'."""
+    out = []
+    for raw in path.read_text("utf-8").splitlines():
+        if raw.strip():
+            line = json.loads(raw)
+            line["half"] = corpus_half(line["id"])
+            out.append(line)
+    return out
+
+
+def line_transcript(line: dict[str, Any]) -> list[dict[str, Any]]:
+    """A corpus line as a short transcript: its context utterances, then the judged one (last)."""
+    utts = [*(line.get("context") or []), {"speaker": line["speaker"], "text": line["text"]}]
+    return [{"speaker": u["speaker"], "text": u["text"], "start": float(i * 4),
+             "end": float(i * 4 + 3)} for i, u in enumerate(utts)]
+
+
+def line_categories(line: dict[str, Any], rules: RuleSet) -> set[str]:
+    """The lexical categories the rules raise on the judged (last) utterance of a line."""
+    utts = line_transcript(line)
+    flags, _ = audit_utterances(utts, rules)
+    last = utts[-1]["start"]
+    return {f["category"] for f in flags if f["category"] in LEXICAL and f["start"] == last}
+
+
+@dataclass
+class CorpusReport:
+    """Per-category hits, misses and false alarms on one half of the corpus."""
+
+    half: str
+    per_category: dict[str, CategoryCount] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    other: int = 0  # extra categories raised on violation lines (not counted as false alarms)
+
+    def _sum(self, attr: str) -> int:
+        return sum(getattr(c, attr) for c in self.per_category.values())
+
+    @property
+    def recall(self) -> float:
+        h, m = self._sum("hits"), self._sum("misses")
+        return h / (h + m) if h + m else 1.0
+
+    @property
+    def precision(self) -> float:
+        h, f = self._sum("hits"), self._sum("false_alarms")
+        return h / (h + f) if h + f else 1.0
+
+    def format(self, title: str, show_errors: bool = False) -> str:
+        """A printable table (per category recall/precision, then overall)."""
+        lines = [title, f"  {'category':26} {'hits':>5} {'misses':>7} {'false al.':>10} "
+                        f"{'recall':>7} {'precision':>10}"]
+        for cat in LEXICAL:
+            c = self.per_category.get(cat, CategoryCount())
+            rec = c.hits / (c.hits + c.misses) if c.hits + c.misses else 1.0
+            pre = c.hits / (c.hits + c.false_alarms) if c.hits + c.false_alarms else 1.0
+            lines.append(f"  {cat:26} {c.hits:>5} {c.misses:>7} {c.false_alarms:>10} "
+                         f"{rec:>7.2f} {pre:>10.2f}")
+        h, m, f = self._sum("hits"), self._sum("misses"), self._sum("false_alarms")
+        lines.append(f"  overall recall {self.recall:.2f} ({h}/{h + m})   precision "
+                     f"{self.precision:.2f} ({h}/{h + f})   [violation lines also raising "
+                     f"another category: {self.other}]")
+        if show_errors:
+            lines.extend(f"  - {e}" for e in self.errors)
+        return "\n".join(lines)
+
+
+def evaluate_corpus(lines: Iterable[dict[str, Any]], rules: RuleSet, half: str) -> CorpusReport:
+    """Score one half: a violation line is found when it raises its category; a lexical flag on
+    a compliant line (or any customer line) is a false alarm, per category. Another category
+    raised on a violation line is counted apart (``other``). Errors are listed by id and text:
+    print them for the tuning half only, never for the held-out half."""
+    rep = CorpusReport(half=half)
+    for line in lines:
+        if line["half"] != half:
+            continue
+        got = line_categories(line, rules)
+        want: set[str] = set()
+        if line["category"] != "compliant" and line["speaker"] == "agent":
+            want = {line["category"], *(line.get("also") or [])} & set(LEXICAL)
+        main_cat = line["category"]
+        if main_cat in LEXICAL:
+            cc = rep.per_category.setdefault(main_cat, CategoryCount())
+            if main_cat in got:
+                cc.hits += 1
+            else:
+                cc.misses += 1
+                rep.errors.append(f"{line['id']}: missed {main_cat}: {line['text']}")
+        for cat in got - want:
+            if want or line["category"] in LEXICAL:
+                rep.other += 1  # a violation line that also raises another category
+                continue
+            rep.per_category.setdefault(cat, CategoryCount()).false_alarms += 1
+            rep.errors.append(f"{line['id']}: false alarm {cat}: {line['text']}")
+    return rep
+
+
+def corpus_report(rules: RuleSet, show_tuning_errors: bool = False) -> str:
+    """Both halves of the real-wording corpus; only the tuning half's errors are ever listed."""
+    lines = load_corpus()
+    tun = evaluate_corpus(lines, rules, "tuning")
+    held = evaluate_corpus(lines, rules, "heldout")
+    n_t = sum(1 for x in lines if x["half"] == "tuning")
+    return "\n".join([
+        tun.format(f"\n== Real-wording corpus, tuning half ({n_t} lines) ==", show_tuning_errors),
+        held.format(f"\n== Real-wording corpus, HELD-OUT half ({len(lines) - n_t} lines; "
+                    f"aggregate figures only) =="),
+    ])
+
+
+def time_rules(truths: list[tuple[str, dict[str, Any]]], rules: RuleSet) -> tuple[float, float]:
+    """(mean seconds of rules per call, mean call length in seconds) over the truth transcripts."""
+    import time
+
+    total = dur = 0.0
+    for _, truth in truths:
+        t0 = time.perf_counter()
+        audit_utterances(truth.get("utterances", []), rules)
+        total += time.perf_counter() - t0
+        ends = [float(u.get("end", 0.0) or 0.0) for u in truth.get("utterances", [])]
+        dur += max(ends, default=0.0)
+    n = max(len(truths), 1)
+    return total / n, dur / n
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -156,7 +156,7 @@ def test_synthetic_asr_variants() -> None:
 
 
 def test_stored_text_masks_telephone_readings_too() -> None:
-    from auditor.store.db import redact_text
+    from auditor.batch.enrich import redact_text
 
     assert redact_text("号码拐拐洞洞勾勾幺二三四") == "号码******幺二三四"
 

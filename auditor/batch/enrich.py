@@ -27,7 +27,8 @@ from auditor.score.scoring import score_card
 
 # ---------------------------------------------------------------- redaction
 
-_DIGIT = "0-9０-９〇零一二三四五六七八九幺两洞拐勾壹贰叁肆伍陆柒捌玖"  # as compliance.numbers reads them
+# digits as compliance.numbers reads them (telephone readings, financial numerals)
+_DIGIT = "0-9０-９〇零一二三四五六七八九幺两洞拐勾壹贰叁肆伍陆柒捌玖"
 _NUMBER_RE = re.compile(rf"(?:\+\s?86[\s-]?)?[{_DIGIT}](?:[\s-]?[{_DIGIT}]){{6,}}(?:[Xx叉])?")
 
 

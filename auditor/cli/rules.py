@@ -50,3 +50,38 @@ def rules_check(files: tuple[Path, ...]) -> None:
         click.echo(f"{len(problems)} problem(s) found.", err=True)
         raise SystemExit(1)
     click.echo(f"OK: {', '.join(str(f) for f in files)}")
+
+
+@rules.command("explain")
+@click.argument("text")
+@click.option("--speaker", type=click.Choice(["agent", "customer", "unknown"]), default="agent",
+              show_default=True, help="Who says the text.")
+@click.option("--after", "after", multiple=True, metavar="SPEAKER:TEXT",
+              help="An earlier utterance, e.g. 'customer:不是，我是他同事' (repeatable).")
+@rules_option
+def rules_explain(text: str, speaker: str, after: tuple[str, ...],
+                  rules_dirs: tuple[Path, ...]) -> None:
+    """Show which rules match TEXT and on which words, and for each near-miss why not."""
+    from auditor.compliance.matching import explain
+    from auditor.compliance.rulepack import RulePackError
+    from auditor.compliance.rules import load_rules
+
+    before = []
+    for a in after:
+        sp, sep, t = a.partition(":")
+        if not sep or sp not in ("agent", "customer", "unknown"):
+            raise click.BadParameter(f"'{a}' must be SPEAKER:TEXT", param_hint="--after")
+        before.append({"speaker": sp, "text": t})
+    try:
+        active = load_rules(extra_dirs=list(rules_dirs))
+    except RulePackError as exc:
+        raise click.ClickException(str(exc)) from exc
+    ex = explain(text, active, speaker, before)
+    for rule, hits in ex.matched:
+        words = "、".join(dict.fromkeys(f"{h.surface} ({h.via})" for h in hits))
+        click.echo(f"MATCH {rule.id} [{rule.category}, {rule.severity}]: {words}")
+    for rule, notes in ex.near_misses:
+        for n in notes:
+            click.echo(f"near-miss {rule.id}: {n}")
+    if not ex.matched:
+        click.echo("no rule matches" + ("" if ex.near_misses else " and nothing came close"))

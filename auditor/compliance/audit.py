@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from auditor.compliance.evidence import speaker_of, utterance_flag
-from auditor.compliance.matching import analyse, applies, match_rule
+from auditor.compliance.matching import analyse, applies, call_positions, match_rule
 from auditor.compliance.pii import mask_text, pii_by_utterance
 from auditor.compliance.rules import RuleSet
 from auditor.compliance.steps import evaluate_steps
@@ -25,13 +25,15 @@ def audit_utterances(utterances: Sequence[Mapping[str, Any]],
     # personal numbers per utterance, a number split over two utterances joined (pii.py)
     analyses = [replace(a, _pii=p) for a, p in zip(analyses, pii_by_utterance(utts), strict=True)]
     flags: list[dict[str, Any]] = []
-    for u, a in zip(utts, analyses, strict=True):
+    positions = call_positions(utts, analyses, rules)
+    for u, a, pos in zip(utts, analyses, positions, strict=True):
         sp = speaker_of(u)
         for rule in rules.rules:
             if not applies(rule, sp):
                 continue
-            hits = match_rule(rule, a, rules)
-            if hits:
+            hits = match_rule(rule, a, rules, pos)
+            if hits and not (rule.near and any(f["start"] == u.get("start", 0.0) and f[
+                    "category"] == rule.category for f in flags)):  # one flag per category
                 hits = [h for h in hits if not any(
                     o is not h and o.start <= h.start and h.end <= o.end
                     and (o.end - o.start) > (h.end - h.start) for o in hits)]

@@ -28,13 +28,15 @@ begins by repeating the customer's words (您是说…, 您担心…) is not the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.compliance.concepts import GLUE, Concept, Expr, Term, compile_words
 from auditor.compliance.pii import DIGITS, find_pii
 from auditor.compliance.rules import Context, Rule, RuleSet
 from auditor.compliance.tokens import (
+    CLAUSE_SPLIT,
     Clause,
     is_han,
     phrase_pinyin,
@@ -189,13 +191,18 @@ def _quoted(text: str, pos: int, ctx: Context) -> bool:
     return False
 
 
-def match_rule(rule: Rule, a: Analysed, rules: RuleSet) -> list[Hit]:
-    """All hits of one rule in an analysed utterance, after context checks."""
+def match_rule(rule: Rule, a: Analysed, rules: RuleSet, pos: Position | None = None,
+               notes: list[str] | None = None) -> list[Hit]:
+    """All hits of one rule in an analysed utterance, after context checks.
+
+    ``pos`` (from ``call_positions``) is needed by rules limited by position; ``notes``, when
+    given, collects why near-misses did not count (for ``auditor rules explain``).
+    """
     if rule.detector:
         return [Hit(m.start, m.end, m.masked, "detector")
                 for m in a.pii() if m.kind == rule.detector]
     ctx = rules.context
-    hits: list[Hit] = []
+    hits: list[Hit] = concept_hits(rule, a, rules, pos, notes)
     for ci, clause in enumerate(a.clauses):
         canon = a.canon[ci] if a.canon else clause.text
         variants = [(clause.text, False)]
@@ -224,11 +231,17 @@ def match_rule(rule: Rule, a: Analysed, rules: RuleSet) -> list[Hit]:
         if not found:
             continue
         if rule.exceptions and any(x in clause.text or x in canon for x in rule.exceptions):
+            if notes is not None:
+                notes.append(f"an exception cancels clause '{clause.text}'")
             continue
         for (s, e), via in sorted(found.items()):
             if rule.negatable and negated(canon, s, ctx):
+                if notes is not None:
+                    notes.append(f"'{clause.text[s:e]}' is negated in its clause")
                 continue
             if _quoted(a.text, clause.offset + s, ctx):
+                if notes is not None:
+                    notes.append(f"'{clause.text[s:e]}' repeats someone else's words")
                 continue
             hits.append(Hit(clause.offset + s, clause.offset + e, clause.text[s:e], via))
     return hits
@@ -243,3 +256,368 @@ def applies(rule: Rule, speaker: str) -> bool:
     if speaker == "customer" and rule.category in RULE_CATEGORIES:
         return False
     return speaker in rule.speakers
+
+
+# ----------------------------------------------------------------------------- concept rules
+
+
+@dataclass
+class Position:
+    """Where an utterance sits in its call, for rules limited by role and position."""
+
+    start_s: float = 0.0
+    verified: bool = False  # the debtor has confirmed their identity before this utterance
+    after_denial: bool = False  # someone denied being the debtor, and no later confirmation
+    next_same: Analysed | None = None  # the same speaker's next utterance
+
+
+@dataclass
+class Candidate:
+    """A concept-expression match before the context checks (for `rules explain`)."""
+
+    start: int
+    end: int
+    parts: list[tuple[int, int, str]]  # (start, end, surface) of each term's words
+    via: str = "concept"
+    note: str = ""  # why it was cancelled ('' when it stands)
+
+
+def _glued_ok(clause: Clause, s: int, e: int, rules: RuleSet) -> bool:
+    """A short member whose ends are off word boundaries still counts when jieba glued it."""
+    text = clause.text
+    for pos, inner in ((s, s), (e, e - 1)):
+        if pos in clause.bounds:
+            continue
+        tok = clause.token_at(inner)
+        if e - s >= 2 and (word_freq(tok) == 0 or tok in rules.member_words):
+            continue
+        rest = tok.replace(text[s:e], "", 1)
+        if len(rest) == 1 and rest in GLUE:
+            continue
+        return False
+    return True
+
+
+def _member_ok(clause: Clause, s: int, e: int, rules: RuleSet) -> bool:
+    surface = clause.text[s:e]
+    if surface.isascii():
+        return _aligned(clause, s, e)
+    if e - s >= 3:
+        return True
+    return _glued_ok(clause, s, e, rules)
+
+
+def _pinyin_concept_spans(clause: Clause, name: str, with_ctx: bool,
+                          rules: RuleSet) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    text = clause.text
+    for s in range(len(text)):
+        if s not in clause.bounds:
+            continue
+        for r in clause.readings(s):
+            for w, cname, strong in rules.pinyin_index.get(r, ()):
+                if cname != name or (not strong and not with_ctx):
+                    continue
+                n = len(w)
+                if s + n > len(text) or text[s:s + n] == w:
+                    continue
+                syl = phrase_pinyin(w)
+                if not all(syl[k] in clause.readings(s + k) for k in range(n)):
+                    continue
+                if s + n in clause.bounds or _unknown_token(clause, s + n - 1):
+                    if word_freq(text[s:s + n]) < rules.context.common_word_freq or \
+                            _has_anchor(text, s, s + n, rules.context):
+                        out.append((s, s + n))
+    return out
+
+
+_NAME_PART_FREQ = 3000  # a brand's head is a rare word (安顺), not an everyday one (可以, 我们)
+
+
+def suffix_spans(clause: Clause, con: Concept) -> list[tuple[int, int]]:
+    """Names ending in one of a suffix concept's members: an unknown jieba word (星辰花), or an
+    unknown two-word span whose second word is the ending (安顺 + 分期)."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    toks = clause.tokens
+    for k, tok in enumerate(toks):
+        start, pos = pos, pos + len(tok)
+        if not all(is_han(c) or c.isalnum() for c in tok):
+            continue
+        if len(tok) >= 3 and word_freq(tok) == 0 and tok not in con.context_members and any(
+                tok.endswith(m) and len(tok) > len(m) for m in con.members):
+            out.append((start, pos))
+        elif k > 0 and tok in con.members and len(tok) >= 2:
+            prev = toks[k - 1]
+            name = prev + tok
+            if 2 <= len(prev) <= 4 and all(is_han(c) for c in prev) and not (set(prev) & GLUE) \
+                    and word_freq(prev) < _NAME_PART_FREQ \
+                    and word_freq(name) == 0 and name not in con.context_members:
+                out.append((start - len(prev), pos))
+    return out
+
+
+def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
+               ) -> list[tuple[int, int, str, str]]:
+    """(start, end, surface, via) of every word of a term in the utterance."""
+    key = (term.text, with_ctx)
+    cache = a.__dict__.setdefault("_terms", {})
+    if key in cache:
+        return cache[key]
+    found: dict[tuple[int, int], tuple[str, str]] = {}
+    for ci, clause in enumerate(a.clauses):
+        texts = [(clause.text, "word")]
+        canon = a.canon[ci] if a.canon else clause.text
+        if canon != clause.text:
+            texts.append((canon, "pinyin"))
+        pats: list[re.Pattern[str]] = []
+        for name, plus in term.concepts:
+            if name in rules.concepts and rules.concepts[name].suffix:
+                continue  # an ending alone (分期, 花) is no name; see suffix_spans
+            rx = rules.concept_rx.get((name, with_ctx or plus))
+            if rx is not None:
+                pats.append(rx)
+        lits = compile_words(term.literals)
+        if lits is not None:
+            pats.append(lits)
+        for text, via in texts:
+            for rx in pats:
+                for m in rx.finditer(text):
+                    s, e = m.span()
+                    if e <= s or not _member_ok(clause, s, e, rules):
+                        continue
+                    if via == "pinyin" and not _touches(a.canon_spans[ci], s, e):
+                        continue
+                    found.setdefault((clause.offset + s, clause.offset + e),
+                                     (clause.text[s:e], via))
+        for name, _ in term.concepts:
+            con = rules.concepts.get(name)
+            if con is not None and con.suffix:
+                for s, e in suffix_spans(clause, con):
+                    found.setdefault((clause.offset + s, clause.offset + e),
+                                     (clause.text[s:e], "suffix"))
+        if rules.pinyin:
+            for name, plus in term.concepts:
+                if rules.concepts.get(name) is not None and rules.concepts[name].pinyin:
+                    for s, e in _pinyin_concept_spans(clause, name, with_ctx or plus, rules):
+                        found.setdefault((clause.offset + s, clause.offset + e),
+                                         (clause.text[s:e], "pinyin"))
+    spans = [(s, e, sf, via) for (s, e), (sf, via) in sorted(found.items())]
+    cache[key] = spans
+    return spans
+
+
+def _sentence_of(text: str, pos: int) -> int:
+    for k, (s, e) in enumerate(sentence_spans(text)):
+        if s <= pos < e:
+            return k
+    return -1
+
+
+_NEXT = 10 ** 6  # offset of words found in the same speaker's next utterance
+
+
+def _joins(a: tuple[int, int], b: tuple[int, int], op: tuple[bool, str], text: str) -> bool:
+    ordered, width = op
+    if width == "next":
+        return b[0] >= _NEXT or a[1] <= b[0]
+    if b[0] >= _NEXT or a[0] >= _NEXT:
+        return False
+    if ordered and b[0] < a[1]:
+        return False
+    if width == "s":
+        return _sentence_of(text, a[0]) == _sentence_of(text, b[0])
+    gap = b[0] - a[1] if b[0] >= a[1] else (a[0] - b[1] if a[0] >= b[1] else 0)
+    return gap <= int(width)
+
+
+def expr_candidates(expr: Expr, a: Analysed, rules: RuleSet, positioned: bool,
+                    pos: Position | None = None) -> tuple[list[Candidate], list[str]]:
+    """Matches of an expression, and for a near-miss which terms were found and which not."""
+    with_ctx = positioned  # otherwise only terms written NAME+ include context members
+    per_term: list[list[tuple[int, int, str, str]]] = []
+    for k, term in enumerate(expr.terms):
+        spans = list(term_spans(term, a, rules, with_ctx))
+        if k > 0 and expr.ops[k - 1][1] == "next" and pos is not None and pos.next_same:
+            spans += [(s + _NEXT, e + _NEXT, sf, via) for s, e, sf, via in
+                      term_spans(term, pos.next_same, rules, with_ctx)]
+        per_term.append(spans)
+    missing = [t.text for t, sp in zip(expr.terms, per_term, strict=True) if not sp]
+    if missing:
+        if len(missing) < len(expr.terms):
+            got = [f"{t.text}: {'、'.join(dict.fromkeys(s[2] for s in sp))}"
+                   for t, sp in zip(expr.terms, per_term, strict=True) if sp]
+            return [], [f"'{expr.text}': found {'; '.join(got)} but nothing for "
+                        f"{', '.join(missing)}"]
+        return [], []
+    out: list[Candidate] = []
+
+    def walk(k: int, chain: list[tuple[int, int, str, str]]) -> None:
+        if k == len(per_term):
+            inside = [c for c in chain if c[0] < _NEXT]
+            out.append(Candidate(min(c[0] for c in inside), max(c[1] for c in inside),
+                                 [(c[0], c[1], c[2]) for c in chain],
+                                 "pinyin" if any(c[3] == "pinyin" for c in chain) else "concept"))
+            return
+        for sp in per_term[k]:
+            if any(sp[0] < c[1] and c[0] < sp[1] for c in chain):
+                continue  # each term needs words of its own
+            if k == 0 or _joins(chain[-1][:2], sp[:2], expr.ops[k - 1], a.text):
+                walk(k + 1, [*chain, sp])
+                if len(out) > 50:
+                    return
+
+    walk(0, [])
+    if not out:
+        return [], [f"'{expr.text}': every term found but not within "
+                    f"{', '.join(('>' if o else '~') + w for o, w in expr.ops)}"]
+    return out, []
+
+
+def _clause_at(a: Analysed, pos: int) -> int:
+    for ci, c in enumerate(a.clauses):
+        if c.offset <= pos < c.offset + len(c.text):
+            return ci
+    return -1
+
+
+def _word_before(rx: re.Pattern[str] | None, text: str) -> str:
+    if rx is None:
+        return ""
+    m = list(rx.finditer(text))
+    return m[-1].group(0) if m else ""
+
+
+_RHETORICAL = re.compile(r"(不是|难道|不就|没有)[^，。？！]{0,10}(吗|么|嘛)$")
+
+
+def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> str:
+    """Why a candidate does not count ('' when it stands): negation, hypothetical, lawful."""
+    ci = _clause_at(a, cand.start)
+    if ci < 0:
+        return ""
+    clause = a.clauses[ci]
+    canon = a.canon[ci] if a.canon else clause.text
+    local = cand.start - clause.offset
+    if _quoted(a.text, cand.start, rules.context):
+        return "the sentence repeats someone else's words"
+    if "negated" in rule.unless:
+        # 不是有信用卡吗 is a rhetorical question (= you do have one), not a negation
+        rhetorical = bool(_RHETORICAL.search(clause.text))
+        if not rhetorical and negated(canon, local, rules.context):
+            return "negated: a negator comes before it in its clause"
+        inner = sorted(p for p in cand.parts if p[0] < _NEXT)
+        for (_, e1, _), (s2, _, _) in zip(inner, inner[1:], strict=False):
+            gap = a.text[e1:s2]
+            if CLAUSE_SPLIT.search(gap):
+                continue  # a negator's scope ends with its clause
+            if s2 > e1 and any(n in gap for n in rules.context.negators) and not any(
+                    b in gap for b in rules.context.breakers):
+                return f"negated between its words ('{gap}')"
+    sent = next(((s, e) for s, e in sentence_spans(a.text) if s <= cand.start < e), (0, 0))
+    if "hypothetical" in rule.unless:
+        w = _word_before(rules.concept_rx.get(("hypothetical_marker", True)),
+                         a.text[sent[0]:cand.start])
+        if w:
+            return f"hypothetical: '{w}' before it"
+    if "lawful" in rule.unless:
+        w = _word_before(rules.concept_rx.get(("lawful_notice_frame", False)),
+                         canon[:local] + a.text[cand.start:cand.end])
+        if w:
+            return f"lawful notice: '{w}' frames it"
+    return ""
+
+
+def _position_reason(rule: Rule, pos: Position | None) -> str:
+    if pos is None:
+        return ""
+    if rule.within_first_s is not None and pos.start_s > rule.within_first_s:
+        return f"after the first {rule.within_first_s} s"
+    if rule.before_verification and pos.verified:
+        return "the identity was already verified"
+    if rule.after_denial and not pos.after_denial:
+        return "no one denied being the debtor before it"
+    return ""
+
+
+def concept_hits(rule: Rule, a: Analysed, rules: RuleSet, pos: Position | None = None,
+                 notes: list[str] | None = None) -> list[Hit]:
+    """Hits of a rule's concept expressions, each checked on its own (never a whole clause)."""
+    if not rule.near:
+        return []
+    why = _position_reason(rule, pos)
+    if why or (rule.positioned and pos is None):
+        if notes is not None:
+            notes.append(why or "the rule needs the call around the utterance")
+        return []
+    hits: list[Hit] = []
+    for expr in rule.near:
+        cands, miss = expr_candidates(expr, a, rules, rule.positioned, pos)
+        if notes is not None:
+            notes.extend(miss)
+        for c in cands:
+            if sum(e - s for s, e, _ in c.parts) < (3 if expr.combined else 2):
+                continue  # one character alone, or two single characters, is too little
+            reason = _cancel_reason(rule, c, a, rules)
+            surface = "+".join(p[2] for p in sorted(c.parts))
+            if reason:
+                if notes is not None:
+                    notes.append(f"'{expr.text}' matched {surface} but {reason}")
+                continue
+            hits.append(Hit(c.start, c.end, surface, c.via))
+    return hits
+
+
+def call_positions(utts: Sequence[Mapping[str, Any]], analyses: Sequence[Analysed],
+                   rules: RuleSet) -> list[Position]:
+    """The position of each utterance: time, verified yet, after a denial, next same-speaker."""
+    from auditor.compliance.evidence import speaker_of
+    from auditor.compliance.steps import classify_reply
+
+    out: list[Position] = []
+    verified = denied = False
+    speakers = [speaker_of(u) for u in utts]
+    replies = 0  # the identity is settled in the other party's first few replies
+    for i, u in enumerate(utts):
+        nxt = next((analyses[j] for j in range(i + 1, len(utts))
+                    if speakers[j] == speakers[i]), None)
+        out.append(Position(float(u.get("start", 0.0) or 0.0), verified, denied, nxt))
+        if speakers[i] != "agent":
+            replies += 1
+            early = replies <= 1 + rules.verification.reply_window
+            if verified or not (early or denied):
+                continue
+            r = classify_reply(str(u.get("text", "") or ""), rules)
+            if r == "deny" and early:
+                denied = True
+            elif r == "confirm":  # the debtor (perhaps come to the phone after a third party)
+                verified, denied = True, False
+    return out
+
+
+@dataclass
+class Explanation:
+    """For `auditor rules explain`: the rules that matched (and on which words) and near-misses."""
+
+    matched: list[tuple[Rule, list[Hit]]] = field(default_factory=list)
+    near_misses: list[tuple[Rule, list[str]]] = field(default_factory=list)
+
+
+def explain(text: str, rules: RuleSet, speaker: str = "agent",
+            before: Sequence[Mapping[str, Any]] = ()) -> Explanation:
+    """Which rules match `text` (said by `speaker` after the utterances `before`) and why not."""
+    utts = [*before, {"speaker": speaker, "text": text}]
+    utts = [{**u, "start": float(i), "end": float(i) + 0.5} for i, u in enumerate(utts)]
+    analyses = [analyse(str(u["text"]), rules) for u in utts]
+    pos = call_positions(utts, analyses, rules)[-1]
+    out = Explanation()
+    for rule in rules.rules:
+        if not applies(rule, speaker):
+            continue
+        notes: list[str] = []
+        hits = match_rule(rule, analyses[-1], rules, pos, notes)
+        if hits:
+            out.matched.append((rule, hits))
+        elif notes:
+            out.near_misses.append((rule, list(dict.fromkeys(notes))))
+    return out

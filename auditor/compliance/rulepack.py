@@ -16,6 +16,18 @@ A pack may hold any of these tables (see ``auditor/compliance/packs/*.toml`` for
     pinyin = false              # also match phrases by toneless pinyin (ASR homophones)
     negatable = false           # a negation before the phrase in its clause cancels the hit
     detector = "mobile"         # instead of phrases: id_card | mobile | bank_card
+    concepts = ["insult_noun"]  # word classes whose members count on their own
+    near = ["visit_verb+ ~8 visit_place+"]  # classes combined: ~N either order within N
+                                # characters, >N in order, ~s / >s one sentence, >next the
+                                # speaker's next utterance; A|B alternatives; 老家 a literal;
+                                # NAME+ adds the class's context members
+    unless = ["negated", "lawful"]  # per-hit exemptions: negated | hypothetical | lawful
+    after_denial = false        # position: only after someone denied being the debtor
+    before_verification = false # position: only before the debtor confirmed their identity
+    within_first_s = 30         # position: only in the call's first N seconds
+
+    [concept.lender_product]    # a word class (the library is packs/concepts.toml); a pack may
+    members = ["星辰快借"]       # add members; context_members count only combined
 
     [[step]]                    # a script step (greeting, ..., closing)
     [context]                   # negators, breakers, quotation markers, pinyin anchors
@@ -60,7 +72,22 @@ _RULE_KEYS = {
     "negatable": bool,
     "detector": str,
     "description": str,
+    "concepts": list,
+    "near": list,
+    "unless": list,
+    "within_first_s": int,
+    "before_verification": bool,
+    "after_denial": bool,
 }
+_CONCEPT_KEYS = {
+    "description": str,
+    "members": list,
+    "context_members": list,
+    "sources": str,
+    "pinyin": bool,
+    "suffix": bool,
+}
+UNLESS = ("negated", "hypothetical", "lawful")
 _STEP_KEYS = {
     "id": str,
     "flag": str,
@@ -93,7 +120,8 @@ _VERIFICATION_KEYS = {
     "third_party_severity": str,
 }
 _PACK_KEYS = {"name": str, "description": str}
-_TOP_KEYS = ("pack", "rule", "step", "context", "verification", "numbers")  # numbers: pii.py
+_TOP_KEYS = ("pack", "rule", "step", "context", "verification", "concept", "meta",
+             "numbers")  # numbers: pii.py
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 
 
@@ -113,6 +141,7 @@ class Pack:
     steps: list[dict[str, Any]] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)
     verification: dict[str, Any] = field(default_factory=dict)
+    concepts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _type_name(t: type) -> str:
@@ -168,8 +197,53 @@ def _check_strings(
                                  f"expression: {exc}"))
 
 
+def builtin_concepts() -> set[str]:
+    """Names of the concepts in the built-in library (packs/concepts.toml)."""
+    import tomllib
+
+    lib = Path(__file__).parent / "packs" / "concepts.toml"
+    try:
+        return set(tomllib.loads(lib.read_text("utf-8")).get("concept", {}))
+    except (OSError, ValueError):
+        return set()
+
+
+def _validate_near(rule: dict[str, Any], i: int, loc: _Locator, problems: list[tuple[int, str]],
+                   known: set[str], where: str) -> None:
+    from auditor.compliance.concepts import ExprError, parse_expr
+
+    for key in ("concepts", "near"):
+        vals = rule.get(key)
+        if not isinstance(vals, list):
+            continue
+        for v in vals:
+            if not isinstance(v, str):
+                continue
+            try:
+                e = parse_expr(v, known)
+            except ExprError as exc:
+                problems.append((loc.line_of("rule", i, key=key, value=v),
+                                 f"'{v}' in '{key}' of {where}: {exc}"))
+                continue
+            positioned = any(rule.get(k) for k in ("before_verification", "after_denial",
+                                                     "within_first_s"))
+            if not e.combined and not positioned and any(p for t in e.terms
+                                                         for _, p in t.concepts):
+                problems.append((loc.line_of("rule", i, key=key, value=v),
+                                 f"'{v}' in {where}: context members (NAME+) count only "
+                                 f"combined with another term or in a rule limited by position"))
+            if key == "concepts" and e.combined:
+                problems.append((loc.line_of("rule", i, key=key, value=v),
+                                 f"'{v}' in 'concepts' of {where} combines terms; put it "
+                                 f"in 'near'"))
+    for u in rule.get("unless", []) if isinstance(rule.get("unless"), list) else []:
+        if u not in UNLESS:
+            problems.append((loc.line_of("rule", i, key="unless", value=u),
+                             f"'{u}' in 'unless' of {where} must be one of {', '.join(UNLESS)}"))
+
+
 def _validate_rule(rule: dict[str, Any], i: int, loc: _Locator, problems: list[tuple[int, str]],
-                   seen_ids: dict[str, int]) -> None:
+                   seen_ids: dict[str, int], known: set[str] | None = None) -> None:
     rid = rule.get("id")
     where = f"rule '{rid}'" if isinstance(rid, str) else f"rule #{i + 1}"
     _check_keys(rule, _RULE_KEYS, where, loc, "rule", i, problems)
@@ -219,8 +293,10 @@ def _validate_rule(rule: dict[str, Any], i: int, loc: _Locator, problems: list[t
     if det is not None and det not in DETECTORS:
         problems.append((loc.line_of("rule", i, key="detector"),
                          f"detector '{det}' in {where} must be one of {', '.join(DETECTORS)}"))
-    if det is None and not rule.get("phrases") and not rule.get("patterns"):
-        problems.append((head, f"{where} has no 'phrases' or 'patterns'"))
+    if det is None and not any(rule.get(k) for k in ("phrases", "patterns", "concepts", "near")):
+        problems.append((head, f"{where} has no 'phrases' or 'patterns' "
+                               f"(nor 'concepts' or 'near')"))
+    _validate_near(rule, i, loc, problems, known or set(), where)
     for key in ("phrases", "exceptions"):
         _check_strings(rule.get(key), key, where, loc, "rule", i, problems)
     _check_strings(rule.get("patterns"), "patterns", where, loc, "rule", i, problems, regex=True)
@@ -289,9 +365,22 @@ def _problems(path: Path) -> tuple[list[tuple[int, str]], dict[str, Any] | None,
                                 and all(isinstance(r, dict) for r in data[key])):
             problems.append((loc.line_of(None, key=key), f"'{key}' must be written as [[{key}]]"))
             data[key] = []
+    concepts = data.get("concept", {})
+    if not isinstance(concepts, dict) or not all(isinstance(c, dict) for c in concepts.values()):
+        problems.append((loc.line_of(None, key="concept"),
+                         "'concept' must be written as [concept.NAME] tables"))
+        concepts = {}
+    for name, table in concepts.items():
+        tname = f"concept.{name}"
+        _check_keys(table, _CONCEPT_KEYS, f"[{tname}]", loc, tname, None, problems)
+        if not table.get("members") and not table.get("context_members"):
+            problems.append((loc.line_of(tname), f"concept '{name}' has no members"))
+        for key in ("members", "context_members"):
+            _check_strings(table.get(key), key, f"concept '{name}'", loc, tname, None, problems)
+    known = builtin_concepts() | set(concepts)
     seen_ids: dict[str, int] = {}
     for i, rule in enumerate(data.get("rule", [])):
-        _validate_rule(rule, i, loc, problems, seen_ids)
+        _validate_rule(rule, i, loc, problems, seen_ids, known)
     seen_steps: set[str] = set()
     for i, step in enumerate(data.get("step", [])):
         _validate_step(step, i, loc, problems)
@@ -300,7 +389,7 @@ def _problems(path: Path) -> tuple[list[tuple[int, str]], dict[str, Any] | None,
             problems.append((loc.line_of("step", i, key="id"), f"step '{sid}' is defined twice"))
         if isinstance(sid, str):
             seen_steps.add(sid)
-    if not any(k in data for k in ("rule", "step", "context", "verification")):
+    if not any(k in data for k in ("rule", "step", "context", "verification", "concept")):
         problems.append((1, "the pack defines no [[rule]], [[step]], [context] or [verification]"))
     problems.sort(key=lambda p: p[0])
     return problems, data, raw
@@ -332,6 +421,7 @@ def load_pack(path: Path | str) -> Pack:
         steps=list(data.get("step", [])),
         context=dict(data.get("context", {})),
         verification=dict(data.get("verification", {})),
+        concepts=dict(data.get("concept", {})),
     )
 
 

@@ -15,11 +15,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from auditor.compliance.concepts import Concept, Expr, compile_words, concepts_from, parse_expr
 from auditor.compliance.rulepack import Pack, RulePackError, load_pack, pack_files
+from auditor.compliance.tokens import phrase_pinyin
 from auditor.core.vocab import STEPS
 
 __all__ = [
@@ -64,6 +66,16 @@ class Rule:
     detector: str | None = None
     description: str = ""
     pack: str = ""
+    near: tuple[Expr, ...] = ()  # concept expressions (single concepts included)
+    unless: frozenset[str] = frozenset()  # negated | hypothetical | lawful
+    within_first_s: float | None = None
+    before_verification: bool = False
+    after_denial: bool = False
+
+    @property
+    def positioned(self) -> bool:
+        """Limited by position: context members may then count on their own."""
+        return self.before_verification or self.after_denial or self.within_first_s is not None
 
 
 @dataclass(frozen=True)
@@ -115,6 +127,10 @@ class RuleSet:
     version: str
     packs: tuple[str, ...] = ()
     pinyin: bool = True
+    concepts: dict[str, Concept] = field(default_factory=dict)
+    concept_rx: dict[tuple[str, bool], re.Pattern[str] | None] = field(default_factory=dict)
+    pinyin_index: dict[str, tuple[tuple[str, str, bool], ...]] = field(default_factory=dict)
+    member_words: frozenset[str] = frozenset()
 
     def describe(self) -> list[dict[str, Any]]:
         """Rows for `auditor rules list`: id, category, severity, speakers, phrase count."""
@@ -126,7 +142,7 @@ class RuleSet:
                 "severity": r.severity,
                 "speakers": ",".join(sorted(r.speakers)),
                 "phrases": len(r.phrases),
-                "patterns": len(r.patterns),
+                "patterns": len(r.patterns) + len(r.near),
                 "detector": r.detector or "",
                 "pinyin": r.pinyin,
                 "pack": r.pack,
@@ -153,8 +169,16 @@ class RuleSet:
 # --------------------------------------------------------------------------- loading
 
 
-def _rule_from(d: dict[str, Any], pack: str) -> Rule:
+def _rule_from(d: dict[str, Any], pack: str, known: set[str]) -> Rule:
     cat = d["category"]
+    try:
+        near = tuple(parse_expr(x, known) for x in [*d.get("concepts", []), *d.get("near", [])])
+    except ValueError as exc:
+        raise RulePackError(f"Rule '{d['id']}' in pack {pack}: {exc}; run 'auditor rules "
+                            f"check' on the pack.") from exc
+    unless = set(d.get("unless", []))
+    if d.get("negatable"):
+        unless.add("negated")
     return Rule(
         id=d["id"],
         category=cat,
@@ -169,6 +193,11 @@ def _rule_from(d: dict[str, Any], pack: str) -> Rule:
         detector=d.get("detector"),
         description=d.get("description", ""),
         pack=pack,
+        near=near,
+        unless=frozenset(unless),
+        within_first_s=d.get("within_first_s"),
+        before_verification=bool(d.get("before_verification", False)),
+        after_denial=bool(d.get("after_denial", False)),
     )
 
 
@@ -183,6 +212,14 @@ def _build(packs: Sequence[Pack], pinyin: bool) -> RuleSet:
     context: dict[str, Any] = {}
     verification: dict[str, Any] = {}
     builtin_ids: dict[str, str] = {}
+    tables: dict[str, dict[str, Any]] = {}
+    for pack in packs:
+        for name, t in pack.concepts.items():
+            cur = tables.setdefault(name, {})
+            for k, v in t.items():
+                cur[k] = _merge_list(cur.get(k, []), v) if isinstance(v, list) else v
+    concepts = concepts_from(tables)
+    known = set(concepts)
     for pack in packs:
         for d in pack.rules:
             rid = d["id"]
@@ -191,7 +228,7 @@ def _build(packs: Sequence[Pack], pinyin: bool) -> RuleSet:
                                     f"{pack.path.name}; rule ids must be unique.")
             if pack.path.parent == BUILTIN_DIR:
                 builtin_ids[rid] = pack.path.name
-            rules[rid] = _rule_from(d, pack.name)  # a later pack replaces a rule with its id
+            rules[rid] = _rule_from(d, pack.name, known)  # a later pack replaces a rule with its id
         for d in pack.steps:
             cur = steps.setdefault(d["id"], {})
             step_pack.setdefault(d["id"], pack.name)
@@ -243,9 +280,22 @@ def _build(packs: Sequence[Pack], pinyin: bool) -> RuleSet:
     digest = hashlib.sha256()
     for pack in packs:
         digest.update(pack.path.name.encode() + b"\0" + pack.source + b"\0")
+    concept_rx = {}
+    index: dict[str, list[tuple[str, str, bool]]] = {}
+    for c in concepts.values():
+        concept_rx[(c.name, False)] = compile_words(c.members)
+        concept_rx[(c.name, True)] = compile_words(c.members + c.context_members)
+        if c.pinyin:
+            for w in c.members + c.context_members:
+                syl = phrase_pinyin(w)
+                if len(syl) >= 2:
+                    index.setdefault(syl[0], []).append((w, c.name, w in c.members))
+    words = frozenset(w for c in concepts.values() for w in c.members + c.context_members)
     return RuleSet(
         rules=tuple(rules.values()), steps=built_steps, context=ctx, verification=ver,
         version=digest.hexdigest()[:12], packs=tuple(str(p.path) for p in packs), pinyin=pinyin,
+        concepts=concepts, concept_rx=concept_rx,
+        pinyin_index={k: tuple(v) for k, v in index.items()}, member_words=words,
     )
 
 

@@ -1,0 +1,157 @@
+"""Word classes ("concepts") and the proximity expressions rules build from them.
+
+A concept is a table ``[concept.NAME]`` in any pack (the built-in library is
+``packs/concepts.toml``): ``members`` count on their own, ``context_members`` only inside a
+combination (an expression with two or more terms) or in a rule limited by position. A pack may
+extend a concept; members are merged. ``pinyin = true`` on a concept also matches its members by
+toneless pinyin (ASR homophones: 借呗 heard as 戒备). ``suffix = true`` makes the members word
+endings: a word jieba does not know (or a name jieba split off before the ending) that ends with
+one, and is not a context member (鲜花, 借口), is a member too (安顺分期, 星辰花).
+
+Members are matched on the clause text with these guards: a member of three or more characters
+may cut into a word at one end; a shorter one must sit on word boundaries, except that an end may
+fall inside a word jieba only guessed (not in its dictionary) or a word that is itself a member
+of some concept, or before/after one glue character (的, 了, 个, 吗 ...): jieba glues short
+phrases into longer words (老赖皮, 滚蛋吧), and such a phrase must still be found. A member that
+contains a second-person pronoun (打断你的腿) also matches with the pronoun dropped or replaced
+(打断腿, 打断他的腿): real speech drops 你/您.
+
+An expression (``near = [...]`` in a rule) chains terms with operators::
+
+    visit_verb ~8 visit_place          A and B within 8 characters, either order
+    impersonation_frame >10 legal_authority   A then B, at most 10 characters between
+    exposure_means ~s contacts         A and B in one sentence
+    money_source >next repay_word      B after A, here or in the same speaker's next utterance
+    tell_verb|告诉 ~6 family_member+    alternatives with |; a Chinese word is a literal;
+                                       NAME+ adds the context members even to a one-term rule
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_PRONOUN = re.compile(r"(你们|您们|你|您)(的)?")
+_OPT_PRONOUN = "(?:你们|您们|他们|她们|你|您|他|她)?的?"
+GLUE = set("的了个吗呢吧啊呀么嘛哦你我他她们就都也还又得着过给")
+OP_RE = re.compile(r"^(~|>)(\d+|s|next)$")
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*\+?$")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A compiled word class."""
+
+    name: str
+    members: tuple[str, ...]
+    context_members: tuple[str, ...]
+    pinyin: bool = False
+    description: str = ""
+    suffix: bool = False  # members are word endings: a brand name nobody listed (X花, Y分期)
+
+
+def member_regex(member: str) -> str:
+    """The regular expression of one member: escaped, a second-person pronoun optional."""
+    parts, pos = [], 0
+    for m in _PRONOUN.finditer(member):
+        parts.append(re.escape(member[pos:m.start()]))
+        # dropped only as a possessive (你的腿 -> 腿) or at the end (收拾你 -> 收拾); inside a
+        # phrase only replaced (就你这样 -> 就他这样, never 就这样)
+        droppable = m.group(2) or m.end() == len(member)
+        parts.append(_OPT_PRONOUN if droppable else "(?:你们|您们|他们|她们|你|您|他|她)")
+        pos = m.end()
+    parts.append(re.escape(member[pos:]))
+    if len(_PRONOUN.sub("", member)) < 2:  # 日你 must not shrink to 日
+        return re.escape(member)
+    return "".join(parts)
+
+
+def compile_words(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One alternation over the words, longest first (ASCII case-insensitive)."""
+    ws = sorted({w for w in words if w}, key=len, reverse=True)
+    if not ws:
+        return None
+    return re.compile("|".join(member_regex(w) for w in ws), re.IGNORECASE)
+
+
+def concepts_from(tables: dict[str, dict[str, Any]]) -> dict[str, Concept]:
+    """Compile merged concept tables (name -> table) into Concepts."""
+    out: dict[str, Concept] = {}
+    for name, t in tables.items():
+        mem = tuple(dict.fromkeys(t.get("members", [])))
+        ctx = tuple(w for w in dict.fromkeys(t.get("context_members", [])) if w not in mem)
+        out[name] = Concept(name, mem, ctx, bool(t.get("pinyin", False)),
+                            t.get("description", ""), bool(t.get("suffix", False)))
+    return out
+
+
+# ----------------------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of an expression: concept names and literal words, any of which matches."""
+
+    text: str
+    concepts: tuple[tuple[str, bool], ...]  # (name, include context members)
+    literals: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Expr:
+    """Terms joined by operators: ops[i] joins terms[i] and terms[i + 1]."""
+
+    text: str
+    terms: tuple[Term, ...]
+    ops: tuple[tuple[bool, str], ...]  # (ordered, '8' | 's' | 'next')
+
+    @property
+    def combined(self) -> bool:
+        return len(self.terms) > 1
+
+    @property
+    def uses_next(self) -> bool:
+        return any(w == "next" for _, w in self.ops)
+
+
+class ExprError(ValueError):
+    """An expression that cannot be parsed; the message says why."""
+
+
+def parse_expr(text: str, known: set[str] | None = None) -> Expr:
+    """Parse 'A ~8 B >s C'; raise ExprError naming the bad part (unknown concept, lone op)."""
+    toks = text.split()
+    if not toks:
+        raise ExprError("the expression is empty")
+    terms: list[Term] = []
+    ops: list[tuple[bool, str]] = []
+    for k, tok in enumerate(toks):
+        if k % 2 == 1:
+            m = OP_RE.match(tok)
+            if not m:
+                raise ExprError(f"'{tok}' is not an operator; use ~N, >N, ~s, >s or >next "
+                                f"between two terms")
+            ops.append((m.group(1) == ">", m.group(2)))
+            continue
+        if OP_RE.match(tok):
+            raise ExprError(f"operator '{tok}' needs a term on both sides")
+        names, lits = [], []
+        for alt in tok.split("|"):
+            if not alt:
+                raise ExprError(f"empty alternative in '{tok}'")
+            if _HAN.search(alt):
+                lits.append(alt)
+            elif _NAME_RE.match(alt):
+                name = alt.rstrip("+")
+                if known is not None and name not in known:
+                    raise ExprError(f"unknown concept '{name}'")
+                names.append((name, alt.endswith("+")))
+            else:
+                raise ExprError(f"'{alt}' is neither a concept name (lower_case) nor a "
+                                f"Chinese word")
+        terms.append(Term(tok, tuple(names), tuple(lits)))
+    if len(terms) != len(ops) + 1:
+        raise ExprError("the expression ends with an operator")
+    return Expr(text, tuple(terms), tuple(ops))
