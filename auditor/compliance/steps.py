@@ -8,9 +8,9 @@ which a QA team's pack may extend) *or* by the recognisers below, built from the
 evidence.toml``.
 
 * **Greeting**: a ``greeting`` member in the agent's first ``within_first`` turns.
-* **Self-identification**: the introduction frame (``self_intro_frame``: 我是 / 这里是 / 我这边是 ...)
-  followed within ``intro_span`` characters by a ``role_word``, an ``institution_word``, a
-  ``lender_product`` or a lender brand (a word ending in ``lender_brand_suffix``: ...贷, ...花,
+* **Self-identification**: the introduction frame (``self_intro_frame``: 我是 / 这里是 /
+  我这边是 ...) followed within ``intro_span`` characters by a ``role_word``, an
+  ``institution_word``, a ``lender_product`` or a lender brand (a word ending in ``lender_brand_suffix``: ...贷, ...花,
   ...分期, ...金融, ...银行). The frame alone proves nothing.
 * **Identity question**: a name (a common surname + one or two characters, not an everyday word)
   or a title (``title_word``: 先生, 女士, 本人; 总 / 老师 ... only after a name), then a question
@@ -193,16 +193,15 @@ def self_identifies(text: str, rec: Recognisers) -> bool:
 
 
 def _names(text: str, rec: Recognisers) -> list[tuple[int, int, str]]:
-    """(start, end, name) of the names in the text: surname + given name, not everyday words."""
+    """(start, end, name) of every possible name: surname + given name, not an everyday word."""
     out = []
     limit = rec.ev.steps["name_max_freq"]
     for i in range(len(text)):
-        for n in (3, 2, 4):
+        for n in (2, 3, 4):
             cand = text[i:i + n]
-            m = rec.name.fullmatch(cand)
-            if m and len(cand) == n and word_freq(cand) < limit and not _PRONOUN.search(cand[1:]):
+            if (len(cand) == n and rec.name.fullmatch(cand) and word_freq(cand) < limit
+                    and not _PRONOUN.search(cand[1:])):
                 out.append((i, i + n, cand))
-                break
     return out
 
 
@@ -235,9 +234,15 @@ def identity_question(text: str, rec: Recognisers) -> tuple[bool, str | None]:
     return False, None
 
 
-def classify_reply(u: Mapping[str, Any], rules: RuleSet, rec: Recognisers,
+def classify_reply(u: Mapping[str, Any] | str, rules: RuleSet, rec: Recognisers | None = None,
                    name: str | None = None) -> str | None:
-    """'deny', 'confirm', 'question', 'unclear' or None (decides nothing) for one reply."""
+    """'deny', 'confirm', 'question', 'unclear' or None (decides nothing) for one reply.
+
+    `u` is the reply utterance (its confidence counts) or just its text (confident).
+    """
+    if isinstance(u, str):
+        u = {"text": u}
+    rec = rec or _recognisers(default_evidence())
     text = str(u.get("text", "") or "").strip()
     v, w = rec.vocab, rec.ev.words
     short = _han_count(text) <= rec.ev.steps["short_reply_chars"]
