@@ -132,6 +132,8 @@ class Recognisers:
     name: re.Pattern[str]
     procedure: tuple[str, ...]
     third_party: re.Pattern[str]
+    lender: re.Pattern[str]
+    role: re.Pattern[str]
 
 
 _CACHE: dict[int, tuple[EvidenceSettings, Recognisers]] = {}
@@ -171,6 +173,9 @@ def _compile(ev: EvidenceSettings) -> Recognisers:
         name=re.compile(rf"(?:{_alt(w['surnames'])})[\u4e00-\u9fff]{{1,2}}"),
         procedure=procedure,
         third_party=re.compile(rf"我是(?:他|她)(?:的)?(?:{_alt(w['third_party_self'])})"),
+        lender=re.compile(rf"(?:[\u4e00-\u9fff]{{0,6}}?(?:{_alt(v['institution_word'].members)})|"
+                          rf"{_alt(v['lender_product'].members)})"),
+        role=re.compile(rf"{_alt(v['role_word'].all)}|工号|[\u4e00-\u9fff]{{1,4}}部(?![分门])"),
     )
 
 
@@ -178,17 +183,30 @@ def _han_count(text: str) -> int:
     return len(_HAN.findall(text))
 
 
+def _brand_at(window: str, rec: Recognisers) -> re.Match[str] | None:
+    b = rec.brand.match(window)
+    if b and not _PRONOUN.search(b.group(1)) and not any(
+            b.group(1).endswith(x) for x in rec.brand_exclude):
+        return b
+    return None
+
+
 def self_identifies(text: str, rec: Recognisers) -> bool:
-    """The introduction frame followed by a role, institution, lender or lender brand."""
+    """The agent names who they call for.
+
+    Either the introduction frame followed by a role, institution, lender or lender brand; or a
+    clause that opens with the lender (a brand, a lender's name or an institution) and goes on
+    to a role or department (…贷后部, …客服中心, 工号): the frame is often left out.
+    """
     span = rec.ev.steps["intro_span"]
     for m in rec.frame.finditer(text):
         window = text[m.end(): m.end() + span]
-        if rec.target.search(window):
+        if rec.target.search(window) or _brand_at(window, rec):
             return True
-        b = rec.brand.match(window)
-        if b and not _PRONOUN.search(b.group(1)) and not any(
-                b.group(1).endswith(x) for x in rec.brand_exclude):
-            return True
+    for clause in CLAUSE_SPLIT.split(text):
+        for head in (_brand_at(clause, rec), rec.lender.match(clause)):
+            if head and rec.role.search(clause[head.end(): head.end() + span]):
+                return True
     return False
 
 
