@@ -185,7 +185,8 @@ def test_bare_name_question_counts_as_verification(rules: RuleSet) -> None:
 
 
 @pytest.mark.parametrize("text", ["我是闪电花的贷后专员", "这里是小鹿分期", "我这边是安心借的",
-                                  "我是恒信金融的", "我们这边是北方银行", "长青小贷贷后部，工号三三",
+                                  "我是恒信金融的", "我们这边是北方银行",
+                                  "长青小贷贷后部，工号三三",
                                   "北方银行信用卡中心，我姓李"])
 def test_self_identification_by_frame_and_brand(rec, text: str) -> None:
     assert self_identifies(text, rec)

@@ -10,8 +10,10 @@ evidence.toml``.
 * **Greeting**: a ``greeting`` member in the agent's first ``within_first`` turns.
 * **Self-identification**: the introduction frame (``self_intro_frame``: 我是 / 这里是 /
   我这边是 ...) followed within ``intro_span`` characters by a ``role_word``, an
-  ``institution_word``, a ``lender_product`` or a lender brand (a word ending in ``lender_brand_suffix``: ...贷, ...花,
-  ...分期, ...金融, ...银行). The frame alone proves nothing.
+  ``institution_word``, a ``lender_product`` or a lender brand (a word ending in
+  ``lender_brand_suffix``: ...贷, ...花, ...分期, ...金融, ...银行); or, the frame left out, a
+  clause opening with the lender and going on to a role or department (XX小贷贷后部，工号...).
+  The frame alone proves nothing.
 * **Identity question**: a name (a common surname + one or two characters, not an everyday word)
   or a title (``title_word``: 先生, 女士, 本人; 总 / 老师 ... only after a name), then a question
   particle or ？ within ``question_span`` characters; or 是不是 + a name/title; or a verification
