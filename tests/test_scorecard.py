@@ -81,5 +81,5 @@ def test_metadata_flags_have_the_one_flag_shape() -> None:
                              "2026-03-01T23:15:00")
     freq = md.frequency_flag("D1", "2026-03-01", 4, 4, None)
     assert list(freq) == ["category", "rule", "severity", "speaker", "start", "end",
-                          "evidence", "matched"]
+                          "evidence", "matched", "uncertain"]
     assert freq["end"] == 0.0 and freq["matched"] == "D1"

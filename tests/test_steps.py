@@ -164,7 +164,7 @@ def test_no_agent_speech_raises_no_step_flags(rules: RuleSet) -> None:
     ("reply", "result"),
     [("是的，我是。", "confirm"), ("嗯，什么事？", "confirm"), ("对，我是刘洋。", "confirm"),
      ("不是，你打错了", "deny"), ("我是他老婆", "deny"), ("他不在家", "deny"),
-     ("你哪位？", None)],
+     ("你哪位？", "question")],
 )
 def test_classify_reply(rules: RuleSet, reply: str, result: str | None) -> None:
     assert classify_reply(reply, rules) == result

@@ -2,6 +2,9 @@
 
 ``audit_utterances(utterances, rules)`` returns the flags (sorted by start) and the ``steps``
 block; the rules are ``auditor.compliance.rules``, how they match ``auditor.compliance.matching``.
+A line whose speaker is unsettled (``evidence.may_be_agent``) also runs the agent-category rules:
+their hits are raised with ``uncertain`` true, never dropped; a settled customer's line never
+raises an agent category.
 """
 
 from __future__ import annotations
@@ -10,16 +13,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from auditor.compliance.evidence import speaker_of, utterance_flag
+from auditor.compliance.evidence import (
+    EvidenceSettings,
+    default_evidence,
+    speaker_of,
+    speaker_unsettled,
+    utterance_flag,
+)
 from auditor.compliance.matching import analyse, applies, call_positions, match_rule
 from auditor.compliance.pii import mask_text, pii_by_utterance
 from auditor.compliance.rules import RuleSet
 from auditor.compliance.steps import evaluate_steps
+from auditor.core.vocab import RULE_CATEGORIES
 
 
 def audit_utterances(utterances: Sequence[Mapping[str, Any]],
-                     rules: RuleSet) -> tuple[list[dict[str, Any]], dict[str, bool]]:
+                     rules: RuleSet, evidence: EvidenceSettings | None = None,
+                     ) -> tuple[list[dict[str, Any]], dict[str, bool]]:
     """Run every rule and the script-step checks; return (flags sorted by start, steps)."""
+    ev = evidence or default_evidence()
     utts = sorted(utterances, key=lambda u: float(u.get("start", 0.0) or 0.0))
     analyses = [analyse(str(u.get("text", "") or ""), rules) for u in utts]
     # personal numbers per utterance, a number split over two utterances joined (pii.py)
@@ -28,8 +40,10 @@ def audit_utterances(utterances: Sequence[Mapping[str, Any]],
     positions = call_positions(utts, analyses, rules)
     for u, a, pos in zip(utts, analyses, positions, strict=True):
         sp = speaker_of(u)
+        unsettled = speaker_unsettled(u, ev)
         for rule in rules.rules:
-            if not applies(rule, sp):
+            if not (applies(rule, sp) or (unsettled and rule.category in RULE_CATEGORIES
+                                          and applies(rule, "agent"))):
                 continue
             hits = match_rule(rule, a, rules, pos)
             if hits and not (rule.near and any(f["start"] == u.get("start", 0.0) and f[
@@ -41,8 +55,8 @@ def audit_utterances(utterances: Sequence[Mapping[str, Any]],
                 via = hits[0].via
                 shown = {**u, "text": mask_text(str(u.get("text", "") or ""), a.pii())}
                 flags.append(utterance_flag(rule.category, rule.id, rule.severity, shown,
-                                            matched, via))
-    step_flags, steps = evaluate_steps(utts, analyses, rules)
+                                            matched, via, ev=ev))
+    step_flags, steps = evaluate_steps(utts, analyses, rules, ev)
     flags.extend(step_flags)
     flags.sort(key=lambda f: (f["start"], f["category"], f["rule"]))
     return flags, steps

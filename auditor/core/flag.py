@@ -43,6 +43,10 @@ class Flag:
 def make_flag(category: str, rule: str, severity: str, speaker: str | None,
               start: float | None, end: float | None, evidence: str, matched: str,
               **extra: Any) -> dict[str, Any]:
-    """A flag dict in the scorecard's shape: the one constructor every stage uses."""
+    """A flag dict in the scorecard's shape: the one constructor every stage uses.
+
+    Every flag carries ``uncertain`` (false unless the caller says its evidence is uncertain).
+    """
+    extra.setdefault("uncertain", False)
     return Flag(category, rule, severity, speaker, start, end, evidence, matched,
                 dict(extra)).to_dict()
