@@ -198,7 +198,8 @@ def _timbre(turns, rng):
         cust if change == "customer" else agent)
     ratio = float(np.clip(ratio, 0.67, 1.5))
     tilt = float(rng.choice([-3.0, 3.0]))
-    peaks = [(float(rng.uniform(500, 900)), 6.0, 150.0), (float(rng.uniform(1500, 2600)), 5.0, 300.0)]
+    peaks = [(float(rng.uniform(500, 900)), 6.0, 150.0),
+             (float(rng.uniform(1500, 2600)), 5.0, 300.0)]
     out = []
     for s, c, t in turns:
         if s == change:

@@ -228,8 +228,12 @@ def test_change_probability_from_questions_commas_and_gaps():
 
     question = change_probability(u(0, 2, "请问是张伟先生本人吗"), u(2.5, 3, "是我"))
     cut = change_probability(u(0, 0.5, "好的,"), u(0.55, 3, "11月15日之前还6100元"))
-    sentence = change_probability(u(0, 2, "您的信用卡逾期了。"), u(2.6, 3, "嗯"))
+    sentence = change_probability(u(0, 2, "您的信用卡逾期了。"), u(2.6, 3, "我知道"))
     assert question > sentence > 0.5 > cut
+    # A short backchannel is said into the other's turn: a change on both sides of it.
+    into = change_probability(u(0, 2, "您的信用卡逾期了。"), u(2.6, 3, "嗯"))
+    out_of = change_probability(u(2.6, 3, "嗯"), u(3.3, 6, "会影响您的征信。"))
+    assert into > sentence and out_of > sentence
 
 
 def test_smooth_turns():

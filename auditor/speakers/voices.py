@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from auditor.speakers.features import EMBED_INDEX, N_MFCC
+from auditor.speakers.features import EMBED_INDEX
 
 MIN_ITEMS = 4  # fewer utterances with audible speech than this: no voice evidence at all
 LLR_CAP = 8.0
@@ -47,16 +47,29 @@ class VoiceModel:
 def standardise(x: np.ndarray, center: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """Z-score each column, missing pitch counts as average, then weight pitch vs timbre.
 
-    Pitch has three columns and timbre thirteen; each block gets about equal weight so that a
-    pitch difference (same timbre) and a timbre difference (same pitch) can both split voices.
+    Blocks are weighted by ``block_weights``: timbre most, pitch and level weakly.
     """
     z = (x - center) / scale
     z = np.where(np.isnan(z), 0.0, z)
-    weights = np.ones(x.shape[1])
-    weights[EMBED_INDEX["pitch"]] = 1.0 / math.sqrt(3)
-    weights[EMBED_INDEX["level"]] = 0.5
-    weights[EMBED_INDEX["mfcc"]] = 1.2 / math.sqrt(N_MFCC - 1)
-    return z * weights
+    return z * block_weights(x.shape[1])
+
+
+def block_weights(n_columns: int) -> np.ndarray:
+    """Column weights: each block of the voice vector gets a total weight, shared by its columns.
+
+    Timbre (cepstral means, delta spread, long-term spectrum) carries most; pitch and level,
+    which shouting and emotion move, are weak evidence (z-scored per call like the rest).
+    """
+    weights = np.ones(n_columns)
+    for block, total in BLOCK_WEIGHT.items():
+        cols = EMBED_INDEX[block]
+        n = len(range(*cols.indices(n_columns)))
+        if n:
+            weights[cols] = total / math.sqrt(n)
+    return weights
+
+
+BLOCK_WEIGHT = {"pitch": 0.6, "level": 0.3, "mfcc": 1.2, "delta": 0.5, "ltas": 0.8}
 
 
 def fit_voices(x: np.ndarray, w: np.ndarray, null_runs: int = 12) -> VoiceModel | None:
