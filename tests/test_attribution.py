@@ -380,7 +380,8 @@ def test_one_voice_without_cues_names_nobody_but_keeps_posteriors():
 
 def test_low_asr_confidence_weakens_a_lines_cues():
     lines = [("agent", 3.0, "您好，请问是张伟先生本人吗？"), ("customer", 1.0, "是我。"),
-             ("agent", 3.0, "您的欠款已经逾期了，会影响征信。"), ("customer", 1.5, "我下个月发工资再还。")]
+             ("agent", 3.0, "您的欠款已经逾期了，会影响征信。"),
+             ("customer", 1.5, "我下个月发工资再还。")]
     y, truth = _call(lines, voices={"agent": HIGH, "customer": HIGH}, seed=14)
     frames = voice_frames(y, SR)
     sure, _ = attribute(frames, _unknown(truth))
