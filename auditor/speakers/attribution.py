@@ -26,7 +26,7 @@ from auditor.speakers.roles import (
     load_roles,
     smooth_turns,
 )
-from auditor.speakers.voices import LLR_CAP, MIN_ITEMS, block_weights, fit_voices, standardise
+from auditor.speakers.voices import LLR_CAP, MIN_ITEMS, block_weights, fit_voices
 
 SHORT_TAU_S = 0.5  # acoustic evidence of an utterance is shrunk by dur / (dur + tau)
 MIN_CONFIDENT_SPEECH_S = 20.0  # shorter calls get proportionally lower confidence
@@ -126,6 +126,7 @@ def attribute(
 EXCESS_SPAN = 0.5  # voice clusters count fully once d' exceeds one voice's by this ratio
 WIN_S, WIN_HOP_S = 1.0, 0.5  # voice windows inside the utterances
 MIN_WINDOWS = 8
+NULL_RUNS = 6  # one-voice simulations for the test (the cost of attribution is mostly these)
 
 
 def _window_voices(frames: VoiceFrames, utts: list[dict]) -> tuple[float, np.ndarray | None]:
@@ -150,7 +151,7 @@ def _window_voices(frames: VoiceFrames, utts: list[dict]) -> tuple[float, np.nda
                 weights.append(e[1])
     if len(vecs) < MIN_WINDOWS or len(set(owner)) < 2:
         return 0.0, None
-    model = fit_voices(np.stack(vecs), np.array(weights))
+    model = fit_voices(np.stack(vecs), np.array(weights), null_runs=NULL_RUNS)
     if model is None or not np.isfinite(model.excess):
         return 0.0, None
     sep = float(np.clip((model.excess - 1.0) / EXCESS_SPAN, 0.0, 1.0))
@@ -215,16 +216,6 @@ def _voice_features(emb: tuple[np.ndarray, float], utt: dict) -> np.ndarray:
     return np.concatenate([vec, [rate]])
 
 
-def _kmeans_logit(x: np.ndarray, secs: np.ndarray) -> np.ndarray:
-    """Starting point without cues: the two-means split as +-1 (which side is which is arbitrary;
-    the first-speaker prior then names it)."""
-    model = fit_voices(x, secs, null_runs=0)
-    if model is None:
-        return np.zeros(len(x))
-    z = standardise(x, model.center, model.scale)
-    return np.sign(z @ model.direction - (model.m0 + model.m1) / 2)
-
-
 def _em_loo(x: np.ndarray, secs: np.ndarray, prior: np.ndarray, start: np.ndarray) -> np.ndarray:
     """Leave-one-out acoustic log-odds (agent vs customer) after a few EM rounds.
 
@@ -244,20 +235,22 @@ def _em_loo(x: np.ndarray, secs: np.ndarray, prior: np.ndarray, start: np.ndarra
     p = 1.0 / (1.0 + np.exp(-np.clip(start, -30, 30)))
     llr = np.zeros(n)
     for _ in range(EM_ROUNDS):
-        for i in range(n):
-            others = np.arange(n) != i
-            wa, wc = (w * p)[others], (w * (1 - p))[others]
-            if wa.sum() < 0.3 or wc.sum() < 0.3:
-                llr[i] = 0.0
-                continue
-            zo = z[others]
-            mu_a = (wa[:, None] * zo).sum(0) / wa.sum()
-            mu_c = (wc[:, None] * zo).sum(0) / wc.sum()
-            ss = (wa[:, None] * (zo - mu_a) ** 2).sum(0) + (wc[:, None] * (zo - mu_c) ** 2).sum(0)
-            var = (ss + VAR_PRIOR) / (wa.sum() + wc.sum() + VAR_PRIOR)
-            contrib = ((z[i] - mu_c) ** 2 - (z[i] - mu_a) ** 2) / (2 * var)
-            llr[i] = float(np.clip((weights * contrib).sum() * reliability[i],
-                                   -LLR_CAP, LLR_CAP))
+        # Leave-one-out sums for every item at once: the totals minus the item's own share.
+        llr = np.zeros(n)
+        var_num = np.zeros_like(z)
+        mus = []
+        for q in (w * p, w * (1 - p)):
+            wo = q.sum() - q  # (n,) weight of the others
+            s1 = (q[:, None] * z).sum(0)[None, :] - q[:, None] * z
+            s2 = (q[:, None] * z**2).sum(0)[None, :] - q[:, None] * z**2
+            mu = s1 / np.maximum(wo, 1e-9)[:, None]
+            var_num += np.maximum(s2 - wo[:, None] * mu**2, 0.0)
+            mus.append((mu, wo))
+        (mu_a, wa), (mu_c, wc) = mus
+        var = (var_num + VAR_PRIOR) / (wa + wc + VAR_PRIOR)[:, None]
+        contrib = ((z - mu_c) ** 2 - (z - mu_a) ** 2) / (2 * var)
+        llr = np.clip((contrib * weights).sum(1) * reliability, -LLR_CAP, LLR_CAP)
+        llr = np.where((wa < 0.3) | (wc < 0.3), 0.0, llr)
         p = 1.0 / (1.0 + np.exp(-np.clip(prior + llr, -30, 30)))
     return llr
 
