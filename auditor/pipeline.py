@@ -87,6 +87,8 @@ def pieces_to_utterances(pieces: Sequence, channels: int, agent_channel: int
             "text": text,
             "channel": piece.channel,
         }
+        if channels > 1:  # the channel settles who speaks: P(agent) is 1 or 0
+            utterance["agent_posterior"] = 1.0 if utterance["speaker"] == "agent" else 0.0
         if piece.repairs:
             utterance["asr_repairs"] = sorted(set(piece.repairs))
         utterances.append(utterance)

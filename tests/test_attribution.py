@@ -228,8 +228,12 @@ def test_change_probability_from_questions_commas_and_gaps():
 
     question = change_probability(u(0, 2, "请问是张伟先生本人吗"), u(2.5, 3, "是我"))
     cut = change_probability(u(0, 0.5, "好的,"), u(0.55, 3, "11月15日之前还6100元"))
-    sentence = change_probability(u(0, 2, "您的信用卡逾期了。"), u(2.6, 3, "嗯"))
+    sentence = change_probability(u(0, 2, "您的信用卡逾期了。"), u(2.6, 3, "我知道"))
     assert question > sentence > 0.5 > cut
+    # A short backchannel is said into the other's turn: a change on both sides of it.
+    into = change_probability(u(0, 2, "您的信用卡逾期了。"), u(2.6, 3, "嗯"))
+    out_of = change_probability(u(2.6, 3, "嗯"), u(3.3, 6, "会影响您的征信。"))
+    assert into > sentence and out_of > sentence
 
 
 def test_smooth_turns():
@@ -308,3 +312,104 @@ def test_no_module_level_feature_cache():
     for module in (attribution, changes, features, voices):
         private = {k: v for k, v in vars(module).items() if k.startswith("_") and k[1] != "_"}
         assert not any(isinstance(v, dict) for v in private.values()), module.__name__
+
+
+# ------------------------------------------------------------------ posterior, timbre, content
+
+# Same pitch as HIGH, another timbre (tilt and formants): only the spectral envelope differs.
+SAME_PITCH = {"f0": 210.0, "tilt": 1.6, "formants": [(550, 120), (1200, 150), (2500, 200)]}
+# Everyday lines with no role wording at all: only the voices and who opens tell the parties.
+PLAIN = [
+    ("agent", 3.0, "今天天气怎么样呢"),
+    ("customer", 1.2, "还行吧"),
+    ("agent", 3.5, "我们来看一下这个情况具体是怎样的"),
+    ("customer", 1.0, "好啊"),
+    ("agent", 3.0, "这边有几个地方需要说明一下"),
+    ("customer", 1.4, "嗯知道"),
+    ("agent", 2.5, "那就先这样安排下去"),
+    ("customer", 1.0, "可以的"),
+]
+
+
+def _right_share(out, truth):
+    total = sum(t["end"] - t["start"] for t in truth)
+    return sum(t["end"] - t["start"] for u, t in zip(out, truth, strict=True)
+               if u["speaker"] == t["speaker"]) / total
+
+
+def test_every_mono_line_carries_a_posterior_consistent_with_its_label(two_voices):
+    from auditor.speakers.roles import load_roles
+
+    _y, truth, frames = two_voices
+    out, _ = attribute(frames, _unknown(truth))
+    settled = load_roles().decision.settled
+    for u in out:
+        p = u["agent_posterior"]
+        assert 0.0 <= p <= 1.0 and round(p, 3) == p
+        if u["speaker"] == "agent":
+            assert p >= settled
+        elif u["speaker"] == "customer":
+            assert p <= 1 - settled
+
+
+def test_voices_differing_in_timbre_only_are_told_apart_without_cues():
+    y, truth = _call(PLAIN, voices={"agent": HIGH, "customer": SAME_PITCH}, seed=11)
+    out, _ = attribute(voice_frames(y, SR), _unknown(truth))
+    assert _right_share(out, truth) >= 0.9
+
+
+def test_a_shouted_agent_line_stays_with_the_agent():
+    y, truth = _call(PLAIN, voices={"agent": LOW, "customer": HIGH}, seed=12)
+    line = truth[4]  # an agent line: 9 dB louder
+    a, b = int(line["start"] * SR), int(line["end"] * SR)
+    y = y.copy()
+    y[a:b] *= 10 ** (9 / 20)
+    out, _ = attribute(voice_frames(y, SR), _unknown(truth))
+    assert out[4]["speaker"] == "agent"
+    assert _right_share(out, truth) >= 0.9
+
+
+def test_one_voice_without_cues_names_nobody_but_keeps_posteriors():
+    y, truth = _call(PLAIN, voices={"agent": HIGH, "customer": HIGH}, seed=13)
+    out, conf = attribute(voice_frames(y, SR), _unknown(truth))
+    # The voices name nobody: only the opener and a line with a clear cue may be settled.
+    assert sum(u["speaker"] == "unknown" for u in out) >= len(out) - 2
+    assert all("agent_posterior" in u for u in out)
+    assert conf < 0.3
+
+
+def test_low_asr_confidence_weakens_a_lines_cues():
+    lines = [("agent", 3.0, "您好，请问是张伟先生本人吗？"), ("customer", 1.0, "是我。"),
+             ("agent", 3.0, "您的欠款已经逾期了，会影响征信。"),
+             ("customer", 1.5, "我下个月发工资再还。")]
+    y, truth = _call(lines, voices={"agent": HIGH, "customer": HIGH}, seed=14)
+    frames = voice_frames(y, SR)
+    sure, _ = attribute(frames, _unknown(truth))
+    doubtful, _ = attribute(frames, [dict(u, confidence=0.1) if k == 2 else u
+                                     for k, u in enumerate(_unknown(truth))])
+    assert abs(doubtful[2]["agent_posterior"] - 0.5) < abs(sure[2]["agent_posterior"] - 0.5)
+
+
+def test_agent_lines_around_a_backchannel_stay_with_the_agent():
+    # One voice for both parties: only the turn-taking links the agent's two lines.
+    lines = [("agent", 3.0, "您好，请问是张伟先生本人吗？"), ("customer", 1.0, "是我。"),
+             ("agent", 4.0, "我是某某银行委托的贷后专员，工号1234。"),
+             ("customer", 0.4, "嗯", 0.15), ("agent", 3.0, "这个情况需要说明一下。")]
+    y, truth = _call(lines, voices={"agent": HIGH, "customer": HIGH}, seed=15)
+    out, _ = attribute(voice_frames(y, SR), _unknown(truth))
+    assert out[4]["speaker"] != "customer"
+    assert out[4]["agent_posterior"] > 0.5
+
+
+def test_stereo_utterances_get_their_channels_posterior():
+    from auditor.asr.transcribe import Piece
+    from auditor.core.scorecard import Utterance
+    from auditor.pipeline import pieces_to_utterances
+
+    pieces = [Piece(0, (0.0, 1.0), (0.0, 1.0), text="您好"),
+              Piece(1, (1.2, 2.0), (1.2, 2.0), text="是我")]
+    utts = pieces_to_utterances(pieces, channels=2, agent_channel=0)
+    assert [(u["speaker"], u["agent_posterior"]) for u in utts] == [("agent", 1.0),
+                                                                    ("customer", 0.0)]
+    assert Utterance.from_dict(utts[1]).to_dict()["agent_posterior"] == 0.0
+    assert "agent_posterior" not in pieces_to_utterances(pieces[:1], 1, 0)[0]

@@ -46,6 +46,7 @@ class Utterance:
     channel: int = 0
     asr_repairs: tuple[str, ...] = ()
     measures: Measures | None = None
+    agent_posterior: float | None = None  # P(agent) of the attribution (stereo: 1.0 / 0.0)
 
     def to_dict(self) -> dict[str, Any]:
         """The utterance as the scorecard's JSON object (repairs and measures only when known)."""
@@ -58,6 +59,8 @@ class Utterance:
         }
         if self.asr_repairs:
             out["asr_repairs"] = list(self.asr_repairs)
+        if self.agent_posterior is not None:
+            out["agent_posterior"] = self.agent_posterior
         if self.measures is not None:
             out.update(self.measures.to_dict())
         return out
@@ -73,6 +76,7 @@ class Utterance:
             channel=d.get("channel", 0),
             asr_repairs=tuple(d.get("asr_repairs") or ()),
             measures=measures,
+            agent_posterior=d.get("agent_posterior"),
         )
 
 

@@ -26,11 +26,9 @@ from auditor.speakers.roles import (
     load_roles,
     smooth_turns,
 )
-from auditor.speakers.voices import LLR_CAP, MIN_ITEMS, fit_voices, standardise
+from auditor.speakers.voices import LLR_CAP, MIN_ITEMS, block_weights, fit_voices
 
 SHORT_TAU_S = 0.5  # acoustic evidence of an utterance is shrunk by dur / (dur + tau)
-DECIDE = 1.0  # |log-odds| needed to name a speaker; below it the utterance stays unknown
-TEXT_ONLY_DECIDE = 1.5  # with no usable voice evidence, only clear text + turns name one
 MIN_CONFIDENT_SPEECH_S = 20.0  # shorter calls get proportionally lower confidence
 
 
@@ -41,57 +39,77 @@ def attribute(
 ) -> tuple[list[dict], float]:
     """Label mono utterances ``agent`` / ``customer`` / ``unknown``; return them and a confidence.
 
-    Three kinds of evidence are combined. Each utterance's role cues (its text) are its own
-    evidence; turn-taking links neighbours (``smooth_turns``: after a question the other party
-    speaks, a piece cut mid-sentence goes on with the same voice); and a two-class voice model is
-    fitted with the text posterior as its prior (so the cues name the classes and the voices carry
-    the labels to lines without cues): a few EM rounds of diagonal Gaussians on voice features,
-    each utterance scored by a model fitted *without it* (leave-one-out), so its own text cannot
-    make its voice look like evidence. The voice evidence counts only as far as it agrees with
-    the text on *both* sides (``_agreement_confidence``). Confidence is that agreement, times how
-    consistent the cues are, times a length factor. One voice, a very short call or contradicting
-    cues give a low confidence, and utterances with neither voice nor cue evidence stay
-    ``unknown``. ``frames`` are the call's features from ``features.voice_frames``, the same
-    value the speaker-change splitting used before decoding.
+    Each returned utterance also carries ``agent_posterior``: P(agent) from all the evidence,
+    0..1 with 3 decimals. A line is named only when the posterior is settled (beyond the
+    thresholds of ``roles.toml [decision]``); an unsettled line is ``unknown`` but keeps its
+    posterior, so the rules can raise an agent-category match on it as uncertain.
+
+    Three kinds of evidence are combined. Each utterance's role cues (its text, weighted by the
+    line's ASR ``confidence``, missing = 1) are its own evidence; turn-taking links neighbours
+    (``smooth_turns``: after a question the other party speaks, a piece cut mid-sentence goes on
+    with the same voice, a short backchannel does not end the other party's turn); and the voices.
+    The voices are clustered per call on timbre (cepstral means, delta spread, long-term average
+    spectrum; pitch and level weakly, all z-scored per call). When the clusters are clearly two
+    voices (better than one voice would split, ``voices.fit_voices``), the cluster that the
+    first speaker and the role cues point at is the agent's, even with no cue at all; then a few
+    EM rounds of diagonal Gaussians refine it with the text posterior as prior, each utterance
+    scored by a model fitted *without it* (leave-one-out), so its own text cannot make its voice
+    look like evidence. Confidence is how far voices and text agree, times how consistent the
+    cues are, times a length factor. ``frames`` are the call's features from
+    ``features.voice_frames``, the same value the speaker-change splitting used.
     """
     roles = roles or load_roles()
     utts = sorted((dict(u) for u in utterances), key=lambda u: (u["start"], u["end"]))
     if not utts:
         return [], 0.0
     embs = [embed(frames, float(u["start"]), float(u["end"])) for u in utts]
-    cues = np.array([cue_score(str(u.get("text", "")), roles) for u in utts])
+    asr_conf = np.array([_asr_confidence(u) for u in utts])
+    cues = np.array([cue_score(str(u.get("text", "")), roles) for u in utts]) * asr_conf
     prior = roles.utterance_cue_weight * cues
     first = next((i for i, e in enumerate(embs) if e is not None), 0)
     prior[first] += roles.first_speaker_agent
     pairs = zip(utts, utts[1:], strict=False)
     change = np.array([change_probability(a, b, roles) for a, b in pairs])
-    if not (prior <= -1.0).any():
-        # Nothing sounds like a second party (a voicemail, a monologue): turn-taking must not
-        # invent one, so boundaries say nothing about a change.
-        change = np.minimum(change, 0.5)
-    text_post = smooth_turns(prior, change)
     speech_s = float(sum(max(0.0, u["end"] - u["start"]) for u in utts))
     length_factor = min(1.0, speech_s / MIN_CONFIDENT_SPEECH_S)
 
     idx = [i for i, e in enumerate(embs) if e is not None]
+    secs = np.array([embs[i][1] for i in idx])
+    voice_sep, unsup = _window_voices(frames, [utts[i] for i in idx])
+    if not (prior <= -1.0).any() and voice_sep <= 0.0:
+        # Nothing sounds like a second party (a voicemail, a monologue): turn-taking must not
+        # invent one, so boundaries say nothing about a change.
+        change = np.minimum(change, 0.5)
+    text_post = smooth_turns(prior, change)
+
     acoustic = np.zeros(len(utts))
     sep = 0.0
-    if len(idx) >= MIN_ITEMS:
+    guide = text_post[idx]
+    if unsup is not None:
+        # Name the two voice clusters by the text: the first speaker and the role cues.
+        orient = float((secs * np.tanh(guide / 2) * np.tanh(unsup / 2)).sum())
+        unsup = unsup if orient >= 0 else -unsup
+        both_sides = (guide <= -1.0).any() and (guide >= 1.0).any()
+        # With cues on both sides the clusters must also agree with them: a split of shouted vs
+        # calm lines of one party is two clusters, but not the two parties.
+        agree = _agreement_confidence(unsup, guide, secs) if both_sides else 1.0
+        acoustic[idx], sep = unsup, voice_sep * agree
+    if len(idx) >= MIN_ITEMS and (guide <= -1.0).any() and (guide >= 1.0).any():
+        # Cues on both sides: voice models guided by the text, scored leave-one-out.
         x = np.stack([_voice_features(embs[i], utts[i]) for i in idx])
-        secs = np.array([embs[i][1] for i in idx])
-        guide = text_post[idx]
-        start_logit = guide if np.abs(guide).max() >= 1.0 else _kmeans_logit(x, secs)
-        llr = _em_loo(x, secs, guide, start_logit)
-        acoustic[idx] = llr
-        sep = _agreement_confidence(llr, guide, secs)
+        llr = _em_loo(x, secs, guide, guide)
+        guided = _agreement_confidence(llr, guide, secs)
+        if guided > sep:
+            acoustic[idx], sep = llr, guided
 
     if sep <= 0.0:  # no usable voice evidence: only clear text and turn evidence names a speaker
-        total, decide = text_post, TEXT_ONLY_DECIDE
+        total, decide = text_post, roles.decision.text_only_log_odds
     else:
-        total, decide = smooth_turns(prior + sep * acoustic, change), DECIDE
+        total, decide = smooth_turns(prior + sep * acoustic, change), roles.decision.log_odds
     labels = np.where(total > decide, "agent", np.where(total < -decide, "customer", "unknown"))
-    for u, lab in zip(utts, labels, strict=True):
+    for u, lab, t in zip(utts, labels, total, strict=True):
         u["speaker"] = str(lab)
+        u["agent_posterior"] = round(float(1.0 / (1.0 + math.exp(-float(t)))), 3)
 
     # Role consistency: do the cues agree with the partition the evidence settled on?
     side = np.sign(total)
@@ -100,34 +118,94 @@ def attribute(
     consistency = max(0.0, s_role) / mass if mass > 0 else 0.0
     role_conf = (1.0 - math.exp(-max(0.0, s_role) / 4.0)) * min(1.0, 1.5 * consistency)
     durations = np.array([max(0.0, u["end"] - u["start"]) for u in utts])
-    evidence = max(sep, _text_confidence(cues, text_post, durations))
+    evidence = max(sep, _text_confidence(cues, text_post, durations,
+                                         roles.decision.text_only_log_odds))
     return utts, round(float(np.clip(evidence * role_conf * length_factor, 0.0, 1.0)), 3)
+
+
+EXCESS_SPAN = 0.5  # voice clusters count fully once d' exceeds one voice's by this ratio
+WIN_S, WIN_HOP_S = 1.0, 0.5  # voice windows inside the utterances
+MIN_WINDOWS = 8
+NULL_RUNS = 6  # one-voice simulations for the test (the cost of attribution is mostly these)
+
+
+def _window_voices(frames: VoiceFrames, utts: list[dict]) -> tuple[float, np.ndarray | None]:
+    """Two voices from 1 s windows inside the utterances, without the text.
+
+    Windows, not utterances, are clustered: a call of four lines gives dozens of windows, so the
+    test against one voice (``fit_voices``' parametric null) has the power to say "two voices"
+    even on a short call. Returns how clearly the windows form two voices (0..1) and, if they
+    do, each utterance's log-odds of the second cluster: the mean of its windows' log-odds,
+    counted as if the windows were half independent, capped. The sign is arbitrary here.
+    """
+    owner, vecs, weights = [], [], []
+    for k, u in enumerate(utts):
+        a, b = float(u["start"]), float(u["end"])
+        centres = [(a + b) / 2] if b - a <= WIN_S else list(
+            np.arange(a + WIN_S / 2, b - WIN_S / 2 + 1e-6, WIN_HOP_S))
+        for c in centres:
+            e = embed(frames, max(a, c - WIN_S / 2), min(b, c + WIN_S / 2))
+            if e is not None:
+                owner.append(k)
+                vecs.append(e[0])
+                weights.append(e[1])
+    if len(vecs) < MIN_WINDOWS or len(set(owner)) < 2:
+        return 0.0, None
+    model = fit_voices(np.stack(vecs), np.array(weights), null_runs=NULL_RUNS)
+    if model is None or not np.isfinite(model.excess):
+        return 0.0, None
+    sep = float(np.clip((model.excess - 1.0) / EXCESS_SPAN, 0.0, 1.0))
+    if sep <= 0.0:
+        return 0.0, None
+    win = np.array([model.llr(v) for v in vecs])
+    own = np.array(owner)
+    out = np.zeros(len(utts))
+    for k in range(len(utts)):
+        m = win[own == k]
+        if m.size:
+            out[k] = float(np.clip(m.mean() * np.sqrt((m.size + 1) / 2), -LLR_CAP, LLR_CAP))
+    return sep, out
+
+
+def _asr_confidence(utt: dict) -> float:
+    """The line's ASR confidence (0..1; missing = 1.0): how far its words can be believed."""
+    value = utt.get("confidence")
+    try:
+        return float(np.clip(float(value), 0.0, 1.0)) if value is not None else 1.0
+    except (TypeError, ValueError):
+        return 1.0
 
 
 TEXT_CONF_MAX = 0.6  # text and turn-taking alone never make a call certain: voices must agree
 TEXT_BALANCE_MASS = 6.0  # cue weight each role needs before the text shows two parties
 
 
-def _text_confidence(cues: np.ndarray, post: np.ndarray, durations: np.ndarray) -> float:
+def _text_confidence(cues: np.ndarray, post: np.ndarray, durations: np.ndarray,
+                     decide: float) -> float:
     """How far text and turn-taking alone settle the call: both roles clearly present in the
     cues (a monologue or voicemail has no customer side, so it stays near 0) and most speech
-    time decided well beyond ``TEXT_ONLY_DECIDE``. At most ``TEXT_CONF_MAX``."""
+    time decided well beyond ``decide`` (log-odds). At most ``TEXT_CONF_MAX``."""
     agent_mass, customer_mass = float(cues[cues > 0].sum()), float(-cues[cues < 0].sum())
     balance = min(1.0, agent_mass / TEXT_BALANCE_MASS, customer_mass / TEXT_BALANCE_MASS)
     if balance <= 0.0 or durations.sum() <= 0:
         return 0.0
-    decided = np.minimum(1.0, np.abs(post) / (2.0 * TEXT_ONLY_DECIDE))
+    decided = np.minimum(1.0, np.abs(post) / (2.0 * decide))
     return TEXT_CONF_MAX * balance * float((decided * durations).sum() / durations.sum())
 
 
-# Feature weights in the voice model (the log-likelihood ratio of each column is scaled by it):
-# register, range, level and speaking rate are robust per utterance; the cepstral means carry
-# timbre and line colour but are noisy on short lines, so they count less.
-_EM_COLUMNS = [0, 1, 2, 3, 4, 5, 6, 7]  # p10 p50 p90 level c1 c2 c3 c4 (+ rate, appended)
-_EM_WEIGHTS = np.array([1.0, 1.0, 1.0, 1.0, 0.35, 0.35, 0.35, 0.35, 1.0])
+# The voice model uses every column of the voice vector plus the speaking rate; the
+# log-likelihood ratio of each column is scaled by its block's weight (``voices.block_weights``:
+# timbre strong, pitch and level weak since emotion moves them), scaled so the blocks sum to
+# EM_SCALE column units.
+EM_SCALE = 5.0
+RATE_WEIGHT = 0.3
 EM_ROUNDS = 4
-DETREND_LENGTH = False  # tried: removes too much of the real difference (range)
 VAR_PRIOR = 2.0  # pseudo-count pulling each class variance towards the call's total variance
+
+
+def _em_weights(n_embed: int) -> np.ndarray:
+    w = block_weights(n_embed) ** 2
+    return np.concatenate([EM_SCALE * w / w.sum(), [RATE_WEIGHT]])
 
 
 def _voice_features(emb: tuple[np.ndarray, float], utt: dict) -> np.ndarray:
@@ -135,17 +213,7 @@ def _voice_features(emb: tuple[np.ndarray, float], utt: dict) -> np.ndarray:
     vec, secs = emb
     n_han = len(HAN.findall(str(utt.get("text", ""))))
     rate = n_han / secs if n_han and secs > 0 else np.nan
-    return np.concatenate([vec[_EM_COLUMNS], [rate]])
-
-
-def _kmeans_logit(x: np.ndarray, secs: np.ndarray) -> np.ndarray:
-    """Starting point without cues: the two-means split as +-1 (which side is which is arbitrary;
-    the first-speaker prior then names it)."""
-    model = fit_voices(x, secs, null_runs=0)
-    if model is None:
-        return np.zeros(len(x))
-    z = standardise(x, model.center, model.scale)
-    return np.sign(z @ model.direction - (model.m0 + model.m1) / 2)
+    return np.concatenate([vec, [rate]])
 
 
 def _em_loo(x: np.ndarray, secs: np.ndarray, prior: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -162,32 +230,27 @@ def _em_loo(x: np.ndarray, secs: np.ndarray, prior: np.ndarray, start: np.ndarra
     z = (x - np.nan_to_num(mean)) / np.where(np.nan_to_num(sd) > 1e-9, np.nan_to_num(sd), 1.0)
     z = np.where(np.isfinite(z), z, 0.0)
     w = np.minimum(secs, 4.0)
-    if DETREND_LENGTH and n >= 6:
-        # Pitch range and level grow with utterance length for any one voice; remove the part of
-        # each column that length explains, or "short answer" would pass for "other voice".
-        design = np.stack([np.ones(n), np.log(np.maximum(secs, 0.1))], axis=1)
-        coef, *_ = np.linalg.lstsq(design * np.sqrt(w)[:, None], z * np.sqrt(w)[:, None],
-                                   rcond=None)
-        z = z - design @ coef
-        z = z / np.maximum(z.std(axis=0), 1e-6)
+    weights = _em_weights(x.shape[1] - 1)
     reliability = secs / (secs + SHORT_TAU_S)
     p = 1.0 / (1.0 + np.exp(-np.clip(start, -30, 30)))
     llr = np.zeros(n)
     for _ in range(EM_ROUNDS):
-        for i in range(n):
-            others = np.arange(n) != i
-            wa, wc = (w * p)[others], (w * (1 - p))[others]
-            if wa.sum() < 0.3 or wc.sum() < 0.3:
-                llr[i] = 0.0
-                continue
-            zo = z[others]
-            mu_a = (wa[:, None] * zo).sum(0) / wa.sum()
-            mu_c = (wc[:, None] * zo).sum(0) / wc.sum()
-            ss = (wa[:, None] * (zo - mu_a) ** 2).sum(0) + (wc[:, None] * (zo - mu_c) ** 2).sum(0)
-            var = (ss + VAR_PRIOR) / (wa.sum() + wc.sum() + VAR_PRIOR)
-            contrib = ((z[i] - mu_c) ** 2 - (z[i] - mu_a) ** 2) / (2 * var)
-            llr[i] = float(np.clip((_EM_WEIGHTS * contrib).sum() * reliability[i],
-                                   -LLR_CAP, LLR_CAP))
+        # Leave-one-out sums for every item at once: the totals minus the item's own share.
+        llr = np.zeros(n)
+        var_num = np.zeros_like(z)
+        mus = []
+        for q in (w * p, w * (1 - p)):
+            wo = q.sum() - q  # (n,) weight of the others
+            s1 = (q[:, None] * z).sum(0)[None, :] - q[:, None] * z
+            s2 = (q[:, None] * z**2).sum(0)[None, :] - q[:, None] * z**2
+            mu = s1 / np.maximum(wo, 1e-9)[:, None]
+            var_num += np.maximum(s2 - wo[:, None] * mu**2, 0.0)
+            mus.append((mu, wo))
+        (mu_a, wa), (mu_c, wc) = mus
+        var = (var_num + VAR_PRIOR) / (wa + wc + VAR_PRIOR)[:, None]
+        contrib = ((z - mu_c) ** 2 - (z - mu_a) ** 2) / (2 * var)
+        llr = np.clip((contrib * weights).sum(1) * reliability, -LLR_CAP, LLR_CAP)
+        llr = np.where((wa < 0.3) | (wc < 0.3), 0.0, llr)
         p = 1.0 / (1.0 + np.exp(-np.clip(prior + llr, -30, 30)))
     return llr
 

@@ -17,6 +17,10 @@ SPLIT_SEP_MIN = 1.5  # excess d' on windows below this: not clearly two voices, 
 SPLIT_MIN_PART_S = 0.8  # each side of a cut holds at least this much
 SPLIT_MIN_LLR = 2.0  # mean window log-odds on each side of a cut
 SPLIT_REFINE_S = 0.3  # a cut moves to the quietest frame within this distance
+# Block weights of the window clustering before decoding: pitch, level and cepstral means as
+# the splitting was tuned with (its thresholds assume them); the attribution's timbre blocks
+# (deltas, long-term spectrum) are left out here.
+SPLIT_BLOCKS = {"pitch": 1.0, "level": 0.5, "mfcc": 1.2, "delta": 0.0, "ltas": 0.0}
 
 
 def split_at_speaker_changes(
@@ -45,7 +49,7 @@ def split_at_speaker_changes(
         return regions
     x = np.stack([v for _, _, v, _ in wins])
     w = np.array([s for *_, s in wins])
-    model = fit_voices(x, w)
+    model = fit_voices(x, w, blocks=SPLIT_BLOCKS)
     if model is None or model.excess < SPLIT_SEP_MIN:
         return regions
     llrs = np.array([model.llr(v) for _, _, v, _ in wins])

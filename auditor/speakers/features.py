@@ -1,4 +1,5 @@
-"""Per-frame voice features of a mono call: mel-cepstrum, level and voiced pitch.
+"""Per-frame voice features of a mono call: mel-cepstrum and its deltas, a coarse spectrum,
+level and voiced pitch.
 
 Computed once per call by ``voice_frames`` (the pipeline does it before the VAD splitting) and
 then handed to both users: the speaker-change splitting before decoding and the attribution
@@ -16,6 +17,7 @@ import numpy as np
 FRAME_RATE = 50  # analysis frames per second (20 ms hop): enough for speaker statistics
 N_MFCC = 14  # c1..c13 are used (c0 is loudness, which says little about who speaks)
 F0_MIN, F0_MAX = 70.0, 420.0
+N_BANDS = 8  # long-term average spectrum: 40 mel bands pooled into this many
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class VoiceFrames:
     """Frame-level features of one call (FRAME_RATE frames per second)."""
 
     mfcc: np.ndarray  # (T, N_MFCC - 1), c1..c13
+    delta: np.ndarray  # (T, N_MFCC - 1), frame-to-frame change of c1..c13 (articulation)
+    bands_db: np.ndarray  # (T, N_BANDS), mel band levels pooled into N_BANDS bands
     energy_db: np.ndarray  # (T,)
     semitones: np.ndarray  # (T,) pitch in semitones re 100 Hz, NaN where not voiced
     gate_db: float  # frames quieter than this are ignored (pauses, line noise)
@@ -46,14 +50,19 @@ def voice_frames(samples: np.ndarray, sample_rate: int) -> VoiceFrames:
     )
     mel_db = librosa.power_to_db(mel + 1e-10, ref=1.0)
     mfcc = librosa.feature.mfcc(S=mel_db, n_mfcc=N_MFCC)[1:].T
+    delta = librosa.feature.delta(mfcc.T, width=5, mode="nearest").T if len(mfcc) >= 5 \
+        else np.zeros_like(mfcc)
+    bands_db = np.stack([b.mean(axis=0) for b in np.array_split(mel_db, N_BANDS)], axis=1)
     energy_db = 10.0 * np.log10(mel.sum(axis=0) + 1e-10)
     frame_len = max(2 * hop, int(2 ** math.ceil(math.log2(2.2 * sr / F0_MIN))))
     f0 = librosa.yin(y, fmin=F0_MIN, fmax=F0_MAX, sr=sr, frame_length=frame_len, hop_length=hop)
     n = min(len(energy_db), len(f0), mfcc.shape[0])
     mfcc, energy_db, f0 = mfcc[:n], energy_db[:n], f0[:n]
+    delta, bands_db = delta[:n], bands_db[:n]
     loud = np.percentile(energy_db, 95) if n else 0.0
     gate = float(max(loud - 35.0, np.percentile(energy_db, 10) + 6.0)) if n else 0.0
-    return VoiceFrames(mfcc, energy_db, _voiced_semitones(f0, energy_db, gate), gate)
+    return VoiceFrames(mfcc, delta, bands_db, energy_db, _voiced_semitones(f0, energy_db, gate),
+                       gate)
 
 
 def _voiced_semitones(f0: np.ndarray, energy_db: np.ndarray, gate: float) -> np.ndarray:
@@ -75,7 +84,11 @@ def embed(fr: VoiceFrames, start: float, end: float) -> tuple[np.ndarray, float]
 
     Layout (see ``EMBED_INDEX``): pitch 10th/50th/90th percentile in semitones (register and
     range), median level in dB (near and far end of a line rarely match), mean c1..c13 (timbre,
-    line).
+    line), the spread of their deltas (how the voice moves between sounds), and the long-term
+    average spectrum of the span in N_BANDS bands relative to its own mean (spectral envelope
+    and microphone, independent of level). Shouting moves pitch and level most; the envelope
+    statistics change far less, so the attribution leans on them and uses pitch and level as
+    weak evidence only.
     """
     a = max(0, int(round(start * FRAME_RATE)))
     b = min(len(fr.energy_db), int(round(end * FRAME_RATE)))
@@ -89,8 +102,13 @@ def embed(fr: VoiceFrames, start: float, end: float) -> tuple[np.ndarray, float]
     st = st[~np.isnan(st)]
     pitch = np.percentile(st, [10, 50, 90]) if st.size >= 5 else np.full(3, np.nan)
     level = float(np.median(e[keep]))
-    vec = np.concatenate([pitch, [level], fr.mfcc[a:b][keep].mean(axis=0)])
+    ltas = fr.bands_db[a:b][keep].mean(axis=0)
+    vec = np.concatenate([pitch, [level], fr.mfcc[a:b][keep].mean(axis=0),
+                          fr.delta[a:b][keep].std(axis=0), ltas - ltas.mean()])
     return vec, float(keep.sum()) / FRAME_RATE
 
 
-EMBED_INDEX = {"pitch": slice(0, 3), "level": slice(3, 4), "mfcc": slice(4, 4 + N_MFCC - 1)}
+_M = N_MFCC - 1
+EMBED_INDEX = {"pitch": slice(0, 3), "level": slice(3, 4), "mfcc": slice(4, 4 + _M),
+               "delta": slice(4 + _M, 4 + 2 * _M),
+               "ltas": slice(4 + 2 * _M, 4 + 2 * _M + N_BANDS)}

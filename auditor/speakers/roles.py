@@ -9,6 +9,7 @@ fuzzy toneless pinyin (征信 → 真信, 欠款 → 千款).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,7 +30,10 @@ ROLES_SCHEMA = {
     "turns": {"change": _PROBABILITY, "after_question": _PROBABILITY,
               "continuation": _PROBABILITY, "continuation_gap_s": Key(float, low=0),
               "touching": _PROBABILITY, "touch_gap_s": Key(float, low=0),
-              "question_patterns": Key(list, regex=True)},
+              "question_patterns": Key(list, regex=True),
+              "around_backchannel": _PROBABILITY, "backchannel_patterns": Key(list, regex=True)},
+    "decision": {"settled": Key(float, low=0.5, high=0.999),
+                 "settled_text_only": Key(float, low=0.5, high=0.999)},
     "agent": _CUES,
     "customer": _CUES,
 }
@@ -52,6 +56,28 @@ class Turns:
     touching: float
     touch_gap_s: float
     question_patterns: tuple[re.Pattern[str], ...]
+    around_backchannel: float = 0.9
+    backchannel_patterns: tuple[re.Pattern[str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """When a line's speaker is settled: P(agent) at or above ``settled`` names the agent, at or
+    below 1 - ``settled`` the customer; between, the line stays ``unknown`` (its posterior is
+    kept). Without usable voice evidence the stricter ``settled_text_only`` applies."""
+
+    settled: float = 0.73
+    settled_text_only: float = 0.82
+
+    @property
+    def log_odds(self) -> float:
+        """``settled`` as agent-vs-customer log-odds."""
+        return math.log(self.settled / (1.0 - self.settled))
+
+    @property
+    def text_only_log_odds(self) -> float:
+        """``settled_text_only`` as log-odds."""
+        return math.log(self.settled_text_only / (1.0 - self.settled_text_only))
 
 
 @dataclass(frozen=True)
@@ -67,6 +93,7 @@ class Roles:
     agent_pinyin_min: int
     customer_pinyin_min: int
     turns: Turns
+    decision: Decision = Decision()
 
 
 @lru_cache(maxsize=4)
@@ -89,7 +116,10 @@ def load_roles(path: str | Path = ROLES_PATH) -> Roles:
         touching=float(t["touching"]),
         touch_gap_s=float(t["touch_gap_s"]),
         question_patterns=tuple(re.compile(q) for q in t["question_patterns"]),
+        around_backchannel=float(t["around_backchannel"]),
+        backchannel_patterns=tuple(re.compile(q) for q in t["backchannel_patterns"]),
     )
+    d = data["decision"]
     return Roles(
         turns=turns,
         agent_phrases={k: float(v) for k, v in agent["phrases"].items()},
@@ -100,6 +130,8 @@ def load_roles(path: str | Path = ROLES_PATH) -> Roles:
         utterance_cue_weight=float(prior["utterance_cue_weight"]),
         agent_pinyin_min=int(agent["pinyin_min_chars"]),
         customer_pinyin_min=int(customer["pinyin_min_chars"]),
+        decision=Decision(settled=float(d["settled"]),
+                          settled_text_only=float(d["settled_text_only"])),
     )
 
 
@@ -167,6 +199,12 @@ def is_question(text: str, roles: Roles | None = None) -> bool:
     return text.endswith(("?", "？")) or any(p.search(text) for p in roles.turns.question_patterns)
 
 
+def is_backchannel(text: str, roles: Roles | None = None) -> bool:
+    """Is the utterance only a short acknowledgement (嗯, 好, 对) said into the other's turn?"""
+    roles = roles or load_roles()
+    return any(p.search((text or "").strip()) for p in roles.turns.backchannel_patterns)
+
+
 def change_probability(prev: dict, nxt: dict, roles: Roles | None = None) -> float:
     """Probability that ``nxt`` is spoken by the other party than ``prev`` (see ``Turns``)."""
     turns = (roles or load_roles()).turns
@@ -176,6 +214,9 @@ def change_probability(prev: dict, nxt: dict, roles: Roles | None = None) -> flo
         return turns.after_question
     if _CONTINUES.search(text) and gap < turns.continuation_gap_s:
         return turns.continuation
+    if is_backchannel(text, roles) or is_backchannel(str(nxt.get("text", "") or ""), roles):
+        # A short 嗯 / 好 / 对 is said into the other party's turn, which goes on after it.
+        return turns.around_backchannel
     if gap < turns.touch_gap_s:
         return turns.touching
     return turns.change

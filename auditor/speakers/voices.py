@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from auditor.speakers.features import EMBED_INDEX, N_MFCC
+from auditor.speakers.features import EMBED_INDEX
 
 MIN_ITEMS = 4  # fewer utterances with audible speech than this: no voice evidence at all
 LLR_CAP = 8.0
@@ -30,6 +30,7 @@ class VoiceModel:
     sd: float
     dprime: float
     dprime_null: float = 0.0
+    blocks: dict[str, float] | None = None  # the block weights it was fitted with
 
     @property
     def excess(self) -> float:
@@ -38,28 +39,43 @@ class VoiceModel:
 
     def llr(self, vec: np.ndarray) -> float:
         """Log-odds that a vector belongs to cluster 1 rather than 0 (equal-variance Gaussians)."""
-        z = standardise(vec[None, :], self.center, self.scale)[0]
+        z = standardise(vec[None, :], self.center, self.scale, self.blocks)[0]
         p = float(z @ self.direction)
         out = (self.m1 - self.m0) / self.sd**2 * (p - (self.m0 + self.m1) / 2)
         return float(np.clip(out, -LLR_CAP, LLR_CAP))
 
 
-def standardise(x: np.ndarray, center: np.ndarray, scale: np.ndarray) -> np.ndarray:
+def standardise(x: np.ndarray, center: np.ndarray, scale: np.ndarray,
+                blocks: dict[str, float] | None = None) -> np.ndarray:
     """Z-score each column, missing pitch counts as average, then weight pitch vs timbre.
 
-    Pitch has three columns and timbre thirteen; each block gets about equal weight so that a
-    pitch difference (same timbre) and a timbre difference (same pitch) can both split voices.
+    Blocks are weighted by ``block_weights``: timbre most, pitch and level weakly.
     """
     z = (x - center) / scale
     z = np.where(np.isnan(z), 0.0, z)
-    weights = np.ones(x.shape[1])
-    weights[EMBED_INDEX["pitch"]] = 1.0 / math.sqrt(3)
-    weights[EMBED_INDEX["level"]] = 0.5
-    weights[EMBED_INDEX["mfcc"]] = 1.2 / math.sqrt(N_MFCC - 1)
-    return z * weights
+    return z * block_weights(x.shape[1], blocks)
 
 
-def fit_voices(x: np.ndarray, w: np.ndarray, null_runs: int = 12) -> VoiceModel | None:
+def block_weights(n_columns: int, blocks: dict[str, float] | None = None) -> np.ndarray:
+    """Column weights: each block of the voice vector gets a total weight, shared by its columns.
+
+    Timbre (cepstral means, delta spread, long-term spectrum) carries most; pitch and level,
+    which shouting and emotion move, are weak evidence (z-scored per call like the rest).
+    """
+    weights = np.ones(n_columns)
+    for block, total in (BLOCK_WEIGHT if blocks is None else blocks).items():
+        cols = EMBED_INDEX[block]
+        n = len(range(*cols.indices(n_columns)))
+        if n:
+            weights[cols] = total / math.sqrt(n)
+    return weights
+
+
+BLOCK_WEIGHT = {"pitch": 0.6, "level": 0.3, "mfcc": 1.2, "delta": 0.5, "ltas": 0.8}
+
+
+def fit_voices(x: np.ndarray, w: np.ndarray, null_runs: int = 12,
+               blocks: dict[str, float] | None = None) -> VoiceModel | None:
     """Two voice clusters, and how much better they separate than one voice would.
 
     k-means always finds two groups, and with few utterances in 14 dimensions even one voice
@@ -74,14 +90,14 @@ def fit_voices(x: np.ndarray, w: np.ndarray, null_runs: int = 12) -> VoiceModel 
     scale = np.array([math.sqrt(_wvar(col, w)) for col in x.T])
     center = np.where(np.isnan(center), 0.0, center)
     scale = np.where(~np.isfinite(scale) | (scale < 1e-6), 1.0, scale)
-    z = standardise(x, center, scale)
+    z = standardise(x, center, scale, blocks)
     fit = _split(z, w)
     if fit is None:
         return None
     u, m0, m1, sd = fit
     dprime = abs(m1 - m0) / sd
     null = _null_dprime(z, w, null_runs) if null_runs else 0.0
-    return VoiceModel(center, scale, u, m0, m1, sd, dprime, null)
+    return VoiceModel(center, scale, u, m0, m1, sd, dprime, null, blocks)
 
 
 def _split(z: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float, float, float] | None:

@@ -1,0 +1,424 @@
+"""Attribution on mono calls it was not tuned on: mixdowns, changed voices, two real voices.
+
+Every call here is built at run time from material outside the project (nothing is copied in):
+
+- ``mix``: the stereo sample calls (``samples/calls/*stereo*``) summed to mono, as recorded;
+- ``timbre``: the same turns re-laid on a mono 8 kHz line, one party's voice resampled so that
+  both parties have the same median pitch (its formants move with it) and coloured by a spectral
+  tilt and formant-like peaks: the parties differ in timbre, not in pitch;
+- ``shout_fast``: some agent lines shouted (+9 dB, brighter, soft-clipped), some spoken fast
+  (time-stretched to 1.3x), the rest as recorded;
+- ``backchannel``: the agent's long lines cut in two around a short customer backchannel;
+- ``real``: two REAL voices as the parties of a mono 8 kHz call, clips of ``../shared/realzh``
+  (several speakers) and ``../shared/realzh-aishell`` (one speaker, S0150): the agent opens and
+  explains, the other answers in short sentences. The clips' reference texts are the utterance
+  texts (the truth), so attribution is measured from truth text and real audio without ASR.
+
+The held-out split is fixed by hash before looking: a synthetic call is held out when the hash of
+its source call's name is odd (all variants of one source fall on one side), a real voice is held
+out when the hash of its voice id is odd; a real-voice call counts as held-out only when both of
+its voices are, as tuning only when both are tuning voices (mixed pairs are not reported).
+Figures: share of truth speech time attributed to the right party (``unknown`` counts wrong).
+
+Run: ``python -m bench.bench_mixdown`` (``-v`` prints every call).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bench.bench_attribution import attribution_accuracy
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples" / "calls"
+SHARED = Path(os.environ.get("AUDITOR_SHARED", ROOT.parent / "shared"))
+if not (SHARED / "realzh").is_dir():
+    SHARED = Path("/work/shared")
+SR = 16000
+
+
+def held_out(key: str) -> bool:
+    """The split, fixed before looking: odd first byte of sha1(key) is held out."""
+    return hashlib.sha1(key.encode("utf-8")).digest()[0] % 2 == 1
+
+
+@dataclass
+class Call:
+    """A built mono call: 16 kHz samples and truth utterances (speaker, start, end, text)."""
+
+    call_id: str
+    kind: str
+    split: str  # "tuning" | "held-out" | "mixed"
+    samples: np.ndarray
+    truth: list[dict] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- signal helpers
+
+
+def telephone(y: np.ndarray) -> np.ndarray:
+    """A mono 8 kHz G.711 mu-law line, returned at 16 kHz as the decoder would give it."""
+    import librosa
+
+    y8 = librosa.resample(y.astype(np.float32), orig_sr=SR, target_sr=8000)
+    peak = float(np.abs(y8).max()) or 1.0
+    x = np.clip(y8 / peak * 0.9, -1, 1)
+    mu = np.sign(x) * np.log1p(255 * np.abs(x)) / np.log1p(255)
+    mu = np.round(mu * 127) / 127
+    x = np.sign(mu) * ((1 + 255) ** np.abs(mu) - 1) / 255
+    return librosa.resample(x.astype(np.float32), orig_sr=8000, target_sr=SR) * peak / 0.9
+
+
+def colour(y: np.ndarray, tilt_db_per_oct: float, peaks: list[tuple[float, float, float]]
+           ) -> np.ndarray:
+    """Spectral tilt (dB per octave re 1 kHz) and formant-like peaks (Hz, dB, bandwidth Hz)."""
+    spec = np.fft.rfft(y)
+    f = np.fft.rfftfreq(len(y), 1 / SR)
+    gain_db = tilt_db_per_oct * np.log2(np.maximum(f, 50.0) / 1000.0)
+    for fc, db, bw in peaks:
+        gain_db += db * np.exp(-0.5 * ((f - fc) / bw) ** 2)
+    out = np.fft.irfft(spec * 10 ** (gain_db / 20), n=len(y))
+    rms_in, rms_out = np.sqrt(np.mean(y**2)) + 1e-9, np.sqrt(np.mean(out**2)) + 1e-9
+    return (out * rms_in / rms_out).astype(np.float32)
+
+
+def resample_voice(y: np.ndarray, ratio: float) -> np.ndarray:
+    """Play a clip ``ratio`` times faster: pitch and formants move together (no vocoder)."""
+    import librosa
+
+    return librosa.resample(y.astype(np.float32), orig_sr=SR * ratio, target_sr=SR)
+
+
+def shout(y: np.ndarray) -> np.ndarray:
+    """+9 dB, a brighter spectrum (shouting flattens the tilt) and soft clipping."""
+    bright = colour(y, 3.0, [(2500.0, 4.0, 600.0)])
+    loud = bright * 10 ** (9 / 20)
+    return (np.tanh(loud * 1.5) / 1.5).astype(np.float32)
+
+
+def fast(y: np.ndarray) -> np.ndarray:
+    """Spoken 1.3 times faster (time-stretched, pitch kept)."""
+    import librosa
+
+    return librosa.effects.time_stretch(y.astype(np.float32), rate=1.3)
+
+
+def median_pitch(clips: list[np.ndarray]) -> float:
+    import librosa
+
+    y = np.concatenate(clips)[: SR * 20]
+    f0 = librosa.yin(y, fmin=70, fmax=400, sr=SR, frame_length=1024, hop_length=320)
+    rms = librosa.feature.rms(y=y, frame_length=1024, hop_length=320)[0][: len(f0)]
+    voiced = f0[: len(rms)][rms > np.percentile(rms, 60)]
+    return float(np.median(voiced)) if voiced.size else 150.0
+
+
+def lay_out(turns: list[tuple[str, np.ndarray, str]], rng: np.random.Generator,
+            gaps: list[float] | None = None) -> tuple[np.ndarray, list[dict]]:
+    """Turns (speaker, clip, text) one after another with pauses; mono signal and truth."""
+    pos = int(0.4 * SR)
+    pieces, truth = [], []
+    for k, (spk, clip, text) in enumerate(turns):
+        gap = gaps[k] if gaps else float(rng.uniform(0.25, 0.9))
+        start = pos
+        pieces.append((start, clip))
+        truth.append({"speaker": spk, "start": round(start / SR, 2),
+                      "end": round((start + len(clip)) / SR, 2), "text": text})
+        pos = start + len(clip) + int(gap * SR)
+    y = np.zeros(pos + int(0.4 * SR), dtype=np.float32)
+    for start, clip in pieces:
+        y[start: start + len(clip)] += clip
+    rng_noise = np.random.default_rng(7)
+    y += 0.0005 * rng_noise.standard_normal(len(y)).astype(np.float32)  # line noise
+    return telephone(y), truth
+
+
+def _decode(path: Path) -> np.ndarray:
+    from auditor.audio.decode import decode
+
+    audio = decode(path)
+    assert audio.sample_rate == SR
+    return audio.samples
+
+
+# --------------------------------------------------------------------------- synthetic calls
+
+
+def stereo_calls() -> list[Call]:
+    """The four variants of every stereo sample call (see the module docstring)."""
+    calls = []
+    for truth_path in sorted(SAMPLES.glob("*stereo*.truth.json")):
+        doc = json.loads(truth_path.read_text(encoding="utf-8"))
+        audio_path = SAMPLES / doc["file"]
+        if not audio_path.exists():
+            continue
+        stem = truth_path.name[: -len(".truth.json")]
+        split = "held-out" if held_out(stem) else "tuning"
+        samples = _decode(audio_path)
+        if samples.shape[0] != 2:
+            continue
+        agent_ch = int(doc.get("agent_channel", 0))
+        truth = [u for u in doc["utterances"] if u["speaker"] in ("agent", "customer")]
+        calls.append(Call(f"{stem}:mix", "mix", split, samples.mean(axis=0), truth))
+        turns = []
+        for u in sorted(truth, key=lambda u: u["start"]):
+            ch = agent_ch if u["speaker"] == "agent" else 1 - agent_ch
+            a, b = int(u["start"] * SR), int(u["end"] * SR)
+            turns.append((u["speaker"], samples[ch, a:b].astype(np.float32), u["text"]))
+        seed = int(hashlib.sha1(stem.encode()).hexdigest()[:8], 16)
+        for kind, build in (("timbre", _timbre), ("shout_fast", _shout_fast),
+                            ("backchannel", _backchannel)):
+            rng = np.random.default_rng(seed)
+            built = build(turns, rng)
+            if built is None:
+                continue
+            y, t = lay_out(*built) if isinstance(built[0], list) else built
+            calls.append(Call(f"{stem}:{kind}", kind, split, y, t))
+    return calls
+
+
+def _timbre(turns, rng):
+    """One party resampled to the other's median pitch, then tilted and given new peaks."""
+    agent = [c for s, c, _ in turns if s == "agent"]
+    cust = [c for s, c, _ in turns if s == "customer"]
+    if not agent or not cust:
+        return None
+    change = "customer" if rng.random() < 0.5 else "agent"
+    other = "agent" if change == "customer" else "customer"
+    ratio = median_pitch(agent if other == "agent" else cust) / median_pitch(
+        cust if change == "customer" else agent)
+    ratio = float(np.clip(ratio, 0.67, 1.5))
+    tilt = float(rng.choice([-3.0, 3.0]))
+    peaks = [(float(rng.uniform(500, 900)), 6.0, 150.0),
+             (float(rng.uniform(1500, 2600)), 5.0, 300.0)]
+    out = []
+    for s, c, t in turns:
+        if s == change:
+            c = colour(resample_voice(c, ratio), tilt, peaks)
+        out.append((s, c, t))
+    return out, rng
+
+
+def _shout_fast(turns, rng):
+    """Every third agent line shouted, the next one fast."""
+    out, k = [], 0
+    for s, c, t in turns:
+        if s == "agent":
+            if k % 3 == 1:
+                c = shout(c)
+            elif k % 3 == 2:
+                c = fast(c)
+            k += 1
+        out.append((s, c, t))
+    return out, rng
+
+
+_BACKCHANNEL = re.compile(r"^\W*(嗯+|好|好的|对|是|哦)\W*$")
+
+
+def _backchannel(turns, rng):
+    """Long agent lines cut at their quietest middle point around a short customer backchannel.
+
+    The backchannel is one of the customer's own short lines (对 / 好的 / 嗯) from the call;
+    calls without one are skipped."""
+    backs = [(c, t) for s, c, t in turns if s == "customer" and _BACKCHANNEL.match(t)]
+    if not backs:
+        return None
+    back, back_text = min(backs, key=lambda b: len(b[0]))
+    out, gaps = [], []
+    for s, c, t in turns:
+        if s == "agent" and len(c) > 4 * SR and len(t) >= 8:
+            cut = _quiet_point(c)
+            k = max(1, min(len(t) - 1, round(len(t) * cut / len(c))))
+            out += [(s, c[:cut], t[:k]), ("customer", back, back_text), (s, c[cut:], t[k:])]
+            gaps += [0.15, 0.15, float(rng.uniform(0.25, 0.9))]
+        else:
+            out.append((s, c, t))
+            gaps.append(float(rng.uniform(0.25, 0.9)))
+    return out, rng, gaps
+
+
+def _quiet_point(c: np.ndarray) -> int:
+    hop = SR // 50
+    e = np.array([np.mean(c[i: i + hop] ** 2) for i in range(0, len(c) - hop, hop)])
+    lo, hi = int(len(e) * 0.35), int(len(e) * 0.65)
+    return (lo + int(np.argmin(e[lo:hi]))) * hop
+
+
+# --------------------------------------------------------------------------- real voices
+
+
+def _pieces(y: np.ndarray, text: str) -> list[tuple[np.ndarray, str]]:
+    """A clip cut at its pauses (>= 0.16 s) into pieces of >= 0.6 s; the text shared out by
+    duration (the reference has no timing)."""
+    hop = SR // 50
+    e = 10 * np.log10(np.array([np.mean(y[i: i + hop] ** 2) + 1e-10
+                                for i in range(0, len(y) - hop, hop)]))
+    quiet = e < np.percentile(e, 95) - 25
+    cuts, run = [], 0
+    for k, q in enumerate(quiet):
+        run = run + 1 if q else 0
+        if run == 8:  # 0.16 s of quiet
+            cuts.append((k - 4) * hop)
+    edges = [0]
+    for c in cuts:
+        if c - edges[-1] >= 0.6 * SR and len(y) - c >= 0.6 * SR:
+            edges.append(c)
+    if len(edges) == 1:  # continuous speech: cut at the quietest frame of every 2.5-4 s
+        while len(y) - edges[-1] > 5 * SR:
+            lo, hi = (edges[-1] + int(2.5 * SR)) // hop, (edges[-1] + 4 * SR) // hop
+            edges.append((lo + int(np.argmin(e[lo:hi]))) * hop)
+    edges.append(len(y))
+    chars = re.sub(r"\s+", "", text)
+    out, pos = [], 0
+    for a, b in zip(edges, edges[1:], strict=False):
+        n = round(len(chars) * (b - a) / len(y)) if b < len(y) else len(chars) - pos
+        out.append((y[a:b], chars[pos: pos + n] or chars[-1:]))
+        pos += n
+    return out
+
+
+def _voice_id(name: str, source: str) -> str:
+    if source == "realzh-aishell":
+        return "aishell:S0150"
+    m = re.search(r"(BAC009S\d+|IT\d{4}|MEETING_T\d+|NET_Y\d+|nst_ID\d+)", name)
+    return f"realzh:{m.group(1) if m else name}"
+
+
+def real_voices() -> dict[str, list[tuple[np.ndarray, str]]]:
+    """Every real voice: its clips' pieces (16 kHz) with their reference texts."""
+    voices: dict[str, list[tuple[np.ndarray, str]]] = {}
+    for source in ("realzh", "realzh-aishell"):
+        folder = SHARED / source
+        for wav in sorted(folder.glob("*.wav")):
+            ref = wav.with_suffix(".txt")
+            if not ref.exists():
+                continue
+            text = ref.read_text(encoding="utf-8").strip()
+            y = _decode(wav)[0]
+            voices.setdefault(_voice_id(wav.stem, source), []).extend(_pieces(y, text))
+    return voices
+
+
+MAX_AGENT_LINES = 7
+
+
+def real_calls() -> list[Call]:
+    """Calls of two real voices: every ordered pair with enough speech for both parties."""
+    voices = real_voices()
+    calls = []
+    for a_id, a_pieces in sorted(voices.items()):
+        for c_id, c_pieces in sorted(voices.items()):
+            if a_id == c_id or len(a_pieces) < 2 or not c_pieces:
+                continue
+            rng = np.random.default_rng(int(hashlib.sha1(f"{a_id}|{c_id}".encode())
+                                            .hexdigest()[:8], 16))
+            agent = sorted(a_pieces, key=lambda p: -len(p[0]))[:MAX_AGENT_LINES]
+            order = rng.permutation(len(agent))
+            agent = [agent[i] for i in order]
+            # answers: the party's shorter pieces
+            answers = sorted(c_pieces, key=lambda p: len(p[0]))[: len(agent)]
+            answers = [answers[i] for i in rng.permutation(len(answers))]
+            turns = []
+            for k, (clip, text) in enumerate(agent):
+                turns.append(("agent", clip, text))
+                if k < len(answers):
+                    turns.append(("customer", answers[k][0], answers[k][1]))
+            y, truth = lay_out(turns, rng)
+            ha, hc = held_out(a_id), held_out(c_id)
+            split = "held-out" if ha and hc else "tuning" if not ha and not hc else "mixed"
+            calls.append(Call(f"{a_id}>{c_id}", "real", split, y, truth))
+    return calls
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def measure(call: Call) -> dict:
+    """Attribute a call from its audio and truth texts; accuracy, confidence, seconds taken."""
+    from auditor.speakers.attribution import attribute
+    from auditor.speakers.features import voice_frames
+
+    given = [dict(u, speaker="unknown", channel=0) for u in call.truth]
+    t0 = time.perf_counter()
+    pred, conf = attribute(voice_frames(call.samples, SR), given)
+    cost = time.perf_counter() - t0
+    return {"call": call.call_id, "kind": call.kind, "split": call.split,
+            "accuracy": attribution_accuracy(pred, call.truth), "confidence": conf,
+            "speech_s": sum(u["end"] - u["start"] for u in call.truth),
+            "audio_s": len(call.samples) / SR, "s": cost,
+            "unknown": sum(u["speaker"] == "unknown" for u in pred), "pred": pred}
+
+
+def _weighted(rows: list[dict]) -> float:
+    speech = sum(r["speech_s"] for r in rows)
+    return sum(r["accuracy"] * r["speech_s"] for r in rows) / speech if speech else float("nan")
+
+
+def run(verbose: int = 0, kinds: tuple[str, ...] | None = None, tuning_only: bool = False
+        ) -> dict:
+    """Build every call, attribute it, print per-kind tuning and held-out figures.
+
+    ``tuning_only`` (``--tuning``) leaves the held-out calls out altogether: the mode to tune in.
+    """
+    calls = stereo_calls() + real_calls()
+    if kinds:
+        calls = [c for c in calls if c.kind in kinds]
+    if tuning_only:
+        calls = [c for c in calls if c.split == "tuning"]
+    rows = [measure(c) for c in calls]
+    if verbose:
+        for r in rows:
+            print(f"{r['call']:<52} {r['split']:<8} acc={r['accuracy']:6.1%} "
+                  f"conf={r['confidence']:.2f} unknown={r['unknown']}")
+            if verbose > 1 and r["accuracy"] < 0.95:
+                for u in r["pred"]:
+                    print(f"      {u['start']:6.2f} {u['speaker']:<8} "
+                          f"{u.get('agent_posterior', '')} {u['text'][:30]}")
+    print(f"\n== Attribution on built mono calls ({len(rows)} calls; speech time right) ==")
+    print(f"{'kind':<12} {'tuning':>16} {'held-out':>16}")
+    summary: dict[str, float] = {}
+    groups = [("mix", ("mix",)), ("timbre", ("timbre",)), ("shout_fast", ("shout_fast",)),
+              ("backchannel", ("backchannel",)),
+              ("all mono", ("mix", "timbre", "shout_fast", "backchannel")), ("real", ("real",))]
+    for label, members in groups:
+        cells = []
+        for split in ("tuning", "held-out"):
+            sel = [r for r in rows if r["kind"] in members and r["split"] == split]
+            acc = _weighted(sel)
+            cells.append(f"{acc:7.1%} ({len(sel):2d} calls)" if sel else f"{'-':>16}")
+            if sel:
+                summary[f"{label.replace(' ', '_')}_{split.replace('-', '_')}"] = round(acc, 3)
+        print(f"{label:<12} {cells[0]:>16} {cells[1]:>16}")
+    mixed = [r for r in rows if r["split"] == "mixed"]
+    if mixed:
+        print(f"(real-voice calls pairing a tuning with a held-out voice, not counted: "
+              f"{_weighted(mixed):.1%} over {len(mixed)})")
+    audio_min = sum(r["audio_s"] for r in rows) / 60
+    spent = sum(r["s"] for r in rows)
+    print(f"attribution (features + model): {spent * 1000 / audio_min:.0f} ms per minute of "
+          f"audio ({spent / (audio_min * 60):.4f} of real time)")
+    summary["attribution_rt_factor"] = round(spent / (audio_min * 60), 4)
+    return {"rows": rows, "summary": summary}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    verbose = 2 if "-vv" in argv else 1 if "-v" in argv else 0
+    kinds = tuple(a for a in argv if not a.startswith("-")) or None
+    result = run(verbose, kinds, tuning_only="--tuning" in argv)
+    print(json.dumps(result["summary"], indent=2))
+    return 0 if result["rows"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
