@@ -235,3 +235,21 @@ def test_nothing_at_all() -> None:
     assert delivery_flags({}, [], "stereo", CFG) == []
     assert delivery_flags(measure(np.zeros((1, SR), np.float32), SR, [], "mono").metrics, [],
                           "mono", CFG) == []
+
+
+def test_a_shouted_line_left_without_a_speaker_is_raised_as_uncertain():
+    from auditor.core.scorecard import Measures
+    from auditor.voice.delivery import load_thresholds, shouting_flags
+
+    lines = [{"speaker": "agent", "start": float(i * 3), "end": float(i * 3 + 2), "text": "好的"}
+             for i in range(4)]
+    lines.append({"speaker": "unknown", "start": 12.0, "end": 14.0, "text": "你还不还",
+                  "agent_posterior": 0.6})
+    lines.append({"speaker": "unknown", "start": 15.0, "end": 17.0, "text": "我没钱",
+                  "agent_posterior": 0.1})
+    levels = [-30.0, -30.5, -29.5, -30.0, -18.0, -17.0]
+    measures = [Measures(speaking_s=2.0, rate_cpm=200.0, loudness_dbfs=v, pitch_hz=200.0)
+                for v in levels]
+    flags = shouting_flags(lines, load_thresholds()["shouting"], measures)
+    assert [(f["start"], f.get("uncertain")) for f in flags] == [(12.0, True)]
+    assert flags[0]["speaker"] == "agent"

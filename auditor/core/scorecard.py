@@ -24,15 +24,22 @@ class Measures:
     rate_cpm: float | None
     loudness_dbfs: float | None
     pitch_hz: float | None
+    syllables_text: int | None = None  # syllables the transcript holds
+    syllables_audio: int | None = None  # syllable nuclei counted in the signal
+    rate_source: str | None = None  # which of the two the rate uses: "text" or "audio"
 
     def to_dict(self) -> dict[str, Any]:
         """The measures as the utterance's JSON fields."""
-        return {
+        out: dict[str, Any] = {
             "speaking_s": self.speaking_s,
             "rate_cpm": self.rate_cpm,
             "loudness_dbfs": self.loudness_dbfs,
             "pitch_hz": self.pitch_hz,
         }
+        if self.rate_source is not None:
+            out.update(syllables_text=self.syllables_text, syllables_audio=self.syllables_audio,
+                       rate_source=self.rate_source)
+        return out
 
 
 @dataclass(frozen=True)

@@ -157,25 +157,37 @@ def speech_rate_flags(utterances: Sequence[Mapping[str, Any]], cfg: Mapping[str,
 
 def shouting_flags(utterances: Sequence[Mapping[str, Any]], cfg: Mapping[str, Any],
                    measures: Sequence[Measures] | None = None) -> list[dict[str, Any]]:
-    """``shouting`` flags: agent utterances far above the agent's own median loudness."""
-    agent = [(u, loud) for u, m in _rows(utterances, measures) if u.get("speaker") == "agent"
-             and (loud := _loudness((u, m))) is not None
+    """``shouting`` flags: agent utterances far above the agent's own median loudness.
+
+    A line whose speaker attribution left `unknown` but leans to the agent (``agent_posterior``
+    of 0.5 or more, or none given) is judged against the agent's level too, and its flag says it
+    is uncertain: shouting changes the very features that tell the voices apart, so a shouted
+    agent line is the one most likely to be left without a speaker.
+    """
+    heard = [(u, loud) for u, m in _rows(utterances, measures)
+             if (loud := _loudness((u, m))) is not None
              and _speaking_s((u, m)) >= float(cfg["min_utterance_s"])]
+    agent = [(u, loud) for u, loud in heard if u.get("speaker") == "agent"]
     if len(agent) < int(cfg["min_utterances"]):
         return []
     levels = sorted(float(loud) for _, loud in agent)
     mid = len(levels) // 2
     median = levels[mid] if len(levels) % 2 else (levels[mid - 1] + levels[mid]) / 2
     limit = float(cfg["above_median_db"])
+    leaning = [(u, loud) for u, loud in heard if u.get("speaker") == "unknown"
+               and float(u.get("agent_posterior", 1.0) or 0.0) >= 0.5]
     flags = []
-    for u, loud in agent:
+    for u, loud in sorted(agent + leaning, key=lambda x: float(x[0]["start"])):
         above = float(loud) - median
         if above >= limit:
+            extra: dict[str, Any] = {}
+            if u.get("speaker") != "agent":
+                extra = {"uncertain": True, "uncertain_reasons": ["speaker unsettled"]}
             flags.append(_flag(
                 "shouting", str(cfg["severity"]), "agent", float(u["start"]), float(u["end"]),
                 _evidence([str(u.get("text", ""))]),
                 f"+{above:.1f} dB over the agent's median {median:.1f} dBFS",
-                value=round(above, 1), limit=limit, loudness_dbfs=loud))
+                value=round(above, 1), limit=limit, loudness_dbfs=loud, **extra))
     return flags
 
 

@@ -5,8 +5,10 @@ takes its channel's frames within its time span (stereo: the speaker's own chann
 channel, so the span alone says whose voice it is) and derives:
 
 - ``loudness_dbfs``: RMS over the utterance's speech frames (``auditor.voice.loudness``);
-- ``speaking_s`` and ``rate_cpm``: spoken characters per minute of speaking time
-  (``auditor.voice.speech_rate``);
+- ``speaking_s`` and ``rate_cpm``: spoken syllables per minute of speaking time
+  (``auditor.voice.speech_rate``): the transcript's count, or the signal's syllable nuclei when
+  the transcript is clearly short of them (``syllables_text``, ``syllables_audio``,
+  ``rate_source`` say which);
 - ``pitch_hz``: median F0 of its voiced frames (``auditor.voice.pitch``), tracked only between its
   first and last speech frame.
 
@@ -97,7 +99,8 @@ def measure(
             str(u.get("speaker", "unknown")),
             {"units": [], "speaking": [], "power": [], "f0": [], "level": []},
         )
-        units = speech_rate.spoken_units(str(u.get("text", "")))
+        text_units = speech_rate.spoken_units(str(u.get("text", "")))
+        nuclei = None
         level = None
         f0 = np.zeros(0)
         mask = None
@@ -113,6 +116,7 @@ def measure(
                 s0 = (sl.start + int(idx[0])) * hop_samples
                 s1 = (sl.start + int(idx[-1])) * hop_samples + frame_samples
                 f0 = pitch.track(samples[ch, s0:s1], sample_rate)
+                nuclei = speech_rate.syllable_nuclei(samples[ch, s0:s1], sample_rate)
                 acc["power"].append(p[mask])
                 acc["level"].append(level)
                 utt_level.setdefault(ch, []).append(level)
@@ -120,6 +124,7 @@ def measure(
             max(span_s, 0.0) if mask is None  # nothing audible: the ASR's span is all we have
             else speech_rate.speaking_seconds(mask, loudness.HOP_S, end - start)
         )
+        units, source = speech_rate.spoken_syllables(text_units, nuclei, u.get("confidence"))
         acc["units"].append(units)
         acc["speaking"].append(speaking)
         acc["f0"].append(f0)
@@ -130,6 +135,9 @@ def measure(
             rate_cpm=_r(rate, 1),
             loudness_dbfs=_r(level, 1),
             pitch_hz=_r(pitch.median_hz(f0), 1),
+            syllables_text=text_units,
+            syllables_audio=nuclei,
+            rate_source=source,
         ))
 
     # Channel activity, relative to the typical level of the speech heard on that channel.

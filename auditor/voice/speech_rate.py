@@ -180,3 +180,74 @@ def pooled_rate_cpm(units: Sequence[int], seconds: Sequence[float]) -> float | N
     total_s = float(sum(seconds))
     total_units = int(sum(units))
     return rate_cpm(total_units, total_s)
+
+
+# --------------------------------------------------------------------------- from the signal
+#
+# Syllable nuclei, after de Jong & Wempe (2009, "Praat script to detect syllable nuclei"): a
+# Mandarin syllable has one vowel, and each vowel is a peak of the speech-band intensity that
+# stands out from the dip before it. Counting peaks gives a rate that does not depend on what the
+# recogniser heard, so a garbled transcript (characters dropped) cannot make a fast speaker look
+# normal. Calibrated on real read Mandarin (../shared/realzh-aishell, the half of its clips whose
+# sha256(name) is even; the other half held out): median count error 0 on both halves, mean
+# absolute error 10% (tuning) and 11% (held-out) on clips of 4-15 syllables. It undercounts very
+# fast conversational speech (syllables run together), so it is used to catch a transcript that is
+# short of syllables, never to lower a text count.
+
+#: Speech band for the intensity envelope: vowels carry their energy here; hiss and hum do not.
+NUCLEUS_BAND_HZ = (300.0, 3400.0)
+#: Envelope frames (10 ms hop, 25 ms window) and smoothing (Hann, frames).
+NUCLEUS_HOP_S = 0.010
+NUCLEUS_FRAME_S = 0.025
+NUCLEUS_SMOOTH_FRAMES = 5
+#: A peak must rise this many dB above the dip before it ...
+NUCLEUS_DIP_DB = 3.0
+#: ... be no more than this far below the utterance's loudest frame (and above its median) ...
+NUCLEUS_FLOOR_DB = 20.0
+#: ... and lie at least this far from the previous peak (12 syllables a second at most).
+NUCLEUS_MIN_GAP_S = 0.08
+
+
+def syllable_nuclei(samples: np.ndarray, sample_rate: int) -> int:
+    """Number of syllable nuclei (intensity peaks of the speech band) in a stretch of speech."""
+    import scipy.signal as ss
+
+    y = np.asarray(samples, dtype=np.float64).reshape(-1)
+    frame = int(round(NUCLEUS_FRAME_S * sample_rate))
+    hop = max(1, int(round(NUCLEUS_HOP_S * sample_rate)))
+    if y.size < frame + hop:
+        return 0
+    nyq = sample_rate / 2.0
+    lo, hi = NUCLEUS_BAND_HZ[0] / nyq, min(NUCLEUS_BAND_HZ[1], 0.95 * nyq) / nyq
+    sos = ss.butter(4, [lo, hi], btype="band", output="sos")
+    band = ss.sosfilt(sos, y)
+    frames = np.lib.stride_tricks.sliding_window_view(band, frame)[::hop]
+    db = 10.0 * np.log10((frames**2).mean(axis=1) + 1e-12)
+    window = np.hanning(NUCLEUS_SMOOTH_FRAMES + 2)[1:-1]
+    db = np.convolve(db, window / window.sum(), mode="same")
+    floor = max(float(db.max()) - NUCLEUS_FLOOR_DB, float(np.median(db)))
+    peaks, _ = ss.find_peaks(db, prominence=NUCLEUS_DIP_DB,
+                             distance=max(1, int(round(NUCLEUS_MIN_GAP_S / NUCLEUS_HOP_S))))
+    return int(np.count_nonzero(db[peaks] > floor))
+
+
+#: The transcript is taken as short of syllables when the signal holds this much more ...
+TEXT_SHORTFALL = 0.25
+#: ... or when the recogniser's confidence in the line is below this (0-1; transcripts are 1).
+CONFIDENT_TEXT = 0.5
+
+
+def spoken_syllables(text_units: int, audio_nuclei: int | None,
+                     confidence: float | None = None) -> tuple[int, str]:
+    """Syllables spoken in one utterance and where the figure comes from ("text" or "audio").
+
+    The text count is exact when the words are right, so it stands unless the line is
+    low-confidence or the signal shows clearly more syllables than the text has (characters the
+    recogniser dropped); then the signal's count is used, never a lower one.
+    """
+    if audio_nuclei is None:
+        return text_units, "text"
+    doubtful = confidence is not None and confidence < CONFIDENT_TEXT
+    if audio_nuclei > text_units and (doubtful or audio_nuclei > text_units * (1 + TEXT_SHORTFALL)):
+        return audio_nuclei, "audio"
+    return text_units, "text"
