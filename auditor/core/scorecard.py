@@ -46,6 +46,7 @@ class Utterance:
     channel: int = 0
     asr_repairs: tuple[str, ...] = ()
     measures: Measures | None = None
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The utterance as the scorecard's JSON object (repairs and measures only when known)."""
@@ -56,6 +57,8 @@ class Utterance:
             "text": self.text,
             "channel": self.channel,
         }
+        if self.confidence is not None:
+            out["confidence"] = self.confidence
         if self.asr_repairs:
             out["asr_repairs"] = list(self.asr_repairs)
         if self.measures is not None:
@@ -73,6 +76,7 @@ class Utterance:
             channel=d.get("channel", 0),
             asr_repairs=tuple(d.get("asr_repairs") or ()),
             measures=measures,
+            confidence=d.get("confidence"),
         )
 
 
