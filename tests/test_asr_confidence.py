@@ -108,3 +108,41 @@ def test_compare_normalises_digits_and_counts_exact_strings():
     names = [f"clip{i:03d}" for i in range(200)]
     share = sum(held_out(n) for n in names) / len(names)
     assert 0.35 < share < 0.65 and [held_out(n) for n in names] == [held_out(n) for n in names]
+
+
+def test_a_number_cut_across_pieces_is_decoded_again_whole(monkeypatch):
+    from auditor.asr.transcribe import Transcriber
+
+    t = object.__new__(Transcriber)
+    t.settings = load_asr_settings()
+    seen = []
+
+    def decode_packs(channels, packs):
+        seen.extend(packs)
+        for pack in packs:
+            pack.pieces[0].text, pack.pieces[1].text = "请记一下幺三八零零", "幺二三四五六"
+
+    monkeypatch.setattr(t, "_decode_packs", decode_packs)
+    a = Piece(0, (0.5, 2.0), (0.0, 2.4), text="请记一下幺三八")
+    b = Piece(0, (2.8, 4.0), (2.4, 4.5), text="零幺二三四五六")
+    c = Piece(0, (9.0, 10.0), (8.5, 10.5), text="五六")   # too far away
+    d = Piece(0, (10.4, 11.0), (10.5, 11.5), text="好的")  # no numeral at the edge
+    t._join_numbers(None, [a, b, c, d])
+    assert len(seen) == 1 and seen[0].pieces == [a, b]
+    assert seen[0].spans[0][1] == seen[0].spans[1][0]  # one stretch of real audio
+    assert a.text + b.text == "请记一下幺三八零零幺二三四五六"
+    assert "number_joined" in a.repairs and not c.repairs
+
+
+def test_pieces_already_heard_together_are_not_decoded_again(monkeypatch):
+    from auditor.asr.transcribe import Transcriber
+
+    t = object.__new__(Transcriber)
+    t.settings = load_asr_settings()
+    monkeypatch.setattr(t, "_decode_packs", lambda ch, packs: (_ for _ in ()).throw(
+        AssertionError("decoded again")))
+    a = Piece(0, (0.5, 2.0), (0.0, 2.2), text="幺三八")
+    b = Piece(0, (2.3, 4.0), (2.2, 4.5), text="零零幺二")
+    pack_pieces([a, b], 28.0, 0.6, join=False, join_pause_s=0.6)
+    assert b.heard_with_previous
+    t._join_numbers(None, [a, b])

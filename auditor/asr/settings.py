@@ -41,6 +41,7 @@ SCHEMA = {
         "pack_gap_s": _SECONDS,
         "pack_mix_channels": Key(bool),
         "mono_join_pause_s": _SECONDS,
+        "number_join_gap_s": _SECONDS,
         "max_tokens_per_s": Key(float, low=1),
         "min_tokens": Key(int, low=1),
         "sparse_min_s": _SECONDS,
@@ -96,6 +97,7 @@ class AsrSettings:
     pack_gap_s: float
     pack_mix_channels: bool
     mono_join_pause_s: float
+    number_join_gap_s: float
     confidence: ConfidenceSettings
 
 

@@ -39,6 +39,7 @@ class Piece:
     aligned_chars: int = 0
     guessed_chars: int = 0
     confidence: float | None = None
+    heard_with_previous: bool = False  # decoded in one stretch of real audio with the previous
 
     @property
     def duration(self) -> float:
@@ -100,8 +101,10 @@ def pack_pieces(pieces: list[Piece], pack_s: float, gap_s: float, join: bool = T
                 current.pieces.append(piece)
                 current.spans.append(span)
                 current.duration += added
+                piece.heard_with_previous = joined
                 continue
             span = piece.window
+        piece.heard_with_previous = False
         current = Pack([piece], [span], [0.0], span[1] - span[0])
         packs.append(current)
     return packs
@@ -219,11 +222,61 @@ class Transcriber:
         packs.sort(key=lambda pk: pk.duration)
         for k in range(0, len(packs), size):
             self._decode_packs(channels, packs[k:k + size])
+        self._join_numbers(channels, pieces)
         self._fill_empty(channels, pieces)
         for piece in pieces:
             self._guard(channels[piece.channel], piece)
             piece.confidence = piece_confidence(piece, self.settings.confidence)
         return pieces
+
+    def _join_numbers(self, channels: np.ndarray, pieces: list[Piece]) -> None:
+        """Decode a number cut across pieces once more, whole.
+
+        A number read out in groups ("138 / 0012 / 3456") pauses between the groups; where the
+        pause was long enough to separate the pieces, each was decoded with silence after it,
+        and Whisper drops or repeats the digits at the cut. When a piece's text ends in numerals
+        and the next piece of the same channel, within `number_join_gap_s`, starts with them,
+        the run of such pieces is decoded again as one stretch of real audio and its text
+        aligned back to the pieces. Only those boundaries are decoded twice.
+        """
+        s = self.settings
+        ordered = sorted(pieces, key=lambda p: (p.channel, p.region[0]))
+        runs: list[list[Piece]] = []
+        for prev, piece in zip(ordered, ordered[1:], strict=False):
+            if (prev.channel != piece.channel or piece.heard_with_previous
+                    or piece.region[0] - prev.region[1] > s.number_join_gap_s
+                    or not _ends_in_numeral(prev.text) or not _starts_with_numeral(piece.text)):
+                continue
+            if runs and runs[-1][-1] is prev:
+                runs[-1].append(piece)
+            else:
+                runs.append([prev, piece])
+        packs = []
+        for run in runs:
+            start, end = run[0].window[0], run[-1].window[1]
+            if end - start > s.pack_s:
+                continue
+            spans, offsets = [], []
+            for i, piece in enumerate(run):
+                lo = start if i == 0 else spans[-1][1]
+                hi = end if i == len(run) - 1 else max(lo, piece.window[1])
+                spans.append((lo, hi))
+                offsets.append(lo - start)
+            packs.append(Pack(list(run), spans, offsets, end - start))
+        if not packs:
+            return
+        before = {id(p): (p.text, p.word_logprobs, p.aligned_chars, p.guessed_chars)
+                  for pk in packs for p in pk.pieces}
+        size = max(1, s.batch_size)
+        for k in range(0, len(packs), size):
+            self._decode_packs(channels, packs[k:k + size])
+        for pack in packs:
+            if not any(hallucination.strip_punctuation(p.text) for p in pack.pieces):
+                for p in pack.pieces:  # nothing came back: keep what the first decoding heard
+                    p.text, p.word_logprobs, p.aligned_chars, p.guessed_chars = before[id(p)]
+                continue
+            for p in pack.pieces:
+                p.repairs.append("number_joined")
 
     def _fill_empty(self, channels: np.ndarray, pieces: list[Piece]) -> None:
         """Decode alone each stretch that received no text from its window.
@@ -406,6 +459,16 @@ class Transcriber:
             piece.avg_logprob = sum(logprobs) / len(logprobs)
             _heard_alone(piece)
             piece.repairs.append("split")
+
+
+def _ends_in_numeral(text: str) -> bool:
+    core = hallucination.strip_punctuation(text)
+    return bool(core) and hallucination._is_numeral(core[-1])
+
+
+def _starts_with_numeral(text: str) -> bool:
+    core = hallucination.strip_punctuation(text)
+    return bool(core) and hallucination._is_numeral(core[0])
 
 
 def _heard_alone(piece: Piece) -> None:
