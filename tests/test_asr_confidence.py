@@ -114,7 +114,7 @@ def test_a_number_cut_across_pieces_is_decoded_again_whole(monkeypatch):
     from auditor.asr.transcribe import Transcriber
 
     t = object.__new__(Transcriber)
-    t.settings = load_asr_settings()
+    t.settings = dataclasses.replace(load_asr_settings(), number_join_gap_s=1.5)
     seen = []
 
     def decode_packs(channels, packs):
@@ -134,11 +134,22 @@ def test_a_number_cut_across_pieces_is_decoded_again_whole(monkeypatch):
     assert "number_joined" in a.repairs and not c.repairs
 
 
+def test_number_joining_is_off_at_zero(monkeypatch):
+    from auditor.asr.transcribe import Transcriber
+
+    t = object.__new__(Transcriber)
+    t.settings = dataclasses.replace(load_asr_settings(), number_join_gap_s=0.0)
+    monkeypatch.setattr(t, "_decode_packs", lambda ch, packs: (_ for _ in ()).throw(
+        AssertionError("decoded again")))
+    t._join_numbers(None, [Piece(0, (0.5, 2.0), (0.0, 2.4), text="幺三八"),
+                           Piece(0, (2.8, 4.0), (2.4, 4.5), text="零零幺二")])
+
+
 def test_pieces_already_heard_together_are_not_decoded_again(monkeypatch):
     from auditor.asr.transcribe import Transcriber
 
     t = object.__new__(Transcriber)
-    t.settings = load_asr_settings()
+    t.settings = dataclasses.replace(load_asr_settings(), number_join_gap_s=1.5)
     monkeypatch.setattr(t, "_decode_packs", lambda ch, packs: (_ for _ in ()).throw(
         AssertionError("decoded again")))
     a = Piece(0, (0.5, 2.0), (0.0, 2.2), text="幺三八")

@@ -240,6 +240,8 @@ class Transcriber:
         aligned back to the pieces. Only those boundaries are decoded twice.
         """
         s = self.settings
+        if s.number_join_gap_s <= 0:  # switched off
+            return
         ordered = sorted(pieces, key=lambda p: (p.channel, p.region[0]))
         runs: list[list[Piece]] = []
         for prev, piece in zip(ordered, ordered[1:], strict=False):
