@@ -91,7 +91,7 @@ def pack_pieces(pieces: list[Piece], pack_s: float, gap_s: float, join: bool = T
             last = current.pieces[-1]
             joined = last.channel == piece.channel and (
                 (join and 0.0 <= span[0] - prev_end <= gap_s)
-                or (0.0 <= piece.region[0] - last.region[1] <= join_pause_s
+                or (join_pause_s > 0 and 0.0 <= piece.region[0] - last.region[1] <= join_pause_s
                     and span[0] <= prev_end + gap_s))
             if joined:
                 span = (prev_end, max(prev_end, span[1]))
