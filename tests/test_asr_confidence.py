@@ -86,7 +86,7 @@ def test_mono_pieces_with_a_short_pause_are_decoded_with_the_real_audio_between(
     assert apart[0].offsets[1] > apart[0].spans[0][1] - apart[0].spans[0][0]
     touching = [Piece(0, (0.5, 2.0), (0.0, 2.0)), Piece(0, (2.0, 3.0), (2.0, 3.5))]
     off = pack_pieces(touching, 28.0, 0.6, join=False, join_pause_s=0.0)[0]
-    assert off.offsets[1] == 2.0 + 0.6 and not touching[1].heard_with_previous
+    assert abs(off.offsets[1] - 2.6) < 1e-9 and not touching[1].heard_with_previous
 
 
 def test_utterances_and_the_human_view_carry_the_confidence():
