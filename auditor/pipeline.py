@@ -74,7 +74,8 @@ def find_pieces(audio: Audio, settings, mono_frames: VoiceFrames | None = None) 
 
 def pieces_to_utterances(pieces: Sequence, channels: int, agent_channel: int
                          ) -> list[dict[str, Any]]:
-    """Utterance dicts (spec shape plus `channel`) for every piece that received text."""
+    """Utterance dicts (spec shape plus `channel`) for every piece that received text, with the
+    recogniser's `confidence` in the line (transcribe.piece_confidence) when it is known."""
     utterances = []
     for piece in pieces:
         text = piece.text.strip()
@@ -89,6 +90,8 @@ def pieces_to_utterances(pieces: Sequence, channels: int, agent_channel: int
         }
         if channels > 1:  # the channel settles who speaks: P(agent) is 1 or 0
             utterance["agent_posterior"] = 1.0 if utterance["speaker"] == "agent" else 0.0
+        if getattr(piece, "confidence", None) is not None:
+            utterance["confidence"] = piece.confidence
         if piece.repairs:
             utterance["asr_repairs"] = sorted(set(piece.repairs))
         utterances.append(utterance)

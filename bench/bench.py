@@ -3,7 +3,9 @@
 Prints, with the model loaded once: the transcription real-time factor and coverage per sample
 call, the character error rate on the real recordings of ../shared/realzh (when present), the
 voice metrics' cost as a share of transcription time, attribution accuracy on the mono calls,
-and the batch real-time factor with 1 and 2 workers. Figures go into the README by hand.
+the batch real-time factor with 1 and 2 workers, and the product's transcription against plain
+faster-whisper on real speech at 16 kHz and 8 kHz mu-law (bench.asr_compare). Figures go into
+the README by hand.
 """
 
 from __future__ import annotations
@@ -106,6 +108,9 @@ def main() -> None:
                "realzh_cer": None if cer is None else round(cer, 3)}
     for _name, fn in extra_benches():
         summary.update(fn(auditor, results) or {})
+    from bench.asr_compare import bench_compare
+
+    summary.update(bench_compare(auditor, results))
     print("\n== Summary ==")
     print(json.dumps(summary, indent=2))
 

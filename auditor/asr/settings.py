@@ -40,10 +40,20 @@ SCHEMA = {
         "pack_s": Key(float, low=1, high=30),
         "pack_gap_s": _SECONDS,
         "pack_mix_channels": Key(bool),
+        "mono_join_pause_s": _SECONDS,
+        "number_join_gap_s": _SECONDS,
         "max_tokens_per_s": Key(float, low=1),
         "min_tokens": Key(int, low=1),
         "sparse_min_s": _SECONDS,
         "sparse_chars_per_s": Key(float, low=0),
+    },
+    "confidence": {
+        "logprob_weight": Key(float, low=0),
+        "no_speech_weight": Key(float, low=0),
+        "compression_max": Key(float, low=0.1),
+        "compression_weight": Key(float, low=0),
+        "alignment_weight": Key(float, low=0),
+        "low": Key(float, low=0, high=1),
     },
     "filter": {
         "no_speech_prob": Key(float, low=0, high=1),
@@ -52,6 +62,19 @@ SCHEMA = {
         "hallucinations": Key(list),
     },
 }
+
+
+@dataclass(frozen=True)
+class ConfidenceSettings:
+    """How a line's confidence is made from the decoder's signals (asr.toml [confidence]; the
+    formula is in transcribe.piece_confidence) and below which a line counts as low."""
+
+    logprob_weight: float
+    no_speech_weight: float
+    compression_max: float
+    compression_weight: float
+    alignment_weight: float
+    low: float
 
 
 @dataclass(frozen=True)
@@ -73,6 +96,9 @@ class AsrSettings:
     pack_s: float
     pack_gap_s: float
     pack_mix_channels: bool
+    mono_join_pause_s: float
+    number_join_gap_s: float
+    confidence: ConfidenceSettings
 
 
 def load_asr_settings(path: str | Path | None = None) -> AsrSettings:
@@ -85,6 +111,7 @@ def load_asr_settings(path: str | Path | None = None) -> AsrSettings:
     return AsrSettings(
         vad=VadSettings(**data["vad"], **data["utterances"]),
         hallucinations=tuple(flt.pop("hallucinations")),
+        confidence=ConfidenceSettings(**data["confidence"]),
         **data["decode"],
         **flt,
     )

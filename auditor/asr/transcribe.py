@@ -11,12 +11,13 @@ and decoded again, so a dropped sentence is recovered or at least visible in the
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from auditor.asr import hallucination
-from auditor.asr.settings import AsrSettings, load_asr_settings
+from auditor.asr.settings import AsrSettings, ConfidenceSettings, load_asr_settings
 from auditor.audio.vad import Region, quietest_point
 
 
@@ -31,6 +32,14 @@ class Piece:
     avg_logprob: float = 0.0
     no_speech_prob: float = 0.0
     repairs: list[str] = field(default_factory=list)
+    # Filled by the alignment: the log-probability of each word that landed here, and how many
+    # characters were heard inside this piece's audio (aligned) or given to it as the nearest
+    # piece (guessed). None: the text did not come through the alignment (decoded alone).
+    word_logprobs: list[float] | None = None
+    aligned_chars: int = 0
+    guessed_chars: int = 0
+    confidence: float | None = None
+    heard_with_previous: bool = False  # decoded in one stretch of real audio with the previous
 
     @property
     def duration(self) -> float:
@@ -54,7 +63,7 @@ class Pack:
 
 
 def pack_pieces(pieces: list[Piece], pack_s: float, gap_s: float, join: bool = True,
-                mix_channels: bool = True) -> list[Pack]:
+                mix_channels: bool = True, join_pause_s: float = 0.0) -> list[Pack]:
     """Group pieces, in order of time, into windows of at most `pack_s` seconds.
 
     Pieces of both channels of a stereo call share windows (each piece brings its own
@@ -62,8 +71,12 @@ def pack_pieces(pieces: list[Piece], pack_s: float, gap_s: float, join: bool = T
     and lets Whisper hear the conversation. With `join`, two consecutive pieces of the same
     channel whose audio nearly touches are packed with the real audio between them; otherwise
     a silence of `gap_s` separates pieces, so that the alignment gives each character to the
-    right piece (always so on mono, where the next piece may be the other party). Without
-    `mix_channels`, each channel is packed on its own.
+    right piece. On mono, where the next piece may be the other party, two consecutive pieces are
+    joined with their real audio only when the pause between their speech is at most
+    `join_pause_s`: a pause that short lies inside a run of speech (a phone number read in
+    groups, a sentence with a breath), and decoding it whole keeps Whisper from losing or
+    inventing the characters at the cut. Without `mix_channels`, each channel is packed on its
+    own.
     """
     packs: list[Pack] = []
     current: Pack | None = None
@@ -75,18 +88,23 @@ def pack_pieces(pieces: list[Piece], pack_s: float, gap_s: float, join: bool = T
         span = piece.window
         if current is not None:
             prev_end = current.spans[-1][1]
-            joined = (join and current.pieces[-1].channel == piece.channel
-                      and 0.0 <= span[0] - prev_end <= gap_s)
+            last = current.pieces[-1]
+            joined = last.channel == piece.channel and (
+                (join and 0.0 <= span[0] - prev_end <= gap_s)
+                or (join_pause_s > 0 and 0.0 <= piece.region[0] - last.region[1] <= join_pause_s
+                    and span[0] <= prev_end + gap_s))
             if joined:
-                span = (prev_end, span[1])
+                span = (prev_end, max(prev_end, span[1]))
             added = (span[1] - span[0]) + (0.0 if joined else gap_s)
             if current.duration + added <= pack_s:
                 current.offsets.append(current.duration + added - (span[1] - span[0]))
                 current.pieces.append(piece)
                 current.spans.append(span)
                 current.duration += added
+                piece.heard_with_previous = joined
                 continue
             span = piece.window
+        piece.heard_with_previous = False
         current = Pack([piece], [span], [0.0], span[1] - span[0])
         packs.append(current)
     return packs
@@ -95,6 +113,9 @@ def pack_pieces(pieces: list[Piece], pack_s: float, gap_s: float, join: bool = T
 def assign_words(pack: Pack, words: list[dict], convert=lambda t: t) -> None:
     """Give each aligned word to the piece whose audio holds the word's end (or the nearest)."""
     texts: list[list[str]] = [[] for _ in pack.pieces]
+    logprobs: list[list[float]] = [[] for _ in pack.pieces]
+    aligned = [0 for _ in pack.pieces]
+    guessed = [0 for _ in pack.pieces]
     bounds = [(off, off + (span[1] - span[0])) for off, span in zip(pack.offsets, pack.spans,
                                                                      strict=True)]
     for word in words:
@@ -108,8 +129,18 @@ def assign_words(pack: Pack, words: list[dict], convert=lambda t: t) -> None:
                    key=lambda i: 0.0 if bounds[i][0] <= mid <= bounds[i][1]
                    else min(abs(mid - bounds[i][0]), abs(mid - bounds[i][1])))
         texts[best].append(word["word"])
-    for piece, parts in zip(pack.pieces, texts, strict=True):
-        piece.text = convert("".join(parts)).strip()
+        chars = len(hallucination.strip_punctuation(word["word"]))
+        if chars:
+            inside = bounds[best][0] <= mid <= bounds[best][1]
+            if inside:
+                aligned[best] += chars
+            else:
+                guessed[best] += chars
+            logprobs[best].append(math.log(max(float(word.get("probability", 1.0)), 1e-6)))
+    for i, piece in enumerate(pack.pieces):
+        piece.text = convert("".join(texts[i])).strip()
+        piece.word_logprobs = logprobs[i]
+        piece.aligned_chars, piece.guessed_chars = aligned[i], guessed[i]
 
 
 class Transcriber:
@@ -185,15 +216,69 @@ class Transcriber:
         """
         packs = pack_pieces(pieces, self.settings.pack_s, self.settings.pack_gap_s,
                             join=channels.shape[0] > 1,
-                            mix_channels=self.settings.pack_mix_channels)
+                            mix_channels=self.settings.pack_mix_channels,
+                            join_pause_s=self.settings.mono_join_pause_s)
         size = max(1, self.settings.batch_size)
         packs.sort(key=lambda pk: pk.duration)
         for k in range(0, len(packs), size):
             self._decode_packs(channels, packs[k:k + size])
+        self._join_numbers(channels, pieces)
         self._fill_empty(channels, pieces)
         for piece in pieces:
             self._guard(channels[piece.channel], piece)
+            piece.confidence = piece_confidence(piece, self.settings.confidence)
         return pieces
+
+    def _join_numbers(self, channels: np.ndarray, pieces: list[Piece]) -> None:
+        """Decode a number cut across pieces once more, whole.
+
+        A number read out in groups ("138 / 0012 / 3456") pauses between the groups; where the
+        pause was long enough to separate the pieces, each was decoded with silence after it,
+        and Whisper drops or repeats the digits at the cut. When a piece's text ends in numerals
+        and the next piece of the same channel, within `number_join_gap_s`, starts with them,
+        the run of such pieces is decoded again as one stretch of real audio and its text
+        aligned back to the pieces. Only those boundaries are decoded twice.
+        """
+        s = self.settings
+        if s.number_join_gap_s <= 0:  # switched off
+            return
+        ordered = sorted(pieces, key=lambda p: (p.channel, p.region[0]))
+        runs: list[list[Piece]] = []
+        for prev, piece in zip(ordered, ordered[1:], strict=False):
+            if (prev.channel != piece.channel or piece.heard_with_previous
+                    or piece.region[0] - prev.region[1] > s.number_join_gap_s
+                    or not _ends_in_numeral(prev.text) or not _starts_with_numeral(piece.text)):
+                continue
+            if runs and runs[-1][-1] is prev:
+                runs[-1].append(piece)
+            else:
+                runs.append([prev, piece])
+        packs = []
+        for run in runs:
+            start, end = run[0].window[0], run[-1].window[1]
+            if end - start > s.pack_s:
+                continue
+            spans, offsets = [], []
+            for i, piece in enumerate(run):
+                lo = start if i == 0 else spans[-1][1]
+                hi = end if i == len(run) - 1 else max(lo, piece.window[1])
+                spans.append((lo, hi))
+                offsets.append(lo - start)
+            packs.append(Pack(list(run), spans, offsets, end - start))
+        if not packs:
+            return
+        before = {id(p): (p.text, p.word_logprobs, p.aligned_chars, p.guessed_chars)
+                  for pk in packs for p in pk.pieces}
+        size = max(1, s.batch_size)
+        for k in range(0, len(packs), size):
+            self._decode_packs(channels, packs[k:k + size])
+        for pack in packs:
+            if not any(hallucination.strip_punctuation(p.text) for p in pack.pieces):
+                for p in pack.pieces:  # nothing came back: keep what the first decoding heard
+                    p.text, p.word_logprobs, p.aligned_chars, p.guessed_chars = before[id(p)]
+                continue
+            for p in pack.pieces:
+                p.repairs.append("number_joined")
 
     def _fill_empty(self, channels: np.ndarray, pieces: list[Piece]) -> None:
         """Decode alone each stretch that received no text from its window.
@@ -225,6 +310,7 @@ class Transcriber:
                     if 0 <= j < len(ordered) and ordered[j].channel == piece.channel:
                         ordered[j].text = _remove_edge(ordered[j].text, core, at_end)
                 piece.text, piece.avg_logprob, piece.no_speech_prob = text, logprob, no_speech
+                _heard_alone(piece)
                 piece.repairs.append("decoded_alone")
 
     def _pack_audio(self, channels: np.ndarray, pack: Pack) -> np.ndarray:
@@ -268,6 +354,7 @@ class Transcriber:
             if not pack_words and tokens:  # alignment failed: give all text to the longest
                 longest = max(pack.pieces, key=lambda p: p.duration)
                 longest.text = self._text(tokens)
+                longest.guessed_chars = len(hallucination.strip_punctuation(longest.text))
             for piece in pack.pieces:
                 piece.avg_logprob = pack.avg_logprob
                 piece.no_speech_prob = pack.no_speech_prob
@@ -345,6 +432,7 @@ class Transcriber:
             piece.text
         ):
             piece.text, piece.avg_logprob, piece.no_speech_prob = text, logprob, no_speech
+            _heard_alone(piece)
         if hallucination.has_loop(piece.text, self.settings.loop_repeats):
             piece.text = hallucination.collapse_loops(piece.text, self.settings.loop_repeats)
         piece.repairs.append("loop")
@@ -355,7 +443,7 @@ class Transcriber:
         halves = [(start, cut), (cut, end)]
         clips = [self._clip(samples, w) for w in halves]
         results = self._generate(clips, self._token_budget(max(cut - start, end - cut)))
-        texts = []
+        texts, logprobs = [], []
         for text, logprob, no_speech, _ in results:
             if no_speech > self.settings.no_speech_prob and logprob < self.settings.low_logprob:
                 continue
@@ -364,12 +452,73 @@ class Transcriber:
             if hallucination.has_loop(text, self.settings.loop_repeats):
                 text = hallucination.collapse_loops(text, self.settings.loop_repeats)
             texts.append(text)
+            logprobs.append(logprob)
         joined = "".join(texts)
         if len(hallucination.strip_punctuation(joined)) > len(
             hallucination.strip_punctuation(piece.text)
         ):
             piece.text = joined
+            piece.avg_logprob = sum(logprobs) / len(logprobs)
+            _heard_alone(piece)
             piece.repairs.append("split")
+
+
+def _ends_in_numeral(text: str) -> bool:
+    core = hallucination.strip_punctuation(text)
+    return bool(core) and hallucination._is_numeral(core[-1])
+
+
+def _starts_with_numeral(text: str) -> bool:
+    core = hallucination.strip_punctuation(text)
+    return bool(core) and hallucination._is_numeral(core[0])
+
+
+def _heard_alone(piece: Piece) -> None:
+    """Mark a piece's text as decoded from its own audio: all of it heard there, and its
+    log-probability the decoder's own (no per-word figures)."""
+    piece.word_logprobs = None
+    piece.aligned_chars = len(hallucination.strip_punctuation(piece.text))
+    piece.guessed_chars = 0
+
+
+def compression_ratio(text: str) -> float:
+    """UTF-8 bytes over zlib-compressed bytes, as Whisper measures repetition (loops: high)."""
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
+def piece_confidence(piece: Piece, c: ConfidenceSettings) -> float | None:
+    """How far the piece's text can be trusted, 0..1 (None when it has no text).
+
+    The product of four factors, each 0..1 and raised to its weight from asr.toml [confidence]
+    (a weight of 0 ignores that signal):
+
+    - token probability: exp(mean log-probability of the words that landed in the piece, from the
+      alignment), or exp(the decoder's average log-probability) when the piece was decoded alone;
+    - speech: 1 - the decoder's no-speech probability of the window;
+    - repetition: min(1, compression_max / compression ratio of the text) (loops compress well);
+    - alignment: the share of the text's characters aligned inside the piece's own audio, rather
+      than given to it as the nearest piece or, when the alignment failed, wholesale.
+
+    confidence = p_token^w_logprob * speech^w_no_speech * repetition^w_compression
+                 * aligned^w_alignment, rounded to 3 places.
+    """
+    text = hallucination.strip_punctuation(piece.text)
+    if not text:
+        return None
+    if piece.word_logprobs:
+        logprob = sum(piece.word_logprobs) / len(piece.word_logprobs)
+    else:
+        logprob = piece.avg_logprob
+    token = math.exp(min(0.0, logprob))
+    speech = min(1.0, max(0.0, 1.0 - piece.no_speech_prob))
+    ratio = compression_ratio(text)
+    repetition = min(1.0, c.compression_max / ratio) if ratio > 0 else 1.0
+    total = piece.aligned_chars + piece.guessed_chars
+    aligned = piece.aligned_chars / total if total else 1.0
+    value = (token ** c.logprob_weight * speech ** c.no_speech_weight
+             * repetition ** c.compression_weight * aligned ** c.alignment_weight)
+    return round(min(1.0, max(0.0, value)), 3)
 
 
 def _remove_edge(text: str, core: str, at_end: bool) -> str:

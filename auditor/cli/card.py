@@ -7,6 +7,13 @@ from typing import Any
 from auditor.core.timefmt import clock
 
 
+def low_confidence_threshold() -> float:
+    """Below this `utterances[].confidence` a line is marked (asr.toml [confidence] low)."""
+    from auditor.asr.settings import load_asr_settings
+
+    return load_asr_settings().confidence.low
+
+
 def render_card(card: dict[str, Any]) -> str:
     """A scorecard as a person reads it: header, transcript, metrics, steps, flags."""
     lines = []
@@ -25,9 +32,17 @@ def render_card(card: dict[str, Any]) -> str:
         head.append(f"attribution confidence {card['attribution_confidence']:.2f}")
     lines.append("  ".join(head))
     lines.append("")
+    low = low_confidence_threshold()
+    marked = False
     for u in card["utterances"]:
-        lines.append(f"[{clock(u['start'])}-{clock(u['end'])}] "
-                     f"{u['speaker']:<8} {u['text']}")
+        conf = u.get("confidence")
+        mark = "?" if conf is not None and conf < low else " "
+        marked = marked or mark == "?"
+        shown = f" ({conf:.2f})" if mark == "?" else ""
+        lines.append(f"[{clock(u['start'])}-{clock(u['end'])}]{mark}"
+                     f"{u['speaker']:<8} {u['text']}{shown}")
+    if marked:
+        lines.append(f"  (? = recogniser confidence below {low:.2f}: listen before trusting)")
     metrics = card.get("metrics") or {}
     people = [s for s in ("agent", "customer", "unknown") if isinstance(metrics.get(s), dict)]
     if people:

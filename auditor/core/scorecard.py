@@ -54,6 +54,7 @@ class Utterance:
     asr_repairs: tuple[str, ...] = ()
     measures: Measures | None = None
     agent_posterior: float | None = None  # P(agent) of the attribution (stereo: 1.0 / 0.0)
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The utterance as the scorecard's JSON object (repairs and measures only when known)."""
@@ -64,6 +65,8 @@ class Utterance:
             "text": self.text,
             "channel": self.channel,
         }
+        if self.confidence is not None:
+            out["confidence"] = self.confidence
         if self.asr_repairs:
             out["asr_repairs"] = list(self.asr_repairs)
         if self.agent_posterior is not None:
@@ -84,6 +87,7 @@ class Utterance:
             asr_repairs=tuple(d.get("asr_repairs") or ()),
             measures=measures,
             agent_posterior=d.get("agent_posterior"),
+            confidence=d.get("confidence"),
         )
 
 

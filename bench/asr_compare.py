@@ -1,0 +1,235 @@
+"""The product's transcription against plain faster-whisper, side by side, on real speech.
+
+Decodes every clip of ../shared/realzh and ../shared/realzh-aishell twice with one loaded model:
+through the product (find_pieces + Transcriber.decode, as `auditor check` hears a mono call) and
+through plain ``WhisperModel.transcribe(language="zh")`` with its defaults; once at the clips' own
+rate and once as a telephone line (resampled to 8 kHz and encoded G.711 mu-law, made here in a
+temporary directory). Prints, per corpus, per split and overall: the character error rate (both
+sides simplified, punctuation removed, Arabic digits and 幺/一/两 mapped to one set of numerals,
+as realzh-aishell's README asks), the share of digit strings of 7 or more digits recovered
+exactly, and the real-time factor.
+
+The held-out split was fixed before any result was looked at: a clip is held out when the sha1
+of its file stem is odd. Tune on the rest; report both.
+
+Run alone with ``python -m bench.asr_compare`` (``--product-only`` skips the plain decoding,
+``--rates 16k`` one rate, ``--limit N`` the first N clips of each corpus, ``--json FILE`` writes
+the per-clip results); `make bench` runs it through bench.bench.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+def _shared() -> Path:
+    """../shared beside the checkout (a worktree sits one level deeper: ../../shared)."""
+    if os.environ.get("AUDITOR_SHARED"):
+        return Path(os.environ["AUDITOR_SHARED"])
+    for up in (ROOT.parent, ROOT.parent.parent):
+        if (up / "shared").is_dir():
+            return up / "shared"
+    return ROOT.parent / "shared"
+
+
+SHARED = _shared()
+CORPORA = ("realzh", "realzh-aishell")
+RATES = ("16k", "8k-ulaw")
+DIGIT_RUN = 7
+
+_NUMERAL = {"0": "零", "1": "幺", "2": "二", "3": "三", "4": "四", "5": "五", "6": "六",
+            "7": "七", "8": "八", "9": "九", "一": "幺", "两": "二", "〇": "零"}
+_DIGITS = re.compile("[零幺二三四五六七八九]{" + str(DIGIT_RUN) + ",}")
+
+
+def normalise(text: str) -> str:
+    """Simplified, punctuation-free text with every digit written one way (幺 for 1)."""
+    from bench.cer import normalise as base
+
+    return "".join(_NUMERAL.get(ch, ch) for ch in base(text))
+
+
+def digit_strings(text: str) -> list[str]:
+    """The runs of at least DIGIT_RUN digits in normalised text."""
+    return _DIGITS.findall(text)
+
+
+def held_out(name: str) -> bool:
+    """The fixed held-out split: the sha1 of the clip's stem is odd."""
+    return int(hashlib.sha1(name.encode("utf-8")).hexdigest(), 16) % 2 == 1
+
+
+def clips(limit: int | None = None) -> list[tuple[str, Path]]:
+    """(corpus, wav) for every clip that has a reference transcript."""
+    out = []
+    for corpus in CORPORA:
+        folder = SHARED / corpus
+        wavs = [w for w in sorted(folder.glob("*.wav")) if w.with_suffix(".txt").is_file()]
+        out.extend((corpus, w) for w in wavs[:limit])
+    return out
+
+
+def telephone_copy(wav: Path, folder: Path) -> Path:
+    """`wav` as an 8 kHz G.711 mu-law file in `folder` (a simulated telephone line)."""
+    import librosa
+    import soundfile as sf
+
+    samples, rate = sf.read(str(wav), dtype="float32")
+    if samples.ndim > 1:
+        samples = samples.mean(axis=1)
+    out = folder / f"{wav.stem}.wav"
+    sf.write(str(out), librosa.resample(samples, orig_sr=rate, target_sr=8000), 8000,
+             subtype="ULAW")
+    return out
+
+
+def product_text(auditor, path: Path) -> tuple[str, list]:
+    """The product's text of one recording (all pieces in time order) and its pieces."""
+    from auditor.audio.decode import decode
+    from auditor.pipeline import find_pieces, speech_audio
+    from auditor.speakers.features import voice_frames
+
+    audio = decode(path)
+    heard = speech_audio(audio, auditor.asr_settings)
+    frames = voice_frames(audio.samples[0], audio.sample_rate) if audio.channels == 1 else None
+    pieces = find_pieces(heard, auditor.asr_settings, frames)
+    auditor.transcriber.decode(heard.samples, pieces)
+    ordered = sorted(pieces, key=lambda p: (p.region[0], p.channel))
+    return "".join(p.text for p in ordered), pieces
+
+
+def plain_text(model, path: Path) -> str:
+    """Plain faster-whisper with its defaults (language fixed to Mandarin)."""
+    from auditor.audio.decode import decode
+
+    audio = decode(path)
+    segments, _info = model.transcribe(audio.samples[0], language="zh")
+    return "".join(s.text for s in segments)
+
+
+def score(ref: str, hyp: str) -> dict[str, int]:
+    """Edit distance, reference length and digit strings (total, exact) of one clip."""
+    from bench.cer import edit_distance
+
+    r, h = normalise(ref), normalise(hyp)
+    runs = digit_strings(r)
+    return {"errors": edit_distance(r, h), "chars": len(r), "digits": len(runs),
+            "digits_ok": sum(1 for d in runs if d in h)}
+
+
+def run(auditor, systems: tuple[str, ...], rates: tuple[str, ...], limit: int | None = None
+        ) -> list[dict[str, Any]]:
+    """Decode every clip with every system at every rate; one row per decoding."""
+    import soundfile as sf
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="asr-compare-") as tmp:
+        for rate in rates:
+            for corpus, wav in clips(limit):
+                path = wav if rate == "16k" else telephone_copy(wav, Path(tmp))
+                duration = sf.info(str(path)).duration
+                ref = wav.with_suffix(".txt").read_text(encoding="utf-8").strip()
+                for system in systems:
+                    t0 = time.perf_counter()
+                    if system == "product":
+                        hyp, _ = product_text(auditor, path)
+                    else:
+                        hyp = plain_text(auditor.transcriber.model, path)
+                    seconds = time.perf_counter() - t0
+                    rows.append({"corpus": corpus, "clip": wav.stem, "rate": rate,
+                                 "system": system, "held_out": held_out(wav.stem),
+                                 "seconds": seconds, "duration": duration, "hyp": hyp,
+                                 **score(ref, hyp)})
+    return rows
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """CER, digit-string share and RTF of a set of rows."""
+    chars = sum(r["chars"] for r in rows)
+    digits = sum(r["digits"] for r in rows)
+    audio = sum(r["duration"] for r in rows)
+    return {
+        "cer": sum(r["errors"] for r in rows) / chars if chars else float("nan"),
+        "digits_ok": sum(r["digits_ok"] for r in rows), "digits": digits,
+        "digit_share": sum(r["digits_ok"] for r in rows) / digits if digits else float("nan"),
+        "rtf": sum(r["seconds"] for r in rows) / audio if audio else float("nan"),
+        "clips": len(rows),
+    }
+
+
+def report(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Print the side-by-side table; return the overall figures per rate and system."""
+    systems = sorted({r["system"] for r in rows}, key=("product", "plain").index)
+    rates = [r for r in RATES if any(x["rate"] == r for x in rows)]
+    groups = [("all", lambda r: True), ("tuning", lambda r: not r["held_out"]),
+              ("held-out", lambda r: r["held_out"])]
+    groups += [(c, lambda r, c=c: r["corpus"] == c) for c in CORPORA]
+    print(f"{'rate':<9} {'set':<15} {'system':<8} {'clips':>5} {'CER':>6} "
+          f"{'digits exact':>13} {'RTF':>6}")
+    summary: dict[str, Any] = {}
+    for rate in rates:
+        for name, keep in groups:
+            for system in systems:
+                part = [r for r in rows if r["rate"] == rate and r["system"] == system
+                        and keep(r)]
+                if not part:
+                    continue
+                s = summarise(part)
+                share = (f"{s['digits_ok']}/{s['digits']} {s['digit_share']:4.0%}"
+                         if s["digits"] else "-")
+                print(f"{rate:<9} {name:<15} {system:<8} {s['clips']:5d} {s['cer']:6.3f} "
+                      f"{share:>13} {s['rtf']:6.3f}")
+                summary[f"{rate}/{name}/{system}"] = {k: round(v, 3) if isinstance(v, float)
+                                                      else v for k, v in s.items()}
+        if "plain" in systems and "product" in systems:
+            for name in ("all", "tuning", "held-out"):
+                p, q = summary.get(f"{rate}/{name}/product"), summary.get(f"{rate}/{name}/plain")
+                if p and q and q["cer"]:
+                    print(f"{rate:<9} {name:<15} product/plain CER {p['cer'] / q['cer']:.2f} "
+                          f"(target <= 0.90), digits "
+                          f"{100 * (p['digit_share'] - q['digit_share']):+.0f} points "
+                          "(target >= +15)")
+    return summary
+
+
+def bench_compare(auditor, _results=None) -> dict[str, Any]:
+    """bench.bench's section: the full side-by-side run."""
+    if not all((SHARED / c).is_dir() for c in CORPORA):
+        print(f"\n(no real recordings under {SHARED}; product-vs-plain comparison skipped)")
+        return {}
+    print("\n== Product against plain faster-whisper on real speech (16 kHz and 8 kHz mu-law) ==")
+    summary = report(run(auditor, ("product", "plain"), RATES))
+    keep = {k: v for k, v in summary.items() if "/all/" in k or "held-out" in k}
+    return {"asr_compare": keep}
+
+
+def main(argv: list[str] | None = None) -> None:
+    from auditor.pipeline import Auditor
+
+    parser = argparse.ArgumentParser(prog="python -m bench.asr_compare", description=__doc__)
+    parser.add_argument("--product-only", action="store_true")
+    parser.add_argument("--rates", default=",".join(RATES))
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    auditor = Auditor(threads=2)
+    t0 = time.perf_counter()
+    _ = auditor.transcriber
+    print(f"model {auditor.model_name} loaded in {time.perf_counter() - t0:.1f} s")
+    systems = ("product",) if args.product_only else ("product", "plain")
+    rows = run(auditor, systems, tuple(args.rates.split(",")), args.limit)
+    if args.json:
+        args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    report(rows)
+
+
+if __name__ == "__main__":
+    main()
