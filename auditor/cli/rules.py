@@ -62,7 +62,7 @@ def rules_check(files: tuple[Path, ...]) -> None:
 def rules_explain(text: str, speaker: str, after: tuple[str, ...],
                   rules_dirs: tuple[Path, ...]) -> None:
     """Show which rules match TEXT and on which words, and for each near-miss why not."""
-    from auditor.compliance.matching import explain
+    from auditor.compliance.positions import explain
     from auditor.compliance.rulepack import RulePackError
     from auditor.compliance.rules import load_rules
 

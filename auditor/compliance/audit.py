@@ -20,8 +20,9 @@ from auditor.compliance.evidence import (
     speaker_unsettled,
     utterance_flag,
 )
-from auditor.compliance.matching import analyse, applies, call_positions, match_rule
+from auditor.compliance.matching import analyse, applies, match_rule
 from auditor.compliance.pii import mask_text, pii_by_utterance
+from auditor.compliance.positions import call_positions
 from auditor.compliance.rules import RuleSet
 from auditor.compliance.steps import evaluate_steps
 from auditor.core.vocab import RULE_CATEGORIES
