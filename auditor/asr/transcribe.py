@@ -177,27 +177,11 @@ class Transcriber:
     def _generate(self, clips: list[np.ndarray], budget: int, repetition_penalty: float = 1.0
                   ) -> list[tuple[str, float, float, int]]:
         """Decode a batch of clips; returns (text, avg_logprob, no_speech_prob, n_tokens)."""
-        features = np.stack([self._features(c) for c in clips])
-        encoded = self.model.encode(features)
-        results = self.model.model.generate(
-            encoded,
-            [list(self.prompt) for _ in clips],
-            beam_size=self.settings.beam_size,
-            max_length=len(self.prompt) + budget,
-            suppress_blank=True,
-            suppress_tokens=self.suppress_tokens,
-            return_scores=True,
-            return_no_speech_prob=True,
-            repetition_penalty=repetition_penalty,
-        )
-        out = []
-        for result in results:
-            tokens = [t for t in result.sequences_ids[0] if t < self.tokenizer.eot]
-            n = len(result.sequences_ids[0])
-            avg_logprob = result.scores[0] * n / (n + 1) if n else 0.0
-            text = self.to_simplified(self.tokenizer.decode(tokens)).strip()
-            out.append((text, float(avg_logprob), float(result.no_speech_prob), len(tokens)))
-        return out
+        encoded = self.model.encode(np.stack([self._features(c) for c in clips]))
+        return [(self.to_simplified(self.tokenizer.decode(tokens)).strip(), logprob, no_speech,
+                 len(tokens))
+                for tokens, logprob, no_speech in self._generate_encoded(
+                    encoded, len(clips), budget, repetition_penalty)]
 
     def _clip(self, samples: np.ndarray, window: Region) -> np.ndarray:
         a = int(window[0] * self.sample_rate)
@@ -362,6 +346,7 @@ class Transcriber:
 
     def _generate_encoded(self, encoded, n: int, budget: int, repetition_penalty: float = 1.0
                           ) -> list[tuple[list[int], float, float]]:
+        """Decode encoded windows; returns (tokens, avg_logprob, no_speech_prob) for each."""
         results = self.model.model.generate(
             encoded,
             [list(self.prompt) for _ in range(n)],

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -242,6 +243,15 @@ def _validate_near(rule: dict[str, Any], i: int, loc: _Locator, problems: list[t
                              f"'{u}' in 'unless' of {where} must be one of {', '.join(UNLESS)}"))
 
 
+def _check_choice(table: dict[str, Any], key: str, choices: Sequence[str], where: str,
+                  loc: _Locator, kind: str, i: int, problems: list[tuple[int, str]]) -> None:
+    """`key` of a rule or step, when given, must be one of `choices`."""
+    value = table.get(key)
+    if value is not None and value not in choices:
+        problems.append((loc.line_of(kind, i, key=key),
+                         f"{key} '{value}' in {where} must be one of {', '.join(choices)}"))
+
+
 def _validate_rule(rule: dict[str, Any], i: int, loc: _Locator, problems: list[tuple[int, str]],
                    seen_ids: dict[str, int], known: set[str] | None = None) -> None:
     rid = rule.get("id")
@@ -273,10 +283,7 @@ def _validate_rule(rule: dict[str, Any], i: int, loc: _Locator, problems: list[t
             problems.append((loc.line_of("rule", i, key="category"),
                              f"unknown category '{cat}' in {where}{extra}; use a scorecard "
                              f"category or an informational one starting with '{INFO_PREFIX}'"))
-    sev = rule.get("severity")
-    if sev is not None and sev not in SEVERITIES:
-        problems.append((loc.line_of("rule", i, key="severity"),
-                         f"severity '{sev}' in {where} must be one of {', '.join(SEVERITIES)}"))
+    _check_choice(rule, "severity", SEVERITIES, where, loc, "rule", i, problems)
     speakers = rule.get("speakers", ["agent"])
     if isinstance(speakers, list):
         for s in speakers:
@@ -289,10 +296,8 @@ def _validate_rule(rule: dict[str, Any], i: int, loc: _Locator, problems: list[t
                              f"'{cat}'; use an '{INFO_PREFIX}' category for customer rules"))
         if not speakers:
             problems.append((loc.line_of("rule", i, key="speakers"), f"{where} has no speakers"))
+    _check_choice(rule, "detector", DETECTORS, where, loc, "rule", i, problems)
     det = rule.get("detector")
-    if det is not None and det not in DETECTORS:
-        problems.append((loc.line_of("rule", i, key="detector"),
-                         f"detector '{det}' in {where} must be one of {', '.join(DETECTORS)}"))
     if det is None and not any(rule.get(k) for k in ("phrases", "patterns", "concepts", "near")):
         problems.append((head, f"{where} has no 'phrases' or 'patterns' "
                                f"(nor 'concepts' or 'near')"))
@@ -315,10 +320,7 @@ def _validate_step(step: dict[str, Any], i: int, loc: _Locator,
         problems.append((loc.line_of("step", i, key="flag"),
                          f"flag '{flag}' in {where} must be one of "
                          f"{', '.join(sorted(STEP_FLAGS))}"))
-    sev = step.get("severity")
-    if sev is not None and sev not in SEVERITIES:
-        problems.append((loc.line_of("step", i, key="severity"),
-                         f"severity '{sev}' in {where} must be one of {', '.join(SEVERITIES)}"))
+    _check_choice(step, "severity", SEVERITIES, where, loc, "step", i, problems)
     for key in ("within_first", "within_last"):
         v = step.get(key)
         if isinstance(v, int) and not isinstance(v, bool) and v < 1:

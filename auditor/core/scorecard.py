@@ -30,16 +30,10 @@ class Measures:
 
     def to_dict(self) -> dict[str, Any]:
         """The measures as the utterance's JSON fields."""
-        out: dict[str, Any] = {
-            "speaking_s": self.speaking_s,
-            "rate_cpm": self.rate_cpm,
-            "loudness_dbfs": self.loudness_dbfs,
-            "pitch_hz": self.pitch_hz,
-        }
-        if self.rate_source is not None:
-            out.update(syllables_text=self.syllables_text, syllables_audio=self.syllables_audio,
-                       rate_source=self.rate_source)
-        return out
+        names = [f.name for f in fields(self)]
+        if self.rate_source is None:  # measured without the syllable cross-check
+            names = names[:4]
+        return {name: getattr(self, name) for name in names}
 
 
 @dataclass(frozen=True)
