@@ -167,3 +167,49 @@ def test_rescore_of_an_unchanged_batch_call_changes_nothing(tmp_path: Path) -> N
         after = store.card("c" * 64)
     assert summary.rescored == 1 and summary.diff.rules() == []
     assert after == {**before, "rules_version": auditor.rules_version}
+
+
+def _transcript_card(text: str) -> dict:
+    utts = [
+        {"speaker": "agent", "start": 0.0, "end": 3.0, "text": "您好，请问是李明先生吗？"},
+        {"speaker": "customer", "start": 3.2, "end": 4.0, "text": "是我。"},
+        {"speaker": "agent", "start": 4.5, "end": 8.0, "text": text},
+    ]
+    return Auditor(load_asr=False).audit_transcript(utts, "t.json", layout="stereo", score=False)
+
+
+def test_redacted_call_keeps_its_number_flags(tmp_path: Path) -> None:
+    """The stored text of a redacted call is masked: its personal-number flags stay."""
+    card = _transcript_card("您登记的手机号是13912345678对吧")
+    assert "pii.mobile" in {f["rule"] for f in card["flags"]}
+    with Store(tmp_path / "r.db") as store:
+        stored = save_audited(store, card, call_id="d" * 64, path="t.json", size=1, model="m",
+                              rules_version="old", redact=True)
+        assert "13912345678" not in json.dumps(stored, ensure_ascii=False)
+        summary = rescore(store)
+        after = store.card("d" * 64)
+    assert summary.diff.rules() == []
+    assert [f["rule"] for f in after["flags"]] == [f["rule"] for f in stored["flags"]]
+
+
+def test_outcome_block_is_derived_again_when_the_card_has_one(tmp_path: Path) -> None:
+    card = _transcript_card("您这笔欠款今天能还上吗？")
+    card["outcome"] = {"result": "stale"}
+    with Store(tmp_path / "o.db") as store:
+        save_audited(store, card, call_id="e" * 64, path="t.json", size=1, model="m",
+                     rules_version="old")
+        rescore(store)
+        after = store.card("e" * 64)
+    assert after["outcome"]["result"] != "stale" and "customer" in after["outcome"]
+
+
+def test_a_call_rewritten_meanwhile_is_not_overwritten(tmp_path: Path) -> None:
+    from auditor.store.db import CardChanged
+
+    card = _transcript_card(INSULT)
+    with Store(tmp_path / "c.db") as store:
+        save_audited(store, card, call_id="f" * 64, path="t.json", size=1, model="m",
+                     rules_version="old")
+        with pytest.raises(CardChanged):
+            store.save_rescored("f" * 64, card, "new", expected="{}")
+        assert store.call_row("f" * 64)["rules_version"] == "old"

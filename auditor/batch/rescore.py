@@ -112,7 +112,7 @@ class Rescorer:
         """Whether a stored flag is one this rescore raises again (or drops)."""
         rule = str(flag.get("rule") or "")
         category = flag.get("category")
-        return (rule.startswith(("delivery.", "step.")) or category in CATEGORIES
+        return (rule.startswith(("delivery.", "step.", "steps.")) or category in CATEGORIES
                 or category in _ENRICHED
                 or (outcome and category == self._handling_category))
 
