@@ -103,6 +103,7 @@ def test_verdict_survives_a_rescore_that_keeps_its_flag(tmp_path: Path) -> None:
     assert [r["rule"] for r in out["rules"]] == ["impatience.test_money"]
     assert out["rules"][0]["appeared"] == 1 and out["lost_verdicts"] == []
     assert out["kept_verdicts"] == 1
+    assert out["flags_changed"] == 1 and out["changed"] == 2  # both carry the new version
     row = [r for r in _flags(db) if r[1] == "abuse.insult"][0]
     assert row[3:] == ("confirmed", "ann", flag_id)  # same row, same verdict
     card = json.loads(_invoke("show", "insult.wav", "--db", str(db), "--json"))

@@ -153,10 +153,8 @@ class Rescorer:
         """The card judged again, enriched (metadata, redaction, per-day rule) and scored."""
         judged = self.judge(card, row)
         meta = stored_meta(row, card)
-        done = enrich.enrich(judged, call_id=str(row["id"]), path=str(row.get("path") or ""),
+        return enrich.enrich(judged, call_id=str(row["id"]), path=str(row.get("path") or ""),
                              meta=meta, redact=bool(row.get("redacted")), group=group)
-        # The columns come from the row as stored (a call without metadata keeps none).
-        return done
 
 
 # ---------------------------------------------------------------- what changed
@@ -202,6 +200,7 @@ class RescoreSummary:
     considered: int = 0
     rescored: int = 0
     changed: int = 0
+    flags_changed: int = 0
     skipped: int = 0
     not_audited: int = 0
     wall_s: float = 0.0
@@ -213,7 +212,8 @@ class RescoreSummary:
     def as_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready data."""
         return {"rules_version": self.rules_version, "considered": self.considered,
-                "rescored": self.rescored, "changed": self.changed, "skipped": self.skipped,
+                "rescored": self.rescored, "changed": self.changed,
+                "flags_changed": self.flags_changed, "skipped": self.skipped,
                 "not_audited": self.not_audited, "wall_s": round(self.wall_s, 3),
                 "rules": self.diff.as_rows(), "pass_fail_changes": self.verdict_changes,
                 "lost_verdicts": self.lost_verdicts, "kept_verdicts": self.kept_verdicts}
@@ -313,6 +313,7 @@ def _record(summary: RescoreSummary, row: Mapping[str, Any], old: list[dict[str,
     summary.changed += int(changed)
     new_flags = list(card.get("flags") or [])
     old_keys = _keys(old)
+    summary.flags_changed += int(old_keys != _keys(new_flags))
     for f in new_flags:
         if old_keys[flag_key(f)] > 0:
             old_keys[flag_key(f)] -= 1

@@ -64,8 +64,9 @@ def format_rescore(data: Mapping[str, Any]) -> str:
     """The text summary of ``RescoreSummary.as_dict()``."""
     lines = [
         f"rescored {data['rescored']} call(s) with rules {data['rules_version']} in "
-        f"{data['wall_s']:.2f} s: {data['changed']} changed, {data['skipped']} already at this "
-        f"version, {data['not_audited']} not audited (of {data['considered']})",
+        f"{data['wall_s']:.2f} s: {data['changed']} rewritten ({data['flags_changed']} with "
+        f"flags changed), {data['skipped']} already at this version, {data['not_audited']} not "
+        f"audited (of {data['considered']})",
         *rule_table(data["rules"], "appeared", "gone"),
         *pass_fail_lines(data["pass_fail_changes"]),
         f"verdicts kept on flags raised again: {data['kept_verdicts']}",
