@@ -214,3 +214,29 @@ def test_a_call_rewritten_meanwhile_is_not_overwritten(tmp_path: Path) -> None:
         with pytest.raises(CardChanged):
             store.save_rescored("f" * 64, card, "new", expected="{}")
         assert store.call_row("f" * 64)["rules_version"] == "old"
+
+
+def test_metadata_flags_and_per_day_rule_survive_a_rescore(tmp_path: Path) -> None:
+    """Call-hours and per-debtor-per-day flags are derived again from the stored metadata."""
+    inbox = tmp_path / "in"
+    rows = ["file,call_start,agent_id,debtor_id,campaign,connected"]
+    for i, clock in enumerate(["09:00", "10:00", "11:00", "23:30"]):
+        write_call(inbox, f"d1_{i}.wav", say=POLITE)
+        rows.append(f"d1_{i}.wav,2025-03-01 {clock},A1,D1,spring,")
+    meta = tmp_path / "meta.csv"
+    meta.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    db = tmp_path / "m.db"
+    run_batch([inbox], db, workers=1, factory=make_fake, metadata=meta)
+    _invoke("rescore", "--db", str(db))
+    flags = {(Path(r[0]).name, r[1]) for r in _flags(db)}
+    assert ("d1_3.wav", "call_hours.quiet_hours") in flags
+    assert any(n == "d1_3.wav" and rule.startswith("call_frequency") for n, rule in flags)
+    card = json.loads(_invoke("show", "d1_3.wav", "--db", str(db), "--json"))
+    assert card["metadata"]["agent_id"] == "A1" and card["rules_version"] == \
+        load_rule_set().version
+    forced = json.loads(_invoke("rescore", "--db", str(db), "--force", "--json"))
+    assert forced["changed"] == 0 and forced["rules"] == []
+    assert db_rows(db, "SELECT COUNT(*) FROM calls WHERE call_date = '2025-03-01'")[0][0] == 4
+    since = json.loads(_invoke("rescore", "--db", str(db), "--force", "--since", "2025-03-02",
+                               "--json"))
+    assert since["considered"] == 0

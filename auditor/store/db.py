@@ -364,9 +364,10 @@ class Store:
         write began. A flag raised again (same :func:`flag_key`) keeps its row, id and review,
         so a verdict being posted on it meanwhile is not lost; vanished flags are deleted and
         new ones added. Utterances and metrics are untouched (a rescore does not change them).
-        ``expected`` is the scorecard text the rescore was computed from: if the call was
-        rewritten since, nothing is written and ``CardChanged`` is raised. A scorecard and
-        version equal to the stored ones write nothing (changed is false).
+        ``regrouped`` (other calls of the same debtor and day whose per-day flags changed) are
+        rewritten the same way. ``expected`` is the scorecard text the rescore was computed
+        from: if the call was rewritten since, nothing is written and ``CardChanged`` is raised.
+        A scorecard and version equal to the stored ones write nothing (changed is false).
         """
         text = json.dumps(dict(card), ensure_ascii=False)
         subs = card.get("subscores") or {}
@@ -396,7 +397,15 @@ class Store:
             )
             self._sync_flags(call_id, list(card.get("flags") or []), old)
             for other_id, other in (regrouped or {}).items():
-                self.update_card(other_id, other)
+                self.db.execute(
+                    "UPDATE calls SET scorecard = ?, score = ?, passed = ? WHERE id = ?",
+                    [json.dumps(dict(other), ensure_ascii=False), other.get("score"),
+                     _as_int(other.get("passed")), other_id],
+                )
+                others = list(self.db.query(
+                    "SELECT id, rule, start, end, speaker FROM flags WHERE call_id = ?",
+                    [other_id]))
+                self._sync_flags(other_id, list(other.get("flags") or []), others)
         return old, True
 
     def _sync_flags(
