@@ -107,6 +107,14 @@ class Rescorer:
         self.thresholds = load_thresholds(None)
         self._detector_rules = {r.id for r in rules.rules if r.detector}
         self._extract, self._handling, self._handling_category = _outcome_api()
+        # Where the analysis makes the outcome itself, the rescore makes it the same way.
+        self._outcome_of = getattr(importlib.import_module("auditor.analysis"), "outcome_of",
+                                   None)
+        self._outcome_config = None
+        if self._outcome_of is not None:
+            from auditor.outcome import load_config as load_outcome_config
+
+            self._outcome_config = load_outcome_config()
 
     def _recomputed(self, flag: Mapping[str, Any], outcome: bool) -> bool:
         """Whether a stored flag is one this rescore raises again (or drops)."""
@@ -135,18 +143,29 @@ class Rescorer:
         stored = out.get("flags") or []
         if row.get("redacted"):  # masked numbers cannot be detected again: keep what was found
             flags.extend(f for f in stored if f.get("rule") in self._detector_rules)
+        outcome, handling = self._outcome(out, utts, measures, row)
+        flags.extend(handling)
         flags.sort(key=lambda f: (f.get("start") or 0.0, f["category"]))
-        has_outcome = "outcome" in out and self._extract is not None
-        flags.extend(f for f in stored if not self._recomputed(f, has_outcome))
-        if has_outcome:
-            assert self._extract is not None
-            out["outcome"] = self._extract(utts, call_start=row.get("call_start"))
-            if self._handling is not None:
-                flags.extend(self._handling(utts, out["outcome"]))
+        flags.extend(f for f in stored if not self._recomputed(f, outcome is not None))
+        if outcome is not None:
+            out["outcome"] = outcome
         out["flags"] = flags
         out["steps"] = steps
         out["rules_version"] = self.version
         return out
+
+    def _outcome(self, card: Mapping[str, Any], utts: list[dict[str, Any]],
+                 measures: list[Measures] | None, row: Mapping[str, Any]
+                 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The outcome block and the handling flags: as the analysis makes them where it does
+        (``analysis.outcome_of``; the enrichment then resolves dates with the call's start),
+        else from ``auditor.outcome`` for a card that has an outcome; else none."""
+        if self._outcome_of is not None:
+            return self._outcome_of(utts, measures, None, self._outcome_config)
+        if "outcome" in card and self._extract is not None:
+            outcome = self._extract(utts, call_start=row.get("call_start"))
+            return outcome, list(self._handling(utts, outcome)) if self._handling else []
+        return None, []
 
     def rescore_card(self, card: Mapping[str, Any], row: Mapping[str, Any],
                      group: Iterable[Mapping[str, Any]] = ()) -> enrich.Enriched:

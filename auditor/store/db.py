@@ -395,6 +395,7 @@ class Store:
                 [text, card.get("score"), _as_int(card.get("passed")), subs.get("compliance"),
                  subs.get("script"), subs.get("delivery"), rules_version, call_id],
             )
+            self._outcome_columns(call_id, card)
             self._sync_flags(call_id, list(card.get("flags") or []), old)
             for other_id, other in (regrouped or {}).items():
                 self.db.execute(
@@ -407,6 +408,23 @@ class Store:
                     [other_id]))
                 self._sync_flags(other_id, list(other.get("flags") or []), others)
         return old, True
+
+    def _outcome_columns(self, call_id: str, card: Mapping[str, Any]) -> None:
+        """Bring the row's outcome columns to the card where the store has them
+        (``queries.outcome_columns``); a promise keeps the status payments gave it."""
+        columns = getattr(queries, "outcome_columns", None)
+        if columns is None:
+            return
+        values = dict(columns(dict(card)))
+        status = values.pop("promise_status", None)
+        if not values:
+            return
+        sets = ", ".join(f"{k} = ?" for k in values)
+        self.db.execute(
+            f"UPDATE calls SET {sets}, promise_status = CASE WHEN ? IS NULL THEN NULL "
+            "ELSE COALESCE(promise_status, ?) END WHERE id = ?",
+            [*values.values(), status, status, call_id],
+        )
 
     def _sync_flags(
         self, call_id: str, flags: list[Mapping[str, Any]], old: list[dict[str, Any]]
