@@ -99,6 +99,13 @@ def cluster(auditor, results) -> dict[str, Any]:
     return bench_cluster.run(auditor, results)
 
 
+def rescore(auditor, results) -> dict[str, Any]:
+    """`auditor rescore` of the sample calls' database as a share of their batch time."""
+    from bench import bench_rescore
+
+    return bench_rescore.run(auditor, results)
+
+
 BENCHES: list = [("metrics", metrics_cost), ("attribution", attribution),
                  ("mixdown", mixdown), ("batch", batch),
-                 ("cluster", cluster)]
+                 ("cluster", cluster), ("rescore", rescore)]

@@ -18,9 +18,9 @@ from tests.helpers import ROOT, spec_card
 
 
 def test_every_command_is_on_the_group() -> None:
-    assert sorted(cli.commands) == ["check", "export", "flagged", "report", "review", "rules",
-                                    "run", "search", "serve", "show"]
-    assert sorted(cli.commands["rules"].commands) == ["check", "explain", "list"]  # type: ignore[attr-defined]
+    assert sorted(cli.commands) == ["check", "export", "flagged", "report", "rescore", "review",
+                                    "rules", "run", "search", "serve", "show"]
+    assert sorted(cli.commands["rules"].commands) == ["check", "explain", "list", "test"]  # type: ignore[attr-defined]
 
 
 def test_auditor_options_keep_their_names_order_and_defaults() -> None:

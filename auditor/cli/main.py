@@ -5,7 +5,8 @@ here, so ``auditor.cli.main.cli`` (re-exported as ``auditor.cli.cli``) is the wh
 check.py    ``check`` -- one recording or transcript
 batch.py    ``run`` -- the batch into a database
 qa.py       ``flagged``, ``show``, ``search``, ``export``, ``report``
-rules.py    ``rules list``, ``rules check``
+rules.py    ``rules list``, ``rules check``, ``rules explain``, ``rules test``
+rescore.py  ``rescore`` -- the stored calls judged again with the current rules
 serve.py    ``serve`` (the review page), ``review`` (one verdict)
 options.py  the shared options as decorators; opening the database
 card.py     ``render_card``, the human view of a scorecard
@@ -20,6 +21,7 @@ from auditor import __version__
 from auditor.cli.batch import run
 from auditor.cli.check import check
 from auditor.cli.qa import export, flagged, report, search, show
+from auditor.cli.rescore import rescore
 from auditor.cli.rules import rules
 from auditor.cli.serve import review_cmd, serve
 
@@ -30,7 +32,8 @@ def cli() -> None:
     """Audit recorded Mandarin debt-collection calls."""
 
 
-for _command in (check, run, flagged, show, search, export, report, rules, serve, review_cmd):
+for _command in (check, run, flagged, show, search, export, report, rules, rescore, serve,
+                 review_cmd):
     cli.add_command(_command)
 
 

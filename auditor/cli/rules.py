@@ -1,5 +1,7 @@
 """`auditor rules list` and `auditor rules check FILE.toml ...`: the active rules, and a rule
-pack's problems by line (over ``auditor.compliance.rules`` and ``rulepack``)."""
+pack's problems by line (over ``auditor.compliance.rules`` and ``rulepack``); `auditor rules
+explain TEXT`; `auditor rules test DIR --db DB`: a pack change tried on history (over
+``auditor.batch.rescore``)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from pathlib import Path
 import click
 
 from auditor.cli.options import rules_option
+from auditor.cli.rescore import since_option
 
 
 @click.group()
@@ -85,3 +88,41 @@ def rules_explain(text: str, speaker: str, after: tuple[str, ...],
             click.echo(f"near-miss {rule.id}: {n}")
     if not ex.matched:
         click.echo("no rule matches" + ("" if ex.near_misses else " and nothing came close"))
+
+
+@rules.command("test")
+@click.argument("pack_dir", metavar="DIR", type=click.Path(exists=True, path_type=Path))
+@click.option("--db", required=True, type=click.Path(path_type=Path),
+              help="The SQLite database of audited calls (opened read-only).")
+@rules_option
+@since_option
+@click.option("--examples", type=click.IntRange(0, 50), default=3, show_default=True,
+              help="Examples shown per rule and kind (new, lost).")
+@click.option("--json", "as_json", is_flag=True, help="Print the dry run as JSON.")
+def rules_test(pack_dir: Path, db: Path, rules_dirs: tuple[Path, ...], since: str | None,
+               examples: int, as_json: bool) -> None:
+    """Dry-run a pack change (DIR holds the changed packs) against the stored calls.
+
+    A pack in DIR named like an active pack replaces it; any other is added. Shows per rule the
+    new and lost hits with examples, and against QA's verdicts the confirmed flags the change
+    would lose, the false alarms it would remove, precision and recall before and after.
+    Nothing is written.
+    """
+    import json
+
+    from auditor.batch.rescore import open_read_only
+    from auditor.batch.rescore import rules_test as run_test
+    from auditor.cli.rescore import format_rules_test
+    from auditor.store.db import StoreError
+
+    try:
+        database = open_read_only(db)
+        try:
+            result = run_test(database, pack_dir, rules_dirs, since=since, examples=examples)
+        finally:
+            database.close()
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    data = result.as_dict()
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json
+               else format_rules_test(data))

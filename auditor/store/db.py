@@ -22,6 +22,7 @@ Design:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -56,6 +57,16 @@ REVIEW_STATUSES = ("unreviewed", "confirmed", "false_alarm")
 
 class StoreError(AuditorError):
     """The database cannot be used as asked; the message says why."""
+
+
+class CardChanged(StoreError):
+    """A call's stored scorecard changed between reading it and writing its rescore."""
+
+
+def flag_key(flag: Mapping[str, Any]) -> tuple[Any, Any, Any, Any]:
+    """What makes a flag "the same flag raised again": its rule and its utterance (start, end,
+    speaker). Reviews carry over between flags with the same key."""
+    return (flag.get("rule"), flag.get("start"), flag.get("end"), flag.get("speaker"))
 
 
 class AmbiguousCall(StoreError):
@@ -288,7 +299,7 @@ class Store:
     def _write_flags(self, call_id: str, flags: list[Mapping[str, Any]]) -> None:
         """Replace a call's flag rows, carrying reviews over to the same flag raised again."""
         reviews = {
-            (r["rule"], r["start"], r["end"], r["speaker"]): r
+            flag_key(r): r
             for r in self.db.query(
                 "SELECT rule, start, end, speaker, review_status, reviewer, comment, reviewed_at "
                 "FROM flags WHERE call_id = ? AND review_status != 'unreviewed'",
@@ -298,8 +309,7 @@ class Store:
         self.db.execute("DELETE FROM flags WHERE call_id = ?", [call_id])
         rows = []
         for i, f in enumerate(flags):
-            key = (f.get("rule"), f.get("start"), f.get("end"), f.get("speaker"))
-            review = reviews.get(key, {})
+            review = reviews.get(flag_key(f), {})
             rows.append(
                 {
                     "call_id": call_id,
@@ -319,6 +329,139 @@ class Store:
                 }
             )
         self.db["flags"].insert_all(rows)
+
+    @contextlib.contextmanager
+    def immediate(self) -> Iterator[None]:
+        """A write transaction that takes the write lock at once (``BEGIN IMMEDIATE``).
+
+        For a read-then-write: a deferred transaction that reads first cannot wait for the lock
+        when another process wrote meanwhile (SQLite gives up with "database is locked" at
+        once), an immediate one waits up to the busy timeout. Nested ``atomic()`` blocks become
+        savepoints inside it.
+        """
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def save_rescored(
+        self,
+        call_id: str,
+        card: Mapping[str, Any],
+        rules_version: str,
+        *,
+        expected: str | None = None,
+        regrouped: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Write a call's rescored scorecard in ONE transaction; returns (flags before, changed).
+
+        The flags before are the call's flag rows (with their reviews) as they were when the
+        write began. A flag raised again (same :func:`flag_key`) keeps its row, id and review,
+        so a verdict being posted on it meanwhile is not lost; vanished flags are deleted and
+        new ones added. Utterances and metrics are untouched (a rescore does not change them).
+        ``regrouped`` (other calls of the same debtor and day whose per-day flags changed) are
+        rewritten the same way. ``expected`` is the scorecard text the rescore was computed
+        from: if the call was rewritten since, nothing is written and ``CardChanged`` is raised.
+        A scorecard and version equal to the stored ones write nothing (changed is false).
+        """
+        text = json.dumps(dict(card), ensure_ascii=False)
+        subs = card.get("subscores") or {}
+        with self.immediate():
+            row = self.db.execute(
+                "SELECT scorecard, rules_version FROM calls WHERE id = ?", [call_id]
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"there is no call with id {call_id}")
+            if expected is not None and row[0] != expected:
+                raise CardChanged(f"call {call_id} was rewritten while it was rescored")
+            old = list(
+                self.db.query(
+                    "SELECT id, idx, category, rule, severity, speaker, start, end, evidence, "
+                    "review_status, reviewer, comment, reviewed_at FROM flags WHERE call_id = ? "
+                    "ORDER BY idx",
+                    [call_id],
+                )
+            )
+            if row[0] == text and row[1] == rules_version:
+                return old, False
+            self.db.execute(
+                "UPDATE calls SET scorecard = ?, score = ?, passed = ?, compliance_score = ?, "
+                "script_score = ?, delivery_score = ?, rules_version = ? WHERE id = ?",
+                [text, card.get("score"), _as_int(card.get("passed")), subs.get("compliance"),
+                 subs.get("script"), subs.get("delivery"), rules_version, call_id],
+            )
+            self._outcome_columns(call_id, card)
+            self._sync_flags(call_id, list(card.get("flags") or []), old)
+            for other_id, other in (regrouped or {}).items():
+                self.db.execute(
+                    "UPDATE calls SET scorecard = ?, score = ?, passed = ? WHERE id = ?",
+                    [json.dumps(dict(other), ensure_ascii=False), other.get("score"),
+                     _as_int(other.get("passed")), other_id],
+                )
+                others = list(self.db.query(
+                    "SELECT id, rule, start, end, speaker FROM flags WHERE call_id = ?",
+                    [other_id]))
+                self._sync_flags(other_id, list(other.get("flags") or []), others)
+        return old, True
+
+    def _outcome_columns(self, call_id: str, card: Mapping[str, Any]) -> None:
+        """Bring the row's outcome columns to the card where the store has them
+        (``queries.outcome_columns``); a promise keeps the status payments gave it."""
+        columns = getattr(queries, "outcome_columns", None)
+        if columns is None:
+            return
+        values = dict(columns(dict(card)))
+        status = values.pop("promise_status", None)
+        if not values:
+            return
+        sets = ", ".join(f"{k} = ?" for k in values)
+        self.db.execute(
+            f"UPDATE calls SET {sets}, promise_status = CASE WHEN ? IS NULL THEN NULL "
+            "ELSE COALESCE(promise_status, ?) END WHERE id = ?",
+            [*values.values(), status, status, call_id],
+        )
+
+    def _sync_flags(
+        self, call_id: str, flags: list[Mapping[str, Any]], old: list[dict[str, Any]]
+    ) -> None:
+        """Bring a call's flag rows to ``flags`` in place: rows of flags raised again are
+        updated (id and review kept), the others deleted or inserted."""
+        rows: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        for r in old:
+            rows.setdefault(flag_key(r), []).append(r)
+        new_rows = []
+        for i, f in enumerate(flags):
+            fields = {
+                "idx": i,
+                "category": f.get("category"),
+                "severity": f.get("severity"),
+                "evidence": f.get("evidence"),
+                "matched": f.get("matched"),
+            }
+            same = rows.get(flag_key(f))
+            if same:
+                self.db["flags"].update(same.pop(0)["id"], fields)
+            else:
+                new_rows.append(
+                    {
+                        "call_id": call_id,
+                        "rule": f.get("rule"),
+                        "speaker": f.get("speaker"),
+                        "start": f.get("start"),
+                        "end": f.get("end"),
+                        "review_status": "unreviewed",
+                        **fields,
+                    }
+                )
+        gone = [r["id"] for left in rows.values() for r in left]
+        for flag_id in gone:
+            self.db.execute("DELETE FROM flags WHERE id = ?", [flag_id])
+        self.db["flags"].insert_all(new_rows)
 
     def set_review(
         self, flag_id: int, status: str, reviewer: str | None = None, comment: str | None = None
