@@ -13,13 +13,20 @@ Routes::
     GET  /api/facets                values for the queue's filter menus
     GET  /api/calls/<call_id>       the call as JSON (transcript, metrics, flags, scores)
     GET  /api/calls/<call_id>/audio the call's recording, with HTTP range requests
+    GET  /api/me                    who is signed in, and whether a verdict needs it
     POST /api/flags/<flag_id>/review  {"verdict", "reviewer", "comment"} as JSON
+    POST /api/calls/<call_id>/missed  {"category", "at", "comment", "reviewer"}: a missed violation
+    POST /api/calls/<call_id>/spot-check  {"reviewer", "reopen"}: a spot check listened to
 
 Safety:
 
-* bound to loopback by default; any other address needs a token (``make_server`` refuses
-  without one) and then every request must carry it: ``Authorization: Bearer T``, the
-  ``X-Auditor-Token`` header, or the cookie set when the page is opened with ``?token=T``;
+* bound to loopback by default; any other address needs tokens (``make_server`` refuses
+  without a ``--token`` or a reviewer from ``auditor reviewers add``) and then every request
+  must carry one: ``Authorization: Bearer T``, the ``X-Auditor-Token`` header, or the cookie
+  set when the page is opened with ``?token=T``;
+* a reviewer's token signs the reviewer in (``auditor.review.reviewers``): their verdicts and
+  marks carry their name, never a typed one. Off loopback a verdict or mark needs a reviewer's
+  token (the shared ``--token`` only reads); on loopback a typed name is still accepted;
 * without a token, the ``Host`` header must name a loopback address (a DNS-rebinding page
   cannot reach the server under its own name);
 * a state change (POST) must come with JSON and either the token in a header or an
@@ -51,6 +58,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from auditor.core.errors import AuditorError
 from auditor.core.timefmt import clock
+from auditor.review import reviewers
 from auditor.review import verdicts as review
 from auditor.store.db import Store, StoreError
 
@@ -79,11 +87,20 @@ _ROUTES_GET = (
     (re.compile(rf"/api/calls/({_CALL_ID})"), "_api_call"),
     (re.compile(rf"/api/calls/({_CALL_ID})/audio"), "_api_audio"),
 )
-_ROUTES_POST = ((re.compile(r"/api/flags/([0-9]{1,12})/review"), "_api_review"),)
+_ROUTES_GET += ((re.compile(r"/api/me"), "_api_me"),)
+_ROUTES_POST = (
+    (re.compile(r"/api/flags/([0-9]{1,12})/review"), "_api_review"),
+    (re.compile(rf"/api/calls/({_CALL_ID})/missed"), "_api_missed"),
+    (re.compile(rf"/api/calls/({_CALL_ID})/spot-check"), "_api_spot_check"),
+)
 
 
 class ServeError(AuditorError):
     """The server cannot start as asked; the message says what to do."""
+
+
+class SignInRequired(review.ReviewError):
+    """A change off loopback from someone who is not signed in as a reviewer."""
 
 
 class RangeNotSatisfiable(Exception):
@@ -148,6 +165,8 @@ class AuditorServer(ThreadingHTTPServer):
         self.roots = tuple(Path(r) for r in roots)
         self.quiet = quiet
         self.loopback = is_loopback(host)
+        # Off loopback every request needs a token (the shared one or a reviewer's).
+        self.needs_token = bool(self.token) or not self.loopback
         bare = host.strip("[]")
         if ":" in bare:
             self.address_family = socket.AF_INET6
@@ -183,17 +202,19 @@ def make_server(
     db = Path(db)
     if not db.is_file():
         raise ServeError(f"{db} does not exist; run `auditor run PATH --db {db}` first")
-    if not is_loopback(host) and not token:
-        raise ServeError(
-            f"{host} is reachable from other machines: give --token (a long random string) so "
-            "only people who have it can open the review page, or bind to 127.0.0.1"
-        )
     if token is not None and len(token) < 8:
         raise ServeError("the token is too short: use at least 8 characters (16+ random ones)")
     try:
-        Store(db).close()  # migrates an older database once, before any request
+        with Store(db) as store:  # migrates an older database once, before any request
+            has_reviewers = bool(store.reviewers())
     except StoreError as exc:
         raise ServeError(str(exc)) from exc
+    if not is_loopback(host) and not token and not has_reviewers:
+        raise ServeError(
+            f"{host} is reachable from other machines: add reviewers who sign in with their "
+            f"token (`auditor reviewers add NAME --db {db}`) or give --token (a long random "
+            "string, read-only), or bind to 127.0.0.1"
+        )
     try:
         return AuditorServer(db, host, port, token, roots=(db.resolve().parent,), quiet=quiet)
     except OSError as exc:
@@ -257,6 +278,8 @@ class ReviewHandler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.NOT_FOUND, "no such page")
         except review.NotFound as exc:
             self._error(HTTPStatus.NOT_FOUND, str(exc))
+        except SignInRequired as exc:
+            self._error(HTTPStatus.FORBIDDEN, str(exc))
         except (review.ReviewError, StoreError) as exc:
             self._error(HTTPStatus.BAD_REQUEST, str(exc))
         except (BrokenPipeError, ConnectionResetError):
@@ -291,14 +314,22 @@ class ReviewHandler(BaseHTTPRequestHandler):
         body = json.dumps(obj, ensure_ascii=False).encode("utf-8")
         self._send(status, body, "application/json; charset=utf-8")
 
-    def _error(self, status: int, message: str, extra: dict[str, str] | None = None) -> None:
+    def _error(
+        self, status: int, message: str, extra: dict[str, str] | None = None, signin: bool = False
+    ) -> None:
         if getattr(self, "url_path", "").startswith("/api/"):
             body = json.dumps({"error": message}, ensure_ascii=False).encode("utf-8")
             self._send(status, body, "application/json; charset=utf-8", extra)
             return
+        form = (
+            "<form method=get action='/'><label>Token <input name=token type=password "
+            "autocomplete=current-password size=50></label> <button>Sign in</button></form>"
+            if signin
+            else ""
+        )
         page = (
             "<!doctype html><meta charset=utf-8><title>Call Auditor</title>"
-            f"<p>{html.escape(message)}</p><p><a href='/'>Back to the queue</a></p>"
+            f"<p>{html.escape(message)}</p>{form}<p><a href='/'>Back to the queue</a></p>"
         )
         self._send(status, page.encode("utf-8"), "text/html; charset=utf-8", extra)
 
@@ -323,40 +354,67 @@ class ReviewHandler(BaseHTTPRequestHandler):
         return None, ""
 
     def _allowed(self) -> bool:
-        """Token, Host and same-origin checks; sends the refusal itself and returns False."""
+        """Token, Host and same-origin checks; sends the refusal itself and returns False.
+
+        Sets ``self.reviewer`` to the signed-in reviewer's name (None when not signed in).
+        """
         host = self.headers.get("Host", "")
-        token = self.server.token
+        shared = self.server.token
         given, where = self._given_token()
-        if token:
-            if given is None or not hmac.compare_digest(given.encode(), token.encode()):
+        self.reviewer = None
+        valid = False
+        if given is not None:
+            if shared and hmac.compare_digest(given.encode(), shared.encode()):
+                valid = True
+            else:
+                with self.server.open_store() as store:
+                    self.reviewer = reviewers.authenticate(store, given)
+                valid = self.reviewer is not None
+        if self.server.needs_token:
+            if not valid:
                 self._error(
                     HTTPStatus.UNAUTHORIZED,
-                    "this review server needs its token: open the address printed by "
-                    "`auditor serve` (it ends with ?token=...)",
-                )
-                return False
-            if where == "query" and self.command == "GET" and not self._is_api():
-                # Keep the token out of the address bar and history: a cookie from now on.
-                rest = {k: v for k, v in self.query.items() if k != "token"}
-                target = self.url_path + ("?" + urlencode(rest) if rest else "")
-                self._send(
-                    HTTPStatus.SEE_OTHER,
-                    b"",
-                    "text/plain",
-                    {
-                        "Location": target,
-                        "Set-Cookie": f"{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/",
-                    },
+                    "this review server needs a token: open the address `auditor serve` "
+                    "printed (it ends with ?token=...) or sign in with the token `auditor "
+                    "reviewers add` gave you",
+                    signin=True,
                 )
                 return False
         elif not is_loopback(_host_name(host)):
             self._error(HTTPStatus.FORBIDDEN, "this server answers only to a loopback address")
             return False
-        if self.command == "POST" and not (token and where == "header"):
+        if valid and where == "query" and self.command == "GET" and not self._is_api():
+            # Keep the token out of the address bar and history: a cookie from now on.
+            rest = {k: v for k, v in self.query.items() if k != "token"}
+            target = self.url_path + ("?" + urlencode(rest) if rest else "")
+            self._send(
+                HTTPStatus.SEE_OTHER,
+                b"",
+                "text/plain",
+                {
+                    "Location": target,
+                    "Set-Cookie": f"{COOKIE}={given}; HttpOnly; SameSite=Strict; Path=/",
+                },
+            )
+            return False
+        if self.command == "POST" and not (valid and where == "header"):
             if not _same_origin(self.headers.get("Origin"), self.headers.get("Referer"), host):
                 self._error(HTTPStatus.FORBIDDEN, "cross-origin request refused")
                 return False
         return True
+
+    def _signer(self, typed: str | None) -> tuple[str | None, bool]:
+        """Who signs a verdict or mark: the signed-in reviewer, else (on loopback) the typed name.
+
+        Off loopback a reviewer must be signed in: raises :class:`SignInRequired`.
+        """
+        if self.reviewer:
+            return self.reviewer, True
+        if not self.server.loopback:
+            raise SignInRequired(
+                "sign in with your reviewer token to record verdicts (`auditor reviewers add`)"
+            )
+        return typed, False
 
     # ------------------------------------------------------------ pages
 
@@ -391,35 +449,72 @@ class ReviewHandler(BaseHTTPRequestHandler):
         with self.server.open_store() as store:
             self._json(review.call_view(store, call_id))
 
-    def _api_review(self, flag_id: str) -> None:
+    def _body(self, names: tuple[str, ...]) -> dict[str, Any] | None:
+        """The POST's JSON object, its ``names`` fields as strings (or None); refuses the rest.
+
+        Sends the refusal itself and returns None: not JSON, too large, not an object, or a
+        field that is not a string.
+        """
         ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if ctype != "application/json":
-            self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send the verdict as JSON")
-            return
+            self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send the request as JSON")
+            return None
         try:
             length = int(self.headers.get("Content-Length", "0"))
         except ValueError:
             length = -1
         if length < 0 or length > MAX_BODY:
             self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "the request body is too large")
-            return
+            return None
         try:
             body = json.loads(self.rfile.read(length) or b"{}")
         except (ValueError, UnicodeDecodeError):
             self._error(HTTPStatus.BAD_REQUEST, "the request body is not valid JSON")
-            return
+            return None
         if not isinstance(body, dict):
             self._error(HTTPStatus.BAD_REQUEST, "send a JSON object")
-            return
-        fields = {k: body.get(k) for k in ("verdict", "reviewer", "comment")}
+            return None
+        fields = {k: body.get(k) for k in names}
         if not all(v is None or isinstance(v, str) for v in fields.values()):
-            self._error(HTTPStatus.BAD_REQUEST, "verdict, reviewer and comment are strings")
+            self._error(HTTPStatus.BAD_REQUEST, ", ".join(names) + " are strings")
+            return None
+        return fields
+
+    def _api_me(self) -> None:
+        self._json({"reviewer": self.reviewer, "sign_in_required": not self.server.loopback})
+
+    def _api_review(self, flag_id: str) -> None:
+        fields = self._body(("verdict", "reviewer", "comment"))
+        if fields is None:
             return
+        name, signed_in = self._signer(fields["reviewer"])
         with self.server.open_store() as store:
             result = review.record_verdict(
-                store, int(flag_id), fields["verdict"] or "", fields["reviewer"], fields["comment"]
+                store, int(flag_id), fields["verdict"] or "", name, fields["comment"],
+                signed_in=signed_in,
             )
         self._json(result)
+
+    def _api_missed(self, call_id: str) -> None:
+        fields = self._body(("category", "at", "comment", "reviewer"))
+        if fields is None:
+            return
+        name, signed_in = self._signer(fields["reviewer"])
+        with self.server.open_store() as store:
+            result = review.mark_missed(
+                store, call_id, fields["category"] or "", fields["at"], fields["comment"], name,
+                signed_in=signed_in,
+            )
+        self._json(result)
+
+    def _api_spot_check(self, call_id: str) -> None:
+        fields = self._body(("reviewer", "reopen"))
+        if fields is None:
+            return
+        name, _ = self._signer(fields["reviewer"])
+        with self.server.open_store() as store:
+            result = review.check_spot(store, call_id, name, reopen=fields["reopen"] == "yes")
+        self._json({"spot_check": result})
 
     def _api_audio(self, call_id: str) -> None:
         with self.server.open_store() as store:
