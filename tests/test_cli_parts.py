@@ -18,8 +18,9 @@ from tests.helpers import ROOT, spec_card
 
 
 def test_every_command_is_on_the_group() -> None:
-    assert sorted(cli.commands) == ["check", "export", "flagged", "report", "review", "rules",
-                                    "run", "search", "serve", "show"]
+    assert sorted(cli.commands) == ["check", "export", "flagged", "report", "review",
+                                    "reviewers", "rules", "run", "sample", "search", "serve",
+                                    "show"]
     assert sorted(cli.commands["rules"].commands) == ["check", "explain", "list"]  # type: ignore[attr-defined]
 
 
