@@ -1,8 +1,9 @@
 """The QA review server and `auditor review`: a real server on 127.0.0.1, a hand-made database.
 
-Each test talks HTTP to a ThreadingHTTPServer on a free port (no browser; tests/test_browser.py
-drives Chromium). The database holds one call with a tiny generated WAV whose sha256 is its
-id, exactly as the batch stores it, and a second call whose recording is not on disk.
+Each test talks HTTP to the review server (Starlette on uvicorn) on a free port (no browser;
+tests/test_browser.py drives Chromium). The database holds one call with a tiny generated WAV
+whose sha256 is its id, exactly as the batch stores it, and a second call whose recording is
+not on disk.
 """
 
 from __future__ import annotations
@@ -240,6 +241,10 @@ def test_audio_range_requests_return_206_with_the_right_bytes(env: Env, client: 
     assert status == 416 and headers["content-range"] == f"bytes */{size}"
     status, headers, body = client.request("GET", url)
     assert status == 200 and body == env.audio and headers["content-length"] == str(size)
+    status, headers, body = client.request("HEAD", url)
+    assert (status, headers["content-length"], body) == (200, str(size), b"")
+    assert "server" not in headers  # no server software and version announced
+    assert client.request("PUT", url)[0] == 405
 
 
 @pytest.mark.parametrize(
