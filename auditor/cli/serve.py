@@ -15,11 +15,13 @@ from auditor.core.vocab import CATEGORIES
 @click.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; anything but loopback needs --token.")
+              help="Address to listen on; anything but loopback needs reviewers "
+                   "(`auditor reviewers add`) or --token.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on (0 picks a free one).")
 @click.option("--token", envvar="AUDITOR_TOKEN", default=None,
-              help="Secret every request must carry (needed off loopback; or $AUDITOR_TOKEN).")
+              help="Shared secret that opens the page read-only (or $AUDITOR_TOKEN); "
+                   "verdicts off loopback need a reviewer's own token.")
 @click.option("--quiet", is_flag=True, help="Do not log each request.")
 def serve(db: Path, host: str, port: int, token: str | None, quiet: bool) -> None:
     """Start the QA review page over the database and print its address."""
