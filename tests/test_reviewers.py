@@ -235,3 +235,31 @@ def test_the_verdict_log_keeps_every_change_and_survives_the_call_saved_again(db
     assert result.exit_code == 0, result.output
     with Store(db) as store:
         assert store.verdict_log(CALL)[-1]["reviewer"] == "qa-cli"
+
+
+def test_reviewers_posting_at_once_lose_nothing(db: Path, serving) -> None:
+    """Several signed-in reviewers mark misses at the same time (the server's thread pool)."""
+    import threading
+
+    tokens = [add(db, f"qa-{i}") for i in range(4)]
+    c = serving(db, host="0.0.0.0")
+    statuses: list[int] = []
+
+    def post_marks(token: str) -> None:
+        for k in range(10):
+            status, _ = c.post(f"/api/calls/{QUIET}/missed",
+                               {"category": "impatience", "at": str(k)},
+                               Authorization=f"Bearer {token}")
+            statuses.append(status)
+
+    threads = [threading.Thread(target=post_marks, args=(t,)) for t in tokens]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert statuses.count(200) == 40
+    with Store(db) as store:
+        marks = store.missed(QUIET)
+    assert len(marks) == 40
+    assert sorted({m["reviewer"] for m in marks}) == [f"qa-{i}" for i in range(4)]
+    assert all(m["signed_in"] == 1 for m in marks)
