@@ -1,10 +1,14 @@
 """The review page in a real browser: Debian's Chromium driven by Playwright for Python.
 
-Marked e2e: the database is built with ``auditor run`` and the real Whisper model from two
-sample calls (an m4a and an mp3), then a reviewer opens the queue, opens the worst call,
-clicks its flag (the audio must jump there), plays and pauses with the keyboard, and marks the
-flag a false alarm (the database must hold the verdict). Skipped, with the reason, only when
-Chromium or Playwright is not installed; CI installs both (see .ci/run).
+Marked e2e: the database is built with ``auditor run`` and the real Whisper model from three
+sample calls (an m4a and an mp3 that raise flags, and the compliant control wav that raises
+none), then a reviewer opens the queue, opens the worst call, clicks its flag (the audio must
+jump there), plays and pauses with the keyboard, and marks the flag a false alarm (the database
+must hold the verdict, the page its history). Then ``auditor sample`` puts the control call in
+the queue as a spot check; a reviewer signed in with their token opens it from the queue,
+marks a missed violation at the player's position and records the spot check as listened to.
+Skipped, with the reason, only when Chromium or Playwright is not installed; CI installs both
+(see .ci/run).
 """
 
 from __future__ import annotations
@@ -36,7 +40,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-CALLS = ("abuse_stereo_8k.m4a", "threat_stereo_8k.mp3")
+FLAGGED = ("abuse_stereo_8k.m4a", "threat_stereo_8k.mp3")
+CONTROL = "compliant_stereo_8k.wav"  # raises no flag (tests/test_e2e.py checks it)
+CALLS = (*FLAGGED, CONTROL)
 
 if not Path(CHROMIUM).exists():
     pytest.skip(
@@ -122,7 +128,7 @@ def test_review_a_call_end_to_end(server: web.AuditorServer, db: Path, page: Any
     # The queue: both calls, worst first, and how many are left to review.
     page.goto(base + "/")
     page.wait_for_selector("#queue tbody tr.row")
-    assert page.locator("#queue tbody tr.row").count() == len(CALLS)
+    assert page.locator("#queue tbody tr.row").count() == len(FLAGGED)
     assert "left to review in 2 calls" in page.text_content("#left")
     page.select_option("#filters select[name=category]", "abuse")
     wait_js(page, "() => document.querySelectorAll('#queue tbody tr.row').length === 1")
@@ -182,3 +188,65 @@ def test_review_a_call_end_to_end(server: web.AuditorServer, db: Path, page: Any
     assert stored["reviewed_at"]
     after = page.text_content("#score-after")
     assert after.startswith("after review") and "pass" in after
+    # The change is in the verdict history on the page.
+    wait_js(page, "() => [...document.querySelectorAll('#history li.history-entry')]"
+            ".some(li => li.textContent.includes('unreviewed → false alarm'))")
+    assert "qa-li" in page.text_content("#history")
+
+
+def test_a_spot_check_and_a_missed_violation_signed_in(
+    server: web.AuditorServer, db: Path, page: Any
+) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["sample", "--db", str(db), "--rate", "1", "--seed", "1",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    with Store(db) as store:
+        control = next(store.db.query("SELECT id FROM calls WHERE path LIKE ?",
+                                      ["%" + CONTROL]))["id"]
+        assert store.spot_check(control) is not None, "the control call should be drawn"
+    result = runner.invoke(cli, ["reviewers", "add", "qa-zhao", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip().splitlines()[-1]
+    base = server.url.rstrip("/")
+
+    # Signing in: the token in the address becomes a cookie, the page names the reviewer.
+    page.goto(base + "/?token=" + token)
+    assert "token=" not in page.url
+    page.wait_for_selector("#queue tbody tr.spot-check")
+    spot_row = page.locator(f'#queue tbody tr.spot-check[data-call-id="{control}"]')
+    assert "spot check" in spot_row.locator(".chip.spot").text_content()
+    assert "1 spot check to listen to" in page.text_content("#left")
+    spot_row.locator("a.open").click()
+
+    page.wait_for_selector("body.ready")
+    assert page.is_visible("#spot") and "Not checked yet" in page.text_content("#spot-status")
+    assert page.text_content("#reviewer-label") == "Signed in as"
+    assert page.input_value("#reviewer") == "qa-zhao"
+    assert page.locator("#flags li.flag:not(.info)").count() == 0  # informational ones aside
+
+    # A missed violation at the player's position.
+    wait_js(page, "() => document.getElementById('audio').readyState >= 1")
+    page.evaluate("document.getElementById('audio').currentTime = 12.3")
+    wait_js(page, "() => Math.abs(document.getElementById('audio').currentTime - 12.3) < 0.2")
+    page.select_option("#missed-form select[name=category]", "threat")
+    page.click("#missed-now")
+    assert page.input_value("#missed-form input[name=at]").startswith("00:12")
+    page.fill("#missed-form textarea[name=comment]", "<b>后果自负</b> said softly")
+    page.click("#missed-form button.mark-missed")
+    page.wait_for_selector("#missed li.missed-mark")
+    mark = page.locator("#missed li.missed-mark").first
+    assert "threat" in mark.text_content() and "by qa-zhao" in mark.text_content()
+    assert mark.locator(".evidence").text_content() == "<b>后果自负</b> said softly"  # as text
+
+    # The spot check is recorded as listened to.
+    page.click("#spot-done")
+    wait_js(page, "() => document.getElementById('spot-status').textContent"
+            ".startsWith('Checked by qa-zhao')")
+    with Store(db) as store:
+        marks = store.missed(control)
+        spot = store.spot_check(control)
+    assert [(m["category"], m["reviewer"], m["signed_in"]) for m in marks] == [
+        ("threat", "qa-zhao", 1)]
+    assert 12.0 <= marks[0]["at_s"] <= 12.5
+    assert spot is not None and spot["checked_by"] == "qa-zhao" and spot["checked_at"]

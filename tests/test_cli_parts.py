@@ -19,7 +19,8 @@ from tests.helpers import ROOT, spec_card
 
 def test_every_command_is_on_the_group() -> None:
     assert sorted(cli.commands) == ["check", "export", "flagged", "report", "rescore", "review",
-                                    "rules", "run", "search", "serve", "show"]
+                                    "reviewers", "rules", "run", "sample", "search", "serve",
+                                    "show"]
     assert sorted(cli.commands["rules"].commands) == ["check", "explain", "list", "test"]  # type: ignore[attr-defined]
 
 

@@ -1,8 +1,9 @@
 """The QA review server and `auditor review`: a real server on 127.0.0.1, a hand-made database.
 
-Each test talks HTTP to a ThreadingHTTPServer on a free port (no browser; tests/test_browser.py
-drives Chromium). The database holds one call with a tiny generated WAV whose sha256 is its
-id, exactly as the batch stores it, and a second call whose recording is not on disk.
+Each test talks HTTP to the review server (Starlette on uvicorn) on a free port (no browser;
+tests/test_browser.py drives Chromium). The database holds one call with a tiny generated WAV
+whose sha256 is its id, exactly as the batch stores it, and a second call whose recording is
+not on disk.
 """
 
 from __future__ import annotations
@@ -240,6 +241,10 @@ def test_audio_range_requests_return_206_with_the_right_bytes(env: Env, client: 
     assert status == 416 and headers["content-range"] == f"bytes */{size}"
     status, headers, body = client.request("GET", url)
     assert status == 200 and body == env.audio and headers["content-length"] == str(size)
+    status, headers, body = client.request("HEAD", url)
+    assert (status, headers["content-length"], body) == (200, str(size), b"")
+    assert "server" not in headers  # no server software and version announced
+    assert client.request("PUT", url)[0] == 405
 
 
 @pytest.mark.parametrize(
@@ -365,14 +370,14 @@ def test_with_a_token_every_request_needs_it(env: Env) -> None:
         status, _, body = c.request("GET", f"/api/calls/{env.call_id}/audio",
                                     headers={**cookie, "Range": "bytes=0-3"})
         assert status == 206 and body == b"RIFF"
-        # With the cookie a POST still needs the same origin; with the header token it does not.
+        # The shared token reads; off loopback a verdict needs a reviewer who signed in.
         flag = env.flag_ids[0]
-        assert c.verdict(flag, headers=cookie, verdict="confirmed", reviewer="x")[0] == 403
-        assert c.verdict(flag, headers={**cookie, "Origin": c.origin}, verdict="confirmed",
-                         reviewer="x")[0] == 200
-        status, _ = c.verdict(flag, headers={"X-Auditor-Token": TOKEN}, verdict="false_alarm",
-                              reviewer="api")
-        assert status == 200 and review_row(env.db, flag)["reviewer"] == "api"
+        status, data = c.verdict(flag, headers={**cookie, "Origin": c.origin},
+                                 verdict="confirmed", reviewer="x")
+        assert status == 403 and "sign in" in data["error"]
+        assert c.verdict(flag, headers={"X-Auditor-Token": TOKEN}, verdict="false_alarm",
+                         reviewer="api")[0] == 403
+        assert review_row(env.db, flag)["review_status"] == "unreviewed"
     finally:
         server.shutdown()
         server.server_close()

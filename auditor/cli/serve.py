@@ -8,16 +8,20 @@ from pathlib import Path
 import click
 
 from auditor.cli.options import db_option, open_db
+from auditor.core.timefmt import clock
+from auditor.core.vocab import CATEGORIES
 
 
 @click.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; anything but loopback needs --token.")
+              help="Address to listen on; anything but loopback needs reviewers "
+                   "(`auditor reviewers add`) or --token.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on (0 picks a free one).")
 @click.option("--token", envvar="AUDITOR_TOKEN", default=None,
-              help="Secret every request must carry (needed off loopback; or $AUDITOR_TOKEN).")
+              help="Shared secret that opens the page read-only (or $AUDITOR_TOKEN); "
+                   "verdicts off loopback need a reviewer's own token.")
 @click.option("--quiet", is_flag=True, help="Do not log each request.")
 def serve(db: Path, host: str, port: int, token: str | None, quiet: bool) -> None:
     """Start the QA review page over the database and print its address."""
@@ -37,16 +41,63 @@ def serve(db: Path, host: str, port: int, token: str | None, quiet: bool) -> Non
 
 
 @click.command("review")
-@click.argument("flag_id", type=int)
+@click.argument("flag_id", type=int, required=False)
 @db_option
-@click.option("--verdict", required=True,
-              type=click.Choice(["confirmed", "false_alarm", "unreviewed"]),
-              help="confirmed, false_alarm, or unreviewed to take a verdict back.")
-@click.option("--reviewer", help="Who gives the verdict (required unless unreviewed).")
+@click.option("--verdict", type=click.Choice(["confirmed", "false_alarm", "unreviewed"]),
+              help="The verdict on FLAG_ID: confirmed, false_alarm, or unreviewed to take it back.")
+@click.option("--call", "call_ref",
+              help="A call (start of its id or its file) for --missed or --checked.")
+@click.option("--missed", type=click.Choice(CATEGORIES), metavar="CATEGORY",
+              help="Mark a violation of CATEGORY the auditor did not flag on --call.")
+@click.option("--at", "at", help="Where in the call the missed violation is (mm:ss or seconds).")
+@click.option("--checked", is_flag=True,
+              help="Record that you listened to spot-checked --call whole.")
+@click.option("--reviewer", help="Who gives the verdict or mark (required unless unreviewed).")
 @click.option("--comment", help="Why, for the QA lead.")
-def review_cmd(flag_id: int, db: Path, verdict: str, reviewer: str | None,
+def review_cmd(flag_id: int | None, db: Path, verdict: str | None, call_ref: str | None,
+               missed: str | None, at: str | None, checked: bool, reviewer: str | None,
                comment: str | None) -> None:
-    """Record a verdict on one flag (FLAG_ID as listed by `auditor flagged --json`)."""
+    """Record a verdict on one flag, a missed violation on a call, or a spot check done.
+
+    \b
+    auditor review FLAG_ID --verdict false_alarm --reviewer li --db DB
+    auditor review --call CALL --missed threat --at 01:23 --reviewer li --db DB
+    auditor review --call CALL --checked --reviewer li --db DB
+    """
+    from auditor.review.verdicts import ReviewError
+
+    if flag_id is not None:
+        if verdict is None or call_ref or missed or checked:
+            raise click.UsageError("with FLAG_ID give --verdict (and no --call/--missed/--checked)")
+        _verdict(db, flag_id, verdict, reviewer, comment)
+        return
+    if not call_ref or not (missed or checked) or verdict:
+        raise click.UsageError(
+            "give FLAG_ID with --verdict, or --call with --missed CATEGORY and/or --checked")
+    from auditor.review.verdicts import check_spot, mark_missed
+    from auditor.store.db import StoreError
+
+    with open_db(db) as store:
+        try:
+            call_id = store.resolve(call_ref)
+            if missed:
+                result = mark_missed(store, call_id, missed, at, comment, reviewer)
+                mark = next(m for m in result["missed"] if m["id"] == result["id"])
+                where = f" at {clock(mark['at_s'])}" if mark["at_s"] is not None else ""
+                click.echo(f"missed {missed}{where} marked on call {call_id[:12]} by "
+                           f"{mark['reviewer']} (mark #{mark['id']}; "
+                           f"{len(result['missed'])} on this call)")
+            if checked:
+                spot = check_spot(store, call_id, reviewer)
+                click.echo(f"spot check of call {call_id[:12]} done by {spot['checked_by']} "
+                           f"at {spot['checked_at']}")
+        except (ReviewError, StoreError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+def _verdict(db: Path, flag_id: int, verdict: str, reviewer: str | None,
+             comment: str | None) -> None:
+    """``auditor review FLAG_ID --verdict V``: one verdict, then the call's scores."""
     from auditor.review.verdicts import ReviewError, record_verdict
 
     with open_db(db) as store:

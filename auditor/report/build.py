@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from auditor.report.recall import recall_report
 from auditor.review.verdicts import review_stats
 from auditor.store import queries
 from auditor.store.db import Store
@@ -105,6 +106,7 @@ def build_report(store: Store) -> dict[str, Any]:
         "talk_ratio": talk,
         "failures": queries.failure_reasons(db),
         "last_run": runs[0] if runs else None,
+        "recall": recall_report(store),
     }
 
 

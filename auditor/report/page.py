@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from auditor.report import build
+from auditor.report.recall import false_alarm_table, recall_lines, recall_table
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;margin:2rem;
@@ -123,6 +124,17 @@ def _hist_chart(d: build.Distribution, digits: int) -> str:
     return svg_columns(items, title, fmt="{:.0f} calls", width=480)
 
 
+def recall_html(report: dict[str, Any]) -> list[str]:
+    """The precision / recall section and the rules with the most false alarms."""
+    return [
+        "<h2>Precision and recall per category</h2>",
+        f"<p>{_esc(' '.join(line.strip() for line in recall_lines(report)))}</p>",
+        _html_table(recall_table(report)),
+        "<h2>Rules with the most false alarms</h2>",
+        _html_table(false_alarm_table(report)),
+    ]
+
+
 def render_html(report: dict[str, Any]) -> str:
     """The report as one self-contained HTML page (inline CSS and SVG, nothing external)."""
     t = report["totals"]
@@ -161,6 +173,7 @@ def render_html(report: dict[str, Any]) -> str:
         _html_table(build.category_table(report)),
         "<h2>False alarms per rule</h2>",
         _html_table(build.rule_table(report)),
+        *recall_html(report),
         "<h2>Per agent</h2>",
         svg_bars(agent_items, "Pass rate per agent (%)", fmt="{:.0f}%"),
         _html_table(build.agent_table(report)),

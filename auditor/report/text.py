@@ -20,6 +20,7 @@ from auditor.report.build import (
     pct,
     rule_table,
 )
+from auditor.report.recall import false_alarm_table, recall_lines, recall_table
 
 
 def _table(table: Table) -> list[str]:
@@ -55,6 +56,18 @@ def _dist_lines(d: Distribution, digits: int) -> list[str]:
     return lines
 
 
+def recall_text(report: dict[str, Any]) -> list[str]:
+    """The precision / recall section and the rules with the most false alarms."""
+    lines = ["", "Precision and recall per category (precision over flags, recall over calls):"]
+    lines += recall_lines(report)
+    rows = recall_table(report)
+    lines += _table(rows) if rows[1] else ["  nothing flagged or marked missed"]
+    leaders = false_alarm_table(report)
+    lines += ["", "Rules with the most false alarms:"]
+    lines += _table(leaders) if leaders[1] else ["  no false alarm marked"]
+    return lines
+
+
 def format_text(report: dict[str, Any]) -> str:
     """The report as terminal text."""
     t = report["totals"]
@@ -77,6 +90,7 @@ def format_text(report: dict[str, Any]) -> str:
     rules = rule_table(report)
     lines += ["", "False alarms per rule (reviewed flags; the worst rule is the one to fix):"]
     lines += _table(rules) if rules[1] else ["  no flag reviewed yet"]
+    lines += recall_text(report)
     lines += ["", "Per agent (worst mean score first):"]
     lines += _table(agent_table(report))
     lines += ["", "Per day:"]

@@ -24,6 +24,7 @@ from typing import Any
 
 from auditor.audio.decode import AUDIO_EXTENSIONS
 from auditor.core.hashing import file_sha256
+from auditor.core.vocab import CATEGORIES
 from auditor.score.scoring import score_flags
 from auditor.store import queries
 from auditor.store.db import Store, StoreError
@@ -98,11 +99,14 @@ def record_verdict(
     verdict: str,
     reviewer: str | None,
     comment: str | None = None,
+    signed_in: bool = False,
 ) -> dict[str, Any]:
     """Store a reviewer's verdict on one flag, with the time, and return the flag and scores.
 
     A verdict other than ``unreviewed`` needs a reviewer name: an anonymous verdict cannot be
-    audited later. Raises :class:`ReviewError` (bad input) or :class:`NotFound` (no such flag).
+    audited later. ``signed_in`` says the name comes from a reviewer's token, not typed; the
+    change is kept in the verdict log either way (who, when, old -> new, comment). Raises
+    :class:`ReviewError` (bad input) or :class:`NotFound` (no such flag).
     """
     if verdict not in VERDICTS:
         raise ReviewError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
@@ -117,13 +121,96 @@ def record_verdict(
     found = queries.flag_review(store.db, int(flag_id))
     if found is None:
         raise NotFound(f"there is no flag with id {flag_id}")
+    by, why = reviewer, comment  # who took a verdict back is kept in the log, not on the flag
     if verdict == "unreviewed":
         reviewer, comment = None, None
-    store.set_review(int(flag_id), verdict, reviewer=reviewer, comment=comment)
+    store.set_review(int(flag_id), verdict, reviewer=reviewer, comment=comment,
+                     signed_in=signed_in, by=by, why=why)
     flag = flag_review(store, int(flag_id))
     call_id = found["call_id"]
     card = store.card(call_id, with_reviews=True) or {}
     return {"flag": flag, "call_id": call_id, "scores": scores(card.get("flags") or [])}
+
+
+def _signature(reviewer: str | None, comment: str | None) -> tuple[str, str | None]:
+    """A reviewer name and a comment as stored, checked: a name is required."""
+    reviewer = (reviewer or "").strip()
+    comment = (comment or "").strip() or None
+    if not reviewer:
+        raise ReviewError("give the reviewer's name: every mark is signed")
+    if len(reviewer) > MAX_REVIEWER:
+        raise ReviewError(f"the reviewer name is longer than {MAX_REVIEWER} characters")
+    if comment and len(comment) > MAX_COMMENT:
+        raise ReviewError(f"the comment is longer than {MAX_COMMENT} characters")
+    return reviewer, comment
+
+
+def parse_time(text: str | float | int | None) -> float | None:
+    """A time in the call from ``83.5``, ``1:23.5`` or ``01:23``; None for blank.
+
+    Raises :class:`ReviewError` for anything else (or a negative time).
+    """
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    if isinstance(text, bool):
+        raise ReviewError("give the time as seconds or mm:ss")
+    if isinstance(text, int | float):
+        seconds = float(text)
+    else:
+        parts = text.strip().split(":")
+        try:
+            if len(parts) > 3 or not all(p.strip() for p in parts):
+                raise ValueError(text)
+            seconds = 0.0
+            for p in parts:
+                seconds = seconds * 60 + float(p)
+        except ValueError:
+            raise ReviewError(f"the time {text!r} is not seconds or mm:ss") from None
+    if not seconds >= 0 or seconds == float("inf"):
+        raise ReviewError("the time is a position in the call: 0 or more")
+    return round(seconds, 1)
+
+
+def mark_missed(
+    store: Store,
+    call_id: str,
+    category: str,
+    at: str | float | None,
+    comment: str | None,
+    reviewer: str | None,
+    signed_in: bool = False,
+) -> dict[str, Any]:
+    """Record a violation the auditor did not flag, on any call; returns the call's marks.
+
+    ``category`` is one of the scorecard's fixed categories (``auditor.core.vocab``); ``at``
+    is where in the call (seconds or mm:ss, optional, within the call's length).
+    """
+    if category not in CATEGORIES:
+        raise ReviewError(f"the category must be one of {', '.join(CATEGORIES)}, not {category!r}")
+    reviewer, comment = _signature(reviewer, comment)
+    row = store.call_row(call_id)
+    if row is None:
+        raise NotFound(f"there is no call with id {call_id!r} in this database")
+    at_s = parse_time(at)
+    duration = row.get("duration_s")
+    if at_s is not None and duration is not None and at_s > float(duration) + 1:
+        raise ReviewError(f"the call is {float(duration):.1f} s long; {at_s} s is past its end")
+    mark_id = store.add_missed(call_id, category, at_s, comment, reviewer, signed_in)
+    return {"id": mark_id, "call_id": call_id, "missed": store.missed(call_id)}
+
+
+def check_spot(
+    store: Store, call_id: str, reviewer: str | None, reopen: bool = False
+) -> dict[str, Any]:
+    """Record that a reviewer listened to a spot-checked call whole (``reopen`` undoes it).
+
+    Only checked spot checks count in the recall estimate: an open one says nothing yet.
+    """
+    if store.spot_check(call_id) is None:
+        raise NotFound(f"call {call_id[:12]} is not a spot check; `auditor sample` draws them")
+    name = None if reopen else _signature(reviewer, None)[0]
+    store.check_spot(call_id, name)
+    return store.spot_check(call_id) or {}
 
 
 def flag_review(store: Store, flag_id: int) -> dict[str, Any]:
@@ -183,7 +270,6 @@ def queue(store: Store, filt: QueueFilter | None = None, limit: int = 500) -> di
     filt = filt or QueueFilter()
     left = queries.unreviewed_left(store.db, filt)
     calls: dict[str, dict[str, Any]] = {}
-    calls: dict[str, dict[str, Any]] = {}
     for r in queries.flagged_calls(store.db, filt, limit):
         calls[r["call_id"]] = {
             "call_id": r["call_id"],
@@ -208,9 +294,12 @@ def queue(store: Store, filt: QueueFilter | None = None, limit: int = 500) -> di
         }
     if calls:
         _add_call_scores(store, calls)
+    spots = [s for s in _spot_checks(store, filt) if s["call_id"] not in calls]
+    open_spots = len(queries.spot_check_calls(store.db, filt.agent, filt.day, False))
     return {
-        "calls": list(calls.values()),
+        "calls": list(calls.values()) + spots,
         "left": {"flags": int(left[0]), "calls": int(left[1])},
+        "spot_checks_open": open_spots,
         "filter": {
             "category": filt.category,
             "severity": filt.severity,
@@ -219,6 +308,36 @@ def queue(store: Store, filt: QueueFilter | None = None, limit: int = 500) -> di
             "state": filt.state,
         },
     }
+
+
+def _spot_checks(store: Store, filt: QueueFilter) -> list[dict[str, Any]]:
+    """The spot checks the queue shows after the flagged calls (open ones first).
+
+    They have no flags, so a category or severity filter leaves them out; the review state
+    maps to open (``unreviewed``) and checked (``reviewed``) spot checks.
+    """
+    if filt.category or filt.severity or filt.state in ("confirmed", "false_alarm"):
+        return []
+    checked = {"unreviewed": False, "reviewed": True}.get(filt.state)
+    return [
+        {
+            "call_id": r["call_id"],
+            "file": os.path.basename(r["path"] or ""),
+            "score": r["score"],
+            "passed": None if r["passed"] is None else bool(r["passed"]),
+            "score_after": r["score"],
+            "passed_after": None if r["passed"] is None else bool(r["passed"]),
+            "agent_id": r["agent_id"],
+            "day": r["day"],
+            "duration_s": r["duration_s"],
+            "flags": [],
+            "unreviewed": 0 if r["checked_at"] else 1,
+            "worst": None,
+            "spot_check": {"checked_by": r["checked_by"], "checked_at": r["checked_at"],
+                           "missed": r["missed"]},
+        }
+        for r in queries.spot_check_calls(store.db, filt.agent, filt.day, checked)
+    ]
 
 
 def _add_call_scores(store: Store, calls: dict[str, dict[str, Any]]) -> None:
@@ -284,6 +403,10 @@ def call_view(store: Store, call_id: str) -> dict[str, Any]:
         "flags": card.get("flags") or [],
         "scores": scores(card.get("flags") or []),
         "subscores": card.get("subscores"),
+        "spot_check": store.spot_check(call_id),
+        "missed": store.missed(call_id),
+        "history": store.verdict_log(call_id),
+        "categories": list(CATEGORIES),
     }
 
 

@@ -1,8 +1,9 @@
 """The QA review page: a small local web application over the audit database.
 
-``auditor serve --db calls.db`` starts it. Why the standard library's ``ThreadingHTTPServer``
-and no framework: a handful of routes over one SQLite file, used by a few reviewers on a local
-network, needs nothing more, and the auditor keeps no web dependency to install or patch.
+``auditor serve --db calls.db`` starts it. Why Starlette on uvicorn: the standard library's
+``http.server`` is documented as not for production; Starlette is a small, maintained ASGI
+toolkit (routing, requests, streaming responses) and uvicorn a maintained ASGI server, as
+Datasette serves its pages. The safety rules below are this module's own, on top of it.
 
 Routes::
 
@@ -13,13 +14,20 @@ Routes::
     GET  /api/facets                values for the queue's filter menus
     GET  /api/calls/<call_id>       the call as JSON (transcript, metrics, flags, scores)
     GET  /api/calls/<call_id>/audio the call's recording, with HTTP range requests
+    GET  /api/me                    who is signed in, and whether a verdict needs it
     POST /api/flags/<flag_id>/review  {"verdict", "reviewer", "comment"} as JSON
+    POST /api/calls/<call_id>/missed  {"category", "at", "comment", "reviewer"}: a missed violation
+    POST /api/calls/<call_id>/spot-check  {"reviewer", "reopen"}: a spot check listened to
 
 Safety:
 
-* bound to loopback by default; any other address needs a token (``make_server`` refuses
-  without one) and then every request must carry it: ``Authorization: Bearer T``, the
-  ``X-Auditor-Token`` header, or the cookie set when the page is opened with ``?token=T``;
+* bound to loopback by default; any other address needs tokens (``make_server`` refuses
+  without a ``--token`` or a reviewer from ``auditor reviewers add``) and then every request
+  must carry one: ``Authorization: Bearer T``, the ``X-Auditor-Token`` header, or the cookie
+  set when the page is opened with ``?token=T``;
+* a reviewer's token signs the reviewer in (``auditor.review.reviewers``): their verdicts and
+  marks carry their name, never a typed one. Off loopback a verdict or mark needs a reviewer's
+  token (the shared ``--token`` only reads); on loopback a typed name is still accepted;
 * without a token, the ``Host`` header must name a loopback address (a DNS-rebinding page
   cannot reach the server under its own name);
 * a state change (POST) must come with JSON and either the token in a header or an
@@ -39,18 +47,26 @@ import ipaddress
 import json
 import re
 import socket
-import sys
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from http import HTTPStatus
-from http.cookies import SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
 
 from auditor.core.errors import AuditorError
 from auditor.core.timefmt import clock
+from auditor.review import reviewers
 from auditor.review import verdicts as review
 from auditor.store.db import Store, StoreError
 
@@ -70,20 +86,13 @@ CSP = (
     "frame-ancestors 'none'"
 )
 _CALL_ID = r"[A-Za-z0-9_-]{1,128}"
-_ROUTES_GET = (
-    (re.compile(r"/"), "_page_queue"),
-    (re.compile(rf"/calls/({_CALL_ID})"), "_page_call"),
-    (re.compile(r"/static/([A-Za-z0-9_-]+\.[a-z]+)"), "_static"),
-    (re.compile(r"/api/queue"), "_api_queue"),
-    (re.compile(r"/api/facets"), "_api_facets"),
-    (re.compile(rf"/api/calls/({_CALL_ID})"), "_api_call"),
-    (re.compile(rf"/api/calls/({_CALL_ID})/audio"), "_api_audio"),
-)
-_ROUTES_POST = ((re.compile(r"/api/flags/([0-9]{1,12})/review"), "_api_review"),)
-
 
 class ServeError(AuditorError):
     """The server cannot start as asked; the message says what to do."""
+
+
+class SignInRequired(review.ReviewError):
+    """A change off loopback from someone who is not signed in as a reviewer."""
 
 
 class RangeNotSatisfiable(Exception):
@@ -128,11 +137,13 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return first, min(last, size - 1)
 
 
-class AuditorServer(ThreadingHTTPServer):
-    """The review server: the database, the token and where relative recording paths live."""
 
-    daemon_threads = True
-    allow_reuse_address = True
+class AuditorServer:
+    """The review server: uvicorn serving :func:`create_app` on a socket bound at creation.
+
+    Binding in the constructor lets ``port=0`` report the free port picked (``url``,
+    ``server_address``) before serving, and a refused address fail at once.
+    """
 
     def __init__(
         self,
@@ -148,10 +159,32 @@ class AuditorServer(ThreadingHTTPServer):
         self.roots = tuple(Path(r) for r in roots)
         self.quiet = quiet
         self.loopback = is_loopback(host)
+        # Off loopback every request needs a token (the shared one or a reviewer's).
+        self.needs_token = bool(self.token) or not self.loopback
         bare = host.strip("[]")
-        if ":" in bare:
-            self.address_family = socket.AF_INET6
-        super().__init__((bare, port), ReviewHandler)
+        family = socket.AF_INET6 if ":" in bare else socket.AF_INET
+        self.socket = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.socket.bind((bare, port))
+            self.socket.listen(128)
+        except OSError:
+            self.socket.close()
+            raise
+        self.server_address = self.socket.getsockname()
+        self.app = create_app(self)
+        config = uvicorn.Config(
+            self.app,
+            lifespan="off",
+            access_log=not quiet,
+            log_level="warning" if quiet else "info",
+            log_config=None if quiet else uvicorn.config.LOGGING_CONFIG,
+            server_header=False,
+            proxy_headers=False,
+            timeout_graceful_shutdown=2,
+        )
+        self._uvicorn = uvicorn.Server(config)
+        self._stopped = threading.Event()
 
     @property
     def url(self) -> str:
@@ -167,6 +200,23 @@ class AuditorServer(ThreadingHTTPServer):
         """A connection for one request (SQLite connections stay in their thread)."""
         return Store(self.db_path)
 
+    def serve_forever(self) -> None:
+        """Serve until :meth:`shutdown` (or Ctrl-C in the main thread)."""
+        self._stopped.clear()
+        try:
+            self._uvicorn.run(sockets=[self.socket])
+        finally:
+            self._stopped.set()
+
+    def shutdown(self) -> None:
+        """Stop serving and wait until the server has stopped."""
+        self._uvicorn.should_exit = True
+        self._stopped.wait(10)
+
+    def server_close(self) -> None:
+        """Release the listening socket."""
+        self.socket.close()
+
 
 def make_server(
     db: str | Path,
@@ -177,23 +227,26 @@ def make_server(
 ) -> AuditorServer:
     """Check the database and the address, then bind the server (not yet serving).
 
-    Refuses (``ServeError``) a missing or unusable database and a non-loopback address without
-    a token. ``port=0`` picks a free port (see ``server.url``).
+    Refuses (``ServeError``) a missing or unusable database and a non-loopback address with
+    neither a token nor a reviewer who could sign in. ``port=0`` picks a free port (see
+    ``server.url``).
     """
     db = Path(db)
     if not db.is_file():
         raise ServeError(f"{db} does not exist; run `auditor run PATH --db {db}` first")
-    if not is_loopback(host) and not token:
-        raise ServeError(
-            f"{host} is reachable from other machines: give --token (a long random string) so "
-            "only people who have it can open the review page, or bind to 127.0.0.1"
-        )
     if token is not None and len(token) < 8:
         raise ServeError("the token is too short: use at least 8 characters (16+ random ones)")
     try:
-        Store(db).close()  # migrates an older database once, before any request
+        with Store(db) as store:  # migrates an older database once, before any request
+            has_reviewers = bool(store.reviewers())
     except StoreError as exc:
         raise ServeError(str(exc)) from exc
+    if not is_loopback(host) and not token and not has_reviewers:
+        raise ServeError(
+            f"{host} is reachable from other machines: add reviewers who sign in with their "
+            f"token (`auditor reviewers add NAME --db {db}`) or give --token (a long random "
+            "string, read-only), or bind to 127.0.0.1"
+        )
     try:
         return AuditorServer(db, host, port, token, roots=(db.resolve().parent,), quiet=quiet)
     except OSError as exc:
@@ -202,258 +255,389 @@ def make_server(
 
 def serve_in_thread(server: AuditorServer) -> threading.Thread:
     """Serve in a daemon thread (tests and embedding); stop with ``server.shutdown()``."""
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="auditor-web", daemon=True
-    )
+    thread = threading.Thread(target=server.serve_forever, name="auditor-web", daemon=True)
     thread.start()
+    deadline = time.monotonic() + 10
+    while not server._uvicorn.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
     return thread
 
 
-class ReviewHandler(BaseHTTPRequestHandler):
-    """One request: access checks, then the route."""
+# ---------------------------------------------------------------- responses
 
-    server: AuditorServer
-    server_version = "auditor-review"
-    sys_version = ""
 
-    def version_string(self) -> str:
-        """No Python version in the Server header."""
-        return self.server_version
-    protocol_version = "HTTP/1.1"
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
 
-    # ------------------------------------------------------------ plumbing
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        if not self.server.quiet:
-            sys.stderr.write(f"{self.address_string()} {format % args}\n")
+def error_response(
+    request: Request,
+    status: int,
+    message: str,
+    headers: dict[str, str] | None = None,
+    signin: bool = False,
+) -> Response:
+    """A refusal: JSON ``{"error"}`` under /api/, else a short escaped HTML page."""
+    if _is_api(request):
+        return JSONResponse({"error": message}, status, headers=headers)
+    form = (
+        "<form method=get action='/'><label>Token <input name=token type=password "
+        "autocomplete=current-password size=50></label> <button>Sign in</button></form>"
+        if signin
+        else ""
+    )
+    page = (
+        "<!doctype html><meta charset=utf-8><title>Call Auditor</title>"
+        f"<p>{html.escape(message)}</p>{form}<p><a href='/'>Back to the queue</a></p>"
+    )
+    return HTMLResponse(page, status, headers=headers)
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib name
-        self._dispatch(_ROUTES_GET, head=False)
 
-    def do_HEAD(self) -> None:  # noqa: N802 - stdlib name
-        self._dispatch(_ROUTES_GET, head=True)
+class JSONResponse(Response):
+    """JSON with Chinese text as it is (not ``\\u`` escapes)."""
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib name
-        self._dispatch(_ROUTES_POST, head=False)
+    media_type = "application/json; charset=utf-8"
 
-    def do_PUT(self) -> None:  # noqa: N802 - stdlib name
-        self._error(HTTPStatus.METHOD_NOT_ALLOWED, "method not allowed")
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False).encode("utf-8")
 
-    do_DELETE = do_PATCH = do_OPTIONS = do_PUT
 
-    def _dispatch(self, routes: tuple[tuple[re.Pattern[str], str], ...], head: bool) -> None:
-        self.head = head
-        parts = urlsplit(self.path)
-        self.url_path = parts.path
-        self.query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        try:
-            if not self._allowed():
-                return
-            for pattern, name in routes:
-                m = pattern.fullmatch(self.url_path)
-                if m:
-                    getattr(self, name)(*m.groups())
-                    return
-            self._error(HTTPStatus.NOT_FOUND, "no such page")
-        except review.NotFound as exc:
-            self._error(HTTPStatus.NOT_FOUND, str(exc))
-        except (review.ReviewError, StoreError) as exc:
-            self._error(HTTPStatus.BAD_REQUEST, str(exc))
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+class HTMLResponse(Response):
+    media_type = "text/html; charset=utf-8"
 
-    def _is_api(self) -> bool:
-        return self.url_path.startswith("/api/")
 
-    def _headers(
-        self, status: int, ctype: str, length: int, extra: dict[str, str] | None = None
-    ) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(length))
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Referrer-Policy", "same-origin")
-        self.send_header("X-Frame-Options", "DENY")
-        if ctype.startswith("text/html"):
-            self.send_header("Content-Security-Policy", CSP)
-        for k, v in (extra or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
+_SAFETY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+)
 
-    def _send(
-        self, status: int, body: bytes, ctype: str, extra: dict[str, str] | None = None
-    ) -> None:
-        self._headers(status, ctype, len(body), {"Cache-Control": "no-store", **(extra or {})})
-        if not self.head:
-            self.wfile.write(body)
 
-    def _json(self, obj: Any, status: int = HTTPStatus.OK) -> None:
-        body = json.dumps(obj, ensure_ascii=False).encode("utf-8")
-        self._send(status, body, "application/json; charset=utf-8")
+class Guard:
+    """The access checks every request passes before any route, and the safety headers.
 
-    def _error(self, status: int, message: str, extra: dict[str, str] | None = None) -> None:
-        if getattr(self, "url_path", "").startswith("/api/"):
-            body = json.dumps({"error": message}, ensure_ascii=False).encode("utf-8")
-            self._send(status, body, "application/json; charset=utf-8", extra)
+    Token, Host and same-origin checks as the module docstring says; the signed-in reviewer
+    goes to ``request.state.reviewer``. Every response gets nosniff, same-origin referrer,
+    no framing, ``Cache-Control: no-store`` unless it set its own, and HTML the CSP.
+    """
+
+    def __init__(self, app: Any, server: AuditorServer) -> None:
+        self.app = app
+        self.server = server
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
             return
-        page = (
-            "<!doctype html><meta charset=utf-8><title>Call Auditor</title>"
-            f"<p>{html.escape(message)}</p><p><a href='/'>Back to the queue</a></p>"
-        )
-        self._send(status, page.encode("utf-8"), "text/html; charset=utf-8", extra)
 
-    # ------------------------------------------------------------ access
+        async def send_safely(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", [])]
+                names = {k.lower() for k, _ in headers}
+                headers += list(_SAFETY_HEADERS)
+                if b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                ctype = dict(headers).get(b"content-type", b"")
+                if ctype.startswith(b"text/html"):
+                    headers.append((b"content-security-policy", CSP.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
 
-    def _given_token(self) -> tuple[str | None, str]:
-        """The token this request carries and where: header, cookie or query."""
-        auth = self.headers.get("Authorization", "")
-        if auth.lower().startswith("bearer "):
-            return auth[7:].strip(), "header"
-        if self.headers.get("X-Auditor-Token"):
-            return self.headers["X-Auditor-Token"].strip(), "header"
-        cookie = SimpleCookie()
-        try:
-            cookie.load(self.headers.get("Cookie", ""))
-        except Exception:  # a malformed cookie header is just no cookie
-            cookie = SimpleCookie()
-        if COOKIE in cookie:
-            return cookie[COOKIE].value, "cookie"
-        if "token" in self.query:
-            return self.query["token"], "query"
-        return None, ""
+        request = Request(scope)
+        refusal, reviewer = await run_in_threadpool(self.check, request)
+        if refusal is not None:
+            await refusal(scope, receive, send_safely)
+            return
+        scope.setdefault("state", {})["reviewer"] = reviewer
+        await self.app(scope, receive, send_safely)
 
-    def _allowed(self) -> bool:
-        """Token, Host and same-origin checks; sends the refusal itself and returns False."""
-        host = self.headers.get("Host", "")
-        token = self.server.token
-        given, where = self._given_token()
-        if token:
-            if given is None or not hmac.compare_digest(given.encode(), token.encode()):
-                self._error(
+    def check(self, request: Request) -> tuple[Response | None, str | None]:
+        """The refusal to send (or None) and the signed-in reviewer's name (or None)."""
+        server = self.server
+        host = request.headers.get("host", "")
+        given, where = _given_token(request)
+        reviewer = None
+        valid = False
+        if given is not None:
+            if server.token and hmac.compare_digest(given.encode(), server.token.encode()):
+                valid = True
+            else:
+                with server.open_store() as store:
+                    reviewer = reviewers.authenticate(store, given)
+                valid = reviewer is not None
+        if server.needs_token:
+            if not valid:
+                return error_response(
+                    request,
                     HTTPStatus.UNAUTHORIZED,
-                    "this review server needs its token: open the address printed by "
-                    "`auditor serve` (it ends with ?token=...)",
-                )
-                return False
-            if where == "query" and self.command == "GET" and not self._is_api():
-                # Keep the token out of the address bar and history: a cookie from now on.
-                rest = {k: v for k, v in self.query.items() if k != "token"}
-                target = self.url_path + ("?" + urlencode(rest) if rest else "")
-                self._send(
-                    HTTPStatus.SEE_OTHER,
-                    b"",
-                    "text/plain",
-                    {
-                        "Location": target,
-                        "Set-Cookie": f"{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/",
-                    },
-                )
-                return False
+                    "this review server needs a token: open the address `auditor serve` "
+                    "printed (it ends with ?token=...) or sign in with the token `auditor "
+                    "reviewers add` gave you",
+                    signin=True,
+                ), None
         elif not is_loopback(_host_name(host)):
-            self._error(HTTPStatus.FORBIDDEN, "this server answers only to a loopback address")
-            return False
-        if self.command == "POST" and not (token and where == "header"):
-            if not _same_origin(self.headers.get("Origin"), self.headers.get("Referer"), host):
-                self._error(HTTPStatus.FORBIDDEN, "cross-origin request refused")
-                return False
-        return True
+            return error_response(
+                request, HTTPStatus.FORBIDDEN, "this server answers only to a loopback address"
+            ), None
+        if valid and where == "query" and request.method == "GET" and not _is_api(request):
+            # Keep the token out of the address bar and history: a cookie from now on.
+            rest = {k: v for k, v in request.query_params.items() if k != "token"}
+            target = request.url.path + ("?" + urlencode(rest) if rest else "")
+            return Response(
+                b"",
+                HTTPStatus.SEE_OTHER,
+                headers={
+                    "Location": target,
+                    "Set-Cookie": f"{COOKIE}={given}; HttpOnly; SameSite=Strict; Path=/",
+                },
+                media_type="text/plain",
+            ), None
+        if request.method == "POST" and not (valid and where == "header"):
+            origin, referer = request.headers.get("origin"), request.headers.get("referer")
+            if not _same_origin(origin, referer, host):
+                return error_response(
+                    request, HTTPStatus.FORBIDDEN, "cross-origin request refused"
+                ), None
+        return None, reviewer
 
-    # ------------------------------------------------------------ pages
 
-    def _page_queue(self) -> None:
-        self._send(HTTPStatus.OK, _read_static("queue.html"), STATIC_TYPES[".html"])
+def _given_token(request: Request) -> tuple[str | None, str]:
+    """The token a request carries and where: header, cookie or query."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip(), "header"
+    if request.headers.get("x-auditor-token"):
+        return request.headers["x-auditor-token"].strip(), "header"
+    if COOKIE in request.cookies:
+        return request.cookies[COOKIE], "cookie"
+    if "token" in request.query_params:
+        return request.query_params["token"], "query"
+    return None, ""
 
-    def _page_call(self, call_id: str) -> None:
-        with self.server.open_store() as store:
-            view = review.call_view(store, call_id)
-        page = render_call_page(view)
-        self._send(HTTPStatus.OK, page.encode("utf-8"), STATIC_TYPES[".html"])
 
-    def _static(self, name: str) -> None:
+# ---------------------------------------------------------------- the application
+
+
+def create_app(server: AuditorServer) -> Any:
+    """The Starlette application of the review page over ``server``'s database."""
+
+    def store() -> Store:
+        return server.open_store()
+
+    def signer(request: Request, typed: str | None) -> tuple[str | None, bool]:
+        """The signed-in reviewer, else (on loopback only) the typed name."""
+        reviewer = request.state.reviewer
+        if reviewer:
+            return reviewer, True
+        if not server.loopback:
+            raise SignInRequired(
+                "sign in with your reviewer token to record verdicts (`auditor reviewers add`)"
+            )
+        return typed, False
+
+    def page_queue(request: Request) -> Response:
+        return HTMLResponse(_read_static("queue.html"))
+
+    def page_call(request: Request) -> Response:
+        with store() as s:
+            view = review.call_view(s, request.path_params["call_id"])
+        return HTMLResponse(render_call_page(view))
+
+    def static(request: Request) -> Response:
+        name = request.path_params["name"]
         suffix = Path(name).suffix
         if suffix not in STATIC_TYPES or name not in _static_names():
-            self._error(HTTPStatus.NOT_FOUND, "no such file")
-            return
-        self._send(HTTPStatus.OK, _read_static(name), STATIC_TYPES[suffix])
+            return error_response(request, HTTPStatus.NOT_FOUND, "no such file")
+        return Response(_read_static(name), media_type=STATIC_TYPES[suffix])
 
-    # ------------------------------------------------------------ API
+    def api_queue(request: Request) -> Response:
+        filt = review.QueueFilter.from_query(dict(request.query_params))
+        with store() as s:
+            return JSONResponse(review.queue(s, filt))
 
-    def _api_queue(self) -> None:
-        filt = review.QueueFilter.from_query(self.query)
-        with self.server.open_store() as store:
-            self._json(review.queue(store, filt))
+    def api_facets(request: Request) -> Response:
+        with store() as s:
+            return JSONResponse(review.facets(s))
 
-    def _api_facets(self) -> None:
-        with self.server.open_store() as store:
-            self._json(review.facets(store))
+    def api_me(request: Request) -> Response:
+        return JSONResponse(
+            {"reviewer": request.state.reviewer, "sign_in_required": not server.loopback}
+        )
 
-    def _api_call(self, call_id: str) -> None:
-        with self.server.open_store() as store:
-            self._json(review.call_view(store, call_id))
+    def api_call(request: Request) -> Response:
+        with store() as s:
+            return JSONResponse(review.call_view(s, request.path_params["call_id"]))
 
-    def _api_review(self, flag_id: str) -> None:
-        ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        if ctype != "application/json":
-            self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send the verdict as JSON")
-            return
-        try:
-            length = int(self.headers.get("Content-Length", "0"))
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_BODY:
-            self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "the request body is too large")
-            return
-        try:
-            body = json.loads(self.rfile.read(length) or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            self._error(HTTPStatus.BAD_REQUEST, "the request body is not valid JSON")
-            return
-        if not isinstance(body, dict):
-            self._error(HTTPStatus.BAD_REQUEST, "send a JSON object")
-            return
-        fields = {k: body.get(k) for k in ("verdict", "reviewer", "comment")}
-        if not all(v is None or isinstance(v, str) for v in fields.values()):
-            self._error(HTTPStatus.BAD_REQUEST, "verdict, reviewer and comment are strings")
-            return
-        with self.server.open_store() as store:
-            result = review.record_verdict(
-                store, int(flag_id), fields["verdict"] or "", fields["reviewer"], fields["comment"]
-            )
-        self._json(result)
-
-    def _api_audio(self, call_id: str) -> None:
-        with self.server.open_store() as store:
-            audio = review.audio_file(store, call_id, self.server.roots)
+    def api_audio(request: Request) -> Response:
+        with store() as s:
+            audio = review.audio_file(s, request.path_params["call_id"], server.roots)
         size = audio.size
         try:
-            rng = parse_range(self.headers.get("Range"), size)
+            rng = parse_range(request.headers.get("range"), size)
         except RangeNotSatisfiable:
-            self._error(
+            return error_response(
+                request,
                 HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
                 "range not satisfiable",
                 {"Content-Range": f"bytes */{size}"},
             )
-            return
-        extra = {"Accept-Ranges": "bytes", "Cache-Control": "private, max-age=3600"}
+        headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, max-age=3600"}
         if rng is None:
             first, last, status = 0, size - 1, HTTPStatus.OK
         else:
             first, last = rng
             status = HTTPStatus.PARTIAL_CONTENT
-            extra["Content-Range"] = f"bytes {first}-{last}/{size}"
+            headers["Content-Range"] = f"bytes {first}-{last}/{size}"
         length = max(0, last - first + 1)
-        self._headers(status, audio.content_type, length, extra)
-        if self.head or length == 0:
-            return
-        with open(audio.path, "rb") as f:
-            f.seek(first)
-            left = length
-            while left > 0:
-                block = f.read(min(CHUNK, left))
-                if not block:
-                    break
-                self.wfile.write(block)
-                left -= len(block)
+        headers["Content-Length"] = str(length)
+        if request.method == "HEAD" or length == 0:
+            return Response(b"", status, headers=headers, media_type=audio.content_type)
+
+        def chunks() -> Iterator[bytes]:
+            with open(audio.path, "rb") as f:
+                f.seek(first)
+                left = length
+                while left > 0:
+                    block = f.read(min(CHUNK, left))
+                    if not block:
+                        break
+                    left -= len(block)
+                    yield block
+
+        return StreamingResponse(chunks(), status, headers=headers,
+                                 media_type=audio.content_type)
+
+    async def body(request: Request, names: tuple[str, ...]) -> dict[str, Any] | Response:
+        """The POST's JSON object with ``names`` as strings (or None), or the refusal."""
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype != "application/json":
+            return error_response(
+                request, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send the request as JSON"
+            )
+        try:
+            length = int(request.headers.get("content-length", "0"))
+        except ValueError:
+            length = -1
+        too_large = error_response(
+            request, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "the request body is too large"
+        )
+        if length < 0 or length > MAX_BODY:
+            return too_large
+        data = b""
+        async for chunk in request.stream():
+            data += chunk
+            if len(data) > MAX_BODY:
+                return too_large
+        try:
+            parsed = json.loads(data or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            return error_response(
+                request, HTTPStatus.BAD_REQUEST, "the request body is not valid JSON"
+            )
+        if not isinstance(parsed, dict):
+            return error_response(request, HTTPStatus.BAD_REQUEST, "send a JSON object")
+        fields = {k: parsed.get(k) for k in names}
+        if not all(v is None or isinstance(v, str) for v in fields.values()):
+            message = ", ".join(names) + " are strings"
+            return error_response(request, HTTPStatus.BAD_REQUEST, message)
+        return fields
+
+    async def api_review(request: Request) -> Response:
+        fields = await body(request, ("verdict", "reviewer", "comment"))
+        if isinstance(fields, Response):
+            return fields
+        name, signed_in = signer(request, fields["reviewer"])
+
+        def run() -> dict[str, Any]:
+            with store() as s:
+                return review.record_verdict(
+                    s, int(request.path_params["flag_id"]), fields["verdict"] or "", name,
+                    fields["comment"], signed_in=signed_in,
+                )
+
+        return JSONResponse(await run_in_threadpool(run))
+
+    async def api_missed(request: Request) -> Response:
+        fields = await body(request, ("category", "at", "comment", "reviewer"))
+        if isinstance(fields, Response):
+            return fields
+        name, signed_in = signer(request, fields["reviewer"])
+
+        def run() -> dict[str, Any]:
+            with store() as s:
+                return review.mark_missed(
+                    s, request.path_params["call_id"], fields["category"] or "", fields["at"],
+                    fields["comment"], name, signed_in=signed_in,
+                )
+
+        return JSONResponse(await run_in_threadpool(run))
+
+    async def api_spot_check(request: Request) -> Response:
+        fields = await body(request, ("reviewer", "reopen"))
+        if isinstance(fields, Response):
+            return fields
+        name, _ = signer(request, fields["reviewer"])
+
+        def run() -> dict[str, Any]:
+            with store() as s:
+                return review.check_spot(s, request.path_params["call_id"], name,
+                                         reopen=fields["reopen"] == "yes")
+
+        return JSONResponse({"spot_check": await run_in_threadpool(run)})
+
+    def refused(status: int) -> Any:
+        async def handler(request: Request, exc: Exception) -> Response:
+            return error_response(request, status, str(exc))
+
+        return handler
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        code = getattr(exc, "status_code", 500)
+        message = {404: "no such page", 405: "method not allowed"}.get(code, "refused")
+        return error_response(request, code, message)
+
+    get = ["GET"]  # Starlette answers HEAD on GET routes
+    post = ["POST"]
+    routes = [
+        Route("/", page_queue, methods=get),
+        Route("/calls/{call_id:callid}", page_call, methods=get),
+        Route("/static/{name:staticname}", static, methods=get),
+        Route("/api/queue", api_queue, methods=get),
+        Route("/api/facets", api_facets, methods=get),
+        Route("/api/me", api_me, methods=get),
+        Route("/api/calls/{call_id:callid}", api_call, methods=get),
+        Route("/api/calls/{call_id:callid}/audio", api_audio, methods=get),
+        Route("/api/flags/{flag_id:flagid}/review", api_review, methods=post),
+        Route("/api/calls/{call_id:callid}/missed", api_missed, methods=post),
+        Route("/api/calls/{call_id:callid}/spot-check", api_spot_check, methods=post),
+    ]
+    handlers: dict[Any, Any] = {
+        review.NotFound: refused(HTTPStatus.NOT_FOUND),
+        SignInRequired: refused(HTTPStatus.FORBIDDEN),
+        review.ReviewError: refused(HTTPStatus.BAD_REQUEST),
+        StoreError: refused(HTTPStatus.BAD_REQUEST),
+        HTTPException: http_error,
+    }
+    app = Starlette(routes=routes, exception_handlers=handlers)
+    return Guard(app, server)
+
+
+class _Pattern(Convertor):  # type: ignore[type-arg]
+    """A path segment that must match ``regex`` (else the route does not match: 404)."""
+
+    def __init__(self, regex: str) -> None:
+        self.regex = regex
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: Any) -> str:
+        return str(value)
+
+
+register_url_convertor("callid", _Pattern(_CALL_ID))
+register_url_convertor("flagid", _Pattern(r"[0-9]{1,12}"))
+register_url_convertor("staticname", _Pattern(r"[A-Za-z0-9_-]+\.[a-z]+"))
 
 
 def _host_name(host_header: str) -> str:

@@ -464,19 +464,142 @@ class Store:
         self.db["flags"].insert_all(new_rows)
 
     def set_review(
-        self, flag_id: int, status: str, reviewer: str | None = None, comment: str | None = None
+        self,
+        flag_id: int,
+        status: str,
+        reviewer: str | None = None,
+        comment: str | None = None,
+        signed_in: bool = False,
+        by: str | None = None,
+        why: str | None = None,
     ) -> None:
-        """Record a reviewer's verdict on one flag (confirmed, false_alarm or unreviewed)."""
+        """Record a reviewer's verdict on one flag (confirmed, false_alarm or unreviewed).
+
+        The change (old -> new, who, when, comment, whether the reviewer signed in) goes into
+        ``verdict_log`` in the same transaction, so no verdict is ever changed unrecorded.
+        ``by``/``why`` name who made the change and why when the flag itself keeps no name
+        (a verdict taken back); they default to ``reviewer``/``comment``.
+        """
         if status not in REVIEW_STATUSES:
             raise StoreError(f"review status must be one of {', '.join(REVIEW_STATUSES)}")
         with self.db.atomic():
-            cur = self.db.execute(
+            old = self.db.execute(
+                "SELECT call_id, rule, category, start, review_status FROM flags WHERE id = ?",
+                [flag_id],
+            ).fetchone()
+            if old is None:
+                raise StoreError(f"there is no flag with id {flag_id}")
+            at = now()
+            self.db.execute(
                 "UPDATE flags SET review_status = ?, reviewer = ?, comment = ?, reviewed_at = ? "
                 "WHERE id = ?",
-                [status, reviewer, comment, now(), flag_id],
+                [status, reviewer, comment, at, flag_id],
+            )
+            self.db["verdict_log"].insert(
+                {
+                    "call_id": old[0],
+                    "flag_id": flag_id,
+                    "rule": old[1],
+                    "category": old[2],
+                    "start": old[3],
+                    "old": old[4],
+                    "new": status,
+                    "reviewer": by or reviewer,
+                    "signed_in": int(signed_in),
+                    "comment": why or comment,
+                    "at": at,
+                }
+            )
+
+    # ------------------------------------------------------------ reviewers, spot checks, misses
+
+    def add_reviewer(self, name: str, salt: str, token_hash: str) -> int:
+        """Store a reviewer with their hashed token; returns the reviewer id."""
+        with self.db.atomic():
+            if self.db.execute("SELECT 1 FROM reviewers WHERE name = ?", [name]).fetchone():
+                raise StoreError(f"there is already a reviewer named {name!r}")
+            table = self.db["reviewers"].insert(
+                {"name": name, "salt": salt, "token_hash": token_hash, "created_at": now()}
+            )
+        return int(table.last_pk)
+
+    def reviewer(self, reviewer_id: int) -> dict[str, Any] | None:
+        """One reviewer row (with salt and token hash), or None."""
+        rows = list(self.db.query("SELECT * FROM reviewers WHERE id = ?", [reviewer_id]))
+        return rows[0] if rows else None
+
+    def reviewers(self) -> list[dict[str, Any]]:
+        """Every reviewer's id, name and creation time (no token material), by name."""
+        return list(self.db.query("SELECT id, name, created_at FROM reviewers ORDER BY name"))
+
+    def remove_reviewer(self, name: str) -> bool:
+        """Delete a reviewer (their token stops working); verdicts keep their name."""
+        with self.db.atomic():
+            cur = self.db.execute("DELETE FROM reviewers WHERE name = ?", [name])
+        return cur.rowcount > 0
+
+    def add_spot_checks(self, rows: list[Mapping[str, Any]]) -> int:
+        """Put sampled calls in the review queue as spot checks; returns how many were new."""
+        with self.db.atomic():
+            before = self.db["spot_checks"].count
+            self.db["spot_checks"].insert_all(
+                ({"sampled_at": now(), **dict(r)} for r in rows), ignore=True
+            )
+            return self.db["spot_checks"].count - before
+
+    def spot_check(self, call_id: str) -> dict[str, Any] | None:
+        """The spot check of a call, or None when it was not sampled."""
+        rows = list(self.db.query("SELECT * FROM spot_checks WHERE call_id = ?", [call_id]))
+        return rows[0] if rows else None
+
+    def check_spot(self, call_id: str, reviewer: str | None) -> None:
+        """Record that a reviewer listened to a spot-checked call (``None`` reopens it)."""
+        with self.db.atomic():
+            cur = self.db.execute(
+                "UPDATE spot_checks SET checked_by = ?, checked_at = ? WHERE call_id = ?",
+                [reviewer, now() if reviewer else None, call_id],
             )
             if cur.rowcount == 0:
-                raise StoreError(f"there is no flag with id {flag_id}")
+                raise StoreError(f"call {call_id[:12]} is not a spot check")
+
+    def add_missed(
+        self,
+        call_id: str,
+        category: str,
+        at_s: float | None,
+        comment: str | None,
+        reviewer: str,
+        signed_in: bool = False,
+    ) -> int:
+        """Record a violation the auditor missed on a call; returns its id."""
+        with self.db.atomic():
+            table = self.db["missed"].insert(
+                {
+                    "call_id": call_id,
+                    "category": category,
+                    "at_s": at_s,
+                    "comment": comment,
+                    "reviewer": reviewer,
+                    "signed_in": int(signed_in),
+                    "created_at": now(),
+                }
+            )
+        return int(table.last_pk)
+
+    def missed(self, call_id: str) -> list[dict[str, Any]]:
+        """The missed violations marked on a call, in time order."""
+        return list(
+            self.db.query(
+                "SELECT * FROM missed WHERE call_id = ? ORDER BY at_s IS NULL, at_s, id",
+                [call_id],
+            )
+        )
+
+    def verdict_log(self, call_id: str) -> list[dict[str, Any]]:
+        """Every verdict change on a call's flags, oldest first."""
+        return list(
+            self.db.query("SELECT * FROM verdict_log WHERE call_id = ? ORDER BY id", [call_id])
+        )
 
     # ------------------------------------------------------------ reading
 

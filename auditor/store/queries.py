@@ -337,3 +337,113 @@ def failure_reasons(db: sqlite_utils.Database, limit: int = 10) -> list[dict[str
         )
     )
 
+
+
+# ---------------------------------------------------------------- spot checks and misses
+
+UNFLAGGED = (
+    "c.status = 'ok' AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.call_id = c.id "
+    "AND f.severity != 'info')"
+)
+"""A call that raised no flag (informational ones aside): what a spot check samples."""
+
+
+def unflagged_calls(db: sqlite_utils.Database, since: str | None = None) -> list[dict[str, Any]]:
+    """Audited calls that raised no flag and are not spot checks yet, with agent and day.
+
+    ``since`` (YYYY-MM-DD) keeps the calls of that day and later. Ordered by id, so a seeded
+    sample draws the same calls from the same database.
+    """
+    sql = (
+        f"SELECT c.id AS call_id, c.agent_id, {DAY} AS day FROM calls c WHERE {UNFLAGGED} "
+        "AND c.id NOT IN (SELECT call_id FROM spot_checks)"
+    )
+    params: list[Any] = []
+    if since:
+        sql += f" AND {DAY} >= ?"
+        params.append(since)
+    return list(db.query(sql + " ORDER BY c.id", params))
+
+
+def spot_check_calls(
+    db: sqlite_utils.Database, agent: str | None, day: str | None, checked: bool | None
+) -> list[dict[str, Any]]:
+    """Spot-checked calls for the queue (open ones first, then by day), with their check.
+
+    ``checked`` True/False keeps only checked/open ones; None keeps both.
+    """
+    where = ["1 = 1"]
+    params: list[Any] = []
+    if agent:
+        where.append("c.agent_id = ?")
+        params.append(agent)
+    if day:
+        where.append(f"{DAY} = ?")
+        params.append(day)
+    if checked is True:
+        where.append("s.checked_at IS NOT NULL")
+    elif checked is False:
+        where.append("s.checked_at IS NULL")
+    sql = (
+        "SELECT c.id AS call_id, c.path, c.score, c.passed, c.agent_id, c.duration_s, "
+        f"{DAY} AS day, s.sampled_at, s.checked_by, s.checked_at, "
+        "(SELECT COUNT(*) FROM missed m WHERE m.call_id = c.id) AS missed "
+        "FROM spot_checks s JOIN calls c ON c.id = s.call_id WHERE "
+        + " AND ".join(where)
+        + " ORDER BY s.checked_at IS NOT NULL, day DESC, c.id"
+    )
+    return list(db.query(sql, params))
+
+
+def recall_inputs(db: sqlite_utils.Database) -> dict[str, Any]:
+    """The counts recall per category is estimated from, as plain numbers.
+
+    ``unflagged``: audited calls that raised no flag now (the population spot checks sample);
+    ``checked``: spot checks a reviewer finished whose call is still unflagged;
+    ``missed_sampled[c]``: those checked calls with a missed violation of category ``c``;
+    ``missed_flagged[c]``: flagged calls with a missed violation of ``c`` (counted as found;
+    a mark on an unflagged call outside the checked sample is left out, as the sample stands
+    for it);
+    ``confirmed[c]``: calls with a confirmed flag of ``c``; ``unreviewed[c]``: calls with a
+    flag of ``c`` not reviewed yet; ``flags[c]``/``flag_confirmed[c]``/``flag_false[c]``:
+    flags of ``c`` in all, confirmed and false alarms.
+    """
+    unflagged = db.execute(f"SELECT COUNT(*) FROM calls c WHERE {UNFLAGGED}").fetchone()[0]
+    checked_ids = (
+        f"SELECT s.call_id FROM spot_checks s JOIN calls c ON c.id = s.call_id "
+        f"WHERE s.checked_at IS NOT NULL AND {UNFLAGGED}"
+    )
+    checked = db.execute(f"SELECT COUNT(*) FROM ({checked_ids})").fetchone()[0]
+
+    def per_category(sql: str) -> dict[str, int]:
+        return {r[0]: int(r[1]) for r in db.execute(sql).fetchall()}
+
+    return {
+        "unflagged": int(unflagged),
+        "checked": int(checked),
+        "missed_sampled": per_category(
+            "SELECT category, COUNT(DISTINCT call_id) FROM missed "
+            f"WHERE call_id IN ({checked_ids}) GROUP BY category"
+        ),
+        "missed_flagged": per_category(
+            "SELECT category, COUNT(DISTINCT call_id) FROM missed WHERE call_id NOT IN "
+            f"(SELECT c.id FROM calls c WHERE {UNFLAGGED}) GROUP BY category"
+        ),
+        "confirmed": per_category(
+            "SELECT category, COUNT(DISTINCT call_id) FROM flags "
+            "WHERE review_status = 'confirmed' GROUP BY category"
+        ),
+        "unreviewed": per_category(
+            "SELECT category, COUNT(DISTINCT call_id) FROM flags "
+            "WHERE review_status = 'unreviewed' GROUP BY category"
+        ),
+        "flags": per_category("SELECT category, COUNT(*) FROM flags GROUP BY category"),
+        "flag_confirmed": per_category(
+            "SELECT category, COUNT(*) FROM flags WHERE review_status = 'confirmed' "
+            "GROUP BY category"
+        ),
+        "flag_false": per_category(
+            "SELECT category, COUNT(*) FROM flags WHERE review_status = 'false_alarm' "
+            "GROUP BY category"
+        ),
+    }

@@ -13,8 +13,6 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3
-
 
 def now() -> str:
     """The current UTC time as stored in the database (ISO 8601, seconds)."""
@@ -169,11 +167,83 @@ def _migration_3(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
-    _migration_1,
-    _migration_2,
-    _migration_3,
-)
+def _migration_6(db: sqlite_utils.Database) -> None:
+    """Reviewers who sign in, the audit of every verdict, spot checks and missed violations.
+
+    Self-contained (new tables only), so it applies whether or not migrations 4 and 5 ran.
+    """
+    db["reviewers"].create(
+        {"id": int, "name": str, "salt": str, "token_hash": str, "created_at": str},
+        pk="id",
+        not_null={"name", "salt", "token_hash"},
+        if_not_exists=True,
+    )
+    db["reviewers"].create_index(["name"], unique=True, if_not_exists=True)
+    # No foreign key to flags: a flag row is rewritten when its call is saved again, the
+    # history of its verdicts is not. The flag is named by call, rule and time instead.
+    db["verdict_log"].create(
+        {
+            "id": int,
+            "call_id": str,
+            "flag_id": int,
+            "rule": str,
+            "category": str,
+            "start": float,
+            "old": str,
+            "new": str,
+            "reviewer": str,
+            "signed_in": int,
+            "comment": str,
+            "at": str,
+        },
+        pk="id",
+        foreign_keys=[("call_id", "calls", "id")],
+        if_not_exists=True,
+    )
+    db["verdict_log"].create_index(["call_id"], if_not_exists=True)
+    db["spot_checks"].create(
+        {
+            "call_id": str,
+            "sampled_at": str,
+            "stratum": str,
+            "rate": float,
+            "seed": int,
+            "checked_by": str,
+            "checked_at": str,
+        },
+        pk="call_id",
+        foreign_keys=[("call_id", "calls", "id")],
+        if_not_exists=True,
+    )
+    db["missed"].create(
+        {
+            "id": int,
+            "call_id": str,
+            "category": str,
+            "at_s": float,
+            "comment": str,
+            "reviewer": str,
+            "signed_in": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"call_id", "category"},
+        foreign_keys=[("call_id", "calls", "id")],
+        if_not_exists=True,
+    )
+    db["missed"].create_index(["call_id"], if_not_exists=True)
+    db["missed"].create_index(["category"], if_not_exists=True)
+
+
+# Version -> migration. Numbers may have gaps while branches that add migrations are merged:
+# every migration a database has not recorded is applied, in version order.
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
+    1: _migration_1,
+    2: _migration_2,
+    3: _migration_3,
+    6: _migration_6,
+}
+SCHEMA_VERSION = max(MIGRATIONS)
 
 
 class SchemaTooNew(Exception):
@@ -193,22 +263,39 @@ def schema_version(db: sqlite_utils.Database) -> int:
     return 1 if "calls" in db.table_names() else 0
 
 
-def migrate(db: sqlite_utils.Database) -> list[int]:
-    """Apply the migrations the database lacks; returns the versions applied.
+def _recorded(db: sqlite_utils.Database) -> tuple[set[int], bool]:
+    """The versions a database has applied, and whether ``schema_version`` records them.
 
-    Raises ``SchemaTooNew`` for a database newer than this code (the caller names the file).
+    A database from before versioning that already has the first tables has applied 1.
+    """
+    if "schema_version" in db.table_names():
+        rows = db.execute("SELECT version FROM schema_version").fetchall()
+        if rows:
+            return {int(r[0]) for r in rows}, True
+    return ({1} if "calls" in db.table_names() else set()), False
+
+
+def migrate(db: sqlite_utils.Database) -> list[int]:
+    """Apply the migrations the database lacks, in version order; returns the versions applied.
+
+    A database that recorded only some versions (a gap left by a migration added on another
+    branch) gets the missing ones. Raises ``SchemaTooNew`` for a database newer than this code
+    (the caller names the file).
     """
     current = schema_version(db)
     if current > SCHEMA_VERSION:
         raise SchemaTooNew(current)
+    done, recorded = _recorded(db)
+    legacy = [] if recorded else sorted(done)
     applied = []
-    for version in range(current + 1, SCHEMA_VERSION + 1):
+    for version in sorted(set(MIGRATIONS) - done):
         with db.atomic():
             versions = db["schema_version"]
             versions.create({"version": int, "applied_at": str}, pk="version", if_not_exists=True)
-            if current >= 1 and version == current + 1 and not versions.count:
-                versions.insert({"version": current, "applied_at": now()})
-            MIGRATIONS[version - 1](db)
+            for old in legacy:
+                versions.insert({"version": old, "applied_at": now()}, ignore=True)
+            legacy = []
+            MIGRATIONS[version](db)
             versions.insert({"version": version, "applied_at": now()})
         applied.append(version)
     return applied

@@ -193,14 +193,34 @@ function renderFlags() {
   if (!call.flags.length) list.appendChild(el("li", { class: "empty" }, "No flags on this call."));
 }
 
+function signer() {
+  // The signed-in reviewer (the server signs with it anyway), else the typed name.
+  if (me && me.reviewer) return me.reviewer;
+  const reviewer = document.getElementById("reviewer").value.trim();
+  if (!reviewer) {
+    showError(me && me.sign_in_required
+      ? "Sign in with your reviewer token first: every verdict is signed."
+      : "Type your name in Reviewer first: every verdict is signed.");
+    document.getElementById("reviewer").focus();
+  }
+  return reviewer;
+}
+
+async function refreshHistory() {
+  try {
+    const fresh = await getJSON("/api/calls/" + encodeURIComponent(callId));
+    call.history = fresh.history;
+    renderHistory();
+  } catch (err) {
+    showError("Could not reload the verdict history: " + err.message);
+  }
+}
+
 async function saveVerdict(i, verdict, comment) {
   const flag = call.flags[i];
-  const reviewer = document.getElementById("reviewer").value.trim();
-  if (verdict !== "unreviewed" && !reviewer) {
-    showError("Type your name in Reviewer first: every verdict is signed.");
-    document.getElementById("reviewer").focus();
-    return;
-  }
+  const reviewer = verdict === "unreviewed" ? ((me && me.reviewer) ||
+    document.getElementById("reviewer").value.trim()) : signer();
+  if (verdict !== "unreviewed" && !reviewer) return;
   try {
     const result = await postJSON("/api/flags/" + flag.flag_id + "/review", {
       verdict: verdict, reviewer: reviewer, comment: comment,
@@ -211,9 +231,117 @@ async function saveVerdict(i, verdict, comment) {
     renderFlags();
     renderScores();
     renderTimeline();
+    refreshHistory();
   } catch (err) {
     showError("The verdict was not saved: " + err.message);
   }
+}
+
+// ---------------------------------------------------------------- spot check, misses, history
+
+function when(stamp) {
+  return stamp ? stamp.replace("T", " ").replace("+00:00", " UTC") : "";
+}
+
+function renderSpot() {
+  const box = document.getElementById("spot");
+  box.replaceChildren();
+  const spot = call.spot_check;
+  box.hidden = !spot;
+  if (!spot) return;
+  box.appendChild(el("b", {}, "Spot check"));
+  box.appendChild(el("span", {}, " This call raised no flag and was drawn at random. Listen to " +
+    "it whole, mark any violation the auditor missed below, then record the check."));
+  const status = el("div", { class: "status", id: "spot-status" },
+    spot.checked_at ? "Checked by " + spot.checked_by + " at " + when(spot.checked_at) : "Not checked yet");
+  box.appendChild(status);
+  const button = el("button", { type: "button", id: "spot-done", class: spot.checked_at ? "undo" : "confirm" },
+    spot.checked_at ? "reopen" : "✔ Listened to it whole");
+  button.addEventListener("click", () => saveSpot(!!spot.checked_at));
+  box.appendChild(button);
+  box.classList.toggle("done", !!spot.checked_at);
+}
+
+async function saveSpot(reopen) {
+  const reviewer = reopen ? "" : signer();
+  if (!reopen && !reviewer) return;
+  try {
+    const result = await postJSON("/api/calls/" + encodeURIComponent(callId) + "/spot-check", {
+      reviewer: reviewer, reopen: reopen ? "yes" : "",
+    });
+    call.spot_check = result.spot_check;
+    showError("");
+    renderSpot();
+  } catch (err) {
+    showError("The spot check was not saved: " + err.message);
+  }
+}
+
+function renderMissed() {
+  const list = document.getElementById("missed");
+  list.replaceChildren();
+  document.getElementById("missed-count").textContent = call.missed.length ? "(" + call.missed.length + ")" : "";
+  for (const m of call.missed) {
+    const li = el("li", { class: "missed-mark", dataset: { id: String(m.id) } });
+    const head = el("div", { class: "flag-head" });
+    head.appendChild(el("b", { class: "cat" }, m.category));
+    if (m.at_s !== null && m.at_s !== undefined) {
+      const jump = el("button", { type: "button", class: "jump", title: "Play from here" }, clock(m.at_s));
+      jump.addEventListener("click", () => seek(m.at_s, true));
+      head.appendChild(jump);
+    }
+    head.appendChild(el("span", { class: "who" }, "by " + (m.reviewer || "?") + " · " + when(m.created_at)));
+    li.appendChild(head);
+    if (m.comment) li.appendChild(el("div", { class: "evidence" }, m.comment));
+    list.appendChild(li);
+  }
+}
+
+async function saveMissed(form) {
+  const reviewer = signer();
+  if (!reviewer) return;
+  try {
+    const result = await postJSON("/api/calls/" + encodeURIComponent(callId) + "/missed", {
+      category: form.elements.category.value,
+      at: form.elements.at.value,
+      comment: form.elements.comment.value,
+      reviewer: reviewer,
+    });
+    call.missed = result.missed;
+    form.elements.comment.value = "";
+    form.elements.at.value = "";
+    showError("");
+    renderMissed();
+  } catch (err) {
+    showError("The missed violation was not saved: " + err.message);
+  }
+}
+
+function renderHistory() {
+  const list = document.getElementById("history");
+  list.replaceChildren();
+  const names = new Map(call.flags.map((f) => [f.rule + "@" + f.start, f.category]));
+  for (const h of call.history || []) {
+    const what = (h.category || names.get(h.rule + "@" + h.start) || h.rule) + " at " + clock(h.start);
+    let text = when(h.at) + " · " + (h.reviewer || "?") + (h.signed_in ? " (signed in)" : "") + ": " +
+      what + ": " + VERDICT_LABELS[h.old] + " → " + VERDICT_LABELS[h.new];
+    if (h.comment) text += " · " + h.comment;
+    list.appendChild(el("li", { class: "history-entry" }, text));
+  }
+  if (!(call.history || []).length) list.appendChild(el("li", { class: "empty" }, "No verdict yet."));
+}
+
+function setupMissedForm() {
+  const form = document.getElementById("missed-form");
+  const select = form.elements.category;
+  for (const c of call.categories || []) select.appendChild(el("option", { value: c }, c));
+  document.getElementById("missed-now").addEventListener("click", () => {
+    form.elements.at.value = clock(audio.currentTime);
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    saveMissed(form);
+  });
 }
 
 function renderScores() {
@@ -390,20 +518,46 @@ document.getElementById("prev-flag").addEventListener("click", () => stepFlag(-1
 
 const reviewerInput = document.getElementById("reviewer");
 reviewerInput.value = localStorage.getItem("auditor.reviewer") || "";
-reviewerInput.addEventListener("change", () => localStorage.setItem("auditor.reviewer", reviewerInput.value.trim()));
+reviewerInput.addEventListener("change", () => {
+  if (!(me && me.reviewer)) localStorage.setItem("auditor.reviewer", reviewerInput.value.trim());
+});
+let me = null;
+
+function renderMe() {
+  const notice = document.getElementById("signin");
+  if (me && me.reviewer) {
+    reviewerInput.value = me.reviewer;
+    reviewerInput.readOnly = true;
+    document.getElementById("reviewer-label").textContent = "Signed in as";
+    notice.hidden = true;
+  } else if (me && me.sign_in_required) {
+    reviewerInput.readOnly = true;
+    reviewerInput.value = "";
+    notice.textContent = "Open the page with your reviewer token (?token=...) to record verdicts.";
+    notice.hidden = false;
+  }
+}
 
 async function init() {
   try {
-    call = await getJSON("/api/calls/" + encodeURIComponent(callId));
+    [call, me] = await Promise.all([
+      getJSON("/api/calls/" + encodeURIComponent(callId)),
+      getJSON("/api/me"),
+    ]);
   } catch (err) {
     showError("Could not load the call: " + err.message);
     return;
   }
+  renderMe();
   if (call.status !== "ok") showError("This call could not be audited: " + (call.error || "unknown reason"));
   renderScores();
   renderFlags();
   renderMetrics();
   renderTimeline();
+  renderSpot();
+  renderMissed();
+  renderHistory();
+  setupMissedForm();
   followPlayback();
   window.addEventListener("resize", () => renderTimeline());
   audio.addEventListener("loadedmetadata", () => { if (!call.duration_s) renderTimeline(); });

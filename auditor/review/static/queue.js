@@ -45,6 +45,15 @@ function render(data) {
     tr.appendChild(el("td", {}, call.day || "–"));
     tr.appendChild(el("td", { class: "num" }, clock(call.duration_s)));
     const flags = el("td", { class: "chips" });
+    const spot = call.spot_check;
+    if (spot) {
+      tr.classList.add("spot-check");
+      flags.appendChild(el("span", {
+        class: "chip spot" + (spot.checked_at ? " v-confirmed" : ""),
+        title: "No flag raised: drawn at random to find what the auditor misses" +
+          (spot.checked_at ? " (checked by " + spot.checked_by + ")" : ""),
+      }, "spot check" + (spot.missed ? " · " + spot.missed + " missed" : "")));
+    }
     for (const flag of call.flags) {
       const chip = el("span", {
         class: "chip " + flag.severity + " v-" + flag.verdict,
@@ -54,8 +63,8 @@ function render(data) {
       flags.appendChild(chip);
     }
     tr.appendChild(flags);
-    tr.appendChild(el("td", { class: "num" + (call.unreviewed ? " todo" : " done") },
-      call.unreviewed ? call.unreviewed : "✓"));
+    const todo = spot ? (spot.checked_at ? "✓" : "listen") : (call.unreviewed ? call.unreviewed : "✓");
+    tr.appendChild(el("td", { class: "num" + (call.unreviewed ? " todo" : " done") }, todo));
     tr.addEventListener("click", (event) => {
       if (event.target.tagName !== "A") window.location.href = href;
     });
@@ -63,10 +72,12 @@ function render(data) {
   }
   document.getElementById("empty").hidden = data.calls.length > 0;
   const left = data.left;
-  document.getElementById("left").textContent = left.flags
+  const spots = data.spot_checks_open || 0;
+  document.getElementById("left").textContent = (left.flags
     ? left.flags + " flag" + (left.flags === 1 ? "" : "s") + " left to review in " +
       left.calls + " call" + (left.calls === 1 ? "" : "s")
-    : "Nothing left to review";
+    : "Nothing left to review") +
+    (spots ? " · " + spots + " spot check" + (spots === 1 ? "" : "s") + " to listen to" : "");
 }
 
 async function load() {
