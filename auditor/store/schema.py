@@ -8,12 +8,13 @@ steps use sqlite-utils' own table operations (``create``, ``add_column``, ``crea
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime, timezone
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 7
 
 
 def now() -> str:
@@ -169,10 +170,46 @@ def _migration_3(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_4_placeholder(db: sqlite_utils.Database) -> None:
+    """Reserved: version 4 is being written on another branch; this placeholder does nothing."""
+
+
+def _migration_5_placeholder(db: sqlite_utils.Database) -> None:
+    """Reserved: version 5 is being written on another branch; this placeholder does nothing."""
+
+
+def _migration_6_placeholder(db: sqlite_utils.Database) -> None:
+    """Reserved: version 6 is being written on another branch; this placeholder does nothing."""
+
+
+def _migration_7(db: sqlite_utils.Database) -> None:
+    """Flags carry ``uncertain`` (1 when the evidence rests on low-confidence text or an unsettled
+    speaker), so the queue can rank them after certain ones; filled in from stored scorecards."""
+    flags = db["flags"]
+    if "uncertain" not in flags.columns_dict:
+        flags.add_column("uncertain", int, not_null_default=0)
+    for call_id, scorecard in db.execute(
+        "SELECT id, scorecard FROM calls WHERE scorecard IS NOT NULL"
+    ).fetchall():
+        try:
+            card_flags = json.loads(scorecard).get("flags") or []
+        except (ValueError, AttributeError):
+            continue
+        marked = [i for i, f in enumerate(card_flags) if isinstance(f, dict) and f.get("uncertain")]
+        for idx in marked:
+            db.execute("UPDATE flags SET uncertain = 1 WHERE call_id = ? AND idx = ?",
+                       [call_id, idx])
+    flags.create_index(["uncertain"], if_not_exists=True)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _migration_1,
     _migration_2,
     _migration_3,
+    _migration_4_placeholder,
+    _migration_5_placeholder,
+    _migration_6_placeholder,
+    _migration_7,
 )
 
 
