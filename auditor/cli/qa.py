@@ -34,7 +34,7 @@ def flagged(db: Path, category: str | None, severity: str | None, agent: str | N
             as_json: bool) -> None:
     """List calls to listen to, worst first, with each flag's time and evidence.
 
-    Uncertain flags (marked ``?``) rest on low-confidence text or an unsettled speaker: they
+    Uncertain flags (marked ?) rest on low-confidence text or an unsettled speaker: they
     are listed after the certain ones, and calls with only uncertain flags come last.
     """
     from auditor.report.text import format_flagged
