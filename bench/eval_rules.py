@@ -31,6 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 ALL_CATEGORIES = frozenset(CATEGORIES)
 DEFAULT_SAMPLES = ROOT / "samples" / "calls"
+VARIED_SAMPLES = ROOT / "samples" / "varied"
+SPLITS = ("tuning", "heldout")
+"""The halves of samples/varied (each truth file's ``split``, fixed before anything was measured:
+samples/varied/README.md). Tune on ``tuning``; ``heldout`` is the figure that counts."""
 
 
 @dataclass
@@ -70,6 +74,12 @@ class Report:
     def precision(self) -> float:
         total = self.hits + self.false_alarms
         return self.hits / total if total else 1.0
+
+    def summary(self) -> str:
+        """Recall and precision only, with their counts (what a held-out half may show)."""
+        found = self.hits + self.false_alarms
+        return (f"recall {self.recall:.2f} ({self.hits}/{self.hits + self.misses})   "
+                f"precision {self.precision:.2f} ({self.hits}/{found})")
 
     def format(self, title: str = "") -> str:
         """A printable table."""
@@ -118,6 +128,27 @@ def load_truths(samples: Path = DEFAULT_SAMPLES) -> list[tuple[str, dict[str, An
     for p in sorted(samples.glob("*.truth.json")):
         out.append((p.name.removesuffix(".truth.json"), json.loads(p.read_text("utf-8"))))
     return out
+
+
+def split_truths(truths: list[tuple[str, dict[str, Any]]],
+                 split: str | None) -> list[tuple[str, dict[str, Any]]]:
+    """The calls of one split (``None``: all of them), by each truth file's ``split`` field."""
+    return [(stem, t) for stem, t in truths if split is None or t.get("split") == split]
+
+
+def sample_sets() -> list[tuple[str, Path, list[tuple[str, dict[str, Any]]]]]:
+    """(name, directory, truths) of every evaluated sample set: samples/calls whole, then
+    samples/varied's tuning and held-out halves (a directory without truth files is left out)."""
+    sets = []
+    calls = load_truths(DEFAULT_SAMPLES)
+    if calls:
+        sets.append(("samples/calls", DEFAULT_SAMPLES, calls))
+    varied = load_truths(VARIED_SAMPLES)
+    for split in SPLITS:
+        part = split_truths(varied, split)
+        if part:
+            sets.append((f"samples/varied {split}", VARIED_SAMPLES, part))
+    return sets
 
 
 def run_on_truths(truths: list[tuple[str, dict[str, Any]]], rules: RuleSet,
@@ -272,7 +303,10 @@ def time_rules(truths: list[tuple[str, dict[str, Any]]], rules: RuleSet) -> tupl
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Evaluate the rules on the truth transcripts, with pinyin matching on and off."""
+    """Evaluate the rules on the truth transcripts, with pinyin matching on and off.
+
+    A directory whose truth files carry a ``split`` (samples/varied) is reported per split.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     samples = Path(args[0]) if args else DEFAULT_SAMPLES
     truths = load_truths(samples)
@@ -280,15 +314,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no *.truth.json files in {samples}")
         return 1
     rules = load_rules()
-    print(f"Rules {rules.version} on the truth transcripts of {len(truths)} calls "
-          f"(categories the rules produce; voice metrics excluded)")
-    for on in (True, False):
-        report, step_errors = run_on_truths(truths, rules.with_pinyin(on))
-        print(report.format(f"\npinyin matching {'on' if on else 'off'}:"))
-        n_steps = sum(len(t.get("expected_steps") or {}) for _, t in truths)
-        print(f"  script steps agreeing with truth: {n_steps - len(step_errors)}/{n_steps}")
-        for e in step_errors:
-            print(f"  - {e}")
+    splits = [sp for sp in SPLITS if split_truths(truths, sp)] or [None]
+    for split in splits:
+        part = split_truths(truths, split)
+        print(f"Rules {rules.version} on the truth transcripts of {len(part)} calls"
+              f"{f' ({split} half)' if split else ''} (categories the rules produce; voice "
+              f"metrics excluded)")
+        for on in (True, False):
+            report, step_errors = run_on_truths(part, rules.with_pinyin(on))
+            title = f"\npinyin matching {'on' if on else 'off'}:"
+            n_steps = sum(len(t.get("expected_steps") or {}) for _, t in part)
+            if split == "heldout":  # aggregate figures only: the held-out half is not tuned on
+                print(f"{title}\n  {report.summary()}")
+                print(f"  script steps agreeing with truth: {n_steps - len(step_errors)}/{n_steps}")
+                continue
+            print(report.format(title))
+            print(f"  script steps agreeing with truth: {n_steps - len(step_errors)}/{n_steps}")
+            for e in step_errors:
+                print(f"  - {e}")
+        print()
     return 0
 
 

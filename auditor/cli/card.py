@@ -4,14 +4,51 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor.compliance.evidence import (
+    EvidenceSettings,
+    confidence_of,
+    default_evidence,
+    low_confidence,
+    speaker_unsettled,
+)
 from auditor.core.timefmt import clock
 
+UNSURE = "?"
+"""The mark of a low-confidence line and of an uncertain flag, in every text view."""
 
-def low_confidence_threshold() -> float:
-    """Below this `utterances[].confidence` a line is marked (asr.toml [confidence] low)."""
-    from auditor.asr.settings import load_asr_settings
 
-    return load_asr_settings().confidence.low
+def line_marks(u: dict[str, Any], ev: EvidenceSettings | None = None) -> str:
+    """What to trust about one line: its confidence when low, P(agent) when attributed (mono).
+
+    Empty for a confident line of a settled speaker without a posterior (stereo, transcripts).
+    The thresholds are those the rules use (``auditor/config/evidence.toml``), so a line marked
+    here is exactly one a flag cannot rest on without being uncertain.
+    """
+    ev = ev or default_evidence()
+    parts = []
+    if u.get("confidence") is not None and low_confidence(u, ev):
+        parts.append(f"{UNSURE} confidence {confidence_of(u):.2f}")
+    posterior = u.get("agent_posterior")
+    if posterior is not None:
+        try:
+            parts.append(f"P(agent) {float(posterior):.2f}")
+        except (TypeError, ValueError):
+            pass
+    if speaker_unsettled(u, ev) and u.get("speaker") != "unknown":
+        parts.append("speaker unsettled")
+    return " · ".join(parts)
+
+
+def flag_line(f: dict[str, Any]) -> str:
+    """One flag as a card line; an uncertain one starts with the mark and says why."""
+    unsure = bool(f.get("uncertain"))
+    why = ", ".join(f.get("uncertain_reasons") or [])
+    tail = f"  [uncertain{': ' + why if why else ''}]" if unsure else ""
+    return (
+        f"{UNSURE if unsure else ' '} {clock(f.get('start'))} {f['severity']:<8} "
+        f"{f['category']:<30} {f.get('speaker') or '':<8} {f.get('matched') or ''} | "
+        f"{f.get('evidence') or ''}{tail}"
+    )
 
 
 def render_card(card: dict[str, Any]) -> str:
@@ -32,17 +69,16 @@ def render_card(card: dict[str, Any]) -> str:
         head.append(f"attribution confidence {card['attribution_confidence']:.2f}")
     lines.append("  ".join(head))
     lines.append("")
-    low = low_confidence_threshold()
-    marked = False
+    ev = default_evidence()
+    marked = 0
     for u in card["utterances"]:
-        conf = u.get("confidence")
-        mark = "?" if conf is not None and conf < low else " "
-        marked = marked or mark == "?"
-        shown = f" ({conf:.2f})" if mark == "?" else ""
-        lines.append(f"[{clock(u['start'])}-{clock(u['end'])}]{mark}"
-                     f"{u['speaker']:<8} {u['text']}{shown}")
+        marks = line_marks(u, ev)
+        marked += UNSURE in marks
+        lines.append(f"[{clock(u['start'])}-{clock(u['end'])}] "
+                     f"{u['speaker']:<8} {u['text']}" + (f"   ({marks})" if marks else ""))
     if marked:
-        lines.append(f"  (? = recogniser confidence below {low:.2f}: listen before trusting)")
+        lines.append(f"  ({marked} line{'s' if marked != 1 else ''} below confidence "
+                     f"{ev.low_confidence:.2f}, marked {UNSURE}: the text may be misheard)")
     metrics = card.get("metrics") or {}
     people = [s for s in ("agent", "customer", "unknown") if isinstance(metrics.get(s), dict)]
     if people:
@@ -76,12 +112,11 @@ def render_card(card: dict[str, Any]) -> str:
                      + (f"  (missing: {', '.join(missing)})" if missing else ""))
     lines.append("")
     if card.get("flags"):
-        lines.append(f"Flags ({len(card['flags'])}):")
-        for f in card["flags"]:
-            lines.append(
-                f"  {clock(f.get('start'))} {f['severity']:<8} {f['category']:<30} "
-                f"{f.get('speaker') or '':<8} {f.get('matched') or ''} | {f.get('evidence') or ''}"
-            )
+        flags = card["flags"]
+        unsure = sum(bool(f.get("uncertain")) for f in flags)
+        lines.append(f"Flags ({len(flags)}" + (f", {unsure} uncertain: listen before believing"
+                                               if unsure else "") + "):")
+        lines.extend(" " + flag_line(f) for f in flags)
     else:
         lines.append("Flags: none")
     if card.get("score") is not None:

@@ -22,17 +22,27 @@ from auditor.core.timefmt import clock
 @click.option("--agent", help="Only calls by this agent id (from --metadata).")
 @click.option("--date", "day", help="Only calls on this day, YYYY-MM-DD.")
 @click.option("--unreviewed", is_flag=True, help="Only flags nobody has reviewed yet.")
+@click.option("--certain-only", "certainty", flag_value="certain",
+              help="Only flags whose evidence can be trusted.")
+@click.option("--uncertain", "certainty", flag_value="uncertain",
+              help="Only uncertain flags (low-confidence text or unsettled speaker).")
 @click.option("--limit", type=click.IntRange(1, None), default=50, show_default=True,
               help="At most this many calls.")
 @json_option("Print as JSON.")
 def flagged(db: Path, category: str | None, severity: str | None, agent: str | None,
-            day: str | None, unreviewed: bool, limit: int, as_json: bool) -> None:
-    """List calls to listen to, worst first, with each flag's time and evidence."""
+            day: str | None, unreviewed: bool, certainty: str | None, limit: int,
+            as_json: bool) -> None:
+    """List calls to listen to, worst first, with each flag's time and evidence.
+
+    Uncertain flags (marked ?) rest on low-confidence text or an unsettled speaker: they
+    are listed after the certain ones, and calls with only uncertain flags come last.
+    """
     from auditor.report.text import format_flagged
 
     with open_db(db) as store:
         entries = store.flagged(category=category, severity=severity, agent=agent, day=day,
-                                unreviewed=unreviewed, limit=limit)
+                                unreviewed=unreviewed, limit=limit,
+                                certainty=certainty or "all")
     if as_json:
         click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
     else:

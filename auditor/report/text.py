@@ -104,7 +104,11 @@ def format_text(report: dict[str, Any]) -> str:
 
 
 def format_flagged(entries: Sequence[dict[str, Any]]) -> str:
-    """The ``auditor flagged`` listing: one block per call, worst first, a line per flag."""
+    """The ``auditor flagged`` listing: one block per call, worst first, a line per flag.
+
+    An uncertain flag (its evidence rests on low-confidence text or an unsettled speaker) is
+    marked ``?`` before its severity and ``[uncertain]`` after its id, so QA listens first.
+    """
     if not entries:
         return "No flagged calls match."
     lines = []
@@ -118,16 +122,20 @@ def format_flagged(entries: Sequence[dict[str, Any]]) -> str:
         for f in e["flags"]:
             review = "" if f["review_status"] == "unreviewed" else f" [{f['review_status']}]"
             matched = f" ({f['matched']})" if f.get("matched") else ""
+            unsure = bool(f.get("uncertain"))
             lines.append(
-                f"    {clock(f['start'])}-{clock(f['end'])}  {f['severity']:<8} "
-                f"{f['category']:<30} #{f['flag_id']}{review}  {f.get('evidence') or ''}{matched}"
+                f"    {clock(f['start'])}-{clock(f['end'])} {'?' if unsure else ' '}"
+                f"{f['severity']:<8} {f['category']:<30} #{f['flag_id']}{review}"
+                f"{' [uncertain]' if unsure else ''}  {f.get('evidence') or ''}{matched}"
             )
     flags = [f for e in entries for f in e["flags"]]
     confirmed = sum(f["review_status"] == "confirmed" for f in flags)
     false_alarms = sum(f["review_status"] == "false_alarm" for f in flags)
+    uncertain = sum(bool(f.get("uncertain")) for f in flags)
     lines.append(
         f"\n{len(entries)} calls, {len(flags)} flags: {confirmed + false_alarms} reviewed "
         f"({confirmed} confirmed, {false_alarms} false alarms), "
         f"{len(flags) - confirmed - false_alarms} to review"
+        + (f"; {uncertain} uncertain (?: listen before believing)" if uncertain else "")
     )
     return "\n".join(lines)

@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from auditor.audio.decode import AUDIO_EXTENSIONS
+from auditor.compliance.evidence import default_evidence, low_confidence, speaker_unsettled
 from auditor.core.hashing import file_sha256
 from auditor.core.vocab import CATEGORIES
 from auditor.score.scoring import score_flags
 from auditor.store import queries
 from auditor.store.db import Store, StoreError
-from auditor.store.queries import REVIEW_STATES, FlagFilter
+from auditor.store.queries import CERTAINTIES, REVIEW_STATES, FlagFilter
 
 # What a reviewer may say of a flag (in the order messages list them); the store keeps it as the
 # flag's review status, under the same name.
@@ -255,7 +256,10 @@ class QueueFilter(FlagFilter):
         state = get("state") or "all"
         if state not in REVIEW_STATES:
             raise ReviewError(f"review state must be one of {', '.join(REVIEW_STATES)}")
-        return cls(get("category"), get("severity"), get("agent"), get("date"), state)
+        certainty = get("certainty") or "all"
+        if certainty not in CERTAINTIES:
+            raise ReviewError(f"certainty must be one of {', '.join(CERTAINTIES)}")
+        return cls(get("category"), get("severity"), get("agent"), get("date"), state, certainty)
 
 
 def queue(store: Store, filt: QueueFilter | None = None, limit: int = 500) -> dict[str, Any]:
@@ -287,6 +291,7 @@ def queue(store: Store, filt: QueueFilter | None = None, limit: int = 500) -> di
                     "start": f["start"],
                     "end": f["end"],
                     "evidence": f["evidence"],
+                    "uncertain": bool(f.get("uncertain")),
                     "verdict": f["review_status"],
                 }
                 for f in r["flags"]
@@ -306,6 +311,7 @@ def queue(store: Store, filt: QueueFilter | None = None, limit: int = 500) -> di
             "agent": filt.agent,
             "date": filt.day,
             "state": filt.state,
+            "certainty": filt.certainty,
         },
     }
 
@@ -359,6 +365,7 @@ def facets(store: Store) -> dict[str, list[str]]:
     values = queries.facet_values(store.db)
     values["severity"] = sorted(values["severity"], key=lambda s: SEVERITY_ORDER.get(s, 9))
     values["state"] = list(REVIEW_STATES)
+    values["certainty"] = list(CERTAINTIES)
     return values
 
 
@@ -377,8 +384,12 @@ def call_view(store: Store, call_id: str) -> dict[str, Any]:
     if row is None or card is None:
         raise NotFound(f"there is no call with id {call_id!r} in this database")
     utterances = card.get("utterances") or []
+    ev = default_evidence()
     for i, u in enumerate(utterances):
         u["idx"] = i
+        # the rules' own thresholds decide what the page marks (auditor/config/evidence.toml)
+        u["low_confidence"] = u.get("confidence") is not None and low_confidence(u, ev)
+        u["speaker_unsettled"] = speaker_unsettled(u, ev)
     for flag in card.get("flags") or []:
         review = flag.get("review") or {}
         review["verdict"] = review.get("review_status") or "unreviewed"
@@ -394,6 +405,7 @@ def call_view(store: Store, call_id: str) -> dict[str, Any]:
         "error": card.get("error"),
         "duration_s": card.get("duration_s"),
         "layout": card.get("layout"),
+        "attribution_confidence": card.get("attribution_confidence"),
         "agent_id": row.get("agent_id"),
         "day": row.get("call_date") or (row.get("processed_at") or "")[:10] or None,
         "processed_at": row.get("processed_at"),

@@ -322,6 +322,7 @@ class Store:
                     "end": f.get("end"),
                     "evidence": f.get("evidence"),
                     "matched": f.get("matched"),
+                    "uncertain": 1 if f.get("uncertain") else 0,
                     "review_status": review.get("review_status", "unreviewed"),
                     "reviewer": review.get("reviewer"),
                     "comment": review.get("comment"),
@@ -680,16 +681,18 @@ class Store:
         day: str | None = None,
         unreviewed: bool = False,
         limit: int | None = None,
+        certainty: str = "all",
     ) -> list[dict[str, Any]]:
         """Calls to listen to, worst first (failed verdict, then lowest score), with flags.
 
         Informational flags (severity ``info``) are left out unless ``severity`` or
         ``category`` asks for them. ``day`` is the call's date from the metadata, or the date
-        it was processed when there is none. The query is
+        it was processed when there is none. ``certainty`` is ``all``, ``certain`` or
+        ``uncertain``; calls whose listed flags are all uncertain come last. The query is
         :func:`auditor.store.queries.flagged_calls`, the one the review queue uses.
         """
         state = "unreviewed" if unreviewed else "all"
-        filt = queries.FlagFilter(category, severity, agent, day, state)
+        filt = queries.FlagFilter(category, severity, agent, day, state, certainty)
         entries = queries.flagged_calls(self.db, filt, limit)
         for entry in entries:
             for flag in entry["flags"]:

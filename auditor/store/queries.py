@@ -27,6 +27,13 @@ _STATE_SQL = {
     "false_alarm": " AND f.review_status = 'false_alarm'",
 }
 REVIEW_STATES = tuple(_STATE_SQL)
+# certainty asked for -> the condition on the flag's ``uncertain`` column
+_CERTAINTY_SQL = {
+    "all": "",
+    "certain": " AND COALESCE(f.uncertain, 0) = 0",
+    "uncertain": " AND COALESCE(f.uncertain, 0) = 1",
+}
+CERTAINTIES = tuple(_CERTAINTY_SQL)
 _CALL_COLUMNS = (
     "call_id", "path", "score", "passed", "agent_id", "call_start", "duration_s", "day"
 )
@@ -40,6 +47,7 @@ _FLAG_COLUMNS = (
     "end",
     "evidence",
     "matched",
+    "uncertain",
     "review_status",
     "reviewer",
 )
@@ -50,7 +58,8 @@ class FlagFilter:
     """Which flags a listing shows; empty fields do not filter.
 
     Informational flags (severity ``info``) are left out unless ``severity`` or ``category``
-    asks for them. ``state`` is one of :data:`REVIEW_STATES`.
+    asks for them. ``state`` is one of :data:`REVIEW_STATES`, ``certainty`` one of
+    :data:`CERTAINTIES` (only flags whose evidence can be trusted, only uncertain ones, or all).
     """
 
     category: str | None = None
@@ -58,6 +67,7 @@ class FlagFilter:
     agent: str | None = None
     day: str | None = None
     state: str = "all"
+    certainty: str = "all"
 
 
 def _where(filt: FlagFilter) -> tuple[str, list[Any]]:
@@ -78,26 +88,34 @@ def _where(filt: FlagFilter) -> tuple[str, list[Any]]:
     if filt.day:
         where.append(f"{DAY} = ?")
         params.append(filt.day)
-    return " AND ".join(where), params
+    return " AND ".join(where) + _CERTAINTY_SQL[filt.certainty], params
 
 
 def flagged_calls(
     db: sqlite_utils.Database, filt: FlagFilter, limit: int | None = None
 ) -> list[dict[str, Any]]:
-    """Calls with a flag matching ``filt``, worst first (failed verdict, then lowest score).
+    """Calls with a flag matching ``filt``: certain before uncertain, then worst first.
 
-    Each entry has the call's columns (``call_id``, ``path``, ``score``, ``passed``,
-    ``agent_id``, ``call_start``, ``duration_s``, ``day``) and ``flags``: the matching flags in
-    time order, each with its ``flag_id``, spec fields and ``review_status``/``reviewer``.
-    This one query serves both ``auditor flagged`` and the review page's queue.
+    A call with at least one matching *certain* flag comes before every call whose matching
+    flags are all ``uncertain`` (evidence on low-confidence text or an unsettled speaker: worth
+    a listen, but after what can be believed); within each group, failed verdict first, then
+    lowest score. Each entry has the call's columns (``call_id``, ``path``, ``score``,
+    ``passed``, ``agent_id``, ``call_start``, ``duration_s``, ``day``) and ``flags``: the
+    matching flags, certain ones first, each group in time order, each with its ``flag_id``,
+    spec fields, ``uncertain`` (bool) and ``review_status``/``reviewer``. This one query serves
+    both ``auditor flagged`` and the review page's queue.
     """
     base, params = _where(filt)
     sql = (
         "SELECT c.id AS call_id, c.path, c.score, c.passed, c.agent_id, c.call_start, "
         f"c.duration_s, {DAY} AS day, f.id AS flag_id, f.category, f.rule, f.severity, "
-        "f.speaker, f.start, f.end, f.evidence, f.matched, f.review_status, f.reviewer "
+        "f.speaker, f.start, f.end, f.evidence, f.matched, COALESCE(f.uncertain, 0) AS uncertain, "
+        "f.review_status, f.reviewer, "
+        # 1 when every matching flag of the call is uncertain: such calls go after the others
+        "MIN(COALESCE(f.uncertain, 0)) OVER (PARTITION BY c.id) AS only_uncertain "
         f"FROM flags f JOIN calls c ON c.id = f.call_id WHERE {base}{_STATE_SQL[filt.state]} "
-        "ORDER BY c.passed ASC, c.score ASC, c.id, f.start"
+        "ORDER BY only_uncertain ASC, c.passed ASC, c.score ASC, c.id, "
+        "COALESCE(f.uncertain, 0) ASC, f.start"
     )
     calls: dict[str, dict[str, Any]] = {}
     for r in db.query(sql, params):
@@ -107,7 +125,9 @@ def flagged_calls(
                 break
             entry = calls[r["call_id"]] = {k: r[k] for k in _CALL_COLUMNS}
             entry["flags"] = []
-        entry["flags"].append({k: r[k] for k in _FLAG_COLUMNS})
+        flag = {k: r[k] for k in _FLAG_COLUMNS}
+        flag["uncertain"] = bool(flag["uncertain"])
+        entry["flags"].append(flag)
     return list(calls.values())
 
 

@@ -8,6 +8,7 @@ steps use sqlite-utils' own table operations (``create``, ``add_column``, ``crea
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -235,6 +236,26 @@ def _migration_6(db: sqlite_utils.Database) -> None:
     db["missed"].create_index(["category"], if_not_exists=True)
 
 
+def _migration_7(db: sqlite_utils.Database) -> None:
+    """Flags carry ``uncertain`` (1 when the evidence rests on low-confidence text or an unsettled
+    speaker), so the queue can rank them after certain ones; filled in from stored scorecards."""
+    flags = db["flags"]
+    if "uncertain" not in flags.columns_dict:
+        flags.add_column("uncertain", int, not_null_default=0)
+    for call_id, scorecard in db.execute(
+        "SELECT id, scorecard FROM calls WHERE scorecard IS NOT NULL"
+    ).fetchall():
+        try:
+            card_flags = json.loads(scorecard).get("flags") or []
+        except (ValueError, AttributeError):
+            continue
+        marked = [i for i, f in enumerate(card_flags) if isinstance(f, dict) and f.get("uncertain")]
+        for idx in marked:
+            db.execute("UPDATE flags SET uncertain = 1 WHERE call_id = ? AND idx = ?",
+                       [call_id, idx])
+    flags.create_index(["uncertain"], if_not_exists=True)
+
+
 # Version -> migration. Numbers may have gaps while branches that add migrations are merged:
 # every migration a database has not recorded is applied, in version order.
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
@@ -242,6 +263,7 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     2: _migration_2,
     3: _migration_3,
     6: _migration_6,
+    7: _migration_7,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -152,12 +152,18 @@ function renderFlags() {
   call.flags.forEach((flag, i) => {
     const review = flag.review || { verdict: "unreviewed" };
     const li = el("li", {
-      class: "flag " + flag.severity + " v-" + review.verdict + (i === selected ? " selected" : ""),
+      class: "flag " + flag.severity + " v-" + review.verdict + (i === selected ? " selected" : "") +
+        (flag.uncertain ? " uncertain" : ""),
       dataset: { i: String(i), flagId: String(flag.flag_id) },
     });
     const head = el("div", { class: "flag-head" });
     head.appendChild(el("span", { class: "sev " + flag.severity }, flag.severity));
     head.appendChild(el("b", { class: "cat" }, flag.category));
+    if (flag.uncertain) {
+      head.appendChild(el("span", {
+        class: "unsure", title: "The evidence rests on low-confidence text or an unsettled speaker: listen before believing",
+      }, "? uncertain"));
+    }
     head.appendChild(el("button", { type: "button", class: "jump", title: "Play from here" },
       clock(flag.start) + "–" + clock(flag.end)));
     head.appendChild(el("span", { class: "who" }, flag.speaker || ""));
@@ -165,6 +171,10 @@ function renderFlags() {
     if (flag.evidence) li.appendChild(el("div", { class: "evidence" }, flag.evidence));
     const detail = [flag.rule, flag.matched].filter(Boolean).join(" · ");
     if (detail) li.appendChild(el("div", { class: "detail" }, detail));
+    if (flag.uncertain && (flag.uncertain_reasons || []).length) {
+      li.appendChild(el("div", { class: "unsure-why" },
+        "uncertain: " + flag.uncertain_reasons.map((r) => r.replace(/_/g, " ")).join(", ")));
+    }
     for (const line of flagMeasures(flag)) li.appendChild(el("div", { class: "measure" }, line));
 
     const form = el("form", { class: "verdict" });
@@ -388,6 +398,46 @@ function renderMetrics() {
     " · overlaps " + (m.overlap_count ?? 0) + " (" + fmt(m.overlap_s, 1, " s") + ")"));
 }
 
+// ---------------------------------------------------------------- trust in the transcript
+
+function lineTrust(u) {
+  // What the page says about one line: confidence when low, P(agent) when attributed (mono).
+  const bits = [];
+  if (u.low_confidence) bits.push("? confidence " + Number(u.confidence).toFixed(2));
+  if (u.agent_posterior !== null && u.agent_posterior !== undefined) {
+    bits.push("P(agent) " + Number(u.agent_posterior).toFixed(2));
+  }
+  if (u.speaker_unsettled && u.speaker !== "unknown") bits.push("speaker unsettled");
+  return bits;
+}
+
+function renderTrust() {
+  // Mark the server-rendered transcript lines; the text itself stays as the server escaped it.
+  for (const node of uttNodes) {
+    const u = call.utterances[Number(node.dataset.idx)];
+    if (!u) continue;
+    node.classList.toggle("low-confidence", Boolean(u.low_confidence));
+    node.classList.toggle("unsettled", Boolean(u.speaker_unsettled));
+    const who = node.querySelector(".who");
+    if (!who) continue;
+    const old = who.querySelector(".trust");
+    if (old) old.remove();
+    const bits = lineTrust(u);
+    if (!bits.length) continue;
+    const title = u.confidence === null || u.confidence === undefined
+      ? "" : "recogniser confidence " + Number(u.confidence).toFixed(2);
+    who.appendChild(el("span", { class: "trust", title: title }, bits.join(" · ")));
+  }
+  const box = document.getElementById("attribution");
+  if (!box) return;
+  const conf = call.attribution_confidence;
+  box.hidden = conf === null || conf === undefined;
+  if (!box.hidden) {
+    box.textContent = "speaker attribution confidence " + Number(conf).toFixed(2);
+    box.classList.toggle("low", conf < 0.5);
+  }
+}
+
 // ---------------------------------------------------------------- timeline
 
 function renderTimeline() {
@@ -442,7 +492,9 @@ function renderTimeline() {
     });
     const title = svgEl("title");
     const rate = u.rate_cpm === null || u.rate_cpm === undefined ? "–" : Math.round(u.rate_cpm);
-    title.textContent = clock(u.start) + " " + u.speaker + ": " + rate + " 字/分, " + loud.toFixed(1) + " dBFS\n" + (u.text || "");
+    const trust = lineTrust(u);
+    title.textContent = clock(u.start) + " " + u.speaker + ": " + rate + " 字/分, " + loud.toFixed(1) + " dBFS" +
+      (trust.length ? " (" + trust.join(", ") + ")" : "") + "\n" + (u.text || "");
     bar.appendChild(title);
     bar.addEventListener("click", (event) => { event.stopPropagation(); seek(u.start, true); });
     svg.appendChild(bar);
@@ -466,12 +518,14 @@ function renderTimeline() {
     const colour = SEVERITY_COLOURS[f.severity] || "#555";
     const start = f.start === null || f.start === undefined ? 0 : f.start;
     const end = f.end === null || f.end === undefined ? start : f.end;
-    const g = svgEl("g", { class: "flag-mark v-" + f.review.verdict + (i === selected ? " selected" : ""), "data-i": i });
+    const g = svgEl("g", { class: "flag-mark v-" + f.review.verdict + (i === selected ? " selected" : "") +
+      (f.uncertain ? " uncertain" : ""), "data-i": i });
     g.appendChild(svgEl("rect", { x: x(start), y: 6, width: Math.max(3, x(end) - x(start)), height: flagH - 4,
       fill: colour, rx: 3 }));
     g.appendChild(svgEl("line", { x1: x(start), x2: x(start), y1: 6, y2: speechBottom, stroke: colour, class: "flag-line" }));
     const title = svgEl("title");
-    title.textContent = f.severity + " " + f.category + " at " + clock(start) + ": " + (f.evidence || "");
+    title.textContent = (f.uncertain ? "? uncertain " : "") + f.severity + " " + f.category + " at " +
+      clock(start) + ": " + (f.evidence || "");
     g.appendChild(title);
     g.addEventListener("click", (event) => { event.stopPropagation(); selectFlag(i, true); });
     svg.appendChild(g);
@@ -551,6 +605,7 @@ async function init() {
   renderMe();
   if (call.status !== "ok") showError("This call could not be audited: " + (call.error || "unknown reason"));
   renderScores();
+  renderTrust();
   renderFlags();
   renderMetrics();
   renderTimeline();

@@ -1,18 +1,21 @@
-// The review queue: flagged calls worst first, filters kept in the address.
+// The review queue: flagged calls worst first (calls with only uncertain flags last), filters
+// kept in the address.
 "use strict";
 
-const FILTERS = ["category", "severity", "agent", "date", "state"];
+const FILTERS = ["category", "severity", "agent", "date", "state", "certainty"];
+const DEFAULTS = { state: "all", certainty: "all" };
 const STATE_LABELS = {
   all: "all", unreviewed: "left to review", reviewed: "reviewed",
   confirmed: "confirmed", false_alarm: "false alarm",
 };
+const CERTAINTY_LABELS = { all: "all", certain: "certain only", uncertain: "uncertain only" };
 
 function currentFilters() {
   const form = document.getElementById("filters");
   const out = {};
   for (const name of FILTERS) {
     const value = form.elements[name].value;
-    if (value && !(name === "state" && value === "all")) out[name] = value;
+    if (value && value !== DEFAULTS[name]) out[name] = value;
   }
   return out;
 }
@@ -56,12 +59,13 @@ function render(data) {
     }
     for (const flag of call.flags) {
       const chip = el("span", {
-        class: "chip " + flag.severity + " v-" + flag.verdict,
+        class: "chip " + flag.severity + " v-" + flag.verdict + (flag.uncertain ? " uncertain" : ""),
         title: clock(flag.start) + "  " + (flag.evidence || "") + "  (" +
-          VERDICT_LABELS[flag.verdict] + ")",
-      }, flag.category);
+          VERDICT_LABELS[flag.verdict] + (flag.uncertain ? ", uncertain: listen before believing" : "") + ")",
+      }, (flag.uncertain ? "? " : "") + flag.category);
       flags.appendChild(chip);
     }
+    if (call.flags.length && call.flags.every((f) => f.uncertain)) tr.classList.add("only-uncertain");
     tr.appendChild(flags);
     const todo = spot ? (spot.checked_at ? "✓" : "listen") : (call.unreviewed ? call.unreviewed : "✓");
     tr.appendChild(el("td", { class: "num" + (call.unreviewed ? " todo" : " done") }, todo));
@@ -100,6 +104,8 @@ async function init() {
       fillSelect(form.elements[name], facets[name]);
     }
     fillSelect(form.elements.state, facets.state, STATE_LABELS);
+    fillSelect(form.elements.certainty, facets.certainty || ["all", "certain", "uncertain"],
+      CERTAINTY_LABELS);
   } catch (err) {
     showError("Could not load the filters: " + err.message);
   }
