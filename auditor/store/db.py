@@ -26,6 +26,7 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,27 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """A write transaction that takes the write lock at once (``BEGIN IMMEDIATE``).
+
+        Why: a deferred transaction that reads first and then writes cannot wait for another
+        writer in WAL mode (SQLite answers "database is locked" at once, busy timeout or not),
+        which loses a verdict when reviewers post together. Inside a transaction already, it
+        joins it (a savepoint).
+        """
+        if self.db.conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.conn.rollback()
+            raise
+        self.db.execute("COMMIT")
 
     # ------------------------------------------------------------ schema
 
@@ -483,7 +505,7 @@ class Store:
         """
         if status not in REVIEW_STATUSES:
             raise StoreError(f"review status must be one of {', '.join(REVIEW_STATUSES)}")
-        with self.db.atomic():
+        with self.writing():
             old = self.db.execute(
                 "SELECT call_id, rule, category, start, review_status FROM flags WHERE id = ?",
                 [flag_id],
@@ -516,7 +538,7 @@ class Store:
 
     def add_reviewer(self, name: str, salt: str, token_hash: str) -> int:
         """Store a reviewer with their hashed token; returns the reviewer id."""
-        with self.db.atomic():
+        with self.writing():
             if self.db.execute("SELECT 1 FROM reviewers WHERE name = ?", [name]).fetchone():
                 raise StoreError(f"there is already a reviewer named {name!r}")
             table = self.db["reviewers"].insert(
@@ -535,13 +557,13 @@ class Store:
 
     def remove_reviewer(self, name: str) -> bool:
         """Delete a reviewer (their token stops working); verdicts keep their name."""
-        with self.db.atomic():
+        with self.writing():
             cur = self.db.execute("DELETE FROM reviewers WHERE name = ?", [name])
         return cur.rowcount > 0
 
     def add_spot_checks(self, rows: list[Mapping[str, Any]]) -> int:
         """Put sampled calls in the review queue as spot checks; returns how many were new."""
-        with self.db.atomic():
+        with self.writing():
             before = self.db["spot_checks"].count
             self.db["spot_checks"].insert_all(
                 ({"sampled_at": now(), **dict(r)} for r in rows), ignore=True
@@ -555,7 +577,7 @@ class Store:
 
     def check_spot(self, call_id: str, reviewer: str | None) -> None:
         """Record that a reviewer listened to a spot-checked call (``None`` reopens it)."""
-        with self.db.atomic():
+        with self.writing():
             cur = self.db.execute(
                 "UPDATE spot_checks SET checked_by = ?, checked_at = ? WHERE call_id = ?",
                 [reviewer, now() if reviewer else None, call_id],
@@ -573,7 +595,7 @@ class Store:
         signed_in: bool = False,
     ) -> int:
         """Record a violation the auditor missed on a call; returns its id."""
-        with self.db.atomic():
+        with self.writing():
             table = self.db["missed"].insert(
                 {
                     "call_id": call_id,
