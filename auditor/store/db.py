@@ -22,7 +22,6 @@ Design:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -158,7 +157,7 @@ class Store:
 
     def start_run(self, options: Mapping[str, Any], model: str, rules_version: str) -> int:
         """Record the start of a batch; returns the run id."""
-        with self.db.atomic():
+        with self.writing():
             table = self.db["runs"].insert(
                 {
                     "started_at": now(),
@@ -178,7 +177,7 @@ class Store:
 
     def update_run(self, run_id: int, **fields: Any) -> None:
         """Set fields on a run row (in its own transaction)."""
-        with self.db.atomic():
+        with self.writing():
             self.db["runs"].update(run_id, fields)
 
     def finish_run(self, run_id: int, status: str, wall_s: float, **counts: Any) -> None:
@@ -207,7 +206,7 @@ class Store:
 
     def touch_path(self, call_id: str, path: str) -> None:
         """Record where a known call's file is now (a renamed or moved recording)."""
-        with self.db.atomic():
+        with self.writing():
             self.db.execute(
                 "UPDATE calls SET path = ? WHERE id = ? AND path IS NOT ?", [path, call_id, path]
             )
@@ -267,7 +266,7 @@ class Store:
         }
         if columns:
             row.update(columns)
-        with self.db.atomic():
+        with self.writing():
             self.db.execute("DELETE FROM utterances WHERE call_id = ?", [call_id])
             self.db.execute("DELETE FROM metrics WHERE call_id = ?", [call_id])
             self.db["calls"].upsert(row, pk="id")
@@ -297,7 +296,7 @@ class Store:
         For a call whose flags changed because another call was saved (the per-day rule).
         Joins the caller's transaction when there is one.
         """
-        with self.db.atomic():
+        with self.writing():
             self.db.execute(
                 "UPDATE calls SET scorecard = ?, score = ?, passed = ? WHERE id = ?",
                 [
@@ -353,25 +352,6 @@ class Store:
             )
         self.db["flags"].insert_all(rows)
 
-    @contextlib.contextmanager
-    def immediate(self) -> Iterator[None]:
-        """A write transaction that takes the write lock at once (``BEGIN IMMEDIATE``).
-
-        For a read-then-write: a deferred transaction that reads first cannot wait for the lock
-        when another process wrote meanwhile (SQLite gives up with "database is locked" at
-        once), an immediate one waits up to the busy timeout. Nested ``atomic()`` blocks become
-        savepoints inside it.
-        """
-        conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
     def save_rescored(
         self,
         call_id: str,
@@ -394,7 +374,7 @@ class Store:
         """
         text = json.dumps(dict(card), ensure_ascii=False)
         subs = card.get("subscores") or {}
-        with self.immediate():
+        with self.writing():
             row = self.db.execute(
                 "SELECT scorecard, rules_version FROM calls WHERE id = ?", [call_id]
             ).fetchone()
