@@ -12,6 +12,7 @@ import click
 from auditor.cli.card import render_card
 from auditor.cli.options import db_option, json_option, open_db
 from auditor.core.timefmt import clock
+from auditor.outcome.result import RESULTS
 
 
 @click.command()
@@ -22,17 +23,20 @@ from auditor.core.timefmt import clock
 @click.option("--agent", help="Only calls by this agent id (from --metadata).")
 @click.option("--date", "day", help="Only calls on this day, YYYY-MM-DD.")
 @click.option("--unreviewed", is_flag=True, help="Only flags nobody has reviewed yet.")
+@click.option("--outcome", "outcome", type=click.Choice(RESULTS),
+              help="Only calls with this outcome (what the call achieved).")
 @click.option("--limit", type=click.IntRange(1, None), default=50, show_default=True,
               help="At most this many calls.")
 @json_option("Print as JSON.")
 def flagged(db: Path, category: str | None, severity: str | None, agent: str | None,
-            day: str | None, unreviewed: bool, limit: int, as_json: bool) -> None:
+            day: str | None, unreviewed: bool, outcome: str | None, limit: int,
+            as_json: bool) -> None:
     """List calls to listen to, worst first, with each flag's time and evidence."""
     from auditor.report.text import format_flagged
 
     with open_db(db) as store:
         entries = store.flagged(category=category, severity=severity, agent=agent, day=day,
-                                unreviewed=unreviewed, limit=limit)
+                                unreviewed=unreviewed, limit=limit, outcome=outcome)
     if as_json:
         click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
     else:

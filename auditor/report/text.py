@@ -17,6 +17,7 @@ from auditor.report.build import (
     category_table,
     day_table,
     num,
+    outcome_table,
     pct,
     rule_table,
 )
@@ -81,6 +82,11 @@ def format_text(report: dict[str, Any]) -> str:
     lines += _table(agent_table(report))
     lines += ["", "Per day:"]
     lines += _table(day_table(report))
+    for by in ("agent", "campaign"):
+        lines += ["", f"What the calls achieved, per {by} (promise rate over right-party "
+                      "contacts; kept rate over promises decided by payments):"]
+        table = outcome_table(report, by)
+        lines += _table(table) if table[1] else ["  no outcome stored yet"]
     lines += [""] + _dist_lines(report["speech_rate"], 0)
     lines += [""] + _dist_lines(report["talk_ratio"], 2)
     if report["failures"]:

@@ -284,6 +284,8 @@ def call_view(store: Store, call_id: str) -> dict[str, Any]:
         "flags": card.get("flags") or [],
         "scores": scores(card.get("flags") or []),
         "subscores": card.get("subscores"),
+        "outcome": card.get("outcome"),
+        "promise_status": row.get("promise_status"),
     }
 
 

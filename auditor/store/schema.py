@@ -8,12 +8,13 @@ steps use sqlite-utils' own table operations (``create``, ``add_column``, ``crea
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime, timezone
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def now() -> str:
@@ -169,10 +170,41 @@ def _migration_3(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_4(db: sqlite_utils.Database) -> None:
+    """What each call achieved (the scorecard's ``outcome``) as columns, filled from the stored
+    scorecards: result, promised amount and due date, customer emotion, complaint threat, and
+    ``promise_status`` (pending / kept / broken, set from a payments file)."""
+    from auditor.store.queries import outcome_columns
+
+    calls = db["calls"]
+    for name, col_type in (
+        ("result", str),
+        ("promise_amount", float),
+        ("promise_due", str),
+        ("emotion", str),
+        ("complaint_threat", int),
+        ("promise_status", str),
+    ):
+        if name not in calls.columns_dict:
+            calls.add_column(name, col_type)
+    rows = list(db.query("SELECT id, scorecard FROM calls WHERE scorecard IS NOT NULL"))
+    for row in rows:
+        try:
+            card = json.loads(row["scorecard"])
+        except (TypeError, ValueError):
+            continue
+        cols = outcome_columns(card)
+        if any(v is not None for v in cols.values()):
+            calls.update(row["id"], cols)
+    for columns in (["result"], ["emotion"], ["promise_status"]):
+        calls.create_index(columns, if_not_exists=True)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _migration_1,
     _migration_2,
     _migration_3,
+    _migration_4,
 )
 
 
