@@ -4,6 +4,11 @@
    the rules and voice-metric flags are measured apart from ASR errors.
 2. Audio: the whole auditor (ASR, attribution, metrics, rules) on the recording.
 
+4. The outcome (``bench.eval_outcome``): result, amount and due right, from the truth
+   transcripts and from audio (the audio path runs once per call: samples/calls' scorecards
+   above are reused), for samples/varied's tuning and held-out halves and samples/calls, and
+   the extraction's cost as a share of transcription time.
+
 3. The real-wording corpus (corpus/real_wording.jsonl): recall and precision per category for
    the tuning half and the held-out half (aggregate figures only for the held-out half).
 
@@ -53,8 +58,9 @@ def from_truth(auditor, truths) -> list:
     return pairs
 
 
-def from_audio(auditor, truths) -> tuple[list, list, float, float]:
-    """Scorecards of every call from its recording; also the flags with pinyin matching off."""
+def from_audio(auditor, truths, cards: dict | None = None) -> tuple[list, list, float, float]:
+    """Scorecards of every call from its recording (with its start, so the outcome is dated;
+    kept in `cards` by path when given); also the flags with pinyin matching off."""
     from auditor.compliance.audit import audit_utterances
 
     pairs, pairs_no_pinyin = [], []
@@ -62,8 +68,10 @@ def from_audio(auditor, truths) -> tuple[list, list, float, float]:
     plain = auditor.analyser.rules.with_pinyin(False)
     for _stem, truth in truths:
         t0 = time.perf_counter()
-        card = auditor.audit(SAMPLES / truth["file"])
+        card = auditor.audit(SAMPLES / truth["file"], call_start=truth.get("call_start"))
         wall += time.perf_counter() - t0
+        if cards is not None:
+            cards[str(SAMPLES / truth["file"])] = card
         audio_s += card.get("duration_s") or 0.0
         pairs.append((truth.get("expected_flags", []), card["flags"]))
         rule_flags, _ = audit_utterances(card["utterances"], plain)
@@ -85,6 +93,11 @@ def truth_only(truths) -> None:
     print(corpus_report(rules, show_tuning_errors="--errors" in sys.argv))
     per_call, length = time_rules(truths, rules)
     print(f"\nrules per call {per_call:.3f} s (mean call {length:.0f} s)")
+    from bench import eval_outcome
+
+    outcome_calls = eval_outcome.load_calls()
+    print(eval_outcome.report(eval_outcome.from_truth(outcome_calls), None,
+                              "--errors" in sys.argv))
 
 
 def main() -> None:
@@ -101,7 +114,11 @@ def main() -> None:
     print(f"{len(truths)} sample calls, rules {auditor.rules_version}, model {auditor.model_name}")
     truth_report = evaluate(from_truth(auditor, truths), ALL_CATEGORIES, names)
     print(truth_report.format("\n== From the truth transcripts (all categories) =="))
-    pairs, pairs_plain, audio_s, wall = from_audio(auditor, truths)
+    from bench import eval_outcome
+
+    spent = eval_outcome.timed_decoder(auditor)
+    cards: dict = {}
+    pairs, pairs_plain, audio_s, wall = from_audio(auditor, truths, cards)
     audio_report = evaluate(pairs, ALL_CATEGORIES, names)
     print(audio_report.format(f"\n== From audio with {auditor.model_name} (all categories) =="))
     plain_report = evaluate(pairs_plain, ALL_CATEGORIES, names)
@@ -116,7 +133,14 @@ def main() -> None:
     per_call, length = time_rules(truths, rules)
     print(f"\nrules per call {per_call:.3f} s (mean call {length:.0f} s, audio audited in "
           f"{wall / max(len(truths), 1):.1f} s per call)")
-    print(f"\nSummary: truth recall {truth_report.recall:.2f} precision "
+    outcome_calls = eval_outcome.load_calls()
+    outcome_truth = eval_outcome.from_truth(outcome_calls)
+    outcome_audio = eval_outcome.from_audio(auditor, outcome_calls, cards, spent)
+    print(eval_outcome.report(outcome_truth, outcome_audio, "--errors" in sys.argv))
+    held = "varied held-out"
+    print(f"\nSummary: outcome held-out truth {outcome_truth.share(held):.3f} | audio "
+          f"{outcome_audio.tally.share(held):.3f}")
+    print(f"Summary: truth recall {truth_report.recall:.2f} precision "
           f"{truth_report.precision:.2f} | audio recall {audio_report.recall:.2f} precision "
           f"{audio_report.precision:.2f}")
 

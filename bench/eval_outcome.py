@@ -171,15 +171,15 @@ class AudioRun:
 
 def from_audio(auditor: Any, calls: Iterable[Call],
                cards: Mapping[str, Mapping[str, Any]] | None = None,
-               transcribe_s: float = 0.0) -> AudioRun:
+               spent: Callable[[], float] | None = None) -> AudioRun:
     """Each call's scorecard from its recording with its start (audited once per call).
 
-    `cards` are scorecards already made by the caller (``bench.eval`` audits samples/calls for
-    the flag figures), by audio path, with `transcribe_s` the decoding time they took.
+    `cards` are scorecards the caller made already with the call's start (``bench.eval``
+    audits samples/calls for the flag figures), by audio path; `spent` reads the decoding time
+    since the caller wrapped the decoder (``timed_decoder``), so their transcription counts.
     """
     cards = dict(cards or {})
-    spent = timed_decoder(auditor)
-    before = spent()
+    spent = spent or timed_decoder(auditor)
     tally, outcome_s, n = Tally(), 0.0, 0
     for c in calls:
         card = cards.get(str(c.audio))
@@ -189,7 +189,7 @@ def from_audio(auditor: Any, calls: Iterable[Call],
         if card.get("status") == "ok":
             outcome_s += outcome_seconds(card, c.truth.get("call_start"))
         n += 1
-    return AudioRun(tally, transcribe_s + spent() - before, outcome_s, n)
+    return AudioRun(tally, spent(), outcome_s, n)
 
 
 def report(truth: Tally, audio: AudioRun | None, show_errors: bool) -> str:
