@@ -105,6 +105,8 @@ def test_check_metadata_matches_the_transcript_by_name_and_dates_the_promise(
     plain = json.loads(CliRunner().invoke(cli, ["check", "--transcript", str(path),
                                                 "--json"]).stdout)
     assert plain["outcome"]["promise"]["due"] is None and "metadata" not in plain
+    text = CliRunner().invoke(cli, ["check", "--transcript", str(path), "--metadata", str(meta)])
+    assert "Outcome: promise_to_pay, 3000 yuan, due 2026-11-27" in text.stdout
 
 
 def test_check_metadata_without_the_file_warns_and_goes_on(tmp_path: Path) -> None:

@@ -75,7 +75,10 @@ def check(file: Path, as_json: bool, transcript: bool, metadata: Path | None,
     if as_json:
         click.echo(json.dumps(card, ensure_ascii=False, indent=2))
     elif card["status"] == "ok":
+        from auditor.report.text import format_outcome
+
         click.echo(render_card(card))
+        click.echo(format_outcome(card))
     if card["status"] != "ok":
         click.echo(f"error: {card['error']}", err=True)
         sys.exit(1)

@@ -69,7 +69,10 @@ def show(call: str, db: Path, as_json: bool) -> None:
     if card.get("status") != "ok":
         click.echo(f"{card.get('file')}: FAILED: {card.get('error')}")
         return
+    from auditor.report.text import format_outcome
+
     click.echo(render_card(card))
+    click.echo(format_outcome(card, row.get("promise_status")))
     subs = card.get("subscores") or {}
     if subs:
         click.echo("Sub-scores: " + ", ".join(f"{k} {v}" for k, v in subs.items()))

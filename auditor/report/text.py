@@ -95,6 +95,34 @@ def format_text(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def format_outcome(card: dict[str, Any], promise_status: str | None = None) -> str:
+    """One line on what the call achieved (``Outcome: promise_to_pay, 3000 yuan due ...``)."""
+    o = card.get("outcome")
+    if not o:
+        return "Outcome: not extracted"
+    parts = [o.get("result") or "?"]
+    p = o.get("promise") or {}
+    if p:
+        if p.get("amount") is not None:
+            parts.append(f"{p['amount']:g} yuan")
+        if p.get("installments"):
+            parts.append(f"first of {p['installments']} instalments")
+        due = p.get("due") or (f"{p['due_text']!r} (no call start)" if p.get("due_text")
+                               else "no date")
+        parts.append(f"due {due}")
+        if p.get("start") is not None:
+            parts.append(f"at {clock(p['start'])}")
+        if promise_status:
+            parts.append(promise_status)
+    c = o.get("customer") or {}
+    customer = f"customer {c.get('emotion') or 'calm'}"
+    if c.get("complaint_threat"):
+        customer += ", threatened to complain"
+    if c.get("refusal"):
+        customer += ", refused"
+    return "Outcome: " + ", ".join(parts) + "; " + customer
+
+
 def format_flagged(entries: Sequence[dict[str, Any]]) -> str:
     """The ``auditor flagged`` listing: one block per call, worst first, a line per flag."""
     if not entries:
