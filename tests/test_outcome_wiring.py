@@ -229,7 +229,7 @@ def test_payments_load_from_csv_and_json_and_bad_lines_are_named(tmp_path: Path)
     assert load_payments(json_file)[0].amount == 50.0
     bad = tmp_path / "bad.csv"
     bad.write_text("debtor_id,paid_at,amount\nD1,2026-11-20,1\nD2,soon,1\n", encoding="utf-8")
-    with pytest.raises(PaymentsError, match="line 2.*paid_at"):
+    with pytest.raises(PaymentsError, match="bad.csv, line 3: paid_at"):
         load_payments(bad)
     nocol = tmp_path / "nocol.csv"
     nocol.write_text("debtor,paid_at\n", encoding="utf-8")

@@ -62,12 +62,13 @@ def _amount(value: Any, where: str) -> float:
     return amount
 
 
-def parse_payments(records: Iterable[Mapping[str, Any]], source: str = "payments"
-                   ) -> list[Payment]:
-    """Payments from records with ``debtor_id``, ``paid_at`` and ``amount`` (validated)."""
+def parse_payments(records: Iterable[Mapping[str, Any]], source: str = "payments",
+                   unit: str = "record", first: int = 1) -> list[Payment]:
+    """Payments from records with ``debtor_id``, ``paid_at`` and ``amount`` (validated); an
+    error names the ``unit`` (record, line) numbered from ``first``."""
     out = []
-    for n, rec in enumerate(records, start=1):
-        where = f"{source}, record {n}"
+    for n, rec in enumerate(records, start=first):
+        where = f"{source}, {unit} {n}"
         if not isinstance(rec, Mapping):
             raise PaymentsError(f"{where}: not an object with debtor_id, paid_at, amount")
         debtor = str(rec.get("debtor_id") or "").strip()
@@ -99,11 +100,7 @@ def load_payments(path: str | Path) -> list[Payment]:
     missing = {"debtor_id", "paid_at", "amount"} - set(reader.fieldnames or [])
     if missing:
         raise PaymentsError(f"{p}: missing column(s) {', '.join(sorted(missing))}")
-    rows = list(reader)
-    try:
-        return parse_payments(rows, str(p))
-    except PaymentsError as exc:  # name the CSV line (header is line 1)
-        raise PaymentsError(str(exc).replace(", record ", ", line ")) from None
+    return parse_payments(reader, str(p), "line", first=2)  # the header is line 1
 
 
 def _start_day(call_start: Any) -> date | None:
