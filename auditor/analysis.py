@@ -2,15 +2,16 @@
 
 `Analyser` loads the rule packs, thresholds and scoring scheme once; `analyse(utterances, audio,
 layout)` returns an `Analysis` -- the utterances (attributed, on mono), their measures, the
-call's metrics, steps and flags, and the attribution confidence -- and changes nothing it is
-given. The pipeline builds the scorecard from it and scores it (`core.scorecard`,
-`score.scoring`).
+call's metrics, steps and flags, the outcome (what the call achieved, ``auditor.outcome``) and
+the attribution confidence -- and changes nothing it is given. The pipeline builds the
+scorecard from it and scores it (`core.scorecard`, `score.scoring`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ class Analysis:
     steps: dict[str, bool] = field(default_factory=dict)
     flags: list[dict[str, Any]] = field(default_factory=list)
     attribution_confidence: float | None = None
+    outcome: dict[str, Any] | None = None
 
     def card_utterances(self) -> list[Utterance]:
         """The scorecard's utterances: each line with its measures."""
@@ -47,17 +49,23 @@ class Analyser:
         self.thresholds = load_thresholds(None)
         self.scoring = load_config()
         self.rules_version = self.rules.version
+        from auditor.outcome import load_config as load_outcome_config
+
+        self.outcome_config = load_outcome_config()
 
     def analyse(self, utterances: Sequence[Mapping[str, Any]], audio: Audio | None,
                 layout: str | None = None, attribute_mono: bool = True,
-                frames: VoiceFrames | None = None) -> Analysis:
+                frames: VoiceFrames | None = None,
+                call_start: datetime | date | str | None = None) -> Analysis:
         """Attribute (mono), measure, and apply the delivery, rule and step checks.
 
         Mono utterances are attributed to agent or customer first, unless `attribute_mono` is
         false (a transcript whose speakers are already known), from the call's voice `frames`
         (speakers.features.voice_frames; the pipeline passes those it split the speech with,
         computed here only when not given). Without audio there are no measures, metrics or
-        delivery flags.
+        delivery flags. The outcome's relative dates resolve against `call_start` (None: `due`
+        stays null, `due_text` keeps the words); the agent's handling of an upset customer is
+        an informational flag.
         """
         from auditor.compliance.audit import audit_utterances
         from auditor.voice.delivery import delivery_flags
@@ -82,6 +90,26 @@ class Analyser:
             flags.extend(delivery_flags(metrics, utterances, layout, self.thresholds, measures))
         rule_flags, steps = audit_utterances(utterances, self.rules)
         flags.extend(rule_flags)
+        outcome, handling = outcome_of(utterances, measures, call_start, self.outcome_config)
+        flags.extend(handling)
         flags.sort(key=lambda f: (f.get("start") or 0.0, f["category"]))
         return Analysis(utterances=utterances, measures=measures, metrics=metrics, steps=steps,
-                        flags=flags, attribution_confidence=confidence)
+                        flags=flags, attribution_confidence=confidence, outcome=outcome)
+
+
+def outcome_of(utterances: Sequence[Mapping[str, Any]], measures: Sequence[Measures] | None,
+               call_start: datetime | date | str | None = None,
+               config: dict[str, Any] | None = None
+               ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The call's `outcome` block and its agent-handling coaching flag (a list, maybe empty).
+
+    The voice measures (aligned with `utterances`) let a raised or shouting customer count as
+    upset or hostile, and the agent's level and rate show whether they answered in kind.
+    """
+    from auditor.outcome import extract_outcome, handling_flags
+
+    voice = None
+    if measures is not None:
+        voice = {"utterances": [m.to_dict() if m is not None else {} for m in measures]}
+    outcome = extract_outcome(utterances, call_start, voice, config)
+    return outcome, handling_flags(utterances, outcome, voice, config)

@@ -151,12 +151,13 @@ class Auditor:
         return score_card(card, self.scoring)
 
     def audit(self, path: str | Path, call_id: str | None = None,
-              score: bool = True) -> dict[str, Any]:
+              score: bool = True, call_start: str | None = None) -> dict[str, Any]:
         """Audit one recording; bad input gives a failed scorecard, never an exception.
 
         `call_id` is the file's sha256 when the caller has it already (the batch hashed the
         file to skip known calls): the file is then not hashed again. With `score` false the
-        card is returned unscored (the batch scores once, after enriching it).
+        card is returned unscored (the batch scores once, after enriching it). `call_start`
+        (ISO, from the metadata) resolves the outcome's relative dates.
 
         Only a missing or broken model raises (ModelError): that is no fault of the call, and
         every other call would fail the same way.
@@ -173,7 +174,7 @@ class Auditor:
         except OSError as exc:
             return failed_scorecard(file, f"{file} could not be read ({exc.strerror}).", call_id)
         try:
-            return self.audit_audio(audio, file, call_id, score=score)
+            return self.audit_audio(audio, file, call_id, score=score, call_start=call_start)
         except ModelError:
             raise
         except Exception as exc:  # noqa: BLE001 - an input nothing above foresaw fails alone
@@ -182,7 +183,7 @@ class Auditor:
                 "report it with the recording.", call_id)
 
     def audit_audio(self, audio: Audio, file: str, call_id: str | None,
-                    score: bool = True) -> dict[str, Any]:
+                    score: bool = True, call_start: str | None = None) -> dict[str, Any]:
         """Audit decoded audio (the file was decoded once by the caller)."""
         from auditor.asr.transcribe import coverage
 
@@ -212,17 +213,20 @@ class Auditor:
         utterances = pieces_to_utterances(pieces, audio.channels, self.agent_channel)
         asr = AsrInfo(model=self.model_name, language=self.asr_settings.language,
                       speech_s=round(speech_s, 2), coverage=round(covered, 3))
-        analysis = self.analyser.analyse(utterances, audio, layout, frames=frames)
+        analysis = self.analyser.analyse(utterances, audio, layout, frames=frames,
+                                         call_start=call_start)
         card = build_card(analysis, file, call_id, asr=asr, rules_version=self.rules_version,
                           **known)
         return self.score(card) if score else card
 
     def audit_transcript(self, utterances: list[dict[str, Any]], file: str,
-                         layout: str | None = None, score: bool = True) -> dict[str, Any]:
+                         layout: str | None = None, score: bool = True,
+                         call_start: str | None = None) -> dict[str, Any]:
         """Audit an existing transcript (no audio): rules and text-based measures only."""
         from auditor.asr.transcript import normalise_utterances
 
-        analysis = self.analyser.analyse(normalise_utterances(utterances), None, layout)
+        analysis = self.analyser.analyse(normalise_utterances(utterances), None, layout,
+                                         call_start=call_start)
         card = build_card(analysis, file, None, layout=layout, rules_version=self.rules_version)
         return self.score(card) if score else card
 
@@ -234,5 +238,5 @@ def build_card(analysis: Analysis, file: str, call_id: str | None, **known: Any
     card = Scorecard(
         call_id=call_id, file=file, utterances=analysis.card_utterances(),
         metrics=analysis.metrics, steps=analysis.steps, flags=analysis.flags,
-        attribution_confidence=analysis.attribution_confidence, **known)
+        outcome=analysis.outcome, attribution_confidence=analysis.attribution_confidence, **known)
     return card.to_dict()

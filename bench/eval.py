@@ -10,6 +10,11 @@ the held-out half only aggregate figures are printed, so nothing is tuned on its
 2. Audio: the whole auditor (ASR, attribution, metrics, rules) on the recording, the model run
    once per call; the flags with pinyin matching off are re-derived from the same scorecard.
 
+4. The outcome (``bench.eval_outcome``): result, amount and due right, from the truth
+   transcripts and from audio (the audio path runs once per call: samples/calls' scorecards
+   above are reused), for samples/varied's tuning and held-out halves and samples/calls, and
+   the extraction's cost as a share of transcription time.
+
 3. The real-wording corpus (corpus/real_wording.jsonl): recall and precision per category for
    the tuning half and the held-out half (aggregate figures only for the held-out half).
 
@@ -83,8 +88,11 @@ def from_truth(auditor, truths, samples: Path = SAMPLES) -> list:
     return pairs
 
 
-def from_audio(auditor, truths, samples: Path = SAMPLES) -> tuple[list, list, float, float]:
-    """Scorecards of every call from its recording; also the flags with pinyin matching off."""
+def from_audio(auditor, truths, samples: Path = SAMPLES, cards: dict | None = None
+               ) -> tuple[list, list, float, float]:
+    """Scorecards of every call from its recording, dated by its start (so the outcome is
+    resolved; kept in `cards` by path when given); also the flags with pinyin matching off."""
+
     from auditor.compliance.audit import audit_utterances
 
     pairs, pairs_no_pinyin = [], []
@@ -92,8 +100,12 @@ def from_audio(auditor, truths, samples: Path = SAMPLES) -> tuple[list, list, fl
     plain = auditor.analyser.rules.with_pinyin(False)
     for _stem, truth in truths:
         t0 = time.perf_counter()
-        card = auditor.audit(samples / truth["file"])
+        card = auditor.audit(samples / truth["file"], call_start=truth.get("call_start"))
+        if cards is not None:
+            cards[str(samples / truth["file"])] = card
         wall += time.perf_counter() - t0
+        if cards is not None:
+            cards[str(SAMPLES / truth["file"])] = card
         audio_s += card.get("duration_s") or 0.0
         pairs.append((truth.get("expected_flags", []), card["flags"]))
         rule_flags, _ = audit_utterances(card["utterances"], plain)
@@ -139,15 +151,22 @@ def truth_only() -> None:
     for name, report in rows:
         print(f"  {name:26} {report.summary()}")
 
+    from bench import eval_outcome
 
-def run_set(auditor, name: str, samples: Path, truths: list) -> SetResult:
+    outcome_calls = eval_outcome.load_calls()
+    print(eval_outcome.report(eval_outcome.from_truth(outcome_calls), None,
+                              "--errors" in sys.argv))
+
+
+def run_set(auditor, name: str, samples: Path, truths: list, cards: dict | None = None
+            ) -> SetResult:
     """Truth-transcript and audio figures of one sample set; the model runs once per call."""
     names = [stem for stem, _ in truths]
     res = SetResult(name, len(truths))
     res.truth = evaluate(from_truth(auditor, truths, samples), ALL_CATEGORIES, names)
     print(_show(res.truth, f"\n== {name}: from the truth transcripts ({len(truths)} calls, "
                            "16 categories) ==", res.heldout))
-    pairs, pairs_plain, res.audio_s, res.wall_s = from_audio(auditor, truths, samples)
+    pairs, pairs_plain, res.audio_s, res.wall_s = from_audio(auditor, truths, samples, cards)
     res.audio = evaluate(pairs, ALL_CATEGORIES, names)
     res.audio_plain = evaluate(pairs_plain, ALL_CATEGORIES, names)
     res.flags = sum(len(flags) for _, flags in pairs)
@@ -174,7 +193,12 @@ def main() -> None:
     auditor = Auditor()
     print(f"sample sets: {', '.join(f'{n} ({len(t)} calls)' for n, _, t in sets)}; rules "
           f"{auditor.rules_version}, model {auditor.model_name}")
-    results = [run_set(auditor, name, samples, truths) for name, samples, truths in sets]
+    from bench import eval_outcome
+
+    spent = eval_outcome.timed_decoder(auditor)
+    cards: dict = {}
+    results = [run_set(auditor, name, samples, truths, cards)
+               for name, samples, truths in sets]
     rules = load_rules()
     print(corpus_report(rules))
     truths = load_truths(SAMPLES)
@@ -191,6 +215,13 @@ def main() -> None:
     for r in results:
         print(f"  {r.name:26} {r.truth.recall:>12.2f} {r.truth.precision:>9.2f}   "
               f"{r.audio.recall:>12.2f} {r.audio.precision:>9.2f}   {r.uncertain}/{r.flags}")
+    outcome_calls = eval_outcome.load_calls()
+    outcome_truth = eval_outcome.from_truth(outcome_calls)
+    outcome_audio = eval_outcome.from_audio(auditor, outcome_calls, cards, spent)
+    print(eval_outcome.report(outcome_truth, outcome_audio, "--errors" in sys.argv))
+    held = "varied held-out"
+    print(f"\nSummary: outcome held-out truth {outcome_truth.share(held):.3f} | audio "
+          f"{outcome_audio.tally.share(held):.3f}")
 
 
 if __name__ == "__main__":

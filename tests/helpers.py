@@ -91,6 +91,7 @@ def spec_card(path: str, spec: dict[str, Any]) -> dict[str, Any]:
             }
             for f in flags
         ],
+        "outcome": spec.get("outcome"),
         "score": None,
         "passed": None,
     }

@@ -20,7 +20,7 @@ from auditor.core.scorecard import (
 from auditor.core.vocab import STEPS
 
 SPEC_ORDER = ("call_id", "file", "status", "error", "duration_s", "channels", "layout", "asr",
-              "utterances", "metrics", "steps", "flags", "score", "passed")
+              "utterances", "metrics", "steps", "flags", "outcome", "score", "passed")
 
 
 def test_spec_fields_come_from_the_dataclass_in_the_spec_order() -> None:
@@ -32,7 +32,8 @@ def test_an_empty_card_has_every_field_and_nothing_judged() -> None:
     card = new_scorecard("a.wav")
     assert card == {"call_id": None, "file": "a.wav", "status": "ok", "error": None,
                     "duration_s": None, "channels": None, "layout": None, "asr": None,
-                    "utterances": [], "metrics": {}, "steps": {}, "flags": [], "score": None,
+                    "utterances": [], "metrics": {}, "steps": {}, "flags": [], "outcome": None,
+                    "score": None,
                     "passed": None}
 
 

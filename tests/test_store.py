@@ -273,6 +273,9 @@ def test_a_version_2_database_migrates_and_keeps_its_calls_flags_and_verdicts(
         assert store.schema_version == SCHEMA_VERSION == max(MIGRATIONS)
         versions = [r["version"] for r in store.db.query("SELECT version FROM schema_version")]
         assert versions == sorted(MIGRATIONS)
+        columns = store.db["calls"].columns_dict
+        assert {"result", "promise_amount", "promise_due", "emotion", "complaint_threat",
+                "promise_status"} <= set(columns)
         for table, n in before.items():
             assert store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == n
         reviewed = list(

@@ -52,20 +52,29 @@ class _PathOrURL(click.ParamType):
               help="Mask personal numbers (phone, ID, bank card) before storing anything.")
 @click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV or JSON by file name: call_start, agent_id, debtor_id, campaign.")
+@click.option("--payments", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV or JSON of payments (debtor_id, paid_at, amount): marks each stored "
+                   "promise to pay kept, broken or pending.")
 @auditor_options
 @click.option("--cluster", metavar="ADDRESS", default=None,
               help="Audit on a Dask cluster: tcp://SCHEDULER:8786, or local:N for N local "
                    "worker processes (--workers is then unused). Paths must be visible to "
                    "every worker (shared mount) or fsspec URLs.")
 def run(paths: tuple[Path | str, ...], db: Path, workers: int, reprocess: bool, redact: bool,
-        metadata: Path | None, model_dir: Path | None, rules_dirs: tuple[Path, ...],
-        agent_channel: int, cluster: str | None) -> None:
+        metadata: Path | None, payments: Path | None, model_dir: Path | None,
+        rules_dirs: tuple[Path, ...], agent_channel: int, cluster: str | None) -> None:
     """Audit every recording under PATHS into the database (skips calls already audited)."""
     import contextlib
     import time
 
+    from auditor.batch.payments import PaymentsError, apply_payments, load_payments
     from auditor.batch.run import BatchError, run_batch
     from auditor.store.db import StoreError
+
+    try:  # read before the batch starts: a bad file fails fast, not after hours of audio
+        ledger = load_payments(payments) if payments is not None else None
+    except PaymentsError as exc:
+        raise click.ClickException(str(exc)) from exc
 
     stack = contextlib.ExitStack()
     state: dict[str, Any] = {}
@@ -102,6 +111,10 @@ def run(paths: tuple[Path | str, ...], db: Path, workers: int, reprocess: bool, 
     except (BatchError, StoreError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(summary.format())
+    if ledger is not None and not summary.interrupted:
+        counts = apply_payments(db, ledger)
+        click.echo(f"Promises against {len(ledger)} payment(s): {counts['kept']} kept, "
+                   f"{counts['broken']} broken, {counts['pending']} pending.")
     if summary.interrupted:
         click.echo("Stopped; run the same command again to continue where it left off.",
                    err=True)

@@ -12,6 +12,7 @@ import click
 from auditor.cli.card import render_card
 from auditor.cli.options import db_option, json_option, open_db
 from auditor.core.timefmt import clock
+from auditor.outcome.result import RESULTS
 
 
 @click.command()
@@ -26,11 +27,14 @@ from auditor.core.timefmt import clock
               help="Only flags whose evidence can be trusted.")
 @click.option("--uncertain", "certainty", flag_value="uncertain",
               help="Only uncertain flags (low-confidence text or unsettled speaker).")
+@click.option("--outcome", "outcome", type=click.Choice(RESULTS),
+              help="Only calls with this outcome (what the call achieved).")
 @click.option("--limit", type=click.IntRange(1, None), default=50, show_default=True,
               help="At most this many calls.")
 @json_option("Print as JSON.")
 def flagged(db: Path, category: str | None, severity: str | None, agent: str | None,
-            day: str | None, unreviewed: bool, certainty: str | None, limit: int,
+            day: str | None, unreviewed: bool, certainty: str | None, outcome: str | None,
+            limit: int,
             as_json: bool) -> None:
     """List calls to listen to, worst first, with each flag's time and evidence.
 
@@ -42,7 +46,7 @@ def flagged(db: Path, category: str | None, severity: str | None, agent: str | N
     with open_db(db) as store:
         entries = store.flagged(category=category, severity=severity, agent=agent, day=day,
                                 unreviewed=unreviewed, limit=limit,
-                                certainty=certainty or "all")
+                                certainty=certainty or "all", outcome=outcome)
     if as_json:
         click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
     else:
@@ -75,7 +79,10 @@ def show(call: str, db: Path, as_json: bool) -> None:
     if card.get("status") != "ok":
         click.echo(f"{card.get('file')}: FAILED: {card.get('error')}")
         return
+    from auditor.report.text import format_outcome
+
     click.echo(render_card(card))
+    click.echo(format_outcome(card, row.get("promise_status")))
     subs = card.get("subscores") or {}
     if subs:
         click.echo("Sub-scores: " + ", ".join(f"{k} {v}" for k, v in subs.items()))

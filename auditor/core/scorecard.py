@@ -118,6 +118,7 @@ class Scorecard:
     metrics: dict[str, Any] = field(default_factory=dict, metadata=_SPEC)
     steps: dict[str, bool] = field(default_factory=dict, metadata=_SPEC)
     flags: list[dict[str, Any]] = field(default_factory=list, metadata=_SPEC)
+    outcome: dict[str, Any] | None = field(default=None, metadata=_SPEC)  # auditor.outcome
     score: int | None = field(default=None, metadata=_SPEC)
     passed: bool | None = field(default=None, metadata=_SPEC)
     sample_rate: int | None = None

@@ -105,6 +105,8 @@ def build_report(store: Store) -> dict[str, Any]:
         "speech_rate": speech,
         "talk_ratio": talk,
         "failures": queries.failure_reasons(db),
+        "outcome_agents": outcome_rows(queries.report_outcomes(db, "agent")),
+        "outcome_campaigns": outcome_rows(queries.report_outcomes(db, "campaign")),
         "last_run": runs[0] if runs else None,
         "recall": recall_report(store),
     }
@@ -169,5 +171,46 @@ def day_table(report: dict[str, Any]) -> Table:
             [d["day"], d["calls"], d["failed"] or 0, d["passed"] or 0, pct(d["pass_rate"]),
              d["flags"]]
             for d in report["days"]
+        ],
+    )
+
+
+# ---------------------------------------------------------------- what the calls achieved
+
+
+def _share(n: float | None, d: float | None) -> float | None:
+    return (n or 0) / d if d else None
+
+
+def outcome_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The outcome figures per agent or campaign with their rates.
+
+    Right-party contact rate over all audited calls; promise rate over right-party contacts;
+    hostile share over answered calls; kept-promise rate over the promises a payments file has
+    decided (kept or broken; pending ones are not counted yet).
+    """
+    out = []
+    for r in rows:
+        r = dict(r)
+        r["rpc_rate"] = _share(r["right_party"], r["calls"])
+        r["promise_rate"] = _share(r["promises"], r["right_party"])
+        r["hostile_share"] = _share(r["hostile"], r["answered"])
+        r["kept_rate"] = _share(r["kept"], r["kept"] + r["broken"])
+        out.append(r)
+    return out
+
+
+def outcome_table(report: dict[str, Any], by: str = "agent") -> Table:
+    """Per agent (or campaign): contact, promises, amount, hostile customers, kept promises and
+    the coaching notes (how the agent handled upset customers: calm / answered in kind)."""
+    rows = report.get(f"outcome_{by}s") or []
+    return (
+        [by, "calls", "right-party rate", "promise rate", "promised (yuan)", "hostile share",
+         "kept", "broken", "pending", "kept rate", "coaching: calm", "coaching: in kind"],
+        [
+            [r["key"], r["calls"], pct(r["rpc_rate"]), pct(r["promise_rate"]),
+             num(r["promised"]), pct(r["hostile_share"]), r["kept"], r["broken"], r["pending"],
+             pct(r["kept_rate"]), r["handled_calm"], r["in_kind"]]
+            for r in rows
         ],
     )

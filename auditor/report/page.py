@@ -135,6 +135,33 @@ def recall_html(report: dict[str, Any]) -> list[str]:
     ]
 
 
+def _outcome_sections(report: dict[str, Any]) -> list[str]:
+    """Per agent and campaign: promise and kept-promise rates (charts) and the outcome table."""
+    agents = report.get("outcome_agents") or []
+    out = ["<h2>What the calls achieved</h2>"]
+    if not agents:
+        return out + ["<p>No outcome stored yet.</p>"]
+    out += [
+        '<div class="charts">',
+        svg_bars([(a["key"], 100 * (a["promise_rate"] or 0)) for a in agents],
+                 "Promise rate per agent (% of right-party contacts)", fmt="{:.0f}%",
+                 color="#3b8a5a"),
+        svg_bars([(a["key"], 100 * a["kept_rate"]) for a in agents
+                  if a["kept_rate"] is not None],
+                 "Kept-promise rate per agent (% of decided promises)", fmt="{:.0f}%",
+                 color="#6a4fa3"),
+        svg_bars([(a["key"], 100 * (a["hostile_share"] or 0)) for a in agents],
+                 "Hostile customers per agent (% of answered calls)", fmt="{:.0f}%",
+                 color="#b5523b"),
+        "</div>",
+        "<h3>Per agent</h3>",
+        _html_table(build.outcome_table(report, "agent")),
+        "<h3>Per campaign</h3>",
+        _html_table(build.outcome_table(report, "campaign")),
+    ]
+    return out
+
+
 def render_html(report: dict[str, Any]) -> str:
     """The report as one self-contained HTML page (inline CSS and SVG, nothing external)."""
     t = report["totals"]
@@ -177,6 +204,7 @@ def render_html(report: dict[str, Any]) -> str:
         "<h2>Per agent</h2>",
         svg_bars(agent_items, "Pass rate per agent (%)", fmt="{:.0f}%"),
         _html_table(build.agent_table(report)),
+        *_outcome_sections(report),
         "<h2>Per day</h2>",
         svg_columns(day_items, "Pass rate per day (%)", fmt="{:.0f}%"),
         _html_table(build.day_table(report)),

@@ -17,6 +17,7 @@ from auditor.report.build import (
     category_table,
     day_table,
     num,
+    outcome_table,
     pct,
     rule_table,
 )
@@ -95,12 +96,45 @@ def format_text(report: dict[str, Any]) -> str:
     lines += _table(agent_table(report))
     lines += ["", "Per day:"]
     lines += _table(day_table(report))
+    for by in ("agent", "campaign"):
+        lines += ["", f"What the calls achieved, per {by} (promise rate over right-party "
+                      "contacts; kept rate over promises decided by payments):"]
+        table = outcome_table(report, by)
+        lines += _table(table) if table[1] else ["  no outcome stored yet"]
     lines += [""] + _dist_lines(report["speech_rate"], 0)
     lines += [""] + _dist_lines(report["talk_ratio"], 2)
     if report["failures"]:
         lines += ["", "Calls that could not be audited:"]
         lines += [f"  {f['calls']:>4}  {f['error']}" for f in report["failures"]]
     return "\n".join(lines)
+
+
+def format_outcome(card: dict[str, Any], promise_status: str | None = None) -> str:
+    """One line on what the call achieved (``Outcome: promise_to_pay, 3000 yuan due ...``)."""
+    o = card.get("outcome")
+    if not o:
+        return "Outcome: not extracted"
+    parts = [o.get("result") or "?"]
+    p = o.get("promise") or {}
+    if p:
+        if p.get("amount") is not None:
+            parts.append(f"{p['amount']:g} yuan")
+        if p.get("installments"):
+            parts.append(f"first of {p['installments']} instalments")
+        due = p.get("due") or (f"{p['due_text']!r} (no call start)" if p.get("due_text")
+                               else "no date")
+        parts.append(f"due {due}")
+        if p.get("start") is not None:
+            parts.append(f"at {clock(p['start'])}")
+        if promise_status:
+            parts.append(promise_status)
+    c = o.get("customer") or {}
+    customer = f"customer {c.get('emotion') or 'calm'}"
+    if c.get("complaint_threat"):
+        customer += ", threatened to complain"
+    if c.get("refusal"):
+        customer += ", refused"
+    return "Outcome: " + ", ".join(parts) + "; " + customer
 
 
 def format_flagged(entries: Sequence[dict[str, Any]]) -> str:

@@ -419,6 +419,8 @@ def call_view(store: Store, call_id: str) -> dict[str, Any]:
         "missed": store.missed(call_id),
         "history": store.verdict_log(call_id),
         "categories": list(CATEGORIES),
+        "outcome": card.get("outcome"),
+        "promise_status": row.get("promise_status"),
     }
 
 

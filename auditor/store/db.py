@@ -49,6 +49,7 @@ SPEC_FIELDS = (
     "metrics",
     "steps",
     "flags",
+    "outcome",
     "score",
     "passed",
 )
@@ -266,6 +267,7 @@ class Store:
         }
         if columns:
             row.update(columns)
+        row.update(queries.outcome_columns(stored))
         with self.writing():
             self.db.execute("DELETE FROM utterances WHERE call_id = ?", [call_id])
             self.db.execute("DELETE FROM metrics WHERE call_id = ?", [call_id])
@@ -684,6 +686,7 @@ class Store:
         unreviewed: bool = False,
         limit: int | None = None,
         certainty: str = "all",
+        outcome: str | None = None,
     ) -> list[dict[str, Any]]:
         """Calls to listen to, worst first (failed verdict, then lowest score), with flags.
 
@@ -695,7 +698,12 @@ class Store:
         """
         state = "unreviewed" if unreviewed else "all"
         filt = queries.FlagFilter(category, severity, agent, day, state, certainty)
-        entries = queries.flagged_calls(self.db, filt, limit)
+        if outcome:  # only calls whose outcome is this result (e.g. refusal)
+            ids = queries.calls_with_result(self.db, outcome)
+            entries = [e for e in queries.flagged_calls(self.db, filt) if e["call_id"] in ids]
+            entries = entries[:limit] if limit is not None else entries
+        else:
+            entries = queries.flagged_calls(self.db, filt, limit)
         for entry in entries:
             for flag in entry["flags"]:
                 del flag["reviewer"]

@@ -467,3 +467,91 @@ def recall_inputs(db: sqlite_utils.Database) -> dict[str, Any]:
             "GROUP BY category"
         ),
     }
+
+
+# ---------------------------------------------------------------- outcome (what calls achieved)
+
+OUTCOME_COLUMNS = ("result", "promise_amount", "promise_due", "emotion", "complaint_threat",
+                   "promise_status")
+NO_RIGHT_PARTY = ("wrong_party", "no_contact")
+"""Results that are not a right-party contact."""
+HANDLING_CATEGORY = "info_agent_handling"
+
+
+def outcome_columns(card: dict[str, Any]) -> dict[str, Any]:
+    """The ``calls`` row's outcome columns from a scorecard (all None without an outcome).
+
+    ``promise_status`` starts ``pending`` for a promise; a payments file decides it later
+    (:func:`set_promise_status`).
+    """
+    outcome = card.get("outcome") if isinstance(card, dict) else None
+    if not isinstance(outcome, dict):
+        return {k: None for k in OUTCOME_COLUMNS}
+    promise = outcome.get("promise") or {}
+    customer = outcome.get("customer") or {}
+    threat = customer.get("complaint_threat")
+    return {
+        "result": outcome.get("result"),
+        "promise_amount": promise.get("amount"),
+        "promise_due": promise.get("due"),
+        "emotion": customer.get("emotion"),
+        "complaint_threat": None if threat is None else int(bool(threat)),
+        "promise_status": "pending" if outcome.get("promise") else None,
+    }
+
+
+def calls_with_result(db: sqlite_utils.Database, result: str) -> set[str]:
+    """Ids of the audited calls whose outcome is ``result`` (e.g. ``promise_to_pay``)."""
+    return {r["id"] for r in db.query(
+        "SELECT id FROM calls WHERE status = 'ok' AND result = ?", [result])}
+
+
+def promises(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Every stored promise to pay: call id, debtor id, amount, due date, call start, status."""
+    return list(db.query(
+        "SELECT id AS call_id, debtor_id, promise_amount AS amount, promise_due AS due, "
+        "call_start, promise_status AS status FROM calls "
+        "WHERE status = 'ok' AND result = 'promise_to_pay' ORDER BY call_start, id"))
+
+
+def set_promise_status(db: sqlite_utils.Database, statuses: dict[str, str]) -> int:
+    """Write each call's promise status (pending / kept / broken); returns the rows changed."""
+    n = 0
+    with db.atomic():
+        for call_id, status in statuses.items():
+            n += db.execute("UPDATE calls SET promise_status = ? WHERE id = ? AND "
+                            "COALESCE(promise_status, '') != ?",
+                            [status, call_id, status]).rowcount
+    return n
+
+
+def report_outcomes(db: sqlite_utils.Database, by: str = "agent") -> list[dict[str, Any]]:
+    """Per agent or campaign (audited calls with an outcome): what the calls achieved.
+
+    Rows: ``key``, ``calls``, ``right_party`` (not wrong party, not no contact), ``promises``,
+    ``promised`` (yuan), ``hostile``, ``answered`` (calls somebody answered), ``kept``,
+    ``broken``, ``pending``, ``handled_calm`` and ``in_kind`` (the coaching flag's two rules).
+    """
+    column = {"agent": "agent_id", "campaign": "campaign"}[by]
+    unknown = UNKNOWN_AGENT if by == "agent" else "(no campaign)"
+    not_rpc = ", ".join(f"'{r}'" for r in NO_RIGHT_PARTY)
+    sql = (
+        f"SELECT COALESCE(c.{column}, ?) AS key, COUNT(*) AS calls, "
+        f"SUM(c.result NOT IN ({not_rpc})) AS right_party, "
+        "SUM(c.result = 'promise_to_pay') AS promises, "
+        "SUM(CASE WHEN c.result = 'promise_to_pay' THEN c.promise_amount END) AS promised, "
+        "SUM(c.emotion = 'hostile') AS hostile, SUM(c.result != 'no_contact') AS answered, "
+        "SUM(c.promise_status = 'kept') AS kept, SUM(c.promise_status = 'broken') AS broken, "
+        "SUM(c.promise_status = 'pending') AS pending, "
+        "SUM((SELECT COUNT(*) FROM flags f WHERE f.call_id = c.id AND f.category = ? "
+        "AND f.rule LIKE '%.calm')) AS handled_calm, "
+        "SUM((SELECT COUNT(*) FROM flags f WHERE f.call_id = c.id AND f.category = ? "
+        "AND f.rule LIKE '%.in_kind')) AS in_kind "
+        "FROM calls c WHERE c.status = 'ok' AND c.result IS NOT NULL GROUP BY key ORDER BY key"
+    )
+    rows = list(db.query(sql, [unknown, HANDLING_CATEGORY, HANDLING_CATEGORY]))
+    for r in rows:
+        for k, v in r.items():
+            if v is None and k != "key":
+                r[k] = 0
+    return rows

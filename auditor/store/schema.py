@@ -236,6 +236,36 @@ def _migration_6(db: sqlite_utils.Database) -> None:
     db["missed"].create_index(["category"], if_not_exists=True)
 
 
+def _migration_4(db: sqlite_utils.Database) -> None:
+    """What each call achieved (the scorecard's ``outcome``) as columns, filled from the stored
+    scorecards: result, promised amount and due date, customer emotion, complaint threat, and
+    ``promise_status`` (pending / kept / broken, set from a payments file)."""
+    from auditor.store.queries import outcome_columns
+
+    calls = db["calls"]
+    for name, col_type in (
+        ("result", str),
+        ("promise_amount", float),
+        ("promise_due", str),
+        ("emotion", str),
+        ("complaint_threat", int),
+        ("promise_status", str),
+    ):
+        if name not in calls.columns_dict:
+            calls.add_column(name, col_type)
+    rows = list(db.query("SELECT id, scorecard FROM calls WHERE scorecard IS NOT NULL"))
+    for row in rows:
+        try:
+            card = json.loads(row["scorecard"])
+        except (TypeError, ValueError):
+            continue
+        cols = outcome_columns(card)
+        if any(v is not None for v in cols.values()):
+            calls.update(row["id"], cols)
+    for columns in (["result"], ["emotion"], ["promise_status"]):
+        calls.create_index(columns, if_not_exists=True)
+
+
 def _migration_7(db: sqlite_utils.Database) -> None:
     """Flags carry ``uncertain`` (1 when the evidence rests on low-confidence text or an unsettled
     speaker), so the queue can rank them after certain ones; filled in from stored scorecards."""
@@ -262,6 +292,7 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     1: _migration_1,
     2: _migration_2,
     3: _migration_3,
+    4: _migration_4,
     6: _migration_6,
     7: _migration_7,
 }

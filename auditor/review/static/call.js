@@ -373,6 +373,44 @@ function renderScores() {
     dismissed ? dismissed + " false alarm" + (dismissed === 1 ? "" : "s") + " set aside" : "no false alarm marked"));
 }
 
+// ---------------------------------------------------------------- outcome (page header)
+
+const RESULT_LABELS = {
+  promise_to_pay: "Promise to pay", no_promise: "No promise", refusal: "Refusal",
+  dispute: "Dispute", wrong_party: "Wrong party", no_contact: "No contact",
+};
+
+function renderOutcome() {
+  const box = document.getElementById("outcome");
+  const o = call.outcome;
+  box.replaceChildren();
+  if (!o) { box.hidden = true; return; }
+  box.hidden = false;
+  box.appendChild(el("b", { class: "result " + o.result, id: "outcome-result" },
+    RESULT_LABELS[o.result] || o.result));
+  const p = o.promise;
+  if (p) {
+    const parts = [];
+    if (p.amount !== null && p.amount !== undefined) parts.push(p.amount.toLocaleString() + " yuan");
+    if (p.installments) parts.push("first of " + p.installments + " instalments");
+    parts.push("due " + (p.due || (p.due_text ? "“" + p.due_text + "” (no call start)" : "not named")));
+    if (call.promise_status) parts.push(call.promise_status);
+    const span = el("span", { class: "promise", id: "outcome-promise", title: p.evidence || "" },
+      parts.join(" · "));
+    if (p.start !== null && p.start !== undefined) {
+      span.classList.add("seekable");
+      span.addEventListener("click", () => seek(p.start, true));
+    }
+    box.appendChild(span);
+  }
+  const c = o.customer || {};
+  const notes = ["customer " + (c.emotion || "calm")];
+  if (c.complaint_threat) notes.push("threatened to complain");
+  if (c.refusal) notes.push("refused");
+  box.appendChild(el("span", { class: "customer " + (c.emotion || "calm"), id: "outcome-customer" },
+    notes.join(" · ")));
+}
+
 function renderMetrics() {
   const m = call.metrics || {};
   const box = document.getElementById("metrics");
@@ -606,6 +644,7 @@ async function init() {
   if (call.status !== "ok") showError("This call could not be audited: " + (call.error || "unknown reason"));
   renderScores();
   renderTrust();
+  renderOutcome();
   renderFlags();
   renderMetrics();
   renderTimeline();
