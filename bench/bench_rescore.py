@@ -58,17 +58,19 @@ def run(auditor: Any = None, results: Any = None, db: str | Path | None = None) 
         with sqlite3.connect(source) as src, sqlite3.connect(work) as dst:
             src.backup(dst)  # a consistent copy, WAL contents included
         batch_s, calls = batch_wall_s(work)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with Store(work) as store:
             summary = rescore(store, force=True)
-        rescore_s = time.perf_counter() - t0
+        rescore_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
     share = rescore_s / batch_s if batch_s else float("nan")
     status = "met" if share < TARGET_SHARE else "NOT met"
-    print(f"{summary.rescored} calls rescored in {rescore_s:.2f} s ({summary.changed} changed); "
+    print(f"{summary.rescored} calls rescored in {rescore_s:.2f} s, {cpu_s:.2f} s of CPU "
+          f"(a loaded machine stretches the first, not the second; {summary.changed} changed); "
           f"their batch took {batch_s:.1f} s for {calls} calls: {share:.2%} "
           f"(target < {TARGET_SHARE:.0%}: {status})")
-    return {"rescore_s": round(rescore_s, 3), "rescore_batch_s": round(batch_s, 3),
-            "rescore_share_of_batch": round(share, 4), "rescore_changed": summary.changed}
+    return {"rescore_s": round(rescore_s, 3), "rescore_cpu_s": round(cpu_s, 3),
+            "rescore_batch_s": round(batch_s, 3), "rescore_share_of_batch": round(share, 4),
+            "rescore_changed": summary.changed}
 
 
 def main() -> None:
