@@ -240,3 +240,16 @@ def test_metadata_flags_and_per_day_rule_survive_a_rescore(tmp_path: Path) -> No
     since = json.loads(_invoke("rescore", "--db", str(db), "--force", "--since", "2025-03-02",
                                "--json"))
     assert since["considered"] == 0
+
+
+def test_workers_judge_in_processes_with_the_same_result(tmp_path: Path) -> None:
+    one = _build(tmp_path / "one")
+    two = _build(tmp_path / "two")
+    a = json.loads(_invoke("rescore", "--db", str(one), "--json").replace(str(one.parent), ""))
+    b = json.loads(_invoke("rescore", "--db", str(two), "--workers", "2", "--json")
+                   .replace(str(two.parent), ""))
+    assert {k: v for k, v in a.items() if k != "wall_s"} == \
+        {k: v for k, v in b.items() if k != "wall_s"}
+    query = "SELECT path, rule, start, review_status FROM flags f JOIN calls c ON c.id = f.call_id"
+    names = [sorted((Path(r[0]).name, *r[1:]) for r in db_rows(db, query)) for db in (one, two)]
+    assert names[0] == names[1] and names[0]

@@ -273,43 +273,58 @@ def rescore(
     since: str | None = None,
     force: bool = False,
     rules: RuleSet | None = None,
+    workers: int = 1,
     on_call: Callable[[str, bool], None] | None = None,
 ) -> RescoreSummary:
     """Apply the current rules to every stored call (since ``since``, a ``YYYY-MM-DD`` call
     date), one transaction per call; returns what changed.
 
     A call already at the current rules version is skipped unless ``force``. Failed calls have
-    no transcript and are left alone. ``on_call(call_id, changed)`` follows each call written.
+    no transcript and are left alone. With ``workers`` > 1 the calls are judged in that many
+    processes and written here, one at a time (a single writer, as in the batch).
+    ``on_call(call_id, changed)`` follows each call written.
     """
     t0 = time.perf_counter()
     rescorer = Rescorer(rules or load_rule_set(rules_dirs))
     summary = RescoreSummary(rules_version=rescorer.version)
     sql, params = _calls_sql(since, _ROW_COLUMNS)
-    rows = list(store.db.query(sql, params))
-    for row in rows:
+    pending = []
+    for row in store.db.query(sql, params):
         summary.considered += 1
         if row["status"] != "ok":
             summary.not_audited += 1
-            continue
-        if row["rules_version"] == rescorer.version and not force:
+        elif row["rules_version"] == rescorer.version and not force:
             summary.skipped += 1
-            continue
-        _rescore_one(store, rescorer, row["id"], summary, on_call)
+        else:
+            pending.append(row["id"])
+    if workers > 1 and len(pending) > 1:
+        _rescore_parallel(store, rescorer, pending, summary, on_call, workers)
+    else:
+        for call_id in pending:
+            _rescore_one(store, rescorer, call_id, summary, on_call)
     summary.wall_s = time.perf_counter() - t0
     return summary
+
+
+def _read(store: Store, call_id: str) -> tuple[dict[str, Any], str, list[dict[str, Any]]] | None:
+    """A call's row, its scorecard text and its per-day group, or None if it is gone."""
+    found = list(store.db.query(f"SELECT {_ROW_COLUMNS}, scorecard FROM calls WHERE id = ?",
+                                [call_id]))
+    if not found:
+        return None
+    row = found[0]
+    text = row.pop("scorecard")
+    return row, text, store.frequency_group(call_id, row["debtor_id"], row["call_date"])
 
 
 def _rescore_one(store: Store, rescorer: Rescorer, call_id: str, summary: RescoreSummary,
                  on_call: Callable[[str, bool], None] | None, tries: int = 3) -> None:
     """Re-judge and write one call; if the batch rewrote it meanwhile, judge it again."""
     for attempt in range(tries):
-        found = list(store.db.query(f"SELECT {_ROW_COLUMNS}, scorecard FROM calls WHERE id = ?",
-                                    [call_id]))
-        if not found:
+        found = _read(store, call_id)
+        if found is None:
             return
-        row = found[0]
-        text = row.pop("scorecard")
-        group = store.frequency_group(call_id, row["debtor_id"], row["call_date"])
+        row, text, group = found
         done = rescorer.rescore_card(json.loads(text), row, group)
         try:
             old, changed = store.save_rescored(call_id, done.card, rescorer.version,
@@ -322,6 +337,67 @@ def _rescore_one(store: Store, rescorer: Rescorer, call_id: str, summary: Rescor
         if on_call:
             on_call(call_id, changed)
         return
+
+
+_WORKER: Rescorer | None = None
+
+
+def _init_worker(rules: RuleSet) -> None:
+    """A judging process: its rescorer, built once."""
+    global _WORKER
+    _WORKER = Rescorer(rules)
+
+
+def _judge(text: str, row: dict[str, Any], group: list[dict[str, Any]]) -> enrich.Enriched:
+    """Judge one call in a worker process (pure: nothing is read or written here)."""
+    assert _WORKER is not None, "the worker was not initialised"
+    return _WORKER.rescore_card(json.loads(text), row, group)
+
+
+def _rescore_parallel(store: Store, rescorer: Rescorer, pending: list[str],
+                      summary: RescoreSummary, on_call: Callable[[str, bool], None] | None,
+                      workers: int) -> None:
+    """Judge in ``workers`` processes, a few calls ahead; write each here as it comes back.
+
+    A call the batch rewrote meanwhile, or one whose per-day group changed with it (judged
+    against group cards that may be stale), is judged again here, in order.
+    """
+    import multiprocessing as mp
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    todo = iter(pending)
+    inflight: deque[tuple[dict[str, Any], str, Any]] = deque()
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context(method),
+                             initializer=_init_worker, initargs=(rescorer.rules,)) as pool:
+
+        def submit() -> None:
+            for call_id in todo:
+                found = _read(store, call_id)
+                if found is not None:
+                    row, text, group = found
+                    inflight.append((row, text, pool.submit(_judge, text, row, group)))
+                    return
+
+        for _ in range(workers * 4):
+            submit()
+        while inflight:
+            row, text, future = inflight.popleft()
+            done = future.result()
+            submit()
+            if done.regrouped:
+                _rescore_one(store, rescorer, row["id"], summary, on_call)
+                continue
+            try:
+                old, changed = store.save_rescored(row["id"], done.card, rescorer.version,
+                                                   expected=text)
+            except CardChanged:
+                _rescore_one(store, rescorer, row["id"], summary, on_call)
+                continue
+            _record(summary, row, old, done.card, changed)
+            if on_call:
+                on_call(row["id"], changed)
 
 
 def _record(summary: RescoreSummary, row: Mapping[str, Any], old: list[dict[str, Any]],
