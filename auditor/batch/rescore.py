@@ -28,8 +28,8 @@ import importlib
 import json
 import sqlite3
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -363,14 +363,30 @@ def _rescore_parallel(store: Store, rescorer: Rescorer, pending: list[str],
     against group cards that may be stale), is judged again here, in order.
     """
     import multiprocessing as mp
-    from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
 
-    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    global _WORKER
+    fork = "fork" in mp.get_all_start_methods()
+    # Forked workers inherit the loaded rescorer; spawned ones are sent the rules.
+    init: dict[str, Any] = {} if fork else {"initializer": _init_worker,
+                                            "initargs": (rescorer.rules,)}
+    _WORKER = rescorer if fork else None
     todo = iter(pending)
     inflight: deque[tuple[dict[str, Any], str, Any]] = deque()
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context(method),
-                             initializer=_init_worker, initargs=(rescorer.rules,)) as pool:
+    try:
+        _run_parallel(store, rescorer, todo, inflight, summary, on_call, workers,
+                      mp.get_context("fork" if fork else "spawn"), init)
+    finally:
+        _WORKER = None
+
+
+def _run_parallel(store: Store, rescorer: Rescorer, todo: Iterator[str],
+                  inflight: deque[tuple[dict[str, Any], str, Any]], summary: RescoreSummary,
+                  on_call: Callable[[str, bool], None] | None, workers: int, ctx: Any,
+                  init: dict[str, Any]) -> None:
+    """The loop of :func:`_rescore_parallel`: keep the workers fed, write what comes back."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=ctx, **init) as pool:
 
         def submit() -> None:
             for call_id in todo:
