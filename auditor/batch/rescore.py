@@ -39,7 +39,7 @@ import sqlite_utils
 
 from auditor.batch import enrich
 from auditor.batch import metadata as md
-from auditor.compliance.rulepack import pack_files
+from auditor.compliance.rulepack import INFO_PREFIX, pack_files
 from auditor.compliance.rules import BUILTIN_DIR, RuleSet, load_rules
 from auditor.core.scorecard import Measures
 from auditor.core.vocab import CATEGORIES
@@ -120,9 +120,11 @@ class Rescorer:
         """Whether a stored flag is one this rescore raises again (or drops)."""
         rule = str(flag.get("rule") or "")
         category = flag.get("category")
+        if category == self._handling_category:
+            return outcome
         return (rule.startswith(("delivery.", "step.", "steps.")) or category in CATEGORIES
-                or category in _ENRICHED
-                or (outcome and category == self._handling_category))
+                or str(category).startswith(INFO_PREFIX)  # a pack's informational category
+                or category in _ENRICHED)
 
     def judge(self, card: Mapping[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:
         """The card with delivery, rule and step flags (and outcome) derived again, unscored
