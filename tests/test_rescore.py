@@ -240,3 +240,34 @@ def test_metadata_flags_and_per_day_rule_survive_a_rescore(tmp_path: Path) -> No
     since = json.loads(_invoke("rescore", "--db", str(db), "--force", "--since", "2025-03-02",
                                "--json"))
     assert since["considered"] == 0
+
+
+def test_workers_judge_in_processes_with_the_same_result(tmp_path: Path) -> None:
+    one = _build(tmp_path / "one")
+    two = _build(tmp_path / "two")
+    a = json.loads(_invoke("rescore", "--db", str(one), "--json").replace(str(one.parent), ""))
+    b = json.loads(_invoke("rescore", "--db", str(two), "--workers", "2", "--json")
+                   .replace(str(two.parent), ""))
+    assert {k: v for k, v in a.items() if k != "wall_s"} == \
+        {k: v for k, v in b.items() if k != "wall_s"}
+    query = "SELECT path, rule, start, review_status FROM flags f JOIN calls c ON c.id = f.call_id"
+    names = [sorted((Path(r[0]).name, *r[1:]) for r in db_rows(db, query)) for db in (one, two)]
+    assert names[0] == names[1] and names[0]
+
+
+def test_informational_rule_flags_are_derived_again_not_doubled(tmp_path: Path) -> None:
+    utts = [
+        {"speaker": "agent", "start": 0.0, "end": 3.0, "text": "您好，请问是李明先生吗？"},
+        {"speaker": "customer", "start": 3.2, "end": 5.0, "text": "你们这帮骗子，王八蛋！"},
+        {"speaker": "agent", "start": 5.5, "end": 8.0, "text": "您别激动，感谢接听，再见。"},
+    ]
+    card = Auditor(load_asr=False).audit_transcript(utts, "t.json", layout="stereo", score=False)
+    info = [f["rule"] for f in card["flags"] if f["category"].startswith("info_")]
+    assert info, card["flags"]
+    with Store(tmp_path / "i.db") as store:
+        stored = save_audited(store, card, call_id="a" * 64, path="t.json", size=1, model="m",
+                              rules_version="old")
+        summary = rescore(store)
+        after = store.card("a" * 64)
+    assert summary.diff.rules() == []
+    assert [f["rule"] for f in after["flags"]] == [f["rule"] for f in stored["flags"]]

@@ -28,8 +28,8 @@ import importlib
 import json
 import sqlite3
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,7 +39,7 @@ import sqlite_utils
 
 from auditor.batch import enrich
 from auditor.batch import metadata as md
-from auditor.compliance.rulepack import pack_files
+from auditor.compliance.rulepack import INFO_PREFIX, pack_files
 from auditor.compliance.rules import BUILTIN_DIR, RuleSet, load_rules
 from auditor.core.scorecard import Measures
 from auditor.core.vocab import CATEGORIES
@@ -120,9 +120,11 @@ class Rescorer:
         """Whether a stored flag is one this rescore raises again (or drops)."""
         rule = str(flag.get("rule") or "")
         category = flag.get("category")
+        if category == self._handling_category:
+            return outcome
         return (rule.startswith(("delivery.", "step.", "steps.")) or category in CATEGORIES
-                or category in _ENRICHED
-                or (outcome and category == self._handling_category))
+                or str(category).startswith(INFO_PREFIX)  # a pack's informational category
+                or category in _ENRICHED)
 
     def judge(self, card: Mapping[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:
         """The card with delivery, rule and step flags (and outcome) derived again, unscored
@@ -273,43 +275,58 @@ def rescore(
     since: str | None = None,
     force: bool = False,
     rules: RuleSet | None = None,
+    workers: int = 1,
     on_call: Callable[[str, bool], None] | None = None,
 ) -> RescoreSummary:
     """Apply the current rules to every stored call (since ``since``, a ``YYYY-MM-DD`` call
     date), one transaction per call; returns what changed.
 
     A call already at the current rules version is skipped unless ``force``. Failed calls have
-    no transcript and are left alone. ``on_call(call_id, changed)`` follows each call written.
+    no transcript and are left alone. With ``workers`` > 1 the calls are judged in that many
+    processes and written here, one at a time (a single writer, as in the batch).
+    ``on_call(call_id, changed)`` follows each call written.
     """
     t0 = time.perf_counter()
     rescorer = Rescorer(rules or load_rule_set(rules_dirs))
     summary = RescoreSummary(rules_version=rescorer.version)
     sql, params = _calls_sql(since, _ROW_COLUMNS)
-    rows = list(store.db.query(sql, params))
-    for row in rows:
+    pending = []
+    for row in store.db.query(sql, params):
         summary.considered += 1
         if row["status"] != "ok":
             summary.not_audited += 1
-            continue
-        if row["rules_version"] == rescorer.version and not force:
+        elif row["rules_version"] == rescorer.version and not force:
             summary.skipped += 1
-            continue
-        _rescore_one(store, rescorer, row["id"], summary, on_call)
+        else:
+            pending.append(row["id"])
+    if workers > 1 and len(pending) > 1:
+        _rescore_parallel(store, rescorer, pending, summary, on_call, workers)
+    else:
+        for call_id in pending:
+            _rescore_one(store, rescorer, call_id, summary, on_call)
     summary.wall_s = time.perf_counter() - t0
     return summary
+
+
+def _read(store: Store, call_id: str) -> tuple[dict[str, Any], str, list[dict[str, Any]]] | None:
+    """A call's row, its scorecard text and its per-day group, or None if it is gone."""
+    found = list(store.db.query(f"SELECT {_ROW_COLUMNS}, scorecard FROM calls WHERE id = ?",
+                                [call_id]))
+    if not found:
+        return None
+    row = found[0]
+    text = row.pop("scorecard")
+    return row, text, store.frequency_group(call_id, row["debtor_id"], row["call_date"])
 
 
 def _rescore_one(store: Store, rescorer: Rescorer, call_id: str, summary: RescoreSummary,
                  on_call: Callable[[str, bool], None] | None, tries: int = 3) -> None:
     """Re-judge and write one call; if the batch rewrote it meanwhile, judge it again."""
     for attempt in range(tries):
-        found = list(store.db.query(f"SELECT {_ROW_COLUMNS}, scorecard FROM calls WHERE id = ?",
-                                    [call_id]))
-        if not found:
+        found = _read(store, call_id)
+        if found is None:
             return
-        row = found[0]
-        text = row.pop("scorecard")
-        group = store.frequency_group(call_id, row["debtor_id"], row["call_date"])
+        row, text, group = found
         done = rescorer.rescore_card(json.loads(text), row, group)
         try:
             old, changed = store.save_rescored(call_id, done.card, rescorer.version,
@@ -322,6 +339,83 @@ def _rescore_one(store: Store, rescorer: Rescorer, call_id: str, summary: Rescor
         if on_call:
             on_call(call_id, changed)
         return
+
+
+_WORKER: Rescorer | None = None
+
+
+def _init_worker(rules: RuleSet) -> None:
+    """A judging process: its rescorer, built once."""
+    global _WORKER
+    _WORKER = Rescorer(rules)
+
+
+def _judge(text: str, row: dict[str, Any], group: list[dict[str, Any]]) -> enrich.Enriched:
+    """Judge one call in a worker process (pure: nothing is read or written here)."""
+    assert _WORKER is not None, "the worker was not initialised"
+    return _WORKER.rescore_card(json.loads(text), row, group)
+
+
+def _rescore_parallel(store: Store, rescorer: Rescorer, pending: list[str],
+                      summary: RescoreSummary, on_call: Callable[[str, bool], None] | None,
+                      workers: int) -> None:
+    """Judge in ``workers`` processes, a few calls ahead; write each here as it comes back.
+
+    A call the batch rewrote meanwhile, or one whose per-day group changed with it (judged
+    against group cards that may be stale), is judged again here, in order.
+    """
+    import multiprocessing as mp
+
+    global _WORKER
+    fork = "fork" in mp.get_all_start_methods()
+    # Forked workers inherit the loaded rescorer; spawned ones are sent the rules.
+    init: dict[str, Any] = {} if fork else {"initializer": _init_worker,
+                                            "initargs": (rescorer.rules,)}
+    _WORKER = rescorer if fork else None
+    todo = iter(pending)
+    inflight: deque[tuple[dict[str, Any], str, Any]] = deque()
+    try:
+        _run_parallel(store, rescorer, todo, inflight, summary, on_call, workers,
+                      mp.get_context("fork" if fork else "spawn"), init)
+    finally:
+        _WORKER = None
+
+
+def _run_parallel(store: Store, rescorer: Rescorer, todo: Iterator[str],
+                  inflight: deque[tuple[dict[str, Any], str, Any]], summary: RescoreSummary,
+                  on_call: Callable[[str, bool], None] | None, workers: int, ctx: Any,
+                  init: dict[str, Any]) -> None:
+    """The loop of :func:`_rescore_parallel`: keep the workers fed, write what comes back."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=ctx, **init) as pool:
+
+        def submit() -> None:
+            for call_id in todo:
+                found = _read(store, call_id)
+                if found is not None:
+                    row, text, group = found
+                    inflight.append((row, text, pool.submit(_judge, text, row, group)))
+                    return
+
+        for _ in range(workers * 4):
+            submit()
+        while inflight:
+            row, text, future = inflight.popleft()
+            done = future.result()
+            submit()
+            if done.regrouped:
+                _rescore_one(store, rescorer, row["id"], summary, on_call)
+                continue
+            try:
+                old, changed = store.save_rescored(row["id"], done.card, rescorer.version,
+                                                   expected=text)
+            except CardChanged:
+                _rescore_one(store, rescorer, row["id"], summary, on_call)
+                continue
+            _record(summary, row, old, done.card, changed)
+            if on_call:
+                on_call(row["id"], changed)
 
 
 def _record(summary: RescoreSummary, row: Mapping[str, Any], old: list[dict[str, Any]],

@@ -87,9 +87,11 @@ def format_rescore(data: Mapping[str, Any]) -> str:
 @click.option("--force", is_flag=True,
               help="Rescore calls already at the current rules version too (after a change of "
                    "thresholds or scoring, which the rules version does not cover).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes that judge calls (the writes stay in one).")
 @json_option("Print the summary as JSON.")
 def rescore(db: Path, rules_dirs: tuple[Path, ...], since: str | None, force: bool,
-            as_json: bool) -> None:
+            workers: int, as_json: bool) -> None:
     """Apply the current rules, steps, delivery checks and scoring to the stored calls.
 
     No audio is decoded: the stored transcripts, measures and metrics are judged again. A flag
@@ -101,7 +103,8 @@ def rescore(db: Path, rules_dirs: tuple[Path, ...], since: str | None, force: bo
 
     with open_db(db) as store:
         try:
-            summary = run_rescore(store, rules_dirs, since=since, force=force)
+            summary = run_rescore(store, rules_dirs, since=since, force=force,
+                                  workers=workers)
         except StoreError as exc:
             raise click.ClickException(str(exc)) from exc
     data = summary.as_dict()
