@@ -48,7 +48,7 @@ def _pack(logprob, no_speech=0.0):
     return pack
 
 
-SETTINGS = load_asr_settings()
+SETTINGS = dataclasses.replace(load_asr_settings(), fallback_tries=5)  # on, as faster-whisper
 
 
 def test_only_poor_windows_are_retried_and_the_first_passing_temperature_is_kept():
