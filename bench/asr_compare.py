@@ -13,8 +13,9 @@ The held-out split was fixed before any result was looked at: a clip is held out
 of its file stem is odd. Tune on the rest; report both.
 
 Run alone with ``python -m bench.asr_compare`` (``--product-only`` skips the plain decoding,
-``--rates 16k`` one rate, ``--limit N`` the first N clips of each corpus, ``--json FILE`` writes
-the per-clip results); `make bench` runs it through bench.bench.
+``--rates 16k`` one rate, ``--limit N`` the first N clips of each corpus, ``--split tuning`` or
+``held-out`` one half, ``--no-fallback-too`` also the product without temperature fallback,
+``--json FILE`` writes the per-clip results); `make bench` runs it through bench.bench.
 """
 
 from __future__ import annotations
@@ -67,12 +68,17 @@ def held_out(name: str) -> bool:
     return int(hashlib.sha1(name.encode("utf-8")).hexdigest(), 16) % 2 == 1
 
 
-def clips(limit: int | None = None) -> list[tuple[str, Path]]:
-    """(corpus, wav) for every clip that has a reference transcript."""
+SPLITS = ("all", "tuning", "held-out")
+
+
+def clips(limit: int | None = None, split: str = "all") -> list[tuple[str, Path]]:
+    """(corpus, wav) for every clip of `split` that has a reference transcript (at most
+    `limit` per corpus)."""
     out = []
     for corpus in CORPORA:
         folder = SHARED / corpus
-        wavs = [w for w in sorted(folder.glob("*.wav")) if w.with_suffix(".txt").is_file()]
+        wavs = [w for w in sorted(folder.glob("*.wav")) if w.with_suffix(".txt").is_file()
+                and (split == "all" or held_out(w.stem) == (split == "held-out"))]
         out.extend((corpus, w) for w in wavs[:limit])
     return out
 
@@ -91,8 +97,9 @@ def telephone_copy(wav: Path, folder: Path) -> Path:
     return out
 
 
-def product_text(auditor, path: Path) -> tuple[str, list]:
-    """The product's text of one recording (all pieces in time order) and its pieces."""
+def product_text(auditor, path: Path, transcriber=None) -> tuple[str, list]:
+    """The product's text of one recording (all pieces in time order) and its pieces
+    (decoded by `transcriber`, by default the auditor's)."""
     from auditor.audio.decode import decode
     from auditor.pipeline import find_pieces, speech_audio
     from auditor.speakers.features import voice_frames
@@ -101,7 +108,7 @@ def product_text(auditor, path: Path) -> tuple[str, list]:
     heard = speech_audio(audio, auditor.asr_settings)
     frames = voice_frames(audio.samples[0], audio.sample_rate) if audio.channels == 1 else None
     pieces = find_pieces(heard, auditor.asr_settings, frames)
-    auditor.transcriber.decode(heard.samples, pieces)
+    (transcriber or auditor.transcriber).decode(heard.samples, pieces)
     ordered = sorted(pieces, key=lambda p: (p.region[0], p.channel))
     return "".join(p.text for p in ordered), pieces
 
@@ -125,15 +132,23 @@ def score(ref: str, hyp: str) -> dict[str, int]:
             "digits_ok": sum(1 for d in runs if d in h)}
 
 
-def run(auditor, systems: tuple[str, ...], rates: tuple[str, ...], limit: int | None = None
-        ) -> list[dict[str, Any]]:
+def run(auditor, systems: tuple[str, ...], rates: tuple[str, ...], limit: int | None = None,
+        split: str = "all") -> list[dict[str, Any]]:
     """Decode every clip with every system at every rate; one row per decoding."""
     import soundfile as sf
 
     rows = []
+    no_fallback = None
+    if "product-nofb" in systems:  # the product with its temperature fallback switched off
+        from dataclasses import replace
+
+        from auditor.asr.transcribe import Transcriber
+
+        no_fallback = Transcriber(auditor.transcriber.model,
+                                  replace(auditor.asr_settings, fallback_tries=0))
     with tempfile.TemporaryDirectory(prefix="asr-compare-") as tmp:
         for rate in rates:
-            for corpus, wav in clips(limit):
+            for corpus, wav in clips(limit, split):
                 path = wav if rate == "16k" else telephone_copy(wav, Path(tmp))
                 duration = sf.info(str(path)).duration
                 ref = wav.with_suffix(".txt").read_text(encoding="utf-8").strip()
@@ -141,6 +156,8 @@ def run(auditor, systems: tuple[str, ...], rates: tuple[str, ...], limit: int | 
                     t0 = time.perf_counter()
                     if system == "product":
                         hyp, _ = product_text(auditor, path)
+                    elif system == "product-nofb":
+                        hyp, _ = product_text(auditor, path, no_fallback)
                     else:
                         hyp = plain_text(auditor.transcriber.model, path)
                     seconds = time.perf_counter() - t0
@@ -167,12 +184,13 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, float]:
 
 def report(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Print the side-by-side table; return the overall figures per rate and system."""
-    systems = sorted({r["system"] for r in rows}, key=("product", "plain").index)
+    systems = sorted({r["system"] for r in rows},
+                     key=("product", "product-nofb", "plain").index)
     rates = [r for r in RATES if any(x["rate"] == r for x in rows)]
     groups = [("all", lambda r: True), ("tuning", lambda r: not r["held_out"]),
               ("held-out", lambda r: r["held_out"])]
     groups += [(c, lambda r, c=c: r["corpus"] == c) for c in CORPORA]
-    print(f"{'rate':<9} {'set':<15} {'system':<8} {'clips':>5} {'CER':>6} "
+    print(f"{'rate':<9} {'set':<15} {'system':<12} {'clips':>5} {'CER':>6} "
           f"{'digits exact':>13} {'RTF':>6}")
     summary: dict[str, Any] = {}
     for rate in rates:
@@ -185,7 +203,7 @@ def report(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 s = summarise(part)
                 share = (f"{s['digits_ok']}/{s['digits']} {s['digit_share']:4.0%}"
                          if s["digits"] else "-")
-                print(f"{rate:<9} {name:<15} {system:<8} {s['clips']:5d} {s['cer']:6.3f} "
+                print(f"{rate:<9} {name:<15} {system:<12} {s['clips']:5d} {s['cer']:6.3f} "
                       f"{share:>13} {s['rtf']:6.3f}")
                 summary[f"{rate}/{name}/{system}"] = {k: round(v, 3) if isinstance(v, float)
                                                       else v for k, v in s.items()}
@@ -219,13 +237,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rates", default=",".join(RATES))
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--no-fallback-too", action="store_true",
+                        help="also decode through the product with temperature fallback off")
+    parser.add_argument("--split", choices=SPLITS, default="all",
+                        help="decode only the tuning or only the held-out clips")
     args = parser.parse_args(argv)
     auditor = Auditor(threads=2)
     t0 = time.perf_counter()
     _ = auditor.transcriber
     print(f"model {auditor.model_name} loaded in {time.perf_counter() - t0:.1f} s")
     systems = ("product",) if args.product_only else ("product", "plain")
-    rows = run(auditor, systems, tuple(args.rates.split(",")), args.limit)
+    if args.no_fallback_too:
+        systems += ("product-nofb",)
+    rows = run(auditor, systems, tuple(args.rates.split(",")), args.limit, args.split)
     if args.json:
         args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     report(rows)

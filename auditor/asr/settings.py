@@ -46,6 +46,14 @@ SCHEMA = {
         "min_tokens": Key(int, low=1),
         "sparse_min_s": _SECONDS,
         "sparse_chars_per_s": Key(float, low=0),
+        "timestamps": Key(bool),
+        "fallback_tries": Key(int, low=0, high=10),
+        "fallback_temperature_step": Key(float, low=0.01, high=1),
+        "fallback_best_of": Key(int, low=1),
+        "fallback_logprob": Key(float, high=0),
+        "fallback_compression": Key(float, low=0.1),
+        "fallback_no_speech": Key(float, low=0, high=1),
+        "fallback_seed": Key(int, low=0),
     },
     "confidence": {
         "logprob_weight": Key(float, low=0),
@@ -98,6 +106,14 @@ class AsrSettings:
     pack_mix_channels: bool
     mono_join_pause_s: float
     number_join_gap_s: float
+    timestamps: bool
+    fallback_tries: int
+    fallback_temperature_step: float
+    fallback_best_of: int
+    fallback_logprob: float
+    fallback_compression: float
+    fallback_no_speech: float
+    fallback_seed: int
     confidence: ConfidenceSettings
 
 

@@ -157,7 +157,8 @@ class Transcriber:
             model.hf_tokenizer, model.model.is_multilingual, task="transcribe",
             language=self.settings.language,
         )
-        self.prompt = model.get_prompt(self.tokenizer, [], without_timestamps=True)
+        self.prompt = model.get_prompt(self.tokenizer, [],
+                                       without_timestamps=not self.settings.timestamps)
         self.suppress_tokens = get_suppressed_tokens(self.tokenizer, [-1])
         self.to_simplified = OpenCC("t2s").convert
         self.sample_rate = model.feature_extractor.sampling_rate
@@ -331,6 +332,7 @@ class Transcriber:
                                                repetition_penalty=1.3)[0][0]
                 if len(retry) < len(tokens_per_pack[i]):
                     tokens_per_pack[i] = retry
+        self._fallback(features, packs, tokens_per_pack)
         frames = [min(len(a) // 160, 3000) for a in audios]
         words = self._align(encoded, features, tokens_per_pack, frames)
         for pack, tokens, pack_words in zip(packs, tokens_per_pack, words, strict=True):
@@ -344,13 +346,79 @@ class Transcriber:
                 piece.no_speech_prob = pack.no_speech_prob
                 piece.repairs.extend(pack.repairs)
 
-    def _generate_encoded(self, encoded, n: int, budget: int, repetition_penalty: float = 1.0
-                          ) -> list[tuple[list[int], float, float]]:
-        """Decode encoded windows; returns (tokens, avg_logprob, no_speech_prob) for each."""
+    def _needs_fallback(self, tokens: list[int], logprob: float, no_speech: float) -> bool:
+        """Whether a window's decoding is poor enough to decode again at a temperature, by
+        faster-whisper's rule: low average log-probability or a text that compresses too well
+        (a loop), unless the decoder calls the window silence."""
+        s = self.settings
+        low = logprob < s.fallback_logprob
+        if low and no_speech > s.fallback_no_speech:
+            return False
+        return low or compression_ratio(self._text(tokens)) > s.fallback_compression
+
+    def _fallback(self, features: np.ndarray, packs: list[Pack], tokens: list[list[int]]) -> None:
+        """Decode the poor windows of a batch again by sampling at rising temperatures.
+
+        Plain faster-whisper retries a window at temperatures 0.2, 0.4, ... when its text is
+        improbable or loops, and takes the first that is not; that is where much of its lead on
+        hard stretches (digits read out, telephone audio) comes from. Here only the windows that
+        fail the test are encoded and decoded again, together, at each temperature in turn; a
+        window that passes leaves the retries. When no temperature passes, the decoding with
+        the best average log-probability among those that do not loop is kept (the first one
+        included). Results replace `tokens[i]` and the pack's log-probability in place.
+        """
+        s = self.settings
+        if s.fallback_tries <= 0:
+            return
+        todo = [i for i, pk in enumerate(packs)
+                if tokens[i] and self._needs_fallback(tokens[i], pk.avg_logprob, pk.no_speech_prob)]
+        if not todo:
+            return
+        import ctranslate2
+
+        ctranslate2.set_random_seed(s.fallback_seed)
+        tried: dict[int, list[tuple[list[int], float, float]]] = {
+            i: [(tokens[i], packs[i].avg_logprob, packs[i].no_speech_prob)] for i in todo}
+        for step in range(1, s.fallback_tries + 1):
+            if not todo:
+                break
+            encoded = self.model.encode(features[todo])
+            budget = self._token_budget(max(packs[i].duration for i in todo))
+            results = self._generate_encoded(encoded, len(todo), budget,
+                                             temperature=step * s.fallback_temperature_step)
+            still = []
+            for i, result in zip(todo, results, strict=True):
+                tried[i].append(result)
+                if self._needs_fallback(*result):
+                    still.append(i)
+                else:
+                    tokens[i], packs[i].avg_logprob = result[0], result[1]
+                    packs[i].repairs.append("temperature")
+            todo = still
+        for i in todo:  # nothing passed: the most probable decoding that does not loop
+            options = [r for r in tried[i] if r[0] and compression_ratio(self._text(r[0]))
+                       <= s.fallback_compression] or tried[i]
+            best = max(options, key=lambda r: r[1])
+            if best[0] is not tokens[i]:
+                tokens[i], packs[i].avg_logprob = best[0], best[1]
+                packs[i].repairs.append("temperature")
+
+    def _generate_encoded(self, encoded, n: int, budget: int, repetition_penalty: float = 1.0,
+                          temperature: float = 0.0) -> list[tuple[list[int], float, float]]:
+        """Decode encoded windows; returns (tokens, avg_logprob, no_speech_prob) for each.
+
+        At a temperature above 0 the decoder samples (`fallback_best_of` samples, the most
+        probable kept) instead of searching with the beam.
+        """
+        if temperature > 0:
+            search = {"beam_size": 1, "num_hypotheses": self.settings.fallback_best_of,
+                      "sampling_topk": 0, "sampling_temperature": temperature}
+        else:
+            search = {"beam_size": self.settings.beam_size}
         results = self.model.model.generate(
             encoded,
             [list(self.prompt) for _ in range(n)],
-            beam_size=self.settings.beam_size,
+            **search,
             max_length=len(self.prompt) + budget,
             suppress_blank=True,
             suppress_tokens=self.suppress_tokens,
