@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.compliance.concepts import GLUE, Concept, Expr, Term, compile_words
+from auditor.compliance.concepts import FILLER_TOKENS, GLUE, Concept, Expr, Term, compile_words
 from auditor.compliance.pii import DIGITS, find_pii
 from auditor.compliance.rules import Context, Rule, RuleSet
 from auditor.compliance.tokens import (
@@ -282,16 +282,29 @@ class Candidate:
     note: str = ""  # why it was cancelled ('' when it stands)
 
 
+def _token_span(clause: Clause, i: int) -> tuple[int, int]:
+    """(start, end) of the jieba word covering position i."""
+    pos = 0
+    for t in clause.tokens:
+        if pos <= i < pos + len(t):
+            return pos, pos + len(t)
+        pos += len(t)
+    return i, i + 1
+
+
 def _glued_ok(clause: Clause, s: int, e: int, rules: RuleSet) -> bool:
-    """A short member whose ends are off word boundaries still counts when jieba glued it."""
+    """A short member whose ends are off word boundaries still counts when jieba glued it: the
+    word it cuts is only a guess (unknown to jieba's dictionary) or a member itself, or the part
+    of the word outside the member is one glue character (先借 + 个, 滚蛋 + 吧)."""
     text = clause.text
     for pos, inner in ((s, s), (e, e - 1)):
         if pos in clause.bounds:
             continue
-        tok = clause.token_at(inner)
+        t0, t1 = _token_span(clause, inner)
+        tok = text[t0:t1]
         if e - s >= 2 and (word_freq(tok) == 0 or tok in rules.member_words):
             continue
-        rest = tok.replace(text[s:e], "", 1)
+        rest = text[t0:s] if pos == s else text[e:t1]
         if len(rest) == 1 and rest in GLUE:
             continue
         return False
@@ -357,6 +370,57 @@ def suffix_spans(clause: Clause, con: Concept) -> list[tuple[int, int]]:
     return out
 
 
+def squeeze(clause: Clause) -> tuple[Clause, list[int]] | None:
+    """The clause with inserted particles dropped (打断了他的腿 -> 打断他腿, 借过一点钱 -> 借钱),
+    and for each of its characters the position in the clause; None when nothing is dropped.
+
+    Only whole jieba tokens are dropped (the 的 of 目的 stays), so a member matches whether or
+    not the speaker put an aspect particle, 的 or a vague quantity inside it."""
+    key = "_squeezed"
+    if key in clause.__dict__:
+        return clause.__dict__[key]
+    kept: list[str] = []
+    where: list[int] = []
+    pos = 0
+    dropped = False
+    for t in clause.tokens:
+        if t in FILLER_TOKENS and kept:
+            dropped = True
+        else:
+            kept.append(t)
+            where.extend(range(pos, pos + len(t)))
+        pos += len(t)
+    out = None
+    if dropped:
+        bounds, p = {0}, 0
+        for t in kept:
+            p += len(t)
+            bounds.add(p)
+        out = (Clause(text="".join(kept), offset=clause.offset, tokens=kept,
+                      bounds=frozenset(bounds)), where)
+    clause.__dict__[key] = out
+    return out
+
+
+def _squeezed_spans(clause: Clause, pats: list[re.Pattern[str]], rules: RuleSet
+                    ) -> list[tuple[int, int]]:
+    """Spans (in the clause) of matches found only once inserted particles are dropped."""
+    sq = squeeze(clause)
+    if sq is None:
+        return []
+    small, where = sq
+    out = []
+    for rx in pats:
+        for m in rx.finditer(small.text):
+            s, e = m.span()
+            if e <= s or not _member_ok(small, s, e, rules):
+                continue
+            s0, e0 = where[s], where[e - 1] + 1
+            if e0 - s0 > e - s:  # a particle was dropped inside the match
+                out.append((s0, e0))
+    return out
+
+
 def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
                ) -> list[tuple[int, int, str, str]]:
     """(start, end, surface, via) of every word of a term in the utterance."""
@@ -390,6 +454,8 @@ def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
                         continue
                     found.setdefault((clause.offset + s, clause.offset + e),
                                      (clause.text[s:e], via))
+        for s, e in _squeezed_spans(clause, pats, rules):
+            found.setdefault((clause.offset + s, clause.offset + e), (clause.text[s:e], "word"))
         for name, _ in term.concepts:
             con = rules.concepts.get(name)
             if con is not None and con.suffix:
