@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 _PRONOUN = re.compile(r"(你们|您们|你|您)(的)?")
@@ -64,7 +65,7 @@ _SAME = {"说": "[说讲]", "讲": "[说讲]", "吗": "[吗么]", "么": "[吗�
 # a member's trailing 的 is optional, and the matcher also reads each clause with these
 # tokens dropped (``auditor.compliance.matching.squeeze``).
 FILLER_TOKENS = frozenset({"了", "过", "着", "的", "地", "啦", "一下", "一点", "一点儿", "点儿",
-                           "一些", "这个", "那个", "个", "到底", "究竟"})
+                           "一些", "这个", "那个", "个", "到底", "究竟", "最好"})
 
 
 def _plain_regex(text: str, inside: bool) -> str:
@@ -122,8 +123,10 @@ def member_regex(member: str) -> str:
     return _same_chars(_attributive("".join(parts), member)) + tail
 
 
+@lru_cache(maxsize=4096)
 def compile_words(words: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One alternation over the words, longest first (ASCII case-insensitive)."""
+    """One alternation over the words, longest first (ASCII case-insensitive); cached, since
+    the literal words of an expression are compiled for every utterance."""
     ws = sorted({w for w in words if w}, key=len, reverse=True)
     if not ws:
         return None

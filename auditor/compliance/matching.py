@@ -167,13 +167,23 @@ def _find_all(text: str, sub: str) -> Iterable[int]:
         i = text.find(sub, i + 1)
 
 
+def _a_not_a(text: str, i: int) -> bool:
+    """True when the 不/没 at position i is the middle of an A-not-A question (要不要, 会不会,
+    有没有, 是不是): a yes/no question, not a negation (要不要给你做成海报 is a threat)."""
+    if i <= 0 or i + 1 >= len(text) or text[i] not in "不没":
+        return False
+    return text[i - 1] == text[i + 1] and is_han(text[i - 1])
+
+
 def negated(text: str, s: int, ctx: Context) -> bool:
     """True when a negator governs the phrase starting at s in this clause."""
     prefix = text[:s]
-    if prefix.endswith("不") or prefix.endswith("没"):
+    if (prefix.endswith("不") or prefix.endswith("没")) and not _a_not_a(text, len(prefix) - 1):
         return True
     for neg in ctx.negators:
         for i in _find_all(prefix, neg):
+            if _a_not_a(text, i):
+                continue
             gap = prefix[i + len(neg):]
             if len(gap) > ctx.negation_window:
                 continue
@@ -320,16 +330,36 @@ def _member_ok(clause: Clause, s: int, e: int, rules: RuleSet) -> bool:
     return _glued_ok(clause, s, e, rules)
 
 
+_FUNCTION_CHARS = GLUE | set("不没那这是在有")
+_CLASS_INDEX: dict[tuple[str, str], dict[str, list[tuple[str, bool]]]] = {}
+
+
+def _class_index(rules: RuleSet, name: str) -> dict[str, list[tuple[str, bool]]]:
+    """The pinyin index (first syllable -> members) of one class, built once per rule set."""
+    key = (rules.version, name)
+    if key not in _CLASS_INDEX:
+        idx: dict[str, list[tuple[str, bool]]] = {}
+        for syl, entries in rules.pinyin_index.items():
+            for w, cname, strong in entries:
+                if cname == name:
+                    idx.setdefault(syl, []).append((w, strong))
+        _CLASS_INDEX[key] = idx
+    return _CLASS_INDEX[key]
+
+
 def _pinyin_concept_spans(clause: Clause, name: str, with_ctx: bool,
                           rules: RuleSet) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     text = clause.text
+    index = _class_index(rules, name)
+    if not index:
+        return out
     for s in range(len(text)):
         if s not in clause.bounds:
             continue
         for r in clause.readings(s):
-            for w, cname, strong in rules.pinyin_index.get(r, ()):
-                if cname != name or (not strong and not with_ctx):
+            for w, strong in index.get(r, ()):
+                if not strong and not with_ctx:
                     continue
                 n = len(w)
                 if s + n > len(text) or text[s:s + n] == w:
@@ -337,6 +367,9 @@ def _pinyin_concept_spans(clause: Clause, name: str, with_ctx: bool,
                 syl = phrase_pinyin(w)
                 if not all(syl[k] in clause.readings(s + k) for k in range(n)):
                     continue
+                if n == 2 and (set(text[s:s + 2]) & _FUNCTION_CHARS
+                               or text[s:s + 2] not in clause.tokens):
+                    continue  # a two-syllable homophone must be one word, not 那+不
                 if s + n in clause.bounds or _unknown_token(clause, s + n - 1):
                     if word_freq(text[s:s + n]) < rules.context.common_word_freq or \
                             _has_anchor(text, s, s + n, rules.context):
@@ -554,7 +587,7 @@ def _word_before(rx: re.Pattern[str] | None, text: str) -> str:
     return m[-1].group(0) if m else ""
 
 
-_RHETORICAL = re.compile(r"(不是|难道|不就|没有)[^，。？！]{0,10}(吗|么|嘛)$")
+_RHETORICAL = re.compile(r"(不是|难道|不就|没有|不会|不能)[^，。？！]{0,10}(吗|么|嘛)$")
 
 
 def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> str:
