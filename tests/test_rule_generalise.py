@@ -86,3 +86,14 @@ def test_wording_the_classes_were_not_written_for(rules: RuleSet, text: str,
 ])
 def test_compliant_lines_stay_clean(rules: RuleSet, text: str) -> None:
     assert cats(rules, text) == set()
+
+
+@pytest.mark.parametrize("text", [
+    "您别担心，不会影响孩子考公",              # the negator sits in the consequence's clause
+    "您要是觉得我们是骗子，可以打官方客服核实",  # the customer's suspicion, not an insult
+    "您别借新还旧，先跟我们协商分期",          # a polite prohibition
+    "您可以拨打一二三七八反映问题",            # the regulator's line given politely
+    "刚才信号不好，您能再说一遍吗",            # one repetition asked for is polite
+])
+def test_negation_in_any_clause_and_polite_forms(rules: RuleSet, text: str) -> None:
+    assert cats(rules, text) == set()

@@ -75,8 +75,13 @@ def _plain_regex(text: str, inside: bool) -> str:
         if m.start() == 0 and not inside:
             continue  # 一下子, 两个人: a count that opens the member is its meaning
         measure = m.group(1)
+        if m.group(0) == "一" + measure and measure not in "笔个点些":
+            continue  # 最后一遍, 打一顿: one time is meant literally
         out.append(re.escape(text[pos:m.start()]))
-        out.append(_MONEY_QUANT if measure in "笔个点些" else f"{_NUM}{re.escape(measure)}")
+        if measure in "笔个点些":
+            out.append(_MONEY_QUANT)
+        else:  # a count of times means many: 说了几遍 is not 说一遍 (再说一遍 is polite)
+            out.append(f"(?!一{re.escape(measure)}){_NUM}{re.escape(measure)}")
         pos = m.end()
     out.append(re.escape(text[pos:]))
     return "".join(out)

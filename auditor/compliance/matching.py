@@ -403,6 +403,10 @@ def suffix_spans(clause: Clause, con: Concept) -> list[tuple[int, int]]:
     return out
 
 
+# Pronouns a speaker puts inside a phrase (打断他腿, 给你点颜色): dropped like the particles.
+_PRONOUN_TOKENS = frozenset({"你", "您", "他", "她", "你们", "您们", "他们", "她们"})
+
+
 def squeeze(clause: Clause) -> tuple[Clause, list[int]] | None:
     """The clause with inserted particles dropped (打断了他的腿 -> 打断他腿, 借过一点钱 -> 借钱),
     and for each of its characters the position in the clause; None when nothing is dropped.
@@ -417,7 +421,7 @@ def squeeze(clause: Clause) -> tuple[Clause, list[int]] | None:
     pos = 0
     dropped = False
     for t in clause.tokens:
-        if t in FILLER_TOKENS and kept:
+        if (t in FILLER_TOKENS or t in _PRONOUN_TOKENS) and kept:
             dropped = True
         else:
             kept.append(t)
@@ -605,6 +609,16 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
         rhetorical = bool(_RHETORICAL.search(clause.text))
         if not rhetorical and negated(canon, local, rules.context):
             return "negated: a negator comes before it in its clause"
+        # each word is checked in its own clause (您别担心，不会影响孩子考公: 考公 is negated)
+        for ps, _, sf in cand.parts:
+            pci = _clause_at(a, ps) if ps < _NEXT else -1
+            if pci < 0 or pci == ci:
+                continue
+            pc = a.clauses[pci]
+            if _RHETORICAL.search(pc.text):
+                continue
+            if negated(a.canon[pci] if a.canon else pc.text, ps - pc.offset, rules.context):
+                return f"negated: a negator comes before '{sf}' in its clause"
         inner = sorted(p for p in cand.parts if p[0] < _NEXT)
         for (_, e1, _), (s2, _, _) in zip(inner, inner[1:], strict=False):
             gap = a.text[e1:s2]
