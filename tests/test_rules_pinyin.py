@@ -80,13 +80,15 @@ def test_new_loan_through_homophone(rules: RuleSet) -> None:
         [{"speaker": "agent", "start": 0, "end": 2, "text": "你用花贝套现先还上"}], rules)
     hit = [f for f in flags if f["category"] == "new_loan"]
     assert hit and hit[0]["via"] in ("pinyin", "pattern", "word")
-    flags_off, _ = audit_utterances(
-        [{"speaker": "agent", "start": 0, "end": 2, "text": "去戒备借一笔还上"}],
-        rules.with_pinyin(False))
-    flags_on, _ = audit_utterances(
-        [{"speaker": "agent", "start": 0, "end": 2, "text": "去戒备借一笔还上"}], rules)
-    assert "new_loan" in {f["category"] for f in flags_on}
-    assert "new_loan" not in {f["category"] for f in flags_off}
+    # 借一笔…还上 is a push on its own (new_loan.credit_act); the homophone 戒备 for 借呗 is found
+    # only with pinyin matching on
+    text = [{"speaker": "agent", "start": 0, "end": 2, "text": "去戒备借一笔还上"}]
+    flags_off, _ = audit_utterances(text, rules.with_pinyin(False))
+    flags_on, _ = audit_utterances(text, rules)
+    on = [f for f in flags_on if f["category"] == "new_loan"]
+    assert any("戒备" in f["matched"] and f["via"] == "pinyin" for f in on)
+    assert not any("戒备" in f["matched"] for f in flags_off if f["category"] == "new_loan")
+    assert "new_loan" in {f["category"] for f in flags_off}
 
 
 def test_single_syllable_phrases_never_match_by_pinyin(rules: RuleSet) -> None:

@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 _PRONOUN = re.compile(r"(你们|您们|你|您)(的)?")
 _OPT_PRONOUN = "(?:你们|您们|他们|她们|你|您|他|她)?的?"
-GLUE = set("的了个吗呢吧啊呀么嘛哦你我他她们就都也还又得着过给")
+GLUE = set("的了个吗呢吧啊呀么嘛哦你我他她们就都也还又得着过给先再去来才别要能会把被让")
 OP_RE = re.compile(r"^(~|>)(\d+|s|next)$")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*\+?$")
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -52,24 +53,85 @@ class Concept:
     suffix: bool = False  # members are word endings: a brand name nobody listed (X花, Y分期)
 
 
+# A numeral + measure word inside a member (借一笔, 说了几遍) stands for any count: 借两笔,
+# 说了三遍. A count of money (一笔/一点/一些/一个) also stands for the others and for a bare
+# measure word (借个, 借点), since speakers say them interchangeably.
+_QUANT = re.compile(r"[一两二三四五六七八九十几半百千万]+([笔张个点些下顿次遍回趟条])")
+_NUM = "[一两二三四五六七八九十几半百千万]{1,3}"
+_MONEY_QUANT = f"(?:{_NUM}[笔个点些]|[笔点些]|一点儿?|一些)"  # bare 个 is too common (打个电话)
+# Characters speakers use interchangeably in the same phrase (跟你说不清 = 跟你讲不清).
+_SAME = {"说": "[说讲]", "讲": "[说讲]", "吗": "[吗么]", "么": "[吗么]"}
+# Particles a speaker inserts into a phrase without changing it (打断了腿, 借过钱, 骗钱的):
+# a member's trailing 的 is optional, and the matcher also reads each clause with these
+# tokens dropped (``auditor.compliance.matching.squeeze``).
+FILLER_TOKENS = frozenset({"了", "过", "着", "的", "地", "啦", "一下", "一点", "一点儿", "点儿",
+                           "一些", "这个", "那个", "个", "到底", "究竟", "最好"})
+
+
+def _plain_regex(text: str, inside: bool) -> str:
+    """Escape a member piece; a numeral + measure word after its start stands for any count."""
+    out, pos = [], 0
+    for m in _QUANT.finditer(text):
+        if m.start() == 0 and not inside:
+            continue  # 一下子, 两个人: a count that opens the member is its meaning
+        measure = m.group(1)
+        if m.group(0) == "一" + measure and measure not in "笔个点些":
+            continue  # 最后一遍, 打一顿: one time is meant literally
+        out.append(re.escape(text[pos:m.start()]))
+        if measure in "笔个点些":
+            out.append(_MONEY_QUANT)
+        else:  # a count of times means many: 说了几遍 is not 说一遍 (再说一遍 is polite)
+            out.append(f"(?!一{re.escape(measure)}){_NUM}{re.escape(measure)}")
+        pos = m.end()
+    out.append(re.escape(text[pos:]))
+    return "".join(out)
+
+
+_ATTRIB = "(?:的|那个|这个)?"  # 上班的地方 = 上班那个地方 = 上班地方
+
+
+def _attributive(rx: str, member: str) -> str:
+    """An attributive 的 inside a member of four or more characters is optional and may be a
+    demonstrative (上班那个地方); 的 glued to a pronoun is handled with the pronoun."""
+    if len(member) < 4:
+        return rx
+    out = []
+    for i, ch in enumerate(rx):
+        inner = 0 < i < len(rx) - 1 and rx[i - 1] not in "?)" and rx[i + 1] not in "?(["
+        out.append(_ATTRIB if ch == "的" and inner else ch)
+    return "".join(out)
+
+
+def _same_chars(rx: str) -> str:
+    """Let interchangeable characters (说/讲, 吗/么) stand for each other in a member's regex."""
+    return "".join(_SAME.get(ch, ch) for ch in rx)
+
+
 def member_regex(member: str) -> str:
-    """The regular expression of one member: escaped, a second-person pronoun optional."""
+    """The regular expression of one member: escaped, a second-person pronoun optional, a count
+    (一笔) any count, a trailing 的 optional (要饭的 also as 要饭)."""
+    if len(_PRONOUN.sub("", member)) < 2:  # 日你 must not shrink to 日
+        return re.escape(member)
+    tail = ""
+    if member.endswith("的") and len(member) >= 3 and not member.endswith("你的") \
+            and not member.endswith("您的"):
+        member, tail = member[:-1], "的?"
     parts, pos = [], 0
     for m in _PRONOUN.finditer(member):
-        parts.append(re.escape(member[pos:m.start()]))
+        parts.append(_plain_regex(member[pos:m.start()], pos > 0))
         # dropped only as a possessive (你的腿 -> 腿) or at the end (收拾你 -> 收拾); inside a
         # phrase only replaced (就你这样 -> 就他这样, never 就这样)
         droppable = m.group(2) or m.end() == len(member)
         parts.append(_OPT_PRONOUN if droppable else "(?:你们|您们|他们|她们|你|您|他|她)")
         pos = m.end()
-    parts.append(re.escape(member[pos:]))
-    if len(_PRONOUN.sub("", member)) < 2:  # 日你 must not shrink to 日
-        return re.escape(member)
-    return "".join(parts)
+    parts.append(_plain_regex(member[pos:], pos > 0))
+    return _same_chars(_attributive("".join(parts), member)) + tail
 
 
+@lru_cache(maxsize=4096)
 def compile_words(words: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One alternation over the words, longest first (ASCII case-insensitive)."""
+    """One alternation over the words, longest first (ASCII case-insensitive); cached, since
+    the literal words of an expression are compiled for every utterance."""
     ws = sorted({w for w in words if w}, key=len, reverse=True)
     if not ws:
         return None

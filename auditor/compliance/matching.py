@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.compliance.concepts import GLUE, Concept, Expr, Term, compile_words
+from auditor.compliance.concepts import FILLER_TOKENS, GLUE, Concept, Expr, Term, compile_words
 from auditor.compliance.pii import DIGITS, find_pii
 from auditor.compliance.rules import Context, Rule, RuleSet
 from auditor.compliance.tokens import (
@@ -167,13 +167,23 @@ def _find_all(text: str, sub: str) -> Iterable[int]:
         i = text.find(sub, i + 1)
 
 
+def _a_not_a(text: str, i: int) -> bool:
+    """True when the 不/没 at position i is the middle of an A-not-A question (要不要, 会不会,
+    有没有, 是不是): a yes/no question, not a negation (要不要给你做成海报 is a threat)."""
+    if i <= 0 or i + 1 >= len(text) or text[i] not in "不没":
+        return False
+    return text[i - 1] == text[i + 1] and is_han(text[i - 1])
+
+
 def negated(text: str, s: int, ctx: Context) -> bool:
     """True when a negator governs the phrase starting at s in this clause."""
     prefix = text[:s]
-    if prefix.endswith("不") or prefix.endswith("没"):
+    if (prefix.endswith("不") or prefix.endswith("没")) and not _a_not_a(text, len(prefix) - 1):
         return True
     for neg in ctx.negators:
         for i in _find_all(prefix, neg):
+            if _a_not_a(text, i):
+                continue
             gap = prefix[i + len(neg):]
             if len(gap) > ctx.negation_window:
                 continue
@@ -282,16 +292,29 @@ class Candidate:
     note: str = ""  # why it was cancelled ('' when it stands)
 
 
+def _token_span(clause: Clause, i: int) -> tuple[int, int]:
+    """(start, end) of the jieba word covering position i."""
+    pos = 0
+    for t in clause.tokens:
+        if pos <= i < pos + len(t):
+            return pos, pos + len(t)
+        pos += len(t)
+    return i, i + 1
+
+
 def _glued_ok(clause: Clause, s: int, e: int, rules: RuleSet) -> bool:
-    """A short member whose ends are off word boundaries still counts when jieba glued it."""
+    """A short member whose ends are off word boundaries still counts when jieba glued it: the
+    word it cuts is only a guess (unknown to jieba's dictionary) or a member itself, or the part
+    of the word outside the member is one glue character (先借 + 个, 滚蛋 + 吧)."""
     text = clause.text
     for pos, inner in ((s, s), (e, e - 1)):
         if pos in clause.bounds:
             continue
-        tok = clause.token_at(inner)
+        t0, t1 = _token_span(clause, inner)
+        tok = text[t0:t1]
         if e - s >= 2 and (word_freq(tok) == 0 or tok in rules.member_words):
             continue
-        rest = tok.replace(text[s:e], "", 1)
+        rest = text[t0:s] if pos == s else text[e:t1]
         if len(rest) == 1 and rest in GLUE:
             continue
         return False
@@ -307,16 +330,36 @@ def _member_ok(clause: Clause, s: int, e: int, rules: RuleSet) -> bool:
     return _glued_ok(clause, s, e, rules)
 
 
+_FUNCTION_CHARS = GLUE | set("不没那这是在有")
+_CLASS_INDEX: dict[tuple[str, str], dict[str, list[tuple[str, bool]]]] = {}
+
+
+def _class_index(rules: RuleSet, name: str) -> dict[str, list[tuple[str, bool]]]:
+    """The pinyin index (first syllable -> members) of one class, built once per rule set."""
+    key = (rules.version, name)
+    if key not in _CLASS_INDEX:
+        idx: dict[str, list[tuple[str, bool]]] = {}
+        for syl, entries in rules.pinyin_index.items():
+            for w, cname, strong in entries:
+                if cname == name:
+                    idx.setdefault(syl, []).append((w, strong))
+        _CLASS_INDEX[key] = idx
+    return _CLASS_INDEX[key]
+
+
 def _pinyin_concept_spans(clause: Clause, name: str, with_ctx: bool,
                           rules: RuleSet) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     text = clause.text
+    index = _class_index(rules, name)
+    if not index:
+        return out
     for s in range(len(text)):
         if s not in clause.bounds:
             continue
         for r in clause.readings(s):
-            for w, cname, strong in rules.pinyin_index.get(r, ()):
-                if cname != name or (not strong and not with_ctx):
+            for w, strong in index.get(r, ()):
+                if not strong and not with_ctx:
                     continue
                 n = len(w)
                 if s + n > len(text) or text[s:s + n] == w:
@@ -324,6 +367,9 @@ def _pinyin_concept_spans(clause: Clause, name: str, with_ctx: bool,
                 syl = phrase_pinyin(w)
                 if not all(syl[k] in clause.readings(s + k) for k in range(n)):
                     continue
+                if n == 2 and (set(text[s:s + 2]) & _FUNCTION_CHARS
+                               or text[s:s + 2] not in clause.tokens):
+                    continue  # a two-syllable homophone must be one word, not 那+不
                 if s + n in clause.bounds or _unknown_token(clause, s + n - 1):
                     if word_freq(text[s:s + n]) < rules.context.common_word_freq or \
                             _has_anchor(text, s, s + n, rules.context):
@@ -354,6 +400,61 @@ def suffix_spans(clause: Clause, con: Concept) -> list[tuple[int, int]]:
                     and word_freq(prev) < _NAME_PART_FREQ \
                     and word_freq(name) == 0 and name not in con.context_members:
                 out.append((start - len(prev), pos))
+    return out
+
+
+# Pronouns a speaker puts inside a phrase (打断他腿, 给你点颜色): dropped like the particles.
+_PRONOUN_TOKENS = frozenset({"你", "您", "他", "她", "你们", "您们", "他们", "她们"})
+
+
+def squeeze(clause: Clause) -> tuple[Clause, list[int]] | None:
+    """The clause with inserted particles dropped (打断了他的腿 -> 打断他腿, 借过一点钱 -> 借钱),
+    and for each of its characters the position in the clause; None when nothing is dropped.
+
+    Only whole jieba tokens are dropped (the 的 of 目的 stays), so a member matches whether or
+    not the speaker put an aspect particle, 的 or a vague quantity inside it."""
+    key = "_squeezed"
+    if key in clause.__dict__:
+        return clause.__dict__[key]
+    kept: list[str] = []
+    where: list[int] = []
+    pos = 0
+    dropped = False
+    for t in clause.tokens:
+        if (t in FILLER_TOKENS or t in _PRONOUN_TOKENS) and kept:
+            dropped = True
+        else:
+            kept.append(t)
+            where.extend(range(pos, pos + len(t)))
+        pos += len(t)
+    out = None
+    if dropped:
+        bounds, p = {0}, 0
+        for t in kept:
+            p += len(t)
+            bounds.add(p)
+        out = (Clause(text="".join(kept), offset=clause.offset, tokens=kept,
+                      bounds=frozenset(bounds)), where)
+    clause.__dict__[key] = out
+    return out
+
+
+def _squeezed_spans(clause: Clause, pats: list[re.Pattern[str]], rules: RuleSet
+                    ) -> list[tuple[int, int]]:
+    """Spans (in the clause) of matches found only once inserted particles are dropped."""
+    sq = squeeze(clause)
+    if sq is None:
+        return []
+    small, where = sq
+    out = []
+    for rx in pats:
+        for m in rx.finditer(small.text):
+            s, e = m.span()
+            if e <= s or not _member_ok(small, s, e, rules):
+                continue
+            s0, e0 = where[s], where[e - 1] + 1
+            if e0 - s0 > e - s:  # a particle was dropped inside the match
+                out.append((s0, e0))
     return out
 
 
@@ -390,6 +491,8 @@ def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
                         continue
                     found.setdefault((clause.offset + s, clause.offset + e),
                                      (clause.text[s:e], via))
+        for s, e in _squeezed_spans(clause, pats, rules):
+            found.setdefault((clause.offset + s, clause.offset + e), (clause.text[s:e], "word"))
         for name, _ in term.concepts:
             con = rules.concepts.get(name)
             if con is not None and con.suffix:
@@ -488,7 +591,7 @@ def _word_before(rx: re.Pattern[str] | None, text: str) -> str:
     return m[-1].group(0) if m else ""
 
 
-_RHETORICAL = re.compile(r"(不是|难道|不就|没有)[^，。？！]{0,10}(吗|么|嘛)$")
+_RHETORICAL = re.compile(r"(不是|难道|不就|没有|不会|不能)[^，。？！]{0,10}(吗|么|嘛)$")
 
 
 def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> str:
@@ -506,6 +609,16 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
         rhetorical = bool(_RHETORICAL.search(clause.text))
         if not rhetorical and negated(canon, local, rules.context):
             return "negated: a negator comes before it in its clause"
+        # each word is checked in its own clause (您别担心，不会影响孩子考公: 考公 is negated)
+        for ps, _, sf in cand.parts:
+            pci = _clause_at(a, ps) if ps < _NEXT else -1
+            if pci < 0 or pci == ci:
+                continue
+            pc = a.clauses[pci]
+            if _RHETORICAL.search(pc.text):
+                continue
+            if negated(a.canon[pci] if a.canon else pc.text, ps - pc.offset, rules.context):
+                return f"negated: a negator comes before '{sf}' in its clause"
         inner = sorted(p for p in cand.parts if p[0] < _NEXT)
         for (_, e1, _), (s2, _, _) in zip(inner, inner[1:], strict=False):
             gap = a.text[e1:s2]

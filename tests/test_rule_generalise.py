@@ -1,0 +1,99 @@
+"""Member matching that holds on wording the classes were not written for (issue 12): particles
+and counts inside a member, an optional 的, interchangeable characters, glued words, A-not-A
+questions, rhetorical questions, single strong acts, and the new classes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from auditor.compliance.audit import audit_utterances
+from auditor.compliance.concepts import member_regex
+from auditor.compliance.matching import _a_not_a, squeeze
+from auditor.compliance.rules import RuleSet, load_rules
+from auditor.compliance.tokens import Clause
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleSet:
+    return load_rules()
+
+
+def cats(rules: RuleSet, text: str) -> set[str]:
+    utts: list[dict[str, Any]] = [{"speaker": "agent", "text": text, "start": 0.0, "end": 1.0}]
+    flags, _ = audit_utterances(utts, rules)
+    return {f["category"] for f in flags if not f["rule"].startswith("steps.")}
+
+
+def test_counts_in_a_member_stand_for_any_count() -> None:
+    rx = re.compile(member_regex("借一笔"))
+    assert rx.fullmatch("借两笔") and rx.fullmatch("借几笔") and rx.fullmatch("借点")
+    assert not rx.fullmatch("借个")  # a bare 个 is too common (打个电话)
+    told = re.compile(member_regex("说了几遍"))
+    assert told.fullmatch("说了三遍") and told.fullmatch("讲了十几遍")
+    assert not told.fullmatch("说了一些")  # a count of times keeps its measure word
+
+
+def test_trailing_and_attributive_de_and_same_characters() -> None:
+    assert re.compile(member_regex("要饭的")).fullmatch("要饭")
+    place = re.compile(member_regex("上班的地方"))
+    assert place.fullmatch("上班那个地方") and place.fullmatch("上班地方")
+    assert re.compile(member_regex("跟你说不清")).fullmatch("跟他讲不清")
+
+
+def test_squeeze_drops_whole_particle_tokens_only() -> None:
+    sq = squeeze(Clause.make("打断了他的腿"))
+    assert sq is not None and sq[0].text == "打断腿"  # particles and the pronoun dropped
+    assert all(sq[0].text[k] == "打断了他的腿"[sq[1][k]] for k in range(len(sq[0].text)))
+    assert squeeze(Clause.make("目的地")) is None  # the 的 of 目的 is part of a word
+
+
+def test_a_not_a_is_a_question_not_a_negation() -> None:
+    assert _a_not_a("要不要给你做成海报", 1)
+    assert not _a_not_a("我们不要上门", 2)
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("你出门最好小心一点", "threat"),                      # modal inserted into a member
+    ("过两天我们的人会去你公司门口等你", "threat"),        # people sent, place of the debtor
+    ("你儿子在哪个学校上学我们都查得清清楚楚", "threat"),  # surveillance of a child
+    ("要不要把你的照片做成海报贴到你们小区", "threat"),    # A-not-A question, not a negation
+    ("找你朋友先借个几千把这期填上", "new_loan"),          # glued 先借, people as money source
+    ("你不会问身边的人借吗，先把钱还了", "new_loan"),      # rhetorical question, not negated
+    ("把车押出去，钱马上就有", "new_loan"),                # one strong act, no product named
+    ("急什么急，等着", "impatience"),                      # the X什么X construction
+    ("我有什么办法，公司规定就这样", "impatience"),        # shifting blame to the rules
+    ("别跟我讲那么多理由", "impatience"),
+    ("你算老几啊", "abuse"),
+    ("我们已经给他公司人事打过电话了", "third_party_disclosure"),
+    ("麻烦你转告他，他在我们这欠了三万多没还", "third_party_disclosure"),
+])
+def test_wording_the_classes_were_not_written_for(rules: RuleSet, text: str,
+                                                   category: str) -> None:
+    assert category in cats(rules, text)
+
+
+@pytest.mark.parametrize("text", [
+    "我们不会联系您的家人，请放心",
+    "您可以跟家人商量一下还款方案",
+    "请您不要借新还旧，这样风险更大",
+    "您自己看一下APP上的账单就清楚了",
+    "麻烦您转告他回个电话，谢谢",
+    "我给您打个电话确认一下",
+    "那不打扰了，麻烦您转告他联系一下我们",
+])
+def test_compliant_lines_stay_clean(rules: RuleSet, text: str) -> None:
+    assert cats(rules, text) == set()
+
+
+@pytest.mark.parametrize("text", [
+    "您别担心，不会影响孩子考公",              # the negator sits in the consequence's clause
+    "您要是觉得我们是骗子，可以打官方客服核实",  # the customer's suspicion, not an insult
+    "您别借新还旧，先跟我们协商分期",          # a polite prohibition
+    "您可以拨打一二三七八反映问题",            # the regulator's line given politely
+    "刚才信号不好，您能再说一遍吗",            # one repetition asked for is polite
+])
+def test_negation_in_any_clause_and_polite_forms(rules: RuleSet, text: str) -> None:
+    assert cats(rules, text) == set()
