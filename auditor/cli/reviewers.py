@@ -4,11 +4,24 @@ token of their own (``auditor.review.reviewers``)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from auditor.cli.options import db_option, json_option, open_db
+
+
+def _on_store(db: Path, action: Callable[..., Any], name: str) -> Any:
+    """Run one reviewers action on the database; a refusal becomes the command's error."""
+    from auditor.store.db import StoreError
+
+    with open_db(db) as store:
+        try:
+            return action(store, name)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from exc
 
 
 @click.group()
@@ -22,13 +35,8 @@ def reviewers() -> None:
 def add(name: str, db: Path) -> None:
     """Create reviewer NAME and print their token (shown this once; only its hash is kept)."""
     from auditor.review.reviewers import add_reviewer
-    from auditor.store.db import StoreError
 
-    with open_db(db) as store:
-        try:
-            token = add_reviewer(store, name)
-        except StoreError as exc:
-            raise click.ClickException(str(exc)) from exc
+    token = _on_store(db, add_reviewer, name)
     click.echo(f"Reviewer {name.strip()} added. Their token (shown only now, keep it secret):")
     click.echo(token)
     click.echo("They sign in by opening the review page's address with ?token=<token>, "
@@ -59,11 +67,6 @@ def list_cmd(db: Path, as_json: bool) -> None:
 def remove(name: str, db: Path) -> None:
     """Remove reviewer NAME: their token stops working; their verdicts keep their name."""
     from auditor.review.reviewers import remove_reviewer
-    from auditor.store.db import StoreError
 
-    with open_db(db) as store:
-        try:
-            remove_reviewer(store, name)
-        except StoreError as exc:
-            raise click.ClickException(str(exc)) from exc
+    _on_store(db, remove_reviewer, name)
     click.echo(f"Reviewer {name.strip()} removed; their token no longer signs in.")

@@ -34,19 +34,13 @@ __all__ = [
 
 BUILTIN_DIR = Path(__file__).parent / "packs"
 
+# The severity of a rule or step whose pack does not say (red lines are critical).
 DEFAULT_SEVERITY = {
-    "abuse": "critical",
-    "threat": "critical",
-    "false_legal": "critical",
-    "third_party_disclosure": "critical",
-    "pii_leak": "critical",
-    "new_loan": "major",
-    "disclosure_before_verification": "major",
-    "impatience": "major",
-    "missing_self_identification": "major",
-    "missing_identity_verification": "major",
-    "missing_greeting": "minor",
-    "missing_closing": "minor",
+    **dict.fromkeys(("abuse", "threat", "false_legal", "third_party_disclosure", "pii_leak"),
+                    "critical"),
+    **dict.fromkeys(("new_loan", "disclosure_before_verification", "impatience",
+                     "missing_self_identification", "missing_identity_verification"), "major"),
+    **dict.fromkeys(("missing_greeting", "missing_closing"), "minor"),
 }
 
 

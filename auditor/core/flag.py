@@ -6,7 +6,7 @@ fields in order, then any extra fields such as `via` or `count`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -26,16 +26,7 @@ class Flag:
 
     def to_dict(self) -> dict[str, Any]:
         """The flag as the scorecard's JSON object."""
-        out: dict[str, Any] = {
-            "category": self.category,
-            "rule": self.rule,
-            "severity": self.severity,
-            "speaker": self.speaker,
-            "start": self.start,
-            "end": self.end,
-            "evidence": self.evidence,
-            "matched": self.matched,
-        }
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
         out.update(self.extra)
         return out
 

@@ -49,7 +49,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -542,48 +542,46 @@ def create_app(server: AuditorServer) -> Any:
             return error_response(request, HTTPStatus.BAD_REQUEST, message)
         return fields
 
-    async def api_review(request: Request) -> Response:
-        fields = await body(request, ("verdict", "reviewer", "comment"))
+    async def posted(request: Request, names: tuple[str, ...],
+                     action: Callable[[Store, dict[str, Any], str | None, bool], Any]) -> Any:
+        """A POST's fields checked, its signer settled, and `action` run on the store (in a
+        thread); the checked-fields refusal comes back as a Response."""
+        fields = await body(request, names)
         if isinstance(fields, Response):
             return fields
         name, signed_in = signer(request, fields["reviewer"])
 
-        def run() -> dict[str, Any]:
+        def run() -> Any:
             with store() as s:
-                return review.record_verdict(
-                    s, int(request.path_params["flag_id"]), fields["verdict"] or "", name,
-                    fields["comment"], signed_in=signed_in,
-                )
+                return action(s, fields, name, signed_in)
 
-        return JSONResponse(await run_in_threadpool(run))
+        return await run_in_threadpool(run)
+
+    def answer(result: Any, key: str | None = None) -> Response:
+        if isinstance(result, Response):
+            return result
+        return JSONResponse(result if key is None else {key: result})
+
+    async def api_review(request: Request) -> Response:
+        return answer(await posted(
+            request, ("verdict", "reviewer", "comment"),
+            lambda s, f, name, signed_in: review.record_verdict(
+                s, int(request.path_params["flag_id"]), f["verdict"] or "", name, f["comment"],
+                signed_in=signed_in)))
 
     async def api_missed(request: Request) -> Response:
-        fields = await body(request, ("category", "at", "comment", "reviewer"))
-        if isinstance(fields, Response):
-            return fields
-        name, signed_in = signer(request, fields["reviewer"])
-
-        def run() -> dict[str, Any]:
-            with store() as s:
-                return review.mark_missed(
-                    s, request.path_params["call_id"], fields["category"] or "", fields["at"],
-                    fields["comment"], name, signed_in=signed_in,
-                )
-
-        return JSONResponse(await run_in_threadpool(run))
+        return answer(await posted(
+            request, ("category", "at", "comment", "reviewer"),
+            lambda s, f, name, signed_in: review.mark_missed(
+                s, request.path_params["call_id"], f["category"] or "", f["at"], f["comment"],
+                name, signed_in=signed_in)))
 
     async def api_spot_check(request: Request) -> Response:
-        fields = await body(request, ("reviewer", "reopen"))
-        if isinstance(fields, Response):
-            return fields
-        name, _ = signer(request, fields["reviewer"])
-
-        def run() -> dict[str, Any]:
-            with store() as s:
-                return review.check_spot(s, request.path_params["call_id"], name,
-                                         reopen=fields["reopen"] == "yes")
-
-        return JSONResponse({"spot_check": await run_in_threadpool(run)})
+        return answer(await posted(
+            request, ("reviewer", "reopen"),
+            lambda s, f, name, _signed_in: review.check_spot(
+                s, request.path_params["call_id"], name, reopen=f["reopen"] == "yes")),
+            "spot_check")
 
     def refused(status: int) -> Any:
         async def handler(request: Request, exc: Exception) -> Response:

@@ -20,6 +20,13 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def add_columns(table: sqlite_utils.db.Table, columns: dict[str, type]) -> None:
+    """Add each column the table does not have yet (in order), so a migration can run twice."""
+    for name, col_type in columns.items():
+        if name not in table.columns_dict:
+            table.add_column(name, col_type)
+
+
 def _migration_1(db: sqlite_utils.Database) -> None:
     """The first schema: calls, utterances, flags, runs."""
     db["runs"].create(
@@ -114,16 +121,8 @@ def _migration_2(db: sqlite_utils.Database) -> None:
     if "channel" not in utterances.columns_dict:
         utterances.add_column("channel", int)
     runs = db["runs"]
-    for name, col_type in (
-        ("status", str),
-        ("flagged", int),
-        ("audio_s", float),
-        ("wall_s", float),
-        ("model", str),
-        ("rules_version", str),
-    ):
-        if name not in runs.columns_dict:
-            runs.add_column(name, col_type)
+    add_columns(runs, {"status": str, "flagged": int, "audio_s": float, "wall_s": float,
+                       "model": str, "rules_version": str})
     runs.convert("status", lambda _: "completed", where="status IS NULL AND ended_at IS NOT NULL")
     db["metrics"].create(
         {"call_id": str, "scope": str, "name": str, "value": float},
@@ -243,16 +242,8 @@ def _migration_4(db: sqlite_utils.Database) -> None:
     from auditor.store.queries import outcome_columns
 
     calls = db["calls"]
-    for name, col_type in (
-        ("result", str),
-        ("promise_amount", float),
-        ("promise_due", str),
-        ("emotion", str),
-        ("complaint_threat", int),
-        ("promise_status", str),
-    ):
-        if name not in calls.columns_dict:
-            calls.add_column(name, col_type)
+    add_columns(calls, {"result": str, "promise_amount": float, "promise_due": str,
+                        "emotion": str, "complaint_threat": int, "promise_status": str})
     rows = list(db.query("SELECT id, scorecard FROM calls WHERE scorecard IS NOT NULL"))
     for row in rows:
         try:
