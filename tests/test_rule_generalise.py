@@ -97,3 +97,24 @@ def test_compliant_lines_stay_clean(rules: RuleSet, text: str) -> None:
 ])
 def test_negation_in_any_clause_and_polite_forms(rules: RuleSet, text: str) -> None:
     assert cats(rules, text) == set()
+
+
+@pytest.mark.parametrize("text", [
+    "您在我们平台借了一笔钱，现在需要还上",    # 了 inside the act: the existing debt
+    "您之前借的一笔款今天到期了，记得还款",    # 的 after the verb, and 之前
+    "您是在银行办的信用卡，需要还最低还款",
+    "您在花呗借的钱已经逾期了",                # the creditor's own product named
+])
+def test_the_existing_debt_is_not_a_new_loan(rules: RuleSet, text: str) -> None:
+    assert "new_loan" not in cats(rules, text)
+
+
+def test_past_is_an_unless_value_a_pack_may_use(tmp_path) -> None:
+    from auditor.compliance.rulepack import check_pack
+
+    pack = tmp_path / "p.toml"
+    pack.write_text('[[rule]]\nid = "new_loan.mine"\ncategory = "new_loan"\n'
+                    'near = ["new_credit_act ~s repay_word+"]\nunless = ["past", "later"]\n',
+                    encoding="utf-8")
+    problems = check_pack(pack)
+    assert len(problems) == 1 and "'later'" in problems[0] and ":5:" in problems[0]
