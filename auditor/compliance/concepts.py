@@ -14,7 +14,10 @@ fall inside a word jieba only guessed (not in its dictionary) or a word that is 
 of some concept, or before/after one glue character (的, 了, 个, 吗 ...): jieba glues short
 phrases into longer words (老赖皮, 滚蛋吧), and such a phrase must still be found. A member that
 contains a second-person pronoun (打断你的腿) also matches with the pronoun dropped or replaced
-(打断腿, 打断他的腿): real speech drops 你/您.
+(打断腿, 打断他的腿): real speech drops 你/您. Members are normalised the way speakers vary them:
+a count stands for any count (借一笔 = 借两笔 = 借点), a trailing 的 is optional, an attributive 的
+may be 那个/这个 or dropped, 说/讲 and 吗/么 are interchangeable, and the matcher also reads each
+clause with inserted particles and pronouns dropped (打断了他的腿 -> 打断腿; ``matching.squeeze``).
 
 An expression (``near = [...]`` in a rule) chains terms with operators::
 
