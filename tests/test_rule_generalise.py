@@ -118,3 +118,18 @@ def test_past_is_an_unless_value_a_pack_may_use(tmp_path) -> None:
                     encoding="utf-8")
     problems = check_pack(pack)
     assert len(problems) == 1 and "'later'" in problems[0] and ":5:" in problems[0]
+
+
+@pytest.mark.parametrize("text", [
+    "上门服务需要您同意，我们不会随便去",      # 随便你 must not shrink to 随便
+    "您说家里有人生病，我们很理解",            # 有人 alone is no surveillance
+    "如果您一直不还，我们可能会委托律师发律师函",  # 一直 alone is no endless calling
+    "您的紧急联系人我们不会去打扰",            # the bare mention of the emergency contact
+])
+def test_everyday_words_left_by_a_member_do_not_flag(rules: RuleSet, text: str) -> None:
+    assert cats(rules, text) == set()
+
+
+def test_a_trailing_pronoun_drops_only_from_a_rare_remainder() -> None:
+    assert not re.compile(member_regex("随便你")).fullmatch("随便")
+    assert re.compile(member_regex("懒得理你")).fullmatch("懒得理")

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from auditor.compliance.tokens import word_freq
+
 _PRONOUN = re.compile(r"(你们|您们|你|您)(的)?")
 _OPT_PRONOUN = "(?:你们|您们|他们|她们|你|您|他|她)?的?"
 GLUE = set("的了个吗呢吧啊呀么嘛哦你我他她们就都也还又得着过给先再去来才别要能会把被让")
@@ -90,6 +92,7 @@ def _plain_regex(text: str, inside: bool) -> str:
     return "".join(out)
 
 
+_COMMON_REST = 500  # jieba frequency from which a word stands on its own (随便, 收拾, 教训)
 _ATTRIB = "(?:的|那个|这个)?"  # 上班的地方 = 上班那个地方 = 上班地方
 
 
@@ -124,7 +127,10 @@ def member_regex(member: str) -> str:
         parts.append(_plain_regex(member[pos:m.start()], pos > 0))
         # dropped only as a possessive (你的腿 -> 腿) or at the end (收拾你 -> 收拾); inside a
         # phrase only replaced (就你这样 -> 就他这样, never 就这样)
-        droppable = m.group(2) or m.end() == len(member)
+        # a pronoun ending the member drops only when what is left is no everyday word on its
+        # own (收拾你 must not shrink to 收拾, 随便你 to 随便, 教训你 to 教训)
+        droppable = m.group(2) or (m.end() == len(member)
+                                   and word_freq(member[:m.start()]) < _COMMON_REST)
         parts.append(_OPT_PRONOUN if droppable else "(?:你们|您们|他们|她们|你|您|他|她)")
         pos = m.end()
     parts.append(_plain_regex(member[pos:], pos > 0))
