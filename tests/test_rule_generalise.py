@@ -97,3 +97,39 @@ def test_compliant_lines_stay_clean(rules: RuleSet, text: str) -> None:
 ])
 def test_negation_in_any_clause_and_polite_forms(rules: RuleSet, text: str) -> None:
     assert cats(rules, text) == set()
+
+
+@pytest.mark.parametrize("text", [
+    "您在我们平台借了一笔钱，现在需要还上",    # 了 inside the act: the existing debt
+    "您之前借的一笔款今天到期了，记得还款",    # 的 after the verb, and 之前
+    "您是在银行办的信用卡，需要还最低还款",
+    "您在花呗借的钱已经逾期了",                # the creditor's own product named
+])
+def test_the_existing_debt_is_not_a_new_loan(rules: RuleSet, text: str) -> None:
+    assert "new_loan" not in cats(rules, text)
+
+
+def test_past_is_an_unless_value_a_pack_may_use(tmp_path) -> None:
+    from auditor.compliance.rulepack import check_pack
+
+    pack = tmp_path / "p.toml"
+    pack.write_text('[[rule]]\nid = "new_loan.mine"\ncategory = "new_loan"\n'
+                    'near = ["new_credit_act ~s repay_word+"]\nunless = ["past", "later"]\n',
+                    encoding="utf-8")
+    problems = check_pack(pack)
+    assert len(problems) == 1 and "'later'" in problems[0] and ":5:" in problems[0]
+
+
+@pytest.mark.parametrize("text", [
+    "上门服务需要您同意，我们不会随便去",      # 随便你 must not shrink to 随便
+    "您说家里有人生病，我们很理解",            # 有人 alone is no surveillance
+    "如果您一直不还，我们可能会委托律师发律师函",  # 一直 alone is no endless calling
+    "您的紧急联系人我们不会去打扰",            # the bare mention of the emergency contact
+])
+def test_everyday_words_left_by_a_member_do_not_flag(rules: RuleSet, text: str) -> None:
+    assert cats(rules, text) == set()
+
+
+def test_a_trailing_pronoun_drops_only_from_a_rare_remainder() -> None:
+    assert not re.compile(member_regex("随便你")).fullmatch("随便")
+    assert re.compile(member_regex("懒得理你")).fullmatch("懒得理")

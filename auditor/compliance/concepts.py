@@ -14,7 +14,10 @@ fall inside a word jieba only guessed (not in its dictionary) or a word that is 
 of some concept, or before/after one glue character (的, 了, 个, 吗 ...): jieba glues short
 phrases into longer words (老赖皮, 滚蛋吧), and such a phrase must still be found. A member that
 contains a second-person pronoun (打断你的腿) also matches with the pronoun dropped or replaced
-(打断腿, 打断他的腿): real speech drops 你/您.
+(打断腿, 打断他的腿): real speech drops 你/您. Members are normalised the way speakers vary them:
+a count stands for any count (借一笔 = 借两笔 = 借点), a trailing 的 is optional, an attributive 的
+may be 那个/这个 or dropped, 说/讲 and 吗/么 are interchangeable, and the matcher also reads each
+clause with inserted particles and pronouns dropped (打断了他的腿 -> 打断腿; ``matching.squeeze``).
 
 An expression (``near = [...]`` in a rule) chains terms with operators::
 
@@ -32,6 +35,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from auditor.compliance.tokens import word_freq
 
 _PRONOUN = re.compile(r"(你们|您们|你|您)(的)?")
 _OPT_PRONOUN = "(?:你们|您们|他们|她们|你|您|他|她)?的?"
@@ -87,6 +92,7 @@ def _plain_regex(text: str, inside: bool) -> str:
     return "".join(out)
 
 
+_COMMON_REST = 500  # jieba frequency from which a word stands on its own (随便, 收拾, 教训)
 _ATTRIB = "(?:的|那个|这个)?"  # 上班的地方 = 上班那个地方 = 上班地方
 
 
@@ -121,7 +127,10 @@ def member_regex(member: str) -> str:
         parts.append(_plain_regex(member[pos:m.start()], pos > 0))
         # dropped only as a possessive (你的腿 -> 腿) or at the end (收拾你 -> 收拾); inside a
         # phrase only replaced (就你这样 -> 就他这样, never 就这样)
-        droppable = m.group(2) or m.end() == len(member)
+        # a pronoun ending the member drops only when what is left is no everyday word on its
+        # own (收拾你 must not shrink to 收拾, 随便你 to 随便, 教训你 to 教训)
+        droppable = m.group(2) or (m.end() == len(member)
+                                   and word_freq(member[:m.start()]) < _COMMON_REST)
         parts.append(_OPT_PRONOUN if droppable else "(?:你们|您们|他们|她们|你|您|他|她)")
         pos = m.end()
     parts.append(_plain_regex(member[pos:], pos > 0))

@@ -594,6 +594,30 @@ def _word_before(rx: re.Pattern[str] | None, text: str) -> str:
 _RHETORICAL = re.compile(r"(不是|难道|不就|没有|不会|不能)[^，。？！]{0,10}(吗|么|嘛)$")
 
 
+_PAST_MARK = set("了过的")
+_PAST_TIME = ("之前", "以前", "当时", "当初", "那时", "上个月", "上次", "去年", "前年", "原来")
+
+
+def _past_reason(cand: Candidate, a: Analysed) -> str:
+    """Why a match describes what already happened ('' if it does not): an aspect particle
+    inside one of its words (借了一笔, 借过一笔), 的 right after a word's verb (借的一笔款, 办的
+    信用卡), a particle right after its first word (借的), or a past-time word before it in its
+    sentence (您之前…). Used by ``unless = ["past"]``: a statement of the existing debt is not a
+    push towards new credit. A particle ending a word (先还了, 有钱了) is no sign of the past."""
+    inside = [p for p in cand.parts if p[0] < _NEXT]
+    if not inside:
+        return ""
+    for k, (s, e, sf) in enumerate(inside):
+        word = a.text[s:e]
+        if set(word[1:-1]) & {"了", "过"} or word[1:2] == "的" and len(word) > 2 \
+                or (k == 0 and a.text[e:e + 1] in _PAST_MARK):
+            return f"past: '{sf}' describes what already happened"
+    s = inside[0][0]
+    sent = next(((x, y) for x, y in sentence_spans(a.text) if x <= s < y), (0, 0))
+    w = next((t for t in _PAST_TIME if t in a.text[sent[0]:s]), "")
+    return f"past: '{w}' before it" if w else ""
+
+
 def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> str:
     """Why a candidate does not count ('' when it stands): negation, hypothetical, lawful."""
     ci = _clause_at(a, cand.start)
@@ -633,6 +657,10 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
                          a.text[sent[0]:cand.start])
         if w:
             return f"hypothetical: '{w}' before it"
+    if "past" in rule.unless:
+        why = _past_reason(cand, a)
+        if why:
+            return why
     if "lawful" in rule.unless:
         w = _word_before(rules.concept_rx.get(("lawful_notice_frame", False)),
                          canon[:local] + a.text[cand.start:cand.end])
