@@ -61,7 +61,6 @@ SCHEMA = {
         "compression_max": Key(float, low=0.1),
         "compression_weight": Key(float, low=0),
         "alignment_weight": Key(float, low=0),
-        "low": Key(float, low=0, high=1),
     },
     "filter": {
         "no_speech_prob": Key(float, low=0, high=1),
@@ -82,7 +81,6 @@ class ConfidenceSettings:
     compression_max: float
     compression_weight: float
     alignment_weight: float
-    low: float
 
 
 @dataclass(frozen=True)
