@@ -184,7 +184,9 @@ def from_audio(auditor: Any, calls: Iterable[Call],
     for c in calls:
         card = cards.get(str(c.audio))
         if card is None:
-            card = auditor.audit(c.audio, call_start=c.truth.get("call_start"))
+            from bench.eval import audit
+
+            card = audit(auditor, c.audio, c.truth.get("call_start"))
         tally.add(c, card.get("outcome"))
         if card.get("status") == "ok":
             outcome_s += outcome_seconds(card, c.truth.get("call_start"))
