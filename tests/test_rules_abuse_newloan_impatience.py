@@ -220,3 +220,24 @@ def test_polite_handoffs_and_empathy_are_not_impatience(rules: RuleSet, text: st
 def test_customer_swearing_is_never_the_agents(rules: RuleSet) -> None:
     assert not cats(rules, "你他妈的别再打了！", "customer") & MINE
     assert "abuse" in cats(rules, "你他妈的别再打了！", "agent")
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("你爱打一二三七八就打，我不拦着。", "impatience"),   # 爱 X … 就 X, any verb
+    ("别跟我讲什么困难，谁没点难处。", "impatience"),     # hardship dismissed
+    ("困难你自己克服，钱必须今天到。", "impatience"),
+    ("你这个小赤佬，钱不还还敢挂电话。", "abuse"),         # regional insult
+    ("你征信还没花，现在去申请还能批，批了先还我们。", "new_loan"),  # 'you can still get credit'
+])
+def test_more_classes(rules: RuleSet, text: str, category: str) -> None:
+    assert category in cats(rules, text)
+
+
+@pytest.mark.parametrize("text", [
+    "我们热爱这份工作就要做好服务。",
+    "您有困难的话可以跟我说，我帮您申请延期。",
+    "遇到问题您可以自己在app里查，也可以打客服电话。",
+    "下午十三点之前请您还款。",
+])
+def test_more_near_misses(rules: RuleSet, text: str) -> None:
+    assert not cats(rules, text) & MINE
