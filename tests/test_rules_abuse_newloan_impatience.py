@@ -241,3 +241,21 @@ def test_more_classes(rules: RuleSet, text: str, category: str) -> None:
 ])
 def test_more_near_misses(rules: RuleSet, text: str) -> None:
     assert not cats(rules, text) & MINE
+
+
+@pytest.mark.parametrize("text", [
+    "你名下不是还有张卡吗，先透支出来还我们。",       # overdraw a card
+    "让你老板预支一个月工资先还上。",                 # wage advance
+    "网上随便找个小贷公司，身份证一刷就有钱。",       # lender + pitch
+    "现在很多平台都在放款，你去试试。",
+])
+def test_overdraft_advance_and_pitch_are_pushes(rules: RuleSet, text: str) -> None:
+    assert "new_loan" in cats(rules, text)
+
+
+@pytest.mark.parametrize("text", [
+    "您的信用卡已经透支了五千，需要尽快还款。",       # the overdraft is the debt
+    "我们平台目前暂停放款，您先处理现有欠款。",
+])
+def test_overdraft_as_the_debt_is_not_a_push(rules: RuleSet, text: str) -> None:
+    assert "new_loan" not in cats(rules, text)
