@@ -259,3 +259,58 @@ def test_overdraft_advance_and_pitch_are_pushes(rules: RuleSet, text: str) -> No
 ])
 def test_overdraft_as_the_debt_is_not_a_push(rules: RuleSet, text: str) -> None:
     assert "new_loan" not in cats(rules, text)
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("就这么几百块还拖着，穷到这份上了？", "abuse"),
+    ("这么点钱都还不上，你活着图什么？", "abuse"),
+    ("欠钱的是大爷啊？", "abuse"),
+    ("这么点小事还得我一遍遍教你？", "impatience"),
+    ("我跟你讲过不下十次了。", "impatience"),
+    ("这个问题你问了八遍了。", "impatience"),
+    ("你这人怎么这么磨叽。", "impatience"),
+    ("规定就这样，你不同意也没办法。", "impatience"),
+    ("自己看短信，写得清清楚楚。", "impatience"),
+    ("你还要我怎么说你才明白？", "impatience"),
+    ("我哪有空一个个给你解释。", "impatience"),
+    ("不还拉倒，反正记录在那。", "impatience"),
+])
+def test_paraphrases_of_the_classes(rules: RuleSet, text: str, category: str) -> None:
+    assert category in cats(rules, text)
+
+
+@pytest.mark.parametrize("text", [
+    "我之前跟您说过两次，这次再确认一下金额。",   # a recap, not a reproach
+    "您之前问过三次，我再解释一下。",
+    "您不同意的话也没关系，我们可以再商量方案。",
+    "您可以自己看一下短信，金额都写在里面。",
+    "您稍等，我这边忙完马上给您回电。",
+    "请问您还要我帮您查什么？",
+    "疫情那几年很多人都难到这个地步，我们理解。",
+    "他一直在外地打工，活着挺不容易的。",
+])
+def test_paraphrase_near_misses(rules: RuleSet, text: str) -> None:
+    assert not cats(rules, text) & MINE
+
+
+@pytest.mark.parametrize("text", [
+    "去找个担保公司，办下来先把我们这个清了。",
+    "你把房子抵押了，钱不就有了吗？",          # 把…抵押了 is an instruction
+    "先刷别的卡把我们这张还了，下个月再说。",  # one card paying another
+    "用别的信用卡还这张卡，很多人都这么干。",
+    "你去下个借钱软件，几分钟就到账。",
+])
+def test_card_to_card_pledges_and_apps_are_pushes(rules: RuleSet, text: str) -> None:
+    assert "new_loan" in cats(rules, text)
+
+
+@pytest.mark.parametrize("text", [
+    "拿你的手机去回收店卖了，先还一点。",          # selling one's own goods is no new credit
+    "您的借款可以申请展期，不需要去别的地方借钱。",
+    "您的房子之前抵押过吗？我们只是了解一下还款能力。",
+    "千万不要用别的信用卡来还这张卡，会越欠越多。",
+    "您的分期申请批下来了，下个月开始按新计划还款。",
+    "您的车贷是之前办下来的，跟这笔欠款无关。",
+])
+def test_pledge_and_card_talk_that_is_not_a_push(rules: RuleSet, text: str) -> None:
+    assert "new_loan" not in cats(rules, text)
