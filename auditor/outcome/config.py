@@ -23,7 +23,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "promise": {k: WORDS for k in (
         "pay_verbs", "pay_verb_unless", "negated", "all_words", "partial_words", "accept",
         "weak_accept", "demand_words", "agent_declines", "reject", "agent_accepts",
-        "outstanding_words", "later_part_words")},
+        "outstanding_words", "later_part_words", "heard_words", "verb_sounds", "deadline_words",
+        "proposal_marks")} | {"short_reply_chars": NUMBER, "max_over_debt": NUMBER},
     "result": {k: WORDS for k in ("wrong_party", "wrong_party_unless", "dispute", "no_contact")},
     "customer": {k: WORDS for k in (
         "refusal", "refusal_unless", "insults", "complaint_threats", "upset")},
