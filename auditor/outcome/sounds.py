@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from auditor.compliance.matching import pinyin_spans
 from auditor.compliance.rules import BUILTIN_DIR, Context, load_pack
-from auditor.compliance.tokens import char_readings, is_han, split_clauses
+from auditor.compliance.tokens import char_readings, is_han, split_clauses, tokenize
 
 
 @lru_cache(maxsize=1)
@@ -71,3 +71,13 @@ def sounds_like(ch: str, word: str) -> bool:
     """Whether the character `ch` shares a toneless reading with the one-character `word`
     (海 and 孩 with 还, whose readings are huan and hai)."""
     return len(word) == 1 and is_han(ch) and bool(char_readings(ch) & char_readings(word))
+
+
+@lru_cache(maxsize=4096)
+def word_starts(text: str) -> frozenset[int]:
+    """Where the jieba words of `text` start (the compliance tokenizer, its domain dictionary)."""
+    out, pos = set(), 0
+    for w in tokenize(text):
+        out.add(pos)
+        pos += len(w)
+    return frozenset(out)

@@ -9,7 +9,7 @@ from typing import Any
 
 from .dates import DateMention, find_dates
 from .numbers import NUMBER_RE, Amount, find_amounts, parse_number
-from .sounds import heard_as, sounds_like
+from .sounds import heard_as, sounds_like, word_starts
 from .text import blank, first_match
 
 _PLAN = re.compile(r"分(?P<n>[\d一二两三四五六七八九十]{1,3})(?:期|个月|次|笔|回)")
@@ -52,11 +52,15 @@ def _sound_verb(text: str, dates: list[DateMention], amounts: list[Amount],
     verbs = [v for v in p["verb_sounds"] if len(v) == 1]
     leads = [*p["deadline_words"], *p["all_words"], *p["partial_words"]]
     ends = {d.end for d in dates}
+    starts: set[int] | None = None
     for i, ch in enumerate(text):
         if not any(sounds_like(ch, v) for v in verbs):
             continue
         if NUMBER_RE.match(text, i + 1) and any(a.start == i + 1 for a in amounts):
-            return True
+            if starts is None:
+                starts = word_starts(text)
+            if i in starts:  # not the end of a word (上海四千米)
+                return True
         if i in ends or any(text[:i].endswith(w) for w in leads):
             return True
     return False
