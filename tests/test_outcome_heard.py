@@ -136,3 +136,24 @@ def test_plan_read_back_over_two_lines_first_part_is_the_first_instalment():
             ("agent", "十二月二十五日之前再还四千八百元，对吗？"), ("customer", "对。"))
     p = o["promise"]
     assert (p["amount"], p["due"], p["installments"]) == (4000.0, "2026-11-25", 2)
+
+
+@pytest.mark.parametrize("line", ["这笔钱我不准备还了。", "我不想再还了。", "我不打算孩了。"])
+def test_refusal_by_structure(line):
+    o = out(("customer", line), ("agent", "好的，再见。"))
+    assert o["result"] == "refusal" and o["customer"]["refusal"]
+
+
+def test_double_negation_is_no_refusal():
+    o = out(("customer", "我不是不还，是真的周转不开。"), ("agent", "好的，再见。"))
+    assert o["customer"]["refusal"] is False
+
+
+@pytest.mark.parametrize("line", ["我从来没在你们平台借过钱。", "我根本没跟那家借国钱。"])
+def test_dispute_by_structure(line):
+    assert out(("customer", line), ("agent", "好的，我帮您核实。"))["result"] == "dispute"
+
+
+def test_no_denial_no_dispute():
+    o = out(("customer", "我借的钱我会还，就是没那么快。"), ("agent", "好的，再见。"))
+    assert o["result"] != "dispute"

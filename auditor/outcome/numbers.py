@@ -24,7 +24,8 @@ _MONEY_UNIT = re.compile(r"\s*(?:块钱|块|元|圆|人民币|rmb|RMB)")
 _PAY_BEFORE = ("还", "付", "交", "转", "打", "给")
 # A money unit as the recogniser may write it: a character that sounds like one of these.
 _UNIT_SOUNDS = ("元", "块")
-_NOT_MONEY = re.compile(r"\s*(?:号|日|月|年|期|天|个|次|点|分钟|周|岁|%|％|倍|笔|张|位|成|折|米|公里|斤|克)")
+_NOT_MONEY = re.compile(
+    r"\s*(?:号|日|月|年|期|天|个|次|点|分钟|周|岁|%|％|倍|笔|张|位|成|折|米|公里|斤|克)")
 
 
 def _arabic_head(s: str) -> tuple[float, str]:

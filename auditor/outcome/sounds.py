@@ -81,3 +81,9 @@ def word_starts(text: str) -> frozenset[int]:
         out.add(pos)
         pos += len(w)
     return frozenset(out)
+
+
+def clear_caches() -> None:
+    """Empty the per-text caches (for timing a call's extraction cold)."""
+    _heard_as.cache_clear()
+    word_starts.cache_clear()
