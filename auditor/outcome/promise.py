@@ -93,6 +93,20 @@ def _unclear(u: dict, cfg: dict[str, Any]) -> bool:
         confidence_of(u) < default_evidence().low_confidence
 
 
+def _inferred_accept(utts: Sequence[dict], i: int, j: int | None,
+                     cfg: dict[str, Any]) -> int | None | bool:
+    """Whether the proposal of line `i`, answered by line `j`, counts as accepted without a
+    legible yes: the reply is missing (the agent speaks next) or unclear and no rejection, and
+    the agent then closes the call politely. Returns the reply's index (None when there is
+    none) or False."""
+    if j is None or _role(utts[j]) == AGENT:
+        return None if _closes_after(utts, i, cfg) else False
+    reply = utts[j].get("text") or ""
+    if not _unclear(utts[j], cfg) or _is_reject(reply, cfg) or not _closes_after(utts, j, cfg):
+        return False
+    return j
+
+
 def _commits(terms: Terms) -> bool:
     return bool((terms.pays or terms.installments) and terms.named and not terms.negated)
 
@@ -128,7 +142,7 @@ def find_events(utts: Sequence[dict], today: date | None, cfg: dict[str, Any]) -
             reasons.append(UNKNOWN_SPEAKER)
         if role == CUSTOMER or (role is None and not asks and not demand):
             if _commits(terms):
-                if not terms.dates and i > 0 and _role(utts[i - 1]) == role \
+                if not terms.dates and i > 0 and role == CUSTOMER == _role(utts[i - 1]) \
                         and not parsed[i - 1].negated:
                     terms.dates = parsed[i - 1].dates  # 那就今天吧。/ 先还三千五。
                 events.append(Event(i, COMMIT, terms, reasons=reasons))
@@ -152,11 +166,8 @@ def find_events(utts: Sequence[dict], today: date | None, cfg: dict[str, Any]) -
         elif (j is None or not _is_reject(reply, cfg)) and last_commit is not None \
                 and not rejected_since and starts_with(terms.text, p["agent_accepts"]):
             events.append(Event(i, RESTATED, terms, reasons=reasons, parts=parts))
-        elif asks and not demand and (j is None or _role(utts[j]) == AGENT or (
-                _unclear(utts[j], cfg) and not _is_reject(reply, cfg))) \
-                and _closes_after(utts, i if j is None or _role(utts[j]) == AGENT else j, cfg):
-            events.append(Event(i, ACCEPTED, terms, reply=j if j is not None and
-                                _role(utts[j]) != AGENT else None, reasons=[*reasons, INFERRED]))
+        elif asks and not demand and (k := _inferred_accept(utts, i, j, cfg)) is not False:
+            events.append(Event(i, ACCEPTED, terms, reply=k, reasons=[*reasons, INFERRED]))
     return events
 
 
