@@ -243,10 +243,15 @@ def report(truth: Tally, audio: AudioRun | None, show_errors: bool) -> str:
         lines.append(audio.tally.format("\n== Outcome from audio ==", "audio"))
         if show_errors and audio.tally.misses:
             lines += ["  misses (tuning half and samples/calls):"] + audio.tally.misses
-        share = audio.outcome_s / audio.transcribe_s if audio.transcribe_s else float("nan")
-        lines.append(f"\noutcome extraction {1000 * audio.outcome_s / max(audio.calls, 1):.1f} ms "
-                     f"per call, {100 * share:.2f}% of transcription time "
-                     f"({audio.transcribe_s:.0f} s over {audio.calls} calls; target < 5%)")
+        per_call = 1000 * audio.outcome_s / max(audio.calls, 1)
+        if audio.transcribe_s:
+            share = audio.outcome_s / audio.transcribe_s
+            lines.append(f"\noutcome extraction {per_call:.1f} ms per call, {100 * share:.2f}% of "
+                         f"transcription time ({audio.transcribe_s:.0f} s over {audio.calls} "
+                         f"calls; target < 5%)")
+        else:  # --reuse-asr: nothing was transcribed in this run
+            lines.append(f"\noutcome extraction {per_call:.1f} ms per call (no transcription in "
+                         f"this run, --reuse-asr: no share; target < 5%)")
     return "\n".join(lines)
 
 
