@@ -14,7 +14,10 @@ Cost: the outcome extraction (the block and the handling flag) against the trans
 time of the same calls (target: under 5%).
 
 ``python -m bench.eval_outcome`` runs both (the model is loaded); ``--truth-only`` skips the
-audio; ``--errors`` lists the tuning half's and samples/calls' misses.
+audio; ``--errors`` lists the tuning half's and samples/calls' misses; ``--reuse-asr`` keeps the
+recogniser's output between runs (``bench.asr_cache``). For work on the extractor alone,
+``--keep-cards FILE`` writes each call's audited utterances to FILE and ``--cards FILE`` scores
+the outcome again on them without the model (seconds; no transcription time, so no cost line).
 """
 
 from __future__ import annotations
@@ -132,14 +135,19 @@ def from_truth(calls: Iterable[Call]) -> Tally:
 
 
 def outcome_seconds(card: Mapping[str, Any], call_start: Any, repeat: int = 5) -> float:
-    """Seconds the outcome extraction (block and handling flag) takes on a card's utterances."""
-    from auditor.outcome import extract_outcome, handling_flags
+    """Seconds the outcome extraction (block and handling flag) takes on a card's utterances,
+    cold: the per-line caches of the sound reading are emptied before each run, as every line of
+    a new call is new."""
+    from auditor.outcome import extract_outcome, handling_flags, sounds
 
     utts = card.get("utterances") or []
-    t0 = time.perf_counter()
+    spent = 0.0
     for _ in range(repeat):
+        sounds.clear_caches()
+        t0 = time.perf_counter()
         handling_flags(utts, extract_outcome(utts, call_start))
-    return (time.perf_counter() - t0) / repeat
+        spent += time.perf_counter() - t0
+    return spent / repeat
 
 
 def timed_decoder(auditor: Any) -> Callable[[], float]:
@@ -171,12 +179,14 @@ class AudioRun:
 
 def from_audio(auditor: Any, calls: Iterable[Call],
                cards: Mapping[str, Mapping[str, Any]] | None = None,
-               spent: Callable[[], float] | None = None) -> AudioRun:
+               spent: Callable[[], float] | None = None,
+               keep: dict[str, Mapping[str, Any]] | None = None) -> AudioRun:
     """Each call's scorecard from its recording with its start (audited once per call).
 
     `cards` are scorecards the caller made already with the call's start (``bench.eval``
     audits samples/calls for the flag figures), by audio path; `spent` reads the decoding time
     since the caller wrapped the decoder (``timed_decoder``), so their transcription counts.
+    `keep`, when given, receives every call's card by audio path.
     """
     cards = dict(cards or {})
     spent = spent or timed_decoder(auditor)
@@ -187,11 +197,40 @@ def from_audio(auditor: Any, calls: Iterable[Call],
             from bench.eval import audit
 
             card = audit(auditor, c.audio, c.truth.get("call_start"))
+        if keep is not None:
+            keep[str(c.audio)] = card
         tally.add(c, card.get("outcome"))
         if card.get("status") == "ok":
             outcome_s += outcome_seconds(card, c.truth.get("call_start"))
         n += 1
     return AudioRun(tally, spent(), outcome_s, n)
+
+
+def keep_cards(path: Path, calls: Iterable[Call], cards: Mapping[str, Mapping[str, Any]]) -> None:
+    """Write each call's audited utterances (by audio path) for ``--cards``."""
+    kept = {str(c.audio): {"utterances": cards[str(c.audio)].get("utterances") or [],
+                           "status": cards[str(c.audio)].get("status")}
+            for c in calls if str(c.audio) in cards}
+    path.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+
+
+def from_cards(path: Path, calls: Iterable[Call]) -> Tally:
+    """The outcome again on kept utterances (``--keep-cards``), without the model."""
+    from auditor.outcome import extract_outcome
+
+    kept = json.loads(path.read_text(encoding="utf-8"))
+    tally = Tally()
+    for c in calls:
+        card = kept.get(str(c.audio))
+        out = extract_outcome(card["utterances"], c.truth.get("call_start")) if card else None
+        tally.add(c, out)
+    return tally
+
+
+def _arg(argv: list[str], name: str) -> Path | None:
+    if name in argv and argv.index(name) + 1 < len(argv):
+        return Path(argv[argv.index(name) + 1])
+    return None
 
 
 def report(truth: Tally, audio: AudioRun | None, show_errors: bool) -> str:
@@ -204,10 +243,15 @@ def report(truth: Tally, audio: AudioRun | None, show_errors: bool) -> str:
         lines.append(audio.tally.format("\n== Outcome from audio ==", "audio"))
         if show_errors and audio.tally.misses:
             lines += ["  misses (tuning half and samples/calls):"] + audio.tally.misses
-        share = audio.outcome_s / audio.transcribe_s if audio.transcribe_s else float("nan")
-        lines.append(f"\noutcome extraction {1000 * audio.outcome_s / max(audio.calls, 1):.1f} ms "
-                     f"per call, {100 * share:.2f}% of transcription time "
-                     f"({audio.transcribe_s:.0f} s over {audio.calls} calls; target < 5%)")
+        per_call = 1000 * audio.outcome_s / max(audio.calls, 1)
+        if audio.transcribe_s:
+            share = audio.outcome_s / audio.transcribe_s
+            lines.append(f"\noutcome extraction {per_call:.1f} ms per call, {100 * share:.2f}% of "
+                         f"transcription time ({audio.transcribe_s:.0f} s over {audio.calls} "
+                         f"calls; target < 5%)")
+        else:  # --reuse-asr: nothing was transcribed in this run
+            lines.append(f"\noutcome extraction {per_call:.1f} ms per call (no transcription in "
+                         f"this run, --reuse-asr: no share; target < 5%)")
     return "\n".join(lines)
 
 
@@ -217,10 +261,21 @@ def main(argv: list[str] | None = None) -> int:
     calls = load_calls()
     truth = from_truth(calls)
     audio = None
+    kept = _arg(argv, "--cards")
+    if kept is not None:
+        print(report(truth, None, "--errors" in argv))
+        tally = from_cards(kept, calls)
+        print(tally.format("\n== Outcome from audio (kept cards) ==", "audio"))
+        if "--errors" in argv and tally.misses:
+            print("\n".join(["  misses (tuning half and samples/calls):", *tally.misses]))
+        return 0
     if "--truth-only" not in argv:
         from auditor.pipeline import Auditor
 
-        audio = from_audio(Auditor(), calls)
+        cards: dict[str, Mapping[str, Any]] = {}
+        audio = from_audio(Auditor(), calls, keep=cards)
+        if (out := _arg(argv, "--keep-cards")) is not None:
+            keep_cards(out, calls, cards)
     print(report(truth, audio, "--errors" in argv))
     return 0
 

@@ -183,9 +183,9 @@ def test_call_start_as_iso_string():
 
 def test_shape_matches_spec():
     o = out(("customer", "明天还两千。"))
-    assert set(o) == {"result", "promise", "customer", "evidence"}
+    assert set(o) == {"result", "promise", "customer", "evidence", "uncertain"}
     assert set(o["promise"]) == {"amount", "due", "due_text", "installments", "start", "end",
-                                 "evidence"}
+                                 "evidence", "confidence", "uncertain", "uncertain_reasons"}
     assert set(o["customer"]) == {"emotion", "complaint_threat", "refusal"}
 
 

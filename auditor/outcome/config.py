@@ -23,10 +23,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "promise": {k: WORDS for k in (
         "pay_verbs", "pay_verb_unless", "negated", "all_words", "partial_words", "accept",
         "weak_accept", "demand_words", "agent_declines", "reject", "agent_accepts",
-        "outstanding_words", "later_part_words")},
-    "result": {k: WORDS for k in ("wrong_party", "wrong_party_unless", "dispute", "no_contact")},
+        "outstanding_words", "later_part_words", "heard_words", "verb_sounds", "deadline_words",
+        "proposal_marks")} | {"short_reply_chars": NUMBER, "max_over_debt": NUMBER},
+    "result": {k: WORDS for k in ("wrong_party", "wrong_party_unless", "dispute", "no_contact",
+                                  "dispute_negators", "dispute_verbs")}
+    | {"dispute_window": NUMBER},
     "customer": {k: WORDS for k in (
-        "refusal", "refusal_unless", "insults", "complaint_threats", "upset")},
+        "refusal", "refusal_unless", "refusal_negators", "insults", "complaint_threats", "upset")},
     "voice": {k: NUMBER for k in ("raised_db", "shout_db", "pitch_up", "min_lines")},
     "handling": {"calm_words": WORDS, "in_kind_words": WORDS, "louder_db": NUMBER,
                  "faster": NUMBER, "min_rate_s": NUMBER, "min_lines": NUMBER},

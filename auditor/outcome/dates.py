@@ -54,8 +54,29 @@ def _num(s: str | None) -> int | None:
     return int(v) if v is not None else None
 
 
+def _day(s: str | None) -> int | None:
+    """A day of the month: the numeral, or its longest head that is one (二十一一 is 二十一: the
+    recogniser writes 日 as 一 after a day)."""
+    for k in range(len(s or ""), 0, -1):
+        v = _num(s[:k])
+        if v is not None and 1 <= v <= 31:
+            return v
+    return None
+
+
+def _tail(s: str | None, hi: int) -> int | None:
+    """The numeral, or its longest tail that is a number from 1 to `hi`: a garbled syllable
+    before it (第一七十二月 for 第一期十二月, 十一二十五日 for 十一月二十五日) is not part of it."""
+    s = s or ""
+    for k in range(len(s)):
+        v = _num(s[k:])
+        if v is not None and 1 <= v <= hi:
+            return v
+    return None
+
+
 def _full(m: re.Match, t: date) -> date | None:
-    mon, day = _num(m["m"]), _num(m["d"])
+    mon, day = _tail(m["m"], 12), _day(m["d"])
     if not mon or not day or not 1 <= mon <= 12:
         return None
     year = _num(m["y"])
@@ -97,7 +118,7 @@ def _next_month(m: re.Match, t: date) -> date:
 
 
 def _day_only(m: re.Match, t: date) -> date | None:
-    day = _num(m["d"])
+    day = _tail(m["d"], 31)
     if not day or day > 31:
         return None
     d = _day_in(t.year, t.month, day)
@@ -157,8 +178,10 @@ def find_dates(text: str, today: date | None) -> list[DateMention]:
     taken: list[tuple[int, int]] = []
     out: list[DateMention] = []
     for pattern, resolve in _PATTERNS:
-        for m in pattern.finditer(text):
+        pos = 0
+        while (m := pattern.search(text, pos)) is not None:
             s, e = m.span()
+            pos = s + 1  # a skipped match may still hold a date further on (第一七十二月十五日)
             if any(s < te and ts < e for ts, te in taken):
                 continue
             if text[max(0, s - 1):s] in ("尾", "工", "第") or text[s:e].endswith("号") and \
@@ -167,4 +190,5 @@ def find_dates(text: str, today: date | None) -> list[DateMention]:
             due = resolve(m, today) if today is not None else None
             taken.append((s, e))
             out.append(DateMention(m.group(), s, e, due))
+            pos = e
     return sorted(out, key=lambda d: d.start)

@@ -10,19 +10,42 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .levels import line_measures, speaker_median
-from .text import first_match
+from .sounds import heard_as, sounds_like
+from .text import blank, first_match
 
 CALM, UPSET, HOSTILE = "calm", "upset", "hostile"
 _RANK = {CALM: 0, UPSET: 1, HOSTILE: 2}
 
 
+def negated_pay(text: str, cfg: dict[str, Any]) -> str | None:
+    """A refusal by its structure: a refusing negation (不打算, 不会 ...) right before a pay verb,
+    the verb as written or, one syllable, by its sound (不打算海了: 海 for 还); None if absent.
+    A second negation after it (不会不还) is no refusal."""
+    c, p = cfg["customer"], cfg["promise"]
+    text = blank(text, c["refusal_unless"])
+    for neg in sorted(c["refusal_negators"], key=len, reverse=True):
+        pos = text.find(neg)
+        while pos >= 0:
+            rest = text[pos + len(neg):pos + len(neg) + 3].lstrip("再去")
+            verb = next((v for v in p["pay_verbs"] if rest.startswith(v)), None)
+            if verb is None and rest[:1] and any(sounds_like(rest[0], v)
+                                                 for v in p["verb_sounds"]):
+                verb = rest[0]
+            if verb is not None:
+                return neg + verb
+            pos = text.find(neg, pos + 1)
+    return None
+
+
 def line_cues(text: str, cfg: dict[str, Any]) -> dict[str, str | None]:
-    """The cue phrases one customer line holds, by kind (None where absent)."""
+    """The cue phrases one customer line holds, by kind (None where absent); the line is read
+    with the cue words' homophones rewritten (``auditor.outcome.sounds``)."""
     c = cfg["customer"]
+    text = heard_as(text, cfg["promise"]["heard_words"])
     return {
         "insult": first_match(text, c["insults"]),
         "complaint_threat": first_match(text, c["complaint_threats"]),
-        "refusal": first_match(text, c["refusal"], c["refusal_unless"]),
+        "refusal": first_match(text, c["refusal"], c["refusal_unless"]) or negated_pay(text, cfg),
         "upset": first_match(text, c["upset"]),
     }
 

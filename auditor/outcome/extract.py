@@ -57,7 +57,8 @@ def extract_outcome(utterances: Sequence[Mapping], call_start: datetime | date |
     `call_start` (a datetime, a date or an ISO string) resolves relative dates; without it `due`
     is None and `due_text` keeps the words. `voice` is described in `auditor.outcome.levels`.
     `evidence` (an added field) lists the lines behind the result and the customer's state, with
-    their times.
+    their times; `uncertain` (added) is true when the promise rests on weak evidence (its
+    `uncertain_reasons` say which: ``auditor.outcome.promise``).
     """
     cfg = config or load_config()
     utts = [u for u in utterances if (u.get("text") or "").strip()]
@@ -81,4 +82,5 @@ def extract_outcome(utterances: Sequence[Mapping], call_start: datetime | date |
     if found:
         evidence.insert(0, _evidence(result, *found))
     evidence.sort(key=lambda e: (e["start"] is None, e["start"] or 0.0))
-    return {"result": result, "promise": promise, "customer": customer, "evidence": evidence}
+    return {"result": result, "promise": promise, "customer": customer, "evidence": evidence,
+            "uncertain": bool(promise and promise["uncertain"])}

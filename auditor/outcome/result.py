@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .levels import voices
+from .sounds import heard_as
 from .text import first_match, han_count, starts_with
 
 PROMISE, NO_PROMISE, REFUSAL = "promise_to_pay", "no_promise", "refusal"
@@ -86,10 +87,34 @@ def wrong_party(utts: Sequence[Mapping], cfg: dict[str, Any]) -> Finding | None:
     return _identity_reply(utts)
 
 
+_CLAUSE = re.compile(r"[，,。；;！!？?\s]")
+
+
+def denied_borrowing(text: str, cfg: dict[str, Any]) -> str | None:
+    """A denial of the loan by its structure: a negation (没, 根本没 ...) and, later in the same
+    clause and within `dispute_window` characters, the borrowing verb (没在你们那儿借过), the verb
+    also by its sound."""
+    r = cfg["result"]
+    window = int(r["dispute_window"])
+    text = heard_as(text, r["dispute_verbs"])  # 借国 heard for 借过
+    for clause in _CLAUSE.split(text):
+        for neg in sorted(r["dispute_negators"], key=len, reverse=True):
+            i = clause.find(neg)
+            if i < 0:
+                continue
+            tail = clause[i + len(neg):i + len(neg) + window]
+            verb = next((v for v in r["dispute_verbs"] if v in tail), None)
+            if verb:
+                return clause[i:i + len(neg) + tail.index(verb) + len(verb)]
+    return None
+
+
 def dispute(utts: Sequence[Mapping], cfg: dict[str, Any]) -> Finding | None:
-    """The customer's words disputing the debt, if any."""
+    """The customer's words disputing the debt, if any: a dispute phrase, or a denial of the loan
+    by its structure."""
     for u in _customer_lines(utts):
-        m = first_match(u.get("text") or "", cfg["result"]["dispute"])
+        text = u.get("text") or ""
+        m = first_match(text, cfg["result"]["dispute"]) or denied_borrowing(text, cfg)
         if m:
             return u, m
     return None

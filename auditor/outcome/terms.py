@@ -8,12 +8,13 @@ from datetime import date
 from typing import Any
 
 from .dates import DateMention, find_dates
-from .numbers import Amount, find_amounts, parse_number
+from .numbers import NUMBER_RE, Amount, find_amounts, parse_number
+from .sounds import heard_as, sounds_like, word_starts
 from .text import blank, first_match
 
 _PLAN = re.compile(r"分(?P<n>[\d一二两三四五六七八九十]{1,3})(?:期|个月|次|笔|回)")
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]")
-_NTH = re.compile(r"第[一二三四五六七八九十\d]{1,2}期|首期|头期")
+_NTH = re.compile(r"第[一二三四五六七八九十\d]{1,2}期|首期|头期|每期|每个月还")
 
 
 @dataclass
@@ -28,11 +29,41 @@ class Terms:
     partial: bool = False
     installments: int | None = None
     plan: bool = False
+    heard: bool = False  # the payment verb is only a sound in its slot (海 for 还 before a sum)
+    text: str = ""  # the line as the cues read it (homophones of the cue words rewritten)
 
     @property
     def named(self) -> bool:
         """True when the line names a date, a sum, all of it or a plan."""
         return bool(self.dates or self.amounts or self.all_of_it or self.plan)
+
+
+def canonical(text: str, cfg: dict[str, Any]) -> str:
+    """The line as the cues read it: spans that sound like a cue word written as it (same
+    length; ``auditor.outcome.sounds``)."""
+    return heard_as(text, cfg["promise"]["heard_words"])
+
+
+def _sound_verb(text: str, dates: list[DateMention], amounts: list[Amount],
+                cfg: dict[str, Any]) -> bool:
+    """A character that sounds like a one-syllable pay verb (海 for 还) in the slot of one: right
+    before a number, or right after a date, a deadline word (之前) or an "all / first" word."""
+    p = cfg["promise"]
+    verbs = [v for v in p["verb_sounds"] if len(v) == 1]
+    leads = [*p["deadline_words"], *p["all_words"], *p["partial_words"]]
+    ends = {d.end for d in dates}
+    starts: set[int] | None = None
+    for i, ch in enumerate(text):
+        if not any(sounds_like(ch, v) for v in verbs):
+            continue
+        if NUMBER_RE.match(text, i + 1) and any(a.start == i + 1 for a in amounts):
+            if starts is None:
+                starts = word_starts(text)
+            if i in starts:  # not the end of a word (上海四千米)
+                return True
+        if i in ends or any(text[:i].endswith(w) for w in leads):
+            return True
+    return False
 
 
 def _debt_amounts(text: str, amounts: list[Amount], words: list[str]) -> set[int]:
@@ -64,13 +95,17 @@ def _clause_first(items: list, lo: int, hi: int) -> list:
 def parse_terms(text: str, today: date | None, cfg: dict[str, Any]) -> Terms:
     """The payment terms in `text` (dates resolved against `today` when given)."""
     p = cfg["promise"]
+    text = canonical(text, cfg)
     verbs_text = blank(text, p["pay_verb_unless"])
-    t = Terms()
+    t = Terms(text=text)
     t.pays = first_match(verbs_text, p["pay_verbs"]) is not None
     t.negated = first_match(text, p["negated"]) is not None
     lo, hi = _pay_clause(verbs_text, p["pay_verbs"])
-    t.dates = _clause_first(find_dates(text, today), lo, hi)
-    amounts = find_amounts(text)
+    dates = find_dates(text, today)
+    t.dates = _clause_first(dates, lo, hi)
+    amounts = find_amounts(text, [*p["pay_verbs"], *p["outstanding_words"]])
+    if not t.pays and _sound_verb(verbs_text, dates, amounts, cfg):
+        t.pays = t.heard = True
     debt = _debt_amounts(text, amounts, p["outstanding_words"])
     t.amounts = _clause_first([a for a in amounts if a.start not in debt], lo, hi)
     t.all_of_it = first_match(text, p["all_words"]) is not None
@@ -89,8 +124,23 @@ def parse_terms(text: str, today: date | None, cfg: dict[str, Any]) -> Terms:
 
 
 def outstanding(text: str, cfg: dict[str, Any]) -> float | None:
-    """The debt a line states (欠款一万二千三百四十五元, 还剩三千元), the last one if several."""
-    amounts = find_amounts(text)
-    debt = _debt_amounts(text, amounts, cfg["promise"]["outstanding_words"])
+    """The debt a line states (欠款一万二千三百四十五元, 还剩三千元), the last one if several; in a
+    debt statement whose debt word is not right before the sum (您在X的借款于七四十三天，待海两万),
+    the largest sum of the line."""
+    found = debt_statement(text, cfg)
+    return found[0] if found else None
+
+
+def debt_statement(text: str, cfg: dict[str, Any]) -> tuple[float, bool] | None:
+    """The debt a line states and whether it stands right after a debt word (a direct statement)
+    rather than being only the largest sum of a line that holds one."""
+    words = cfg["promise"]["outstanding_words"]
+    text = canonical(text, cfg)
+    amounts = find_amounts(text, words)
+    debt = _debt_amounts(text, amounts, words)
     values = [a.value for a in amounts if a.start in debt]
-    return values[-1] if values else None
+    if values:
+        return values[-1], True
+    if amounts and first_match(text, words):
+        return max(a.value for a in amounts), False
+    return None
