@@ -59,7 +59,14 @@ def attribute(
     cues are, times a length factor. ``frames`` are the call's features from
     ``features.voice_frames``, the same value the speaker-change splitting used.
     """
-    roles = roles or load_roles()
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):  # small products: no thread pool
+        return _attribute(frames, utterances, roles or load_roles())
+
+
+def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles
+               ) -> tuple[list[dict], float]:
     utts = sorted((dict(u) for u in utterances), key=lambda u: (u["start"], u["end"]))
     if not utts:
         return [], 0.0
