@@ -122,7 +122,9 @@ def test_single_voice_gets_low_confidence_and_no_customer():
     out, conf = attribute(voice_frames(y, SR), _unknown(truth))
     assert conf < 0.3
     assert not any(u["speaker"] == "customer" for u in out)
-    assert out[4]["speaker"] == "unknown"  # no cue and no second voice: not a guess
+    # No cue, but one voice throughout and no line that says customer: it goes with the voice
+    # of the others (never to the customer), instead of being left unknown.
+    assert out[4]["speaker"] == "agent"
     assert out[1]["speaker"] == "agent"  # 银行 委托 工号: the text alone is clear
 
 
@@ -376,6 +378,30 @@ def test_one_voice_without_cues_names_nobody_but_keeps_posteriors():
     assert sum(u["speaker"] == "unknown" for u in out) >= len(out) - 2
     assert all("agent_posterior" in u for u in out)
     assert conf < 0.3
+
+
+MONOLOGUE = [("agent", 3.0, "今天天气怎么样呢"),
+             ("agent", 3.5, "我们来看一下这个情况具体是怎样的"),
+             ("agent", 3.0, "这边有几个地方需要说明一下"),
+             ("agent", 4.0, "下面我们一项一项地过一遍"),
+             ("agent", 1.2, "就这样")]
+
+
+def test_a_monologue_goes_with_the_opener_and_names_no_customer():
+    # One voice, no line whose text says customer (a voicemail): the opener is the agent, and
+    # length or turn priors alone never name a customer.
+    y, truth = _call(MONOLOGUE, voices={"agent": HIGH, "customer": HIGH}, seed=15)
+    out, conf = attribute(voice_frames(y, SR), _unknown(truth))
+    assert out[0]["speaker"] == "agent"
+    assert not any(u["speaker"] == "customer" for u in out)
+    assert conf < 0.3
+
+
+def test_one_voice_with_a_customer_cue_is_not_taken_for_one_party():
+    lines = [*PLAIN[:3], ("customer", 1.5, "我下个月发工资再还"), *PLAIN[4:]]
+    y, truth = _call(lines, voices={"agent": HIGH, "customer": HIGH}, seed=13)
+    out, _ = attribute(voice_frames(y, SR), _unknown(truth))
+    assert out[3]["speaker"] != "agent"
 
 
 def test_low_asr_confidence_weakens_a_lines_cues():

@@ -23,6 +23,7 @@ from auditor.speakers.roles import (
     Roles,
     change_probability,
     cue_score,
+    length_prior,
     load_roles,
     smooth_turns,
 )
@@ -58,7 +59,14 @@ def attribute(
     cues are, times a length factor. ``frames`` are the call's features from
     ``features.voice_frames``, the same value the speaker-change splitting used.
     """
-    roles = roles or load_roles()
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):  # small products: no thread pool
+        return _attribute(frames, utterances, roles or load_roles())
+
+
+def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles
+               ) -> tuple[list[dict], float]:
     utts = sorted((dict(u) for u in utterances), key=lambda u: (u["start"], u["end"]))
     if not utts:
         return [], 0.0
@@ -66,6 +74,7 @@ def attribute(
     asr_conf = np.array([_asr_confidence(u) for u in utts])
     cues = np.array([cue_score(str(u.get("text", "")), roles) for u in utts]) * asr_conf
     prior = roles.utterance_cue_weight * cues
+    prior += np.array([length_prior(float(u["end"]) - float(u["start"]), roles) for u in utts])
     first = next((i for i, e in enumerate(embs) if e is not None), 0)
     prior[first] += roles.first_speaker_agent
     pairs = zip(utts, utts[1:], strict=False)
@@ -77,9 +86,14 @@ def attribute(
     secs = np.array([embs[i][1] for i in idx])
     voice_sep, unsup = _window_voices(frames, [utts[i] for i in idx])
     if not (prior <= -1.0).any() and voice_sep <= 0.0:
-        # Nothing sounds like a second party (a voicemail, a monologue): turn-taking must not
-        # invent one, so boundaries say nothing about a change.
-        change = np.minimum(change, 0.5)
+        # Nothing sounds like a second party: the voices do not split in two and no line's text
+        # says customer (a voicemail, a monologue, or a party heard too briefly to tell). Then
+        # turn-taking must not invent one: the speaker rarely changes (``turns.one_voice``),
+        # so the lines go with the opener unless their own evidence says otherwise.
+        change = np.minimum(change, roles.turns.one_voice)
+        one_voice = voice_sep == 0.0 and len(idx) >= MIN_ITEMS
+    else:
+        one_voice = False
     text_post = smooth_turns(prior, change)
 
     acoustic = np.zeros(len(utts))
@@ -93,7 +107,7 @@ def attribute(
         # With cues on both sides the clusters must also agree with them: a split of shouted vs
         # calm lines of one party is two clusters, but not the two parties.
         agree = _agreement_confidence(unsup, guide, secs) if both_sides else 1.0
-        acoustic[idx], sep = unsup, voice_sep * agree
+        acoustic[idx], sep = unsup, max(0.0, voice_sep) * agree
     if len(idx) >= MIN_ITEMS and (guide <= -1.0).any() and (guide >= 1.0).any():
         # Cues on both sides: voice models guided by the text, scored leave-one-out.
         x = np.stack([_voice_features(embs[i], utts[i]) for i in idx])
@@ -103,10 +117,17 @@ def attribute(
             acoustic[idx], sep = llr, guided
 
     if sep <= 0.0:  # no usable voice evidence: only clear text and turn evidence names a speaker
-        total, decide = text_post, roles.decision.text_only_log_odds
+        # ... unless the voices said "one voice throughout": that is voice evidence too.
+        total = text_post
+        decide = roles.decision.log_odds if one_voice else roles.decision.text_only_log_odds
     else:
         total, decide = smooth_turns(prior + sep * acoustic, change), roles.decision.log_odds
-    labels = np.where(total > decide, "agent", np.where(total < -decide, "customer", "unknown"))
+    # One voice heard: the lines go with the opener (the agent) when settled, but a line is named
+    # customer only on the stricter text evidence, so an agent line is never moved to the
+    # customer's side (where its violations would vanish) by length or turn priors alone.
+    to_customer = roles.decision.text_only_log_odds if one_voice and sep <= 0.0 else decide
+    labels = np.where(total > decide, "agent",
+                      np.where(total < -to_customer, "customer", "unknown"))
     for u, lab, t in zip(utts, labels, total, strict=True):
         u["speaker"] = str(lab)
         u["agent_posterior"] = round(float(1.0 / (1.0 + math.exp(-float(t)))), 3)
@@ -137,6 +158,8 @@ def _window_voices(frames: VoiceFrames, utts: list[dict]) -> tuple[float, np.nda
     even on a short call. Returns how clearly the windows form two voices (0..1) and, if they
     do, each utterance's log-odds of the second cluster: the mean of its windows' log-odds,
     counted as if the windows were half independent, capped. The sign is arbitrary here.
+    The separation is -1.0 when there is too little speech to test at all, 0.0 when the test
+    ran and the windows split no better than one voice would.
     """
     owner, vecs, weights = [], [], []
     for k, u in enumerate(utts):
@@ -150,10 +173,10 @@ def _window_voices(frames: VoiceFrames, utts: list[dict]) -> tuple[float, np.nda
                 vecs.append(e[0])
                 weights.append(e[1])
     if len(vecs) < MIN_WINDOWS or len(set(owner)) < 2:
-        return 0.0, None
+        return -1.0, None
     model = fit_voices(np.stack(vecs), np.array(weights), null_runs=NULL_RUNS)
     if model is None or not np.isfinite(model.excess):
-        return 0.0, None
+        return -1.0, None
     sep = float(np.clip((model.excess - 1.0) / EXCESS_SPAN, 0.0, 1.0))
     if sep <= 0.0:
         return 0.0, None

@@ -26,12 +26,15 @@ _CUES = {"pinyin_min_chars": Key(int, low=1), "phrases": AnyKeys(Key(float)),
          "patterns": AnyKeys(Key(float), regex_keys=True)}
 _PROBABILITY = Key(float, low=0, high=1)
 ROLES_SCHEMA = {
-    "prior": {"first_speaker_agent": Key(float), "utterance_cue_weight": Key(float, low=0)},
+    "prior": {"first_speaker_agent": Key(float), "utterance_cue_weight": Key(float, low=0),
+              "long_line_s": Key(float, low=0.1), "line_length_weight": Key(float, low=0),
+              "line_length_cap": Key(float, low=0)},
     "turns": {"change": _PROBABILITY, "after_question": _PROBABILITY,
               "continuation": _PROBABILITY, "continuation_gap_s": Key(float, low=0),
               "touching": _PROBABILITY, "touch_gap_s": Key(float, low=0),
               "question_patterns": Key(list, regex=True),
-              "around_backchannel": _PROBABILITY, "backchannel_patterns": Key(list, regex=True)},
+              "around_backchannel": _PROBABILITY, "backchannel_patterns": Key(list, regex=True),
+              "between_long_lines": _PROBABILITY, "one_voice": _PROBABILITY},
     "decision": {"settled": Key(float, low=0.5, high=0.999),
                  "settled_text_only": Key(float, low=0.5, high=0.999)},
     "agent": _CUES,
@@ -58,6 +61,9 @@ class Turns:
     question_patterns: tuple[re.Pattern[str], ...]
     around_backchannel: float = 0.9
     backchannel_patterns: tuple[re.Pattern[str], ...] = ()
+    between_long_lines: float = 0.65
+    one_voice: float = 0.5
+    long_line_s: float = 1e9
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,25 @@ class Roles:
     customer_pinyin_min: int
     turns: Turns
     decision: Decision = Decision()
+    long_line_s: float = 3.0
+    line_length_weight: float = 0.0
+    line_length_cap: float = 0.0
+
+
+def length_prior(duration_s: float, roles: Roles | None = None) -> float:
+    """Agent-vs-customer log-odds of a line from its length alone (weak evidence).
+
+    The agent opens, explains and reads things back in long stretches; the debtor mostly answers
+    briefly, but both parties say short things (好的, 对), so only length says something: a line
+    gets ``line_length_weight`` log-odds per doubling of its length over ``long_line_s``, at
+    most ``line_length_cap``; a shorter line gets none (length never moves a line, and so an
+    agent's short violation, to the customer's side).
+    """
+    roles = roles or load_roles()
+    if duration_s <= roles.long_line_s or roles.line_length_weight <= 0:
+        return 0.0
+    lo = roles.line_length_weight * math.log2(duration_s / roles.long_line_s)
+    return float(min(lo, roles.line_length_cap))
 
 
 @lru_cache(maxsize=4)
@@ -118,6 +143,9 @@ def load_roles(path: str | Path = ROLES_PATH) -> Roles:
         question_patterns=tuple(re.compile(q) for q in t["question_patterns"]),
         around_backchannel=float(t["around_backchannel"]),
         backchannel_patterns=tuple(re.compile(q) for q in t["backchannel_patterns"]),
+        between_long_lines=float(t["between_long_lines"]),
+        one_voice=float(t["one_voice"]),
+        long_line_s=float(prior["long_line_s"]),
     )
     d = data["decision"]
     return Roles(
@@ -132,6 +160,9 @@ def load_roles(path: str | Path = ROLES_PATH) -> Roles:
         customer_pinyin_min=int(customer["pinyin_min_chars"]),
         decision=Decision(settled=float(d["settled"]),
                           settled_text_only=float(d["settled_text_only"])),
+        long_line_s=float(prior["long_line_s"]),
+        line_length_weight=float(prior["line_length_weight"]),
+        line_length_cap=float(prior["line_length_cap"]),
     )
 
 
@@ -219,6 +250,10 @@ def change_probability(prev: dict, nxt: dict, roles: Roles | None = None) -> flo
         return turns.around_backchannel
     if gap < turns.touch_gap_s:
         return turns.touching
+    long_s = turns.long_line_s
+    if min(prev["end"] - prev["start"], nxt["end"] - nxt["start"]) >= long_s:
+        # Two long stretches in a row: one party explaining; answers are mostly short.
+        return turns.between_long_lines
     return turns.change
 
 

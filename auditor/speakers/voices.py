@@ -104,13 +104,11 @@ def _split(z: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float, float, floa
     """Best weighted two-means partition: (unit direction, mean 0, mean 1, pooled sd)."""
     best: tuple[float, np.ndarray] | None = None
     for init in _initial_splits(z, w):
-        labels = _two_means(z, w, init)
-        if labels is None:
+        fit = _two_means(z, w, init)
+        if fit is None:
             continue
-        inertia = sum(
-            float((w[labels == k, None] * (z[labels == k] - _centroid(z, w, labels, k)) ** 2).sum())
-            for k in (0, 1)
-        )
+        labels, c = fit
+        inertia = float((w * ((z - c[labels]) ** 2).sum(1)).sum())
         if best is None or inertia < best[0]:
             best = (inertia, labels)
     if best is None:
@@ -133,8 +131,10 @@ def _null_dprime(z: np.ndarray, w: np.ndarray, runs: int) -> float:
     """Upper range of d' when the same clustering runs on one Gaussian blob like ``z``."""
     zc = z - (w[:, None] * z).sum(0) / w.sum()
     cov = (w[:, None] * zc).T @ zc / w.sum()
-    vals, vecs = np.linalg.eigh(cov)
-    root = vecs * np.sqrt(np.clip(vals, 0.0, None))
+    # A Cholesky root (any root gives the same Gaussian); a little ridge keeps it defined when a
+    # column is constant. Far cheaper than an eigendecomposition.
+    ridge = 1e-9 * max(1.0, float(np.trace(cov))) * np.eye(len(cov))
+    root = np.linalg.cholesky(cov + ridge)
     rng = np.random.default_rng(12345)
     out = []
     for _ in range(runs):
@@ -172,16 +172,27 @@ def _first_pc(z: np.ndarray, w: np.ndarray) -> np.ndarray:
     return zc @ vt[0]
 
 
-def _two_means(z: np.ndarray, w: np.ndarray, labels: np.ndarray) -> np.ndarray | None:
+def _two_means(z: np.ndarray, w: np.ndarray, labels: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Weighted Lloyd iterations from ``labels``: final labels and the two centroids."""
+    sq = (z**2).sum(1)
+    c = np.zeros((2, z.shape[1]))
     for _ in range(30):
-        if labels.min() == labels.max():
+        one = labels == 1
+        if one.all() or not one.any():
             return None
-        c = np.stack([_centroid(z, w, labels, 0), _centroid(z, w, labels, 1)])
-        new = ((z[:, None, :] - c[None]) ** 2).sum(-1).argmin(1)
+        w1, w0 = w * one, w * ~one
+        c = np.stack([w0 @ z / w0.sum(), w1 @ z / w1.sum()])
+        d = sq[:, None] - 2.0 * z @ c.T + (c**2).sum(1)[None, :]
+        new = d.argmin(1)
         if np.array_equal(new, labels):
             break
         labels = new
-    return labels if labels.min() != labels.max() else None
+    if labels.min() == labels.max():
+        return None
+    one = labels == 1
+    w1, w0 = w * one, w * ~one
+    return labels, np.stack([w0 @ z / w0.sum(), w1 @ z / w1.sum()])
 
 
 def _centroid(z: np.ndarray, w: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
