@@ -86,6 +86,7 @@ def measure(
     samples = np.atleast_2d(np.asarray(audio_samples, dtype=np.float32))
     n_channels = samples.shape[0]
     power = [loudness.frame_power(samples[ch], sample_rate) for ch in range(n_channels)]
+    background = [loudness.background_db(p) for p in power]
     hop_samples = int(round(loudness.HOP_S * sample_rate))
     frame_samples = int(round(loudness.FRAME_S * sample_rate))
 
@@ -122,7 +123,8 @@ def measure(
                 utt_level.setdefault(ch, []).append(level)
         speaking = (
             max(span_s, 0.0) if mask is None  # nothing audible: the ASR's span is all we have
-            else speech_rate.speaking_seconds(mask, loudness.HOP_S, end - start)
+            else speech_rate.speaking_seconds(loudness.timing_mask(p, background[ch]),
+                                              loudness.HOP_S, end - start)
         )
         units, source = speech_rate.spoken_syllables(text_units, nuclei, u.get("confidence"))
         acc["units"].append(units)
