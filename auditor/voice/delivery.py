@@ -17,6 +17,9 @@ How each flag is decided:
 - ``long_silence``: each silence between the first and the last utterance longer than ``max_s``.
 - ``interruption``: stereo only; the agent started while the customer was speaking and both
   spoke at once for more than ``max_overlap_s``; backchannel-only agent utterances are ignored.
+  With audio, "both spoke" needs each channel to carry its own speaker's voice at the time (not
+  the other's echo, not one signal copied to both channels: ``auditor.voice.turns``); on mono
+  one recogniser pass never shows two voices at once, so nothing there is judged an interruption.
 - ``monotone``: the agent's pitch variation below ``max_std_semitones`` with at least
   ``min_speaking_s`` of agent speaking time.
 """
@@ -238,8 +241,9 @@ def interruption_flags(metrics: Mapping[str, Any], utterances: Sequence[Mapping[
     """``interruption`` flags: the agent talking over the customer (stereo calls only)."""
     if layout != "stereo":
         return []
-    events = metrics.get("overlaps")
-    if events is None:
+    if "overlaps" in metrics:  # measured from the audio: None when no overlap can be told
+        events = metrics["overlaps"] or []
+    else:  # a transcript without audio: the channels' own utterance times
         events = turns.overlap_events(utterances)
     limit = float(cfg["max_overlap_s"])
     tokens = list(cfg.get("backchannels", []))
