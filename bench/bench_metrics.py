@@ -18,7 +18,6 @@ import copy
 import json
 import sys
 import time
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -86,9 +85,11 @@ def truth_utterances(truth: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _truth_rate(utts: list[dict[str, Any]], speaker: str) -> float | None:
-    """Characters (letters and digits, no punctuation) per minute of truth utterance time."""
-    chars = sum(sum(1 for c in u["text"] if unicodedata.category(c)[0] in "LN")
-                for u in utts if u["speaker"] == speaker)
+    """Spoken syllables (``speech_rate.spoken_units``: a syllable per character, digits read
+    out) per minute of truth utterance time, as bench.bench_speech_rate counts them."""
+    from auditor.voice.speech_rate import spoken_units
+
+    chars = sum(spoken_units(u["text"]) for u in utts if u["speaker"] == speaker)
     secs = sum(u["end"] - u["start"] for u in utts if u["speaker"] == speaker)
     return chars / secs * 60 if secs else None
 

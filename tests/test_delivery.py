@@ -37,7 +37,8 @@ def flags_for(utts: list[dict], layout: str = "stereo", metrics: dict | None = N
 
 
 def test_thresholds_file_holds_the_documented_defaults() -> None:
-    assert CFG["speech_rate_fast"]["max_cpm"] == 400
+    assert CFG["speech_rate_fast"]["max_cpm"] == 360
+    assert CFG["speech_rate_fast"]["min_stretch_s"] == 8.0
     assert CFG["shouting"]["above_median_db"] == 8.0
     assert CFG["long_silence"]["max_s"] == 10.0
     assert CFG["interruption"]["max_overlap_s"] == 1.5
@@ -55,34 +56,42 @@ def test_partial_thresholds_file_keeps_other_defaults(tmp_path: Path) -> None:
 # speech_rate_fast
 
 
-def test_three_consecutive_fast_agent_utterances_flag_once() -> None:
+def test_fast_agent_speech_over_a_stretch_flags_once() -> None:
     utts = [utt("agent", 0, 3, rate=450), utt("customer", 3.5, 4, rate=500),
             utt("agent", 5, 8, rate=480), utt("agent", 9, 12, rate=460),
             utt("agent", 13, 16, rate=300)]
     flags = [f for f in flags_for(utts) if f["category"] == "speech_rate_fast"]
     assert len(flags) == 1
-    assert (flags[0]["start"], flags[0]["end"]) == (0, 12)
+    assert (flags[0]["start"], flags[0]["end"]) == (0, 12)  # trimmed of the normal last line
     assert flags[0]["speaker"] == "agent" and flags[0]["utterances"] == 3
-    assert flags[0]["value"] > 400 and flags[0]["evidence"]
+    assert flags[0]["value"] > CFG["speech_rate_fast"]["max_cpm"] and flags[0]["evidence"]
+    assert flags[0]["stretch_rate_cpm"] == pytest.approx((450 + 480 + 460) / 3, abs=0.1)
 
 
-def test_two_fast_then_normal_is_not_a_stretch() -> None:
-    utts = [utt("agent", 0, 3, rate=450), utt("agent", 4, 7, rate=450),
-            utt("agent", 8, 11, rate=350), utt("agent", 12, 15, rate=450)]
-    assert "speech_rate_fast" not in categories(flags_for(utts))
-
-
-def test_one_long_fast_utterance_flags() -> None:
+def test_fast_speech_shorter_than_the_stretch_does_not_flag() -> None:
+    assert flags_for([utt("agent", 0, 7, rate=450)]) == []  # 7 s < min_stretch_s
     assert categories(flags_for([utt("agent", 0, 9, rate=450)])) == ["speech_rate_fast"]
-    assert flags_for([utt("agent", 0, 7, rate=450)]) == []  # fast but short
 
 
-def test_short_utterances_neither_start_nor_break_a_stretch() -> None:
-    utts = [utt("agent", 0, 3, rate=450), utt("agent", 3.5, 3.9, "好的", rate=300),
-            utt("agent", 4, 7, rate=450), utt("agent", 7.5, 7.8, "嗯", rate=800),
-            utt("agent", 8, 11, rate=450)]
-    flags = flags_for(utts)
-    assert categories(flags) == ["speech_rate_fast"] and flags[0]["utterances"] == 3
+def test_a_short_brisk_line_alone_does_not_make_a_stretch_fast() -> None:
+    utts = [utt("agent", 0, 3, rate=300), utt("agent", 4, 5.2, "好的明白了", rate=500),
+            utt("agent", 6, 9, rate=300), utt("agent", 10, 13, rate=300)]
+    assert "speech_rate_fast" not in categories(flags_for(utts))  # pooled 330 cpm
+
+
+def test_rate_is_pooled_over_speaking_time_not_averaged_per_line() -> None:
+    # 6 s at 300 and 3 s at 480: the mean of the rates is 390, the pooled rate 360 (not above)
+    utts = [utt("agent", 0, 6, rate=300), utt("agent", 7, 10, rate=480)]
+    assert flags_for(utts) == []
+
+
+def test_two_fast_stretches_apart_flag_twice() -> None:
+    fast = [utt("agent", i * 4, i * 4 + 3, rate=450) for i in range(3)]
+    slow = [utt("agent", 12 + i * 4, 12 + i * 4 + 3, rate=280) for i in range(4)]
+    later = [utt("agent", 28 + i * 4, 28 + i * 4 + 3, rate=450) for i in range(3)]
+    flags = flags_for(fast + slow + later)
+    assert categories(flags) == ["speech_rate_fast", "speech_rate_fast"]
+    assert flags[0]["end"] <= 11 and flags[1]["start"] >= 28
 
 
 def test_fast_customer_or_unknown_never_flags() -> None:

@@ -9,15 +9,17 @@ which concerns nobody (its speaker is None). ``monotone`` is an informational co
 
 How each flag is decided:
 
-- ``speech_rate_fast``: a stretch of at least ``min_consecutive`` consecutive agent utterances
-  (counting only those with ``min_utterance_s`` of speaking time or more) each above ``max_cpm``,
-  or a single such utterance with ``long_utterance_s`` of speaking time; one flag per stretch,
-  its rate pooled over the stretch.
+- ``speech_rate_fast``: the agent's rate pooled over consecutive agent utterances holding at
+  least ``min_stretch_s`` of speaking time is above ``max_cpm``; overlapping such windows make
+  one stretch and one flag (trimmed of edge utterances that are not fast themselves).
 - ``shouting``: an agent utterance ``above_median_db`` or more above the median loudness of the
   agent's utterances (needs ``min_utterances`` of them); one flag per utterance.
 - ``long_silence``: each silence between the first and the last utterance longer than ``max_s``.
 - ``interruption``: stereo only; the agent started while the customer was speaking and both
   spoke at once for more than ``max_overlap_s``; backchannel-only agent utterances are ignored.
+  With audio, "both spoke" needs each channel to carry its own speaker's voice at the time (not
+  the other's echo, not one signal copied to both channels: ``auditor.voice.turns``); on mono
+  one recogniser pass never shows two voices at once, so nothing there is judged an interruption.
 - ``monotone``: the agent's pitch variation below ``max_std_semitones`` with at least
   ``min_speaking_s`` of agent speaking time.
 """
@@ -41,9 +43,8 @@ DEFAULT_PATH = config.CONFIG_DIR / "delivery.toml"
 # The keys of delivery.toml, their types and ranges; the default values live only in the file.
 _SEVERITY = Key(str, choices=SEVERITIES)
 SCHEMA = {
-    "speech_rate_fast": {"max_cpm": Key(float, low=1), "min_consecutive": Key(int, low=1),
-                         "long_utterance_s": Key(float, low=0),
-                         "min_utterance_s": Key(float, low=0), "severity": _SEVERITY},
+    "speech_rate_fast": {"max_cpm": Key(float, low=1), "min_stretch_s": Key(float, low=0.1),
+                         "severity": _SEVERITY},
     "shouting": {"above_median_db": Key(float, low=0), "min_utterances": Key(int, low=1),
                  "min_utterance_s": Key(float, low=0), "severity": _SEVERITY},
     "long_silence": {"max_s": Key(float, low=0), "severity": _SEVERITY},
@@ -123,35 +124,59 @@ def _loudness(row: _Row) -> float | None:
     return row[1].loudness_dbfs if row[1] is not None else None
 
 
+def _fast_windows(rows: Sequence[_Row], limit: float, min_s: float) -> list[tuple[int, int, float]]:
+    """(first, last, pooled rate) of every window of consecutive rows that starts at a row and
+    runs until it holds ``min_s`` of speaking time, whose pooled rate is above ``limit``."""
+    out = []
+    for i in range(len(rows)):
+        seconds = units = 0.0
+        for j in range(i, len(rows)):
+            s = _speaking_s(rows[j])
+            seconds += s
+            units += (_rate(rows[j]) or 0.0) * s / 60.0
+            if seconds >= min_s:
+                if units / seconds * 60.0 > limit:
+                    out.append((i, j, units / seconds * 60.0))
+                break
+    return out
+
+
 def speech_rate_flags(utterances: Sequence[Mapping[str, Any]], cfg: Mapping[str, Any],
                       measures: Sequence[Measures] | None = None) -> list[dict[str, Any]]:
-    """``speech_rate_fast`` flags: stretches of fast agent speech (see the module docstring)."""
+    """``speech_rate_fast`` flags: stretches of fast agent speech (see the module docstring).
+
+    The rate is pooled (all syllables over all speaking time) over windows of consecutive agent
+    utterances holding at least ``min_stretch_s`` of speaking time: a rate over one or two
+    seconds of speech moves by a tenth with one syllable more or less, so a short line alone
+    never decides. Overlapping fast windows make one stretch, trimmed of edge utterances that
+    are not fast themselves; its flag carries the highest window's rate.
+    """
     limit = float(cfg["max_cpm"])
-    agent = [r for r in _rows(utterances, measures) if r[0].get("speaker") == "agent"
-             and _speaking_s(r) >= float(cfg["min_utterance_s"])]
-    flags: list[dict[str, Any]] = []
-    run: list[_Row] = []
-
-    def close_run() -> None:
-        long_one = any(_speaking_s(r) >= float(cfg["long_utterance_s"]) for r in run)
-        if run and (len(run) >= int(cfg["min_consecutive"]) or long_one):
-            # all characters over all speaking time = the time-weighted mean of the rates
-            seconds = sum(_speaking_s(r) for r in run)
-            pooled = sum((_rate(r) or 0.0) * _speaking_s(r) for r in run) / seconds
-            flags.append(_flag(
-                "speech_rate_fast", str(cfg["severity"]), "agent", float(run[0][0]["start"]),
-                float(run[-1][0]["end"]), _evidence([str(u.get("text", "")) for u, _ in run]),
-                f"{pooled:.0f} cpm > {limit:.0f}", value=round(pooled, 1), limit=limit,
-                utterances=len(run)))
-        run.clear()
-
-    for r in agent:
-        rate = _rate(r)
-        if rate is not None and rate > limit:
-            run.append(r)
+    rows = [r for r in _rows(utterances, measures) if r[0].get("speaker") == "agent"
+            and _rate(r) is not None and _speaking_s(r) > 0]
+    windows = _fast_windows(rows, limit, float(cfg["min_stretch_s"]))
+    stretches: list[list[Any]] = []  # [first, last, highest rate]
+    for i, j, rate in windows:
+        if stretches and i <= stretches[-1][1] + 1:
+            stretches[-1][1] = max(stretches[-1][1], j)
+            stretches[-1][2] = max(stretches[-1][2], rate)
         else:
-            close_run()
-    close_run()
+            stretches.append([i, j, rate])
+    flags: list[dict[str, Any]] = []
+    for i, j, rate in stretches:
+        while i < j and (_rate(rows[i]) or 0.0) <= limit:
+            i += 1
+        while j > i and (_rate(rows[j]) or 0.0) <= limit:
+            j -= 1
+        run = rows[i : j + 1]
+        seconds = sum(_speaking_s(r) for r in run)
+        pooled = sum((_rate(r) or 0.0) * _speaking_s(r) for r in run) / seconds
+        flags.append(_flag(
+            "speech_rate_fast", str(cfg["severity"]), "agent", float(run[0][0]["start"]),
+            float(run[-1][0]["end"]), _evidence([str(u.get("text", "")) for u, _ in run]),
+            f"{rate:.0f} cpm > {limit:.0f} over {float(cfg['min_stretch_s']):.0f} s of speech",
+            value=round(rate, 1), limit=limit, utterances=len(run),
+            stretch_rate_cpm=round(pooled, 1), speaking_s=round(seconds, 2)))
     return flags
 
 
@@ -216,8 +241,9 @@ def interruption_flags(metrics: Mapping[str, Any], utterances: Sequence[Mapping[
     """``interruption`` flags: the agent talking over the customer (stereo calls only)."""
     if layout != "stereo":
         return []
-    events = metrics.get("overlaps")
-    if events is None:
+    if "overlaps" in metrics:  # measured from the audio: None when no overlap can be told
+        events = metrics["overlaps"] or []
+    else:  # a transcript without audio: the channels' own utterance times
         events = turns.overlap_events(utterances)
     limit = float(cfg["max_overlap_s"])
     tokens = list(cfg.get("backchannels", []))

@@ -23,6 +23,15 @@ SILENCE_FLOOR_DBFS = -65.0
 #: Frames more than this far below the utterance's peak level are pauses, not speech.
 SPEECH_RANGE_DB = 25.0
 
+#: A channel's background level is this percentile of its frame levels over the whole call: every
+#: call has gaps between turns, so the quietest tenth of its frames is line noise, not speech.
+BACKGROUND_PERCENTILE = 10.0
+
+#: For timing speech (where it starts and stops), a frame must also stand this far above the
+#: channel's background: speech at a local SNR of about 5 dB over the noise. Without it a noisy
+#: line's hiss, within ``SPEECH_RANGE_DB`` of a quiet speaker's peak, counts as speaking time.
+OVER_BACKGROUND_DB = 6.0
+
 _TINY = 1e-12
 
 
@@ -66,6 +75,22 @@ def speech_mask(
     db = to_db(power)
     threshold = max(floor_dbfs, float(np.percentile(db, 95)) - range_db)
     return db >= threshold
+
+
+def background_db(power: np.ndarray) -> float | None:
+    """A channel's background (line noise) level in dB: a low percentile of its frame levels."""
+    if power.size == 0:
+        return None
+    return float(np.percentile(to_db(power), BACKGROUND_PERCENTILE))
+
+
+def timing_mask(power: np.ndarray, background: float | None) -> np.ndarray:
+    """Frames of one utterance that are speech for timing: `speech_mask` frames that also stand
+    ``OVER_BACKGROUND_DB`` above the channel's background (None: no background known)."""
+    mask = speech_mask(power)
+    if background is None or power.size == 0:
+        return mask
+    return mask & (to_db(power) >= background + OVER_BACKGROUND_DB)
 
 
 def dbfs_of_power(powers: Iterable[np.ndarray]) -> float | None:

@@ -5,7 +5,8 @@ takes its channel's frames within its time span (stereo: the speaker's own chann
 channel, so the span alone says whose voice it is) and derives:
 
 - ``loudness_dbfs``: RMS over the utterance's speech frames (``auditor.voice.loudness``);
-- ``speaking_s`` and ``rate_cpm``: spoken syllables per minute of speaking time
+- ``speaking_s`` and ``rate_cpm``: spoken syllables per minute of speaking time (on stereo, the
+  frames where the other channel is far louder are the other party's turn, never speaking time)
   (``auditor.voice.speech_rate``): the transcript's count, or the signal's syllable nuclei when
   the transcript is clearly short of them (``syllables_text``, ``syllables_audio``,
   ``rate_source`` say which);
@@ -37,6 +38,29 @@ from auditor.voice import loudness, pitch, speech_rate, turns
 
 #: Widening of each utterance span for measuring (see the module docstring).
 PAD_S = 0.2
+
+#: Stereo: a frame of one channel is the other party's turn heard on it (line echo, crosstalk)
+#: when another channel is this much louder at that moment. Echo of the far party comes back
+#: 20 dB or more below them (hybrid return loss plus echo cancelling); two people talking at once,
+#: each on their own channel, are within about 10 dB of each other.
+CROSSTALK_DB = 15.0
+
+
+def crosstalk_frames(power_db: Sequence[np.ndarray]) -> list[np.ndarray | None]:
+    """Per channel, the frames where another channel is ``CROSSTALK_DB`` louder (the other
+    party's turn; levels over a fifth of a second, ``turns.smoothed_db``), or None with one
+    channel (mono cannot tell whose turn a frame is)."""
+    if len(power_db) < 2:
+        return [None] * len(power_db)
+    n = min(p.size for p in power_db)
+    power_db = [turns.smoothed_db(p[:n], loudness.HOP_S) for p in power_db]
+    out: list[np.ndarray | None] = []
+    for ch, own in enumerate(power_db):
+        others = np.max([p[:n] for i, p in enumerate(power_db) if i != ch], axis=0)
+        mask = np.zeros(own.size, dtype=bool)
+        mask[:n] = others >= own[:n] + CROSSTALK_DB
+        out.append(mask)
+    return out
 
 
 def _r(value: float | None, digits: int) -> float | None:
@@ -86,6 +110,9 @@ def measure(
     samples = np.atleast_2d(np.asarray(audio_samples, dtype=np.float32))
     n_channels = samples.shape[0]
     power = [loudness.frame_power(samples[ch], sample_rate) for ch in range(n_channels)]
+    background = [loudness.background_db(p) for p in power]
+    crosstalk = (crosstalk_frames([loudness.to_db(p) for p in power]) if layout == "stereo"
+                 else [None] * n_channels)
     hop_samples = int(round(loudness.HOP_S * sample_rate))
     frame_samples = int(round(loudness.FRAME_S * sample_rate))
 
@@ -122,7 +149,9 @@ def measure(
                 utt_level.setdefault(ch, []).append(level)
         speaking = (
             max(span_s, 0.0) if mask is None  # nothing audible: the ASR's span is all we have
-            else speech_rate.speaking_seconds(mask, loudness.HOP_S, end - start)
+            else speech_rate.speaking_seconds(
+                loudness.timing_mask(p, background[ch]), loudness.HOP_S, end - start,
+                elsewhere=None if crosstalk[ch] is None else crosstalk[ch][sl])
         )
         units, source = speech_rate.spoken_syllables(text_units, nuclei, u.get("confidence"))
         acc["units"].append(units)
@@ -149,7 +178,14 @@ def measure(
         )
         for ch in range(n_channels)
     }
-    turn = turns.turn_metrics(utterances, layout, activity, loudness.HOP_S)
+    own_voice = None
+    one_signal = False
+    if layout == "stereo" and n_channels == 2:
+        one_signal = turns.same_signal(samples[0], samples[1])
+        own_voice = dict(enumerate(turns.own_voice_masks(
+            [loudness.to_db(p) for p in power], [activity[0], activity[1]], loudness.HOP_S)))
+    turn = turns.turn_metrics(utterances, layout, activity, loudness.HOP_S,
+                              own_voice_by_channel=own_voice, one_signal=one_signal)
 
     out: dict[str, Any] = {}
     names = list(PARTIES) + (["unknown"] if "unknown" in per_speaker else [])

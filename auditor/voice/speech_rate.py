@@ -14,8 +14,10 @@ to write a number:
   (APP = 3, OK = 2).
 
 Speaking time is the utterance's span trimmed of leading and trailing silence, less any pause
-of ``PAUSE_S`` or more inside it (see ``speaking_seconds``); the time between utterances never
-counts, which is what "per minute of own speaking time" means.
+of ``PAUSE_S`` or more inside it and any moment that is the other party's turn heard on the line
+(see ``speaking_seconds``); the time between utterances never counts, which is what "per minute
+of own speaking time" means. Silence here is judged against the channel's own background too
+(``auditor.voice.loudness.timing_mask``), so a noisy line's hiss does not lengthen a line.
 """
 
 from __future__ import annotations
@@ -151,21 +153,34 @@ def _count_plain(text: str) -> int:
 
 
 def speaking_seconds(
-    active: np.ndarray | None, hop_s: float, span_s: float, pause_s: float = PAUSE_S
+    active: np.ndarray | None, hop_s: float, span_s: float, pause_s: float = PAUSE_S,
+    elsewhere: np.ndarray | None = None,
 ) -> float:
     """Speaking time inside one utterance span from its per-frame speech mask.
 
-    Leading and trailing silence and inner pauses of ``pause_s`` or more are removed. Without a
-    mask (no audio) or without any speech frame, the whole span counts, as the ASR said so.
+    Leading and trailing silence and inner pauses of ``pause_s`` or more are removed. Frames in
+    ``elsewhere`` (aligned with ``active``) are the other party's turn heard on this speaker's
+    line (echo, crosstalk on a stereo call): never this speaker's time, however short, so an
+    utterance the recogniser ran across the other party's reply is not timed as one long line.
+    Without a mask (no audio) or without any speech frame, the whole span counts, as the ASR
+    said so.
     """
-    if active is None or not np.any(active):
+    if active is None:
         return max(span_s, 0.0)
-    idx = np.flatnonzero(active)
+    other = np.zeros(active.size, dtype=bool) if elsewhere is None else elsewhere[: active.size]
+    own = active & ~other
+    if not np.any(own):
+        return max(span_s, 0.0)
+    idx = np.flatnonzero(own)
     first, last = int(idx[0]), int(idx[-1])
-    trimmed = (last - first + 1) * hop_s
-    gaps = np.diff(idx) - 1  # silent frames between consecutive speech frames
-    long_pauses = gaps[gaps * hop_s >= pause_s]
-    return float(min(trimmed - long_pauses.sum() * hop_s, span_s))
+    inside = np.zeros(active.size, dtype=bool)
+    inside[first : last + 1] = True
+    gaps = np.diff(idx) - 1  # frames between consecutive own speech frames
+    for a, g in zip(idx[:-1], gaps, strict=True):
+        if g * hop_s >= pause_s:
+            inside[a + 1 : a + 1 + g] = False  # a long pause: not speaking time
+    inside &= ~other  # the other party's turn inside a short gap: not this speaker's time either
+    return float(min(np.count_nonzero(inside) * hop_s, span_s))
 
 
 def rate_cpm(units: int, seconds: float) -> float | None:

@@ -14,6 +14,9 @@ Conventions:
 - ``silence_share``: silent time over that connected span (first start to last end).
 - Overlaps (stereo only, one channel per speaker) shorter than ``OVERLAP_MIN_S`` are ordinary
   turn-taking and not counted; ``started_by`` says who began talking while the other spoke.
+  With audio an overlap lasts only while each channel carries its own speaker's voice (not the
+  other party's echo, ``own_voice_masks``), and a call whose two channels are one signal has no
+  overlaps to tell (None, as on mono).
 - ``talk_ratio``: agent talk time over customer talk time (None without customer speech).
 """
 
@@ -38,6 +41,17 @@ ACTIVITY_RANGE_DB = 20.0
 ACTIVITY_CLOSE_S = 0.25
 #: Activity mask: bursts shorter than this are dropped (clicks).
 ACTIVITY_MIN_RUN_S = 0.1
+#: Overlap evidence: a channel carries its own speaker's voice at a moment only if it is no more
+#: than this far below the other channel. Line echo and codec crosstalk are a copy of the other
+#: party some 14 dB or more down on the same call; two people talking at once on a recorded line
+#: (levels evened out by the network's gain control) are within a few dB of each other.
+OWN_VOICE_DB = 10.0
+#: Levels are compared over this window (seconds): syllable by syllable a voice swings by more
+#: than the margin above, over a fifth of a second it holds its level.
+OWN_VOICE_SMOOTH_S = 0.2
+#: Two channels this correlated carry one signal (dual mono, or a codec that folded the stereo
+#: image to one channel): nothing on them can show two voices at once.
+SAME_SIGNAL_CORR = 0.95
 
 
 def merge_intervals(intervals: Sequence[Interval], join_gap: float = 0.0) -> list[Interval]:
@@ -101,6 +115,42 @@ def activity_mask(power_db: np.ndarray, ref_db: float | None, hop_s: float,
         if (e - s) * hop_s < ACTIVITY_MIN_RUN_S:
             mask[s:e] = False
     return mask
+
+
+def smoothed_db(power_db: np.ndarray, hop_s: float) -> np.ndarray:
+    """Frame levels averaged (as power) over ``OWN_VOICE_SMOOTH_S``: a voice's level, not a
+    syllable's."""
+    width = max(1, int(round(OWN_VOICE_SMOOTH_S / hop_s)))
+    lin = np.convolve(10.0 ** (np.asarray(power_db) / 10.0), np.ones(width) / width, mode="same")
+    return 10.0 * np.log10(np.maximum(lin, 1e-12))
+
+
+def own_voice_masks(power_db: Sequence[np.ndarray], activity: Sequence[np.ndarray],
+                    hop_s: float) -> list[np.ndarray]:
+    """Per channel of a two-channel call, the active frames that carry that channel's own
+    speaker rather than the other party's echo (see ``OWN_VOICE_DB``)."""
+    n = min(p.size for p in power_db)
+    level = [smoothed_db(p[:n], hop_s) for p in power_db]
+    out = []
+    for ch, act in enumerate(activity):
+        other = np.max([v for i, v in enumerate(level) if i != ch], axis=0)
+        own = act.copy()
+        own[:n] &= level[ch] >= other - OWN_VOICE_DB
+        own[n:] = False
+        out.append(own)
+    return out
+
+
+def same_signal(a: np.ndarray, b: np.ndarray) -> bool:
+    """True when two channels' samples are one signal (correlation ``SAME_SIGNAL_CORR`` or more)."""
+    n = min(a.size, b.size)
+    if n < 2:
+        return False
+    x, y = np.asarray(a[:n], dtype=np.float64), np.asarray(b[:n], dtype=np.float64)
+    sx, sy = float(x.std()), float(y.std())
+    if sx == 0 or sy == 0:
+        return False
+    return float(np.mean((x - x.mean()) * (y - y.mean())) / (sx * sy)) >= SAME_SIGNAL_CORR
 
 
 def _frames(start: float, end: float, hop_s: float, n: int) -> slice:
@@ -217,8 +267,15 @@ def turn_metrics(
     layout: str,
     activity_by_channel: Mapping[int, np.ndarray] | None = None,
     hop_s: float = 0.01,
+    own_voice_by_channel: Mapping[int, np.ndarray] | None = None,
+    one_signal: bool = False,
 ) -> dict[str, Any]:
-    """Call-level turn metrics (see the module docstring), None where they cannot be told."""
+    """Call-level turn metrics (see the module docstring), None where they cannot be told.
+
+    Overlaps are judged on ``own_voice_by_channel`` (each channel's frames carrying its own
+    speaker; default: the activity masks); when the two channels carry ``one_signal`` no overlap
+    can be told and ``overlaps`` is None, as on mono.
+    """
     talk = {sp: talk_time(utterances, sp) for sp in ("agent", "customer", "unknown")}
     merged = merge_intervals(spans(utterances))
     connected = merged[-1][1] - merged[0][0] if merged else 0.0
@@ -226,14 +283,15 @@ def turn_metrics(
     silences, silent_total, longest = silence_events(utterances, masks, hop_s)
 
     overlaps: list[dict[str, Any]] | None = None
-    if layout == "stereo":
+    if layout == "stereo" and not one_signal:
         speaker_masks = None
-        if activity_by_channel:
+        by_channel = own_voice_by_channel or activity_by_channel
+        if by_channel:
             speaker_masks = {}
             for sp in ("agent", "customer"):
                 ch = _main_channel(utterances, sp)
-                if ch is not None and ch in activity_by_channel:
-                    speaker_masks[sp] = activity_by_channel[ch]
+                if ch is not None and ch in by_channel:
+                    speaker_masks[sp] = by_channel[ch]
             if speaker_masks.get("agent") is speaker_masks.get("customer"):
                 speaker_masks = None  # both on one channel: the masks cannot tell them apart
         overlaps = overlap_events(utterances, speaker_masks, hop_s)
