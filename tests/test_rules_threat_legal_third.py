@@ -107,6 +107,16 @@ VIOLATING = [
     ("threat", "我们已经派外访的同事过去了，下午就到你家"),
     ("false_legal", "你这个案子下周就开庭，你不来就缺席判决"),
     ("third_party_disclosure", "你那些同事知道你欠了一屁股债吗？我们不介意告诉他们"),
+    ("third_party_disclosure", "你朋友张三在我们这儿有笔款子一直没处理"),
+    ("third_party_disclosure", "你帮我劝劝你老公，这钱再拖下去不行"),
+    ("third_party_disclosure", "麻烦你催一下你弟弟，他那笔借款已经逾期了"),
+    ("third_party_disclosure", "我们已经联系过你的紧急联系人，把情况都说了"),
+    ("threat", "我们的人就在你家附近转悠"),
+    ("threat", "你不还，我们就去你单位闹，闹到人尽皆知"),
+    ("threat", "以后你的电话不会停，别想清静"),
+    ("false_legal", "你的案子已经到了执行阶段"),
+    ("false_legal", "你的征信已经被拉黑了，以后什么都办不了"),
+    ("false_legal", "你的行为已经触犯了刑法"),
 ]
 
 COMPLIANT = [
@@ -176,6 +186,16 @@ COMPLIANT = [
     "您的邻居不会知道这件事，我们只联系您本人",
     "您要是对金额有异议，可以明天就去网点核对",
     "如果您一直不还，平台可能会依法起诉，后续由法院判决",
+    "您可以让家人提醒您按时还款",
+    "您的朋友也不会知道这笔借款，我们只联系您本人",
+    "您如果手头紧，可以跟家人商量一下",
+    "请问您是他朋友吗？麻烦转告他尽快回电",
+    "您朋友说您最近在外地，我们就直接联系您了",
+    "您这边的案件编号是四五七八，有问题可以随时查询",
+    "您的征信记录目前是正常的，按时还款就不会受影响",
+    "您说想去单位开收入证明，那您先去办",
+    "您家附近有网点的话，也可以去柜台还款",
+    "如果您对催收方式不满意，可以向监管部门投诉",
 ]
 
 
@@ -218,3 +238,9 @@ def test_lawful_procedure_exempts_only_its_own_clause(rules: RuleSet) -> None:
 def test_liability_claim_about_a_past_payment_is_not_a_claim(rules: RuleSet) -> None:
     assert "third_party_disclosure" in cats(rules, "你是他老婆，这钱你得替他还")
     assert "third_party_disclosure" not in cats(rules, "上个月已经替他还过一次了是吧")
+
+
+def test_an_everyday_word_is_not_read_as_a_homophone(rules: RuleSet) -> None:
+    # 柜台 and 方案 are what was said, even with a debt anchor (还款) in the clause
+    assert not cats(rules, "也可以去柜台还款") & LEXICAL
+    assert not cats(rules, "我们明天就给您发还款方案") & LEXICAL

@@ -378,7 +378,10 @@ def _pinyin_concept_spans(clause: Clause, name: str, with_ctx: bool,
                                or text[s:s + 2] not in clause.tokens):
                     continue  # a two-syllable homophone must be one word, not 那+不
                 if s + n in clause.bounds or _unknown_token(clause, s + n - 1):
-                    if word_freq(text[s:s + n]) < rules.context.common_word_freq or \
+                    freq = word_freq(text[s:s + n])
+                    if n == 2 and freq >= rules.context.common_word_freq:
+                        continue  # an everyday two-character word (柜台, 方案) is what was said
+                    if freq < rules.context.common_word_freq or \
                             _has_anchor(text, s, s + n, rules.context):
                         out.append((s, s + n))
     return out
@@ -626,12 +629,13 @@ def _past_reason(cand: Candidate, a: Analysed) -> str:
 
 
 _ADDRESSEE_BEFORE = re.compile(r"(你|您)(的|在|这边|那边)?$")
-_ADDRESSEE_AFTER = re.compile(r"^(您|你)(本人|自己)")
+_ADDRESSEE_AFTER = re.compile(r"^(您|你)(本人|自己|了|吧|吗|的电话|一下|[，。？！,.?!]|$)")
 
 
 def _addressee_reason(cand: Candidate, a: Analysed) -> str:
     """Why the words are about the listener's own debt or contacts ('' if not): the last word
-    comes right after 你/您 (家人知道您借款, 提醒您还款日) or is aimed at 您本人 (只联系您本人).
+    comes right after 你/您 (家人知道您借款, 提醒您还款日) or is aimed at the listener (只联系您本人,
+    我们就直接联系您了).
     Used by ``unless = ["addressee"]``: telling the debtor about their own debt is no disclosure,
     while 你老公欠了我们 (the family member owes) still counts."""
     inside = sorted(p for p in cand.parts if p[0] < _NEXT)
