@@ -634,8 +634,8 @@ _ADDRESSEE_AFTER = re.compile(r"^(您|你)(本人|自己|了|吧|吗|的电话|�
 
 def _addressee_reason(cand: Candidate, a: Analysed) -> str:
     """Why the words are about the listener's own debt or contacts ('' if not): the last word
-    comes right after 你/您 (家人知道您借款, 提醒您还款日) or is aimed at the listener (只联系您本人,
-    我们就直接联系您了).
+    comes right after 你/您 (家人知道您借款, 提醒您还款日) or is aimed at the listener
+    (只联系您本人, 我们就直接联系您了).
     Used by ``unless = ["addressee"]``: telling the debtor about their own debt is no disclosure,
     while 你老公欠了我们 (the family member owes) still counts."""
     inside = sorted(p for p in cand.parts if p[0] < _NEXT)
