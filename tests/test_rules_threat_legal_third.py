@@ -276,3 +276,9 @@ def test_an_everyday_word_is_not_read_as_a_homophone(rules: RuleSet) -> None:
     # 柜台 and 方案 are what was said, even with a debt anchor (还款) in the clause
     assert not cats(rules, "也可以去柜台还款") & LEXICAL
     assert not cats(rules, "我们明天就给您发还款方案") & LEXICAL
+
+
+def test_after_a_denial_a_repayment_question_is_not_the_debt_told(rules: RuleSet) -> None:
+    before = [("agent", "请问是王建军先生吗？"), ("customer", "不是，我是他同事。")]
+    assert "third_party_disclosure" not in cats(rules, "您哪天可以还款？", before)
+    assert "third_party_disclosure" in cats(rules, "他在我们这的钱到期了还没还", before)
