@@ -302,10 +302,15 @@ def _token_span(clause: Clause, i: int) -> tuple[int, int]:
     return i, i + 1
 
 
+# A preposition (or 把/让) and a pronoun that jieba glues onto the next word (给你爱|人, 跟他说).
+_GLUED_HEAD = re.compile(r"[给跟和对让叫把找问向替帮同]?(你|您|他|她)们?")
+
+
 def _glued_ok(clause: Clause, s: int, e: int, rules: RuleSet) -> bool:
     """A short member whose ends are off word boundaries still counts when jieba glued it: the
-    word it cuts is only a guess (unknown to jieba's dictionary) or a member itself, or the part
-    of the word outside the member is one glue character (先借 + 个, 滚蛋 + 吧)."""
+    word it cuts is only a guess (unknown to jieba's dictionary) or a member itself, the part
+    of the word outside the member is one glue character (先借 + 个, 滚蛋 + 吧), or the part
+    before it is a preposition and a pronoun (给你爱 + 人: 爱人 is found)."""
     text = clause.text
     for pos, inner in ((s, s), (e, e - 1)):
         if pos in clause.bounds:
@@ -317,6 +322,8 @@ def _glued_ok(clause: Clause, s: int, e: int, rules: RuleSet) -> bool:
         rest = text[t0:s] if pos == s else text[e:t1]
         if len(rest) == 1 and rest in GLUE:
             continue
+        if pos == s and e - s >= 2 and 2 <= len(rest) <= 3 and _GLUED_HEAD.fullmatch(rest):
+            continue  # a preposition and pronoun glued before it: 给你爱 + 人 holds 爱人
         return False
     return True
 
@@ -371,7 +378,10 @@ def _pinyin_concept_spans(clause: Clause, name: str, with_ctx: bool,
                                or text[s:s + 2] not in clause.tokens):
                     continue  # a two-syllable homophone must be one word, not 那+不
                 if s + n in clause.bounds or _unknown_token(clause, s + n - 1):
-                    if word_freq(text[s:s + n]) < rules.context.common_word_freq or \
+                    freq = word_freq(text[s:s + n])
+                    if n == 2 and freq >= rules.context.common_word_freq:
+                        continue  # an everyday two-character word (柜台, 方案) is what was said
+                    if freq < rules.context.common_word_freq or \
                             _has_anchor(text, s, s + n, rules.context):
                         out.append((s, s + n))
     return out
@@ -618,6 +628,26 @@ def _past_reason(cand: Candidate, a: Analysed) -> str:
     return f"past: '{w}' before it" if w else ""
 
 
+_ADDRESSEE_BEFORE = re.compile(r"(你|您)(的|在|这边|那边)?$")
+_ADDRESSEE_AFTER = re.compile(r"^(您|你)(本人|自己|了|吧|吗|的电话|一下|[，。？！,.?!]|$)")
+
+
+def _addressee_reason(cand: Candidate, a: Analysed) -> str:
+    """Why the words are about the listener's own debt or contacts ('' if not): the last word
+    comes right after 你/您 (家人知道您借款, 提醒您还款日) or is aimed at the listener
+    (只联系您本人, 我们就直接联系您了).
+    Used by ``unless = ["addressee"]``: telling the debtor about their own debt is no disclosure,
+    while 你老公欠了我们 (the family member owes) still counts."""
+    inside = sorted(p for p in cand.parts if p[0] < _NEXT)
+    if not inside:
+        return ""
+    s, e, sf = inside[-1]
+    sent = next(((x, y) for x, y in sentence_spans(a.text) if x <= s < y), (0, len(a.text)))
+    if _ADDRESSEE_BEFORE.search(a.text[sent[0]:s]) or _ADDRESSEE_AFTER.match(a.text[e:sent[1]]):
+        return f"addressee: '{sf}' is the listener's own"
+    return ""
+
+
 def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> str:
     """Why a candidate does not count ('' when it stands): negation, hypothetical, lawful."""
     ci = _clause_at(a, cand.start)
@@ -633,10 +663,11 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
         rhetorical = bool(_RHETORICAL.search(clause.text))
         if not rhetorical and negated(canon, local, rules.context):
             return "negated: a negator comes before it in its clause"
-        # each word is checked in its own clause (您别担心，不会影响孩子考公: 考公 is negated)
+        # each word is checked in its own clause (您别担心，不会影响孩子考公: 考公 is negated),
+        # and a later word in the same clause too (工作人员不会上门: 会上门 follows 不)
         for ps, _, sf in cand.parts:
             pci = _clause_at(a, ps) if ps < _NEXT else -1
-            if pci < 0 or pci == ci:
+            if pci < 0 or (pci == ci and ps == cand.start):
                 continue
             pc = a.clauses[pci]
             if _RHETORICAL.search(pc.text):
@@ -657,6 +688,10 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
                          a.text[sent[0]:cand.start])
         if w:
             return f"hypothetical: '{w}' before it"
+    if "addressee" in rule.unless:
+        why = _addressee_reason(cand, a)
+        if why:
+            return why
     if "past" in rule.unless:
         why = _past_reason(cand, a)
         if why:
@@ -666,6 +701,10 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
                          canon[:local] + a.text[cand.start:cand.end])
         if w:
             return f"lawful notice: '{w}' frames it"
+        rx = rules.concept_rx.get(("lawful_procedure", False))
+        m = rx.search(clause.text) if rx is not None else None
+        if m:
+            return f"lawful procedure: '{m.group(0)}' in its clause"
     return ""
 
 

@@ -22,6 +22,7 @@ A pack may hold any of these tables (see ``auditor/compliance/packs/*.toml`` for
                                 # speaker's next utterance; A|B alternatives; 老家 a literal;
                                 # NAME+ adds the class's context members
     unless = ["negated", "lawful"]  # per-hit exemptions: negated | hypothetical | lawful | past
+                                # | addressee (the last word is the listener's own: 您的欠款)
     after_denial = false        # position: only after someone denied being the debtor
     before_verification = false # position: only before the debtor confirmed their identity
     within_first_s = 30         # position: only in the call's first N seconds
@@ -88,7 +89,7 @@ _CONCEPT_KEYS = {
     "pinyin": bool,
     "suffix": bool,
 }
-UNLESS = ("negated", "hypothetical", "lawful", "past")
+UNLESS = ("negated", "hypothetical", "lawful", "past", "addressee")
 _STEP_KEYS = {
     "id": str,
     "flag": str,
