@@ -187,7 +187,7 @@ def _compile(ev: EvidenceSettings) -> Recognisers:
         lender=re.compile(rf"(?:[\u4e00-\u9fff]{{0,6}}?(?:{_alt(v['institution_word'].members)})|"
                           rf"{_alt(v['lender_product'].members)})"),
         role=re.compile(rf"{_alt(v['role_word'].all)}|工号|[\u4e00-\u9fff]{{1,4}}部(?![分门])"),
-        sound=_sound_index([w for c in SOUND_CLASSES for w in v[c].all]),
+        sound=_sound_index([w for c in SOUND_CLASSES for w in v[c].members]),
         staff=re.compile(rf"工号(?:是)?[^{_DIGIT}]{{0,2}}?[{_DIGIT}](?:[{_DIGIT}\s\-—.]*?[{_DIGIT}])"
                          rf"{{{ev.steps['staff_digits'] - 1},}}"),
     )
@@ -608,10 +608,21 @@ def unheard_question(utts: Sequence[Mapping[str, Any]], rules: RuleSet,
 def _confident_chars(utts: Sequence[Mapping[str, Any]], idx: Sequence[int],
                      ev: EvidenceSettings) -> int:
     """Han characters of settled agent lines intelligible enough to judge a step absent."""
-    least = ev.steps["judge_confidence_percent"] / 100
     return sum(_han_count(str(utts[i].get("text", "") or "")) for i in idx
                if speaker_of(utts[i]) == "agent" and not speaker_unsettled(utts[i], ev)
-               and confidence_of(utts[i]) >= least)
+               and _judgeable(utts[i], ev))
+
+
+def _judgeable(u: Mapping[str, Any], ev: EvidenceSettings) -> bool:
+    """The line is intelligible enough to say a step is not in it: its confidence reaches
+    ``judge_confidence_percent``, and a line of two seconds or more holds at least
+    ``min_chars_per_10s`` characters per ten seconds (a line far shorter than its speech lost
+    words, or holds a phrase the recogniser repeated from elsewhere)."""
+    if confidence_of(u) * 100 < ev.steps["judge_confidence_percent"]:
+        return False
+    length = float(u.get("end", 0.0) or 0.0) - _start(u)
+    return length < 2.0 or 10 * _han_count(str(u.get("text", "") or "")) >= (
+        ev.steps["min_chars_per_10s"] * length)
 
 
 def _said_at(u: Mapping[str, Any], offset: int) -> float:
@@ -721,8 +732,9 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
             question_unheard = question_unheard or sid == "identity_verification"
             continue
         weak = [utts[i] for i in region if low_confidence(utts[i], ev)]
-        if weak and bounded:
-            flags.append(_note(sid, weak[-1] if sid == "closing" else weak[0],
+        garbled = [u for u in weak if not _judgeable(u, ev)]
+        if garbled and bounded:
+            flags.append(_note(sid, garbled[-1] if sid == "closing" else garbled[0],
                                "low_confidence_text", ev))
             continue
         flags.append(utterance_flag(step.flag, f"steps.{sid}", step.severity, where, "",
