@@ -269,7 +269,8 @@ def heard_as(text: str, rec: Recognisers) -> str:
             for word, keys in rec.sound.get("".join(key), ()):
                 n = len(word)
                 span = text[i:i + n]
-                if span != word and len(span) == n and not any(kept[i:i + n]) \
+                if span != word and len(span) == n \
+                        and all(span[k] == word[k] for k in range(n) if kept[i + k]) \
                         and not _NUMERAL.search(span) and all(
                         keys[k] in char_keys(span[k]) for k in range(n)):
                     chars[i:i + n] = list(word)
@@ -402,8 +403,9 @@ def classify_reply(u: Mapping[str, Any] | str, rules: RuleSet, rec: Recognisers 
 
     `u` is the reply utterance (its confidence counts) or just its text (confident). Words are
     also recognised on sound (``heard_as``). A reply that talks about the debt as the speaker's
-    own (我不是不还, 我下周还) is no denial, whatever negation it holds. A low-confidence reply
-    that decides nothing is unclear, whatever its length: its words may hide the answer.
+    own (我不是不还, 我下周还) is no denial, whatever negation it holds. A reply that decides
+    nothing is unclear when short, or when its confidence is below ``reply_confident_percent``
+    whatever its length: one misheard word of it may be the answer.
     """
     if isinstance(u, str):
         u = {"text": u}
@@ -434,7 +436,7 @@ def classify_reply(u: Mapping[str, Any] | str, rules: RuleSet, rec: Recognisers 
         return "unclear"
     if name and name in text:
         return "confirm"
-    if short or low:
+    if short or low or confidence_of(u) * 100 < rec.ev.steps["reply_confident_percent"]:
         return "unclear"
     return None
 
@@ -616,10 +618,12 @@ def _confident_chars(utts: Sequence[Mapping[str, Any]], idx: Sequence[int],
 def _judgeable(u: Mapping[str, Any], ev: EvidenceSettings) -> bool:
     """The line is intelligible enough to say a step is not in it: its confidence reaches
     ``judge_confidence_percent``, and a line of two seconds or more holds at least
-    ``min_chars_per_10s`` characters per ten seconds (a line far shorter than its speech lost
-    words, or holds a phrase the recogniser repeated from elsewhere)."""
+    ``min_chars_per_10s`` characters per ten seconds (a recognised line far shorter than its
+    speech lost words, or holds a phrase the recogniser repeated from elsewhere)."""
     if confidence_of(u) * 100 < ev.steps["judge_confidence_percent"]:
         return False
+    if u.get("confidence") is None:  # a transcript's line, not the recogniser's
+        return True
     length = float(u.get("end", 0.0) or 0.0) - _start(u)
     return length < 2.0 or 10 * _han_count(str(u.get("text", "") or "")) >= (
         ev.steps["min_chars_per_10s"] * length)
@@ -732,7 +736,7 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
             question_unheard = question_unheard or sid == "identity_verification"
             continue
         weak = [utts[i] for i in region if low_confidence(utts[i], ev)]
-        garbled = [u for u in weak if not _judgeable(u, ev)]
+        garbled = [utts[i] for i in region if not _judgeable(utts[i], ev)]
         if garbled and bounded:
             flags.append(_note(sid, garbled[-1] if sid == "closing" else garbled[0],
                                "low_confidence_text", ev))
