@@ -7,16 +7,24 @@ which a QA team's pack may extend) *or* by the recognisers below, built from the
 ``packs/concepts.toml``; thresholds and the few extra word lists are ``auditor/config/
 evidence.toml``.
 
+**Heard on sound.** The recogniser writes words it did not catch as others that sound alike
+(工号 -> 功耗, 客服 -> 克服, 女士 -> 女师). Every recogniser below reads the line as ``heard_as``
+writes it: spans sounding like a step word (toneless pinyin, the input methods' fuzzy pairs
+z/zh, c/ch, s/sh, n/l, r/l, an/ang, en/eng, in/ing merged) are written as that word; numerals and
+words already written right are kept.
+
 * **Greeting**: a ``greeting`` member in the agent's first ``within_first`` turns.
 * **Self-identification**: the introduction frame (``self_intro_frame``: 我是 / 这里是 /
   我这边是 ...) followed within ``intro_span`` characters by a ``role_word``, an
   ``institution_word``, a ``lender_product`` or a lender brand (a word ending in
   ``lender_brand_suffix``: ...贷, ...花, ...分期, ...金融, ...银行); or, the frame left out, a
   clause opening with the lender and going on to a role or department (XX小贷贷后部，工号...).
-  The frame alone proves nothing.
+  The frame alone proves nothing. Or a *staff number*: a word sounding like 工号 (or with
+  both its initials and one syllable whole: 公后, 估好), then ``staff_digits`` spoken digits.
 * **Identity question**: a name (a common surname + one or two characters, not an everyday word)
   or a title (``title_word``: 先生, 女士, 本人; 总 / 老师 ... only after a name), then a question
-  particle or ？ within ``question_span`` characters; or 是不是 + a name/title; or a verification
+  particle or ？ within ``question_span`` characters, or right after it 吧 (the ？ lost) or a
+  syllable sounding like 吗 (本人卖); or 是不是 + a name/title; or a verification
   procedure (核实身份, 身份证后四位). A polite 请问您…吗 without a name or title is not one.
 * **The reply** (the next ``reply_window`` non-agent lines) is a *denial* (``denial`` class, a
   third party naming themselves 我是他老婆, 你找谁), a *confirmation* (``confirmation`` class; its
@@ -24,21 +32,34 @@ evidence.toml``.
   back* (decides nothing), or *unclear*: a short reply on a low-confidence line, or a short one
   that holds nothing recognisable. When no reply decides and one was unclear, the dialogue that
   follows decides: the customer engaging with the debt (我下周还, 我没钱), or the agent addressing
-  them as the debtor (the asked name again, 您的 + a debt word) confirms; a later denial denies.
+  them as the debtor (the asked name again, 您的 / 您在… + a debt word) confirms; a later denial
+  denies. A reply that decides nothing is unclear when short, or below ``reply_confident_percent``.
+  A reply the recogniser ran into an agent line (…吗？对，是我。 / 不是，我是他妈妈，我这边是…) is
+  read from the leading clauses. With no question recognised at all, a first-person confirmation
+  (我就是) in the other party's first replies shows it was asked and answered; a reply right after
+  a garbled agent line makes it unclear. A reply that talks of the debt as the speaker's own
+  (我不是不还) is no denial.
   An answer that stays unclear raises no major flag (no missing_identity_verification and no
   disclosure_before_verification): only an ``info_step_unclear`` note, uncertain.
 * **Closing**: a ``closing`` member in the agent's last ``closing_last_turns`` turns, or one of its
   everyday words (谢谢, 先这样) in the very last one.
 
 **Missing steps need positive evidence.** A ``missing_*`` flag is raised only when the part of
-the call where the step belongs holds at least ``min_*_chars`` confident agent characters
-(settled agent lines at or above the confidence threshold). When it does not, or when a bounded
-part (first or last turns) holds a low-confidence agent line the step may hide in, the flag
-becomes an ``info_step_unclear`` note; a whole-call step with low-confidence lines is raised but
-uncertain.
+the call where the step belongs (the first or last turns; the agent's first ``opening_turns``
+for self-identification and the identity question) holds at least ``min_*_chars`` intelligible
+agent characters -- settled agent lines of confidence ``judge_confidence_percent`` or more that
+hold at least ``min_chars_per_10s`` characters per ten seconds of speech -- and those hold at
+least ``min_confident_percent`` of the agent's characters there. When it does not, or when a
+bounded part holds a garbled agent line the step may hide in, the flag becomes an
+``info_step_unclear`` note. missing_identity_verification is raised on a denial, on a
+confident reply that is no confirmation, or on an intelligible opening without the question;
+a flag resting on low-confidence lines is raised uncertain.
 
 **Disclosure.** An agent line matching ``debt_disclosure`` before the debtor confirmed raises
-``disclosure_before_verification`` (once per call); after a denial and before a later
+``disclosure_before_verification`` (once per call; its moment is placed by the hit's share of
+the line, since the recogniser runs question, reply and debt together) -- unless an unclear
+answer's question precedes it, or no question was recognised in a garbled opening: then an
+``info_step_unclear`` note. After a denial and before a later
 confirmation it raises ``third_party_disclosure`` (per line), and also the early-disclosure
 flag when ``third_party_also_early_disclosure`` is true. A call with no agent speech raises no
 step flags.
