@@ -173,3 +173,17 @@ def test_a_line_far_shorter_than_its_speech_is_no_evidence(rules: RuleSet) -> No
     turns[0]["end"] = turns[0]["start"] + 8.0  # six characters in eight seconds: words lost
     flags, _ = audit_utterances(turns, rules)
     assert short and "missing_greeting" not in cats(flags)
+
+
+def test_confirmation_after_an_unclear_reply_dates_from_that_reply(rules: RuleSet) -> None:
+    flags, steps = audit_utterances(call(
+        ("agent", OPENING), ("customer", "是的！", 0.3),
+        ("agent", "义达代贷后部，工号六五二二七，借款线款两万一千五百元。"),
+        ("customer", "对，最近太难了，工资都没发。"),
+        ("agent", "好的，感谢您的配合，再见。")), rules)
+    assert steps["identity_verification"] is True
+    assert "disclosure_before_verification" not in cats(flags)
+
+
+def test_denial_is_read_on_the_written_words_only(rules: RuleSet) -> None:
+    assert classify_reply({"text": "步在家", "confidence": 0.4}, rules) != "deny"

@@ -424,7 +424,8 @@ def classify_reply(u: Mapping[str, Any] | str, rules: RuleSet, rec: Recognisers 
 
     `u` is the reply utterance (its confidence counts) or just its text (confident). Words are
     also recognised on sound (``heard_as``). A reply that talks about the debt as the speaker's
-    own (我不是不还, 我下周还) is no denial, whatever negation it holds. A reply that decides
+    own (我不是不还, 我下周还) is no denial, whatever negation it holds; a denial is read on the
+    words as written only. A reply that decides
     nothing is unclear when short, or when its confidence is below ``reply_confident_percent``
     whatever its length: one misheard word of it may be the answer.
     """
@@ -436,11 +437,12 @@ def classify_reply(u: Mapping[str, Any] | str, rules: RuleSet, rec: Recognisers 
     v, w = rec.vocab, rec.ev.words
     short = _han_count(text) <= rec.ev.steps["short_reply_chars"]
     low = low_confidence(u, rec.ev)
-    denies = (any(d in t for t in (text, heard) for d in (*v["denial"].members, *w["denial_extra"]))
-              or any(rec.third_party.search(t) for t in (text, heard))
+    # a denial only on the words as written: a third party read into a misheard line would
+    # raise third-party disclosures on every later line
+    denies = (any(d in text for d in (*v["denial"].members, *w["denial_extra"]))
+              or rec.third_party.search(text)
               or any(p.search(text) for p in rules.verification.deny))
-    if denies and (any(rec.third_party.search(t) for t in (text, heard))
-                   or not engages_with_debt(text, rec)):
+    if denies and (rec.third_party.search(text) or not engages_with_debt(text, rec)):
         return "deny"
     clauses = [c for c in CLAUSE_SPLIT.split(heard) if c]
     if any(m in c for c in clauses for m in v["confirmation"].members):
@@ -536,7 +538,10 @@ def find_answers(utts: Sequence[Mapping[str, Any]], questions: list[int], rules:
                 seen += 1
                 result = classify_reply(u, rules, rec, name)
                 if result in ("confirm", "deny"):
-                    found = Answer(q, j, _start(u), result, inferred=unclear is not None)
+                    # a confirmation after an unclear reply: that reply was most likely the answer
+                    when = _start(utts[unclear]) if unclear is not None and result == "confirm" \
+                        else _start(u)
+                    found = Answer(q, j, when, result, inferred=unclear is not None)
                     break
                 if result == "unclear" and unclear is None:
                     unclear = j
