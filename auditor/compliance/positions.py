@@ -33,7 +33,7 @@ def call_positions(utts: Sequence[Mapping[str, Any]], analyses: Sequence[Analyse
             early = replies <= 1 + rules.verification.reply_window
             if verified or not (early or denied):
                 continue
-            r = classify_reply(str(u.get("text", "") or ""), rules)
+            r = classify_reply(u, rules)  # its confidence counts: a garbled reply is unclear
             if r == "deny" and early:
                 denied = True
             elif r == "confirm":  # the debtor (perhaps come to the phone after a third party)

@@ -7,16 +7,24 @@ which a QA team's pack may extend) *or* by the recognisers below, built from the
 ``packs/concepts.toml``; thresholds and the few extra word lists are ``auditor/config/
 evidence.toml``.
 
+**Heard on sound.** The recogniser writes words it did not catch as others that sound alike
+(工号 -> 功耗, 客服 -> 克服, 女士 -> 女师). Every recogniser below reads the line as ``heard_as``
+writes it: spans sounding like a step word (toneless pinyin, the input methods' fuzzy pairs
+z/zh, c/ch, s/sh, n/l, r/l, an/ang, en/eng, in/ing merged) are written as that word; numerals and
+words already written right are kept.
+
 * **Greeting**: a ``greeting`` member in the agent's first ``within_first`` turns.
 * **Self-identification**: the introduction frame (``self_intro_frame``: 我是 / 这里是 /
   我这边是 ...) followed within ``intro_span`` characters by a ``role_word``, an
   ``institution_word``, a ``lender_product`` or a lender brand (a word ending in
   ``lender_brand_suffix``: ...贷, ...花, ...分期, ...金融, ...银行); or, the frame left out, a
   clause opening with the lender and going on to a role or department (XX小贷贷后部，工号...).
-  The frame alone proves nothing.
+  The frame alone proves nothing. Or a *staff number*: a word sounding like 工号 (or with
+  both its initials and one syllable whole: 公后, 估好), then ``staff_digits`` spoken digits.
 * **Identity question**: a name (a common surname + one or two characters, not an everyday word)
   or a title (``title_word``: 先生, 女士, 本人; 总 / 老师 ... only after a name), then a question
-  particle or ？ within ``question_span`` characters; or 是不是 + a name/title; or a verification
+  particle or ？ within ``question_span`` characters, or right after it 吧 (the ？ lost) or a
+  syllable sounding like 吗 (本人卖); or 是不是 + a name/title; or a verification
   procedure (核实身份, 身份证后四位). A polite 请问您…吗 without a name or title is not one.
 * **The reply** (the next ``reply_window`` non-agent lines) is a *denial* (``denial`` class, a
   third party naming themselves 我是他老婆, 你找谁), a *confirmation* (``confirmation`` class; its
@@ -24,21 +32,34 @@ evidence.toml``.
   back* (decides nothing), or *unclear*: a short reply on a low-confidence line, or a short one
   that holds nothing recognisable. When no reply decides and one was unclear, the dialogue that
   follows decides: the customer engaging with the debt (我下周还, 我没钱), or the agent addressing
-  them as the debtor (the asked name again, 您的 + a debt word) confirms; a later denial denies.
+  them as the debtor (the asked name again, 您的 / 您在… + a debt word) confirms; a later denial
+  denies. A reply that decides nothing is unclear when short, or below ``reply_confident_percent``.
+  A reply the recogniser ran into an agent line (…吗？对，是我。 / 不是，我是他妈妈，我这边是…) is
+  read from the leading clauses. With no question recognised at all, a first-person confirmation
+  (我就是) in the other party's first replies shows it was asked and answered; a reply right after
+  a garbled agent line makes it unclear. A reply that talks of the debt as the speaker's own
+  (我不是不还) is no denial.
   An answer that stays unclear raises no major flag (no missing_identity_verification and no
   disclosure_before_verification): only an ``info_step_unclear`` note, uncertain.
 * **Closing**: a ``closing`` member in the agent's last ``closing_last_turns`` turns, or one of its
   everyday words (谢谢, 先这样) in the very last one.
 
 **Missing steps need positive evidence.** A ``missing_*`` flag is raised only when the part of
-the call where the step belongs holds at least ``min_*_chars`` confident agent characters
-(settled agent lines at or above the confidence threshold). When it does not, or when a bounded
-part (first or last turns) holds a low-confidence agent line the step may hide in, the flag
-becomes an ``info_step_unclear`` note; a whole-call step with low-confidence lines is raised but
-uncertain.
+the call where the step belongs (the first or last turns; the agent's first ``opening_turns``
+for self-identification and the identity question) holds at least ``min_*_chars`` intelligible
+agent characters -- settled agent lines of confidence ``judge_confidence_percent`` or more that
+hold at least ``min_chars_per_10s`` characters per ten seconds of speech -- and those hold at
+least ``min_confident_percent`` of the agent's characters there. When it does not, or when a
+bounded part holds a garbled agent line the step may hide in, the flag becomes an
+``info_step_unclear`` note. missing_identity_verification is raised on a denial, on a
+confident reply that is no confirmation, or on an intelligible opening without the question;
+a flag resting on low-confidence lines is raised uncertain.
 
 **Disclosure.** An agent line matching ``debt_disclosure`` before the debtor confirmed raises
-``disclosure_before_verification`` (once per call); after a denial and before a later
+``disclosure_before_verification`` (once per call; its moment is placed by the hit's share of
+the line, since the recogniser runs question, reply and debt together) -- unless an unclear
+answer's question precedes it, or no question was recognised in a garbled opening: then an
+``info_step_unclear`` note. After a denial and before a later
 confirmation it raises ``third_party_disclosure`` (per line), and also the early-disclosure
 flag when ``third_party_also_early_disclosure`` is true. A call with no agent speech raises no
 step flags.
@@ -48,7 +69,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -56,6 +77,7 @@ from typing import Any
 from auditor.compliance.evidence import (
     UNCLEAR_REPLY,
     EvidenceSettings,
+    confidence_of,
     default_evidence,
     low_confidence,
     may_be_agent,
@@ -65,7 +87,7 @@ from auditor.compliance.evidence import (
 )
 from auditor.compliance.matching import Analysed, match_rule
 from auditor.compliance.rules import RuleSet
-from auditor.compliance.tokens import CLAUSE_SPLIT, word_freq
+from auditor.compliance.tokens import CLAUSE_SPLIT, char_readings, is_han, phrase_pinyin, word_freq
 from auditor.core import config
 from auditor.core.config import ConfigError
 from auditor.core.vocab import STEPS
@@ -136,6 +158,9 @@ class Recognisers:
     third_party: re.Pattern[str]
     lender: re.Pattern[str]
     role: re.Pattern[str]
+    sound: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]  # first key -> (word, keys)
+    staff: re.Pattern[str]
+    heard: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
 _COMPILED: dict[tuple, Recognisers] = {}
@@ -183,7 +208,121 @@ def _compile(ev: EvidenceSettings) -> Recognisers:
         lender=re.compile(rf"(?:[\u4e00-\u9fff]{{0,6}}?(?:{_alt(v['institution_word'].members)})|"
                           rf"{_alt(v['lender_product'].members)})"),
         role=re.compile(rf"{_alt(v['role_word'].all)}|工号|[\u4e00-\u9fff]{{1,4}}部(?![分门])"),
+        sound=_sound_index([w for c in SOUND_CLASSES for w in v[c].members]),
+        staff=re.compile(rf"工号(?:是)?[^{_DIGIT}]{{0,2}}?[{_DIGIT}](?:[{_DIGIT}\s\-—.]*?[{_DIGIT}])"
+                         rf"{{{ev.steps['staff_digits'] - 1},}}"),
     )
+
+
+# ----------------------------------------------------------------------------- heard on sound
+# The recogniser writes a word it did not catch as another one that sounds alike (工号 -> 功耗,
+# 客服 -> 克服, 女士 -> 女师, 贷后 -> 戴后). The step words are therefore also found by toneless
+# pinyin, with the confusions input methods offer as "fuzzy pinyin" (模糊音: z/zh, c/ch, s/sh,
+# n/l, r/l, an/ang, en/eng, in/ing, ian/iang, uan/uang) merged, and written back into a
+# copy of the line the recognisers read (``heard_as``). Only words of two or more syllables, and
+# never over a numeral (digits carry their own meaning: 零四 is no 您是).
+SOUND_CLASSES = ("self_intro_frame", "role_word", "institution_word", "title_word",
+                 "identity_question", "confirmation", "denial")
+_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q",
+             "x", "r", "z", "c", "s", "y", "w")
+_INITIAL_MERGE = {"zh": "z", "ch": "c", "sh": "s", "n": "l", "r": "l"}
+_FINAL_MERGE = (("iang", "ian"), ("uang", "uan"), ("ang", "an"), ("eng", "en"), ("ing", "in"))
+_DIGIT = "0-9零〇一二三四五六七八九幺两"
+_STAFF_WORD = "工号"
+_NUMERAL = re.compile(f"[{_DIGIT}十百千万]")
+
+
+def _split_syllable(syl: str) -> tuple[str, str]:
+    for ini in _INITIALS:
+        if syl.startswith(ini) and len(syl) > len(ini):
+            return ini, syl[len(ini):]
+    return "", syl
+
+
+@lru_cache(maxsize=8192)
+def fuzzy_syllable(syl: str) -> tuple[str, str]:
+    """(initial, final) of a toneless syllable with the fuzzy-pinyin pairs merged."""
+    ini, fin = _split_syllable(syl)
+    ini = _INITIAL_MERGE.get(ini, ini)
+    for long, short in _FINAL_MERGE:
+        if fin.endswith(long):
+            fin = fin[: -len(long)] + short
+            break
+    return ini, fin
+
+
+@lru_cache(maxsize=8192)
+def char_keys(ch: str) -> frozenset[tuple[str, str]]:
+    """The fuzzy syllables of every reading of one character (none for a non-Han one)."""
+    if not is_han(ch):
+        return frozenset()
+    return frozenset(fuzzy_syllable(r) for r in char_readings(ch))
+
+
+def _word_keys(word: str) -> tuple[tuple[str, str], ...]:
+    return tuple(fuzzy_syllable(s) for s in phrase_pinyin(word))
+
+
+def _sound_index(words: Sequence[str]) -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
+    """Words of two or more Han characters by their first fuzzy syllable, longest first."""
+    index: dict[str, list[tuple[str, tuple]]] = {}
+    for w in sorted(set(words), key=len, reverse=True):
+        keys = _word_keys(w)
+        if len(w) >= 2 and len(keys) == len(w):
+            index.setdefault("".join(keys[0]), []).append((w, keys))
+    return {k: tuple(v) for k, v in index.items()}
+
+
+def heard_as(text: str, rec: Recognisers) -> str:
+    """The line with every span that sounds like a step word written as that word (cached)."""
+    out = rec.heard.get(text)
+    if out is not None:
+        return out
+    chars, i = list(text), 0
+    kept = [False] * len(text)  # a step word written right is never overwritten
+    for words in rec.sound.values():
+        for word, _ in words:
+            for m in re.finditer(re.escape(word), text):
+                kept[m.start():m.end()] = [True] * len(word)
+    while i < len(text):
+        step = 1
+        for key in char_keys(text[i]):
+            for word, keys in rec.sound.get("".join(key), ()):
+                n = len(word)
+                span = text[i:i + n]
+                if span != word and len(span) == n \
+                        and all(span[k] == word[k] for k in range(n) if kept[i + k]) \
+                        and not _NUMERAL.search(span) and all(
+                        keys[k] in char_keys(span[k]) for k in range(n)):
+                    chars[i:i + n] = list(word)
+                    step = n
+                    break
+            if step > 1:
+                break
+        i += step
+    out = rec.heard[text] = "".join(chars)
+    return out
+
+
+def _loosely_staff_word(a: str, b: str) -> bool:
+    """Two characters that sound like 工号 with a syllable's final lost (公后, 估好, 勾号): both
+    initials agree and at least one syllable agrees whole."""
+    want = _word_keys(_STAFF_WORD)
+    ka, kb = char_keys(a), char_keys(b)
+    inits = (any(k[0] == want[0][0] for k in ka) and any(k[0] == want[1][0] for k in kb))
+    return inits and (want[0] in ka or want[1] in kb)
+
+
+def staff_number(text: str, rec: Recognisers) -> bool:
+    """The agent gives a staff number: a word sounding like 工号, then a spoken digit string."""
+    heard = heard_as(text, rec)
+    if rec.staff.search(heard):
+        return True
+    for m in re.finditer(r"(?=([\u4e00-\u9fff])([\u4e00-\u9fff]))", heard):
+        if _loosely_staff_word(m.group(1), m.group(2)) and rec.staff.match(
+                _STAFF_WORD + heard[m.start() + 2:]):
+            return True
+    return False
 
 
 def _han_count(text: str) -> int:
@@ -206,6 +345,9 @@ def self_identifies(text: str, rec: Recognisers) -> bool:
     to a role or department (…贷后部, …客服中心, 工号): the frame is often left out.
     """
     span = rec.ev.steps["intro_span"]
+    text = heard_as(text, rec)
+    if staff_number(text, rec):
+        return True
     for m in rec.frame.finditer(text):
         window = text[m.end(): m.end() + span]
         if rec.target.search(window) or _brand_at(window, rec):
@@ -230,9 +372,24 @@ def _names(text: str, rec: Recognisers) -> list[tuple[int, int, str]]:
     return out
 
 
+_TAG = re.compile(r"(?:本人)?(吧|[\u4e00-\u9fff])")
+
+
+def _tag_after(rest: str) -> bool:
+    """A name or title closed as a question the recogniser wrote otherwise: 吧 right after it
+    (您是X女士本人吧, the ？ lost), or a syllable that sounds like 吗/么 (m + a/ai/e/o: 本人卖)."""
+    m = _TAG.match(rest)
+    if not m:
+        return False
+    if m.group(1) == "吧":
+        return True
+    return any(k[0] == "m" and k[1] in ("a", "ai", "e", "o") for k in char_keys(m.group(1)))
+
+
 def identity_question(text: str, rec: Recognisers) -> tuple[bool, str | None]:
     """Whether an agent line asks who is on the line, and the name it asks for (if any)."""
     span = rec.ev.steps["question_span"]
+    text = heard_as(text, rec)
     if any(p in text for p in rec.procedure):
         return True, None
     for sentence in _SENTENCE.split(text):
@@ -247,6 +404,8 @@ def identity_question(text: str, rec: Recognisers) -> tuple[bool, str | None]:
         for t in rec.title.finditer(sentence):
             heads.append((t.end(), None))
         for end, name in heads:
+            if _tag_after(sentence[end:]):
+                return True, name
             if rec.particle.search(sentence[end: end + span + 3]):
                 window = sentence[end: end + span + 3]
                 pm = rec.particle.search(window)
@@ -263,34 +422,44 @@ def classify_reply(u: Mapping[str, Any] | str, rules: RuleSet, rec: Recognisers 
                    name: str | None = None) -> str | None:
     """'deny', 'confirm', 'question', 'unclear' or None (decides nothing) for one reply.
 
-    `u` is the reply utterance (its confidence counts) or just its text (confident).
+    `u` is the reply utterance (its confidence counts) or just its text (confident). Words are
+    also recognised on sound (``heard_as``). A reply that talks about the debt as the speaker's
+    own (我不是不还, 我下周还) is no denial, whatever negation it holds; a denial is read on the
+    words as written only. A reply that decides
+    nothing is unclear when short, or when its confidence is below ``reply_confident_percent``
+    whatever its length: one misheard word of it may be the answer.
     """
     if isinstance(u, str):
         u = {"text": u}
     rec = rec or _recognisers(default_evidence())
     text = str(u.get("text", "") or "").strip()
+    heard = heard_as(text, rec)
     v, w = rec.vocab, rec.ev.words
     short = _han_count(text) <= rec.ev.steps["short_reply_chars"]
-    if short and low_confidence(u, rec.ev):
-        return "unclear"
-    if (any(d in text for d in (*v["denial"].members, *w["denial_extra"]))
-            or rec.third_party.search(text)
-            or any(p.search(text) for p in rules.verification.deny)):
+    low = low_confidence(u, rec.ev)
+    # a denial only on the words as written: a third party read into a misheard line would
+    # raise third-party disclosures on every later line
+    denies = (any(d in text for d in (*v["denial"].members, *w["denial_extra"]))
+              or rec.third_party.search(text)
+              or any(p.search(text) for p in rules.verification.deny))
+    if denies and (rec.third_party.search(text) or not engages_with_debt(text, rec)):
         return "deny"
-    clauses = [c for c in CLAUSE_SPLIT.split(text) if c]
-    single = set(v["confirmation"].context) & {"是", "对", "嗯", "恩"}
-    for c in clauses:
-        if any(m in c for m in v["confirmation"].members):
-            return "confirm"
-        if any(p.search(c) for p in rules.verification.confirm):
-            return "confirm"
-        if c and set(c) <= single:
-            return "confirm"
-    if name and name in text:
+    clauses = [c for c in CLAUSE_SPLIT.split(heard) if c]
+    if any(m in c for c in clauses for m in v["confirmation"].members):
         return "confirm"
+    single = set(v["confirmation"].context) & {"是", "对", "嗯", "恩"}
+    # one syllable misheard is the commonest error: a short low-confidence 是/对/嗯 proves nothing
+    if not (short and low):
+        for c in clauses:
+            if any(p.search(c) for p in rules.verification.confirm) or (c and set(c) <= single):
+                return "confirm"
     if any(q in text for q in w["question_back"]):
         return "question"
-    if short:
+    if short and low:
+        return "unclear"
+    if name and name in text:
+        return "confirm"
+    if short or low or confidence_of(u) * 100 < rec.ev.steps["reply_confident_percent"]:
         return "unclear"
     return None
 
@@ -300,18 +469,22 @@ def engages_with_debt(text: str, rec: Recognisers) -> bool:
     v, w = rec.vocab, rec.ev.words
     return (any(x in text for x in (*v["repay_word"].members, *v["promise_word"].members,
                                     *w["engagement"]))
-            or bool(re.search(r"我.{0,6}还(?!没|不是|有)", text)))
+            or bool(re.search(r"我.{0,6}还(?!没|不是|有)", text))
+            or bool(re.search(r"不是.{0,4}不还", text)))  # "not that I won't pay"
 
 
 def addresses_as_debtor(text: str, name: str | None, rec: Recognisers) -> bool:
-    """The agent speaks to the person as the debtor: the asked name again, or 您的 + a debt word."""
+    """The agent speaks to the person as the debtor: the asked name again, a surname + title
+    opening the line, or the debt stated as theirs (您的…借款, 您在…的贷款, 您尾号…的信用卡)."""
+    text = heard_as(text, rec)
     if name and name in text:
         return True
     surname_title = re.search(rf"(?:{_alt(rec.ev.words['surnames'])})"
                               rf"(?:{_alt(rec.vocab['title_word'].all)})", text)
     if surname_title and surname_title.start() <= 1:
         return True
-    return bool(re.search(rf"(?:您|你)的.{{0,6}}(?:{_alt(rec.vocab['debt_word'].members)})", text))
+    return bool(re.search(rf"(?:您|你)(?:的|在|尾号).{{0,12}}?"
+                          rf"(?:{_alt(rec.vocab['debt_word'].members)})", text))
 
 
 @dataclass
@@ -331,7 +504,16 @@ def _start(u: Mapping[str, Any]) -> float:
 
 def find_answers(utts: Sequence[Mapping[str, Any]], questions: list[int], rules: RuleSet,
                  rec: Recognisers, names: Mapping[int, str | None]) -> list[Answer]:
-    """The answers given to the agent's identity questions, in time order."""
+    """The answers given to the agent's identity questions, in time order.
+
+    The replies (the next ``reply_window`` lines of the other party, before the next question)
+    decide when one is a confirmation or a denial. After an unclear reply the dialogue that
+    follows (``follow_turns`` lines) decides: the agent addressing them as the debtor or the
+    customer engaging with the debt confirms, a later denial denies; else the answer stays
+    unclear. No reply heard at all (lost, or run into the agent's line) is unclear when the
+    lines after the question are low-confidence or of an unsettled speaker. A confident reply
+    that decides nothing, with nothing unclear before it, is no answer.
+    """
     answers: list[Answer] = []
     has_other = any(speaker_of(u) != "agent" for u in utts)
     qset = set(questions)
@@ -341,51 +523,154 @@ def find_answers(utts: Sequence[Mapping[str, Any]], questions: list[int], rules:
             answers.append(Answer(q, None, float(utts[q].get("end", 0.0) or 0.0), "confirm"))
             continue
         name = names.get(q)
-        seen, unclear, decided = 0, None, False
-        for j in range(q + 1, len(utts)):
-            if j in qset or seen >= window:
-                break
-            if speaker_of(utts[j]) == "agent":
-                continue
-            seen += 1
-            result = classify_reply(utts[j], rules, rec, name)
-            if result in ("confirm", "deny"):
-                answers.append(Answer(q, j, _start(utts[j]), result))
-                decided = True
-                break
-            if result == "unclear" and unclear is None:
-                unclear = j
-        if decided or unclear is None:
-            continue
-        inferred = None
-        for j in range(unclear + 1, min(len(utts), unclear + 1 + follow)):
-            if j in qset:
+        seen, unclear = 0, None
+        found = _run_in_reply(utts, q, rules, rec, name)
+        for j in range(q + 1, len(utts) if found is None else 0):
+            if j in qset or (unclear is not None and j - unclear > follow):
                 break
             u, text = utts[j], str(utts[j].get("text", "") or "")
             if speaker_of(u) == "agent":
-                if addresses_as_debtor(text, name, rec):
-                    inferred = "confirm"
+                if unclear is not None and addresses_as_debtor(text, name, rec):
+                    found = Answer(q, unclear, _start(utts[unclear]), "confirm", inferred=True)
+                    break
+                continue
+            if seen < window:
+                seen += 1
+                result = classify_reply(u, rules, rec, name)
+                if result in ("confirm", "deny"):
+                    # a confirmation after an unclear reply: that reply was most likely the answer
+                    when = _start(utts[unclear]) if unclear is not None and result == "confirm" \
+                        else _start(u)
+                    found = Answer(q, j, when, result, inferred=unclear is not None)
+                    break
+                if result == "unclear" and unclear is None:
+                    unclear = j
+                    continue
+            if unclear is None:
+                if seen >= window:
                     break
                 continue
             if low_confidence(u, rec.ev):
                 continue
             result = classify_reply(u, rules, rec, name)
             if result == "deny":
-                inferred = "deny"
+                found = Answer(q, unclear, _start(utts[unclear]), "deny", inferred=True)
                 break
             if result == "confirm" or engages_with_debt(text, rec):
-                inferred = "confirm"
+                found = Answer(q, unclear, _start(utts[unclear]), "confirm", inferred=True)
                 break
-        answers.append(Answer(q, unclear, _start(utts[unclear]), inferred or "unclear",
-                              inferred=inferred is not None))
+        if found is None and unclear is not None:
+            found = Answer(q, unclear, _start(utts[unclear]), "unclear")
+        if found is None and not seen and any(
+                low_confidence(u, rec.ev) or speaker_unsettled(u, rec.ev)
+                for u in utts[q: q + 2]):
+            found = Answer(q, None, float(utts[q].get("end", 0.0) or 0.0), "unclear")
+        if found is not None:
+            answers.append(found)
     return answers
+
+
+def _run_in_reply(utts: Sequence[Mapping[str, Any]], q: int, rules: RuleSet, rec: Recognisers,
+                  name: str | None) -> Answer | None:
+    """A reply the recogniser ran into an agent line: the sentence after the question in the
+    question's own line (…吗？对，是我。), or the first sentence of the agent's next line (不是，
+    我是他妈妈，…). Read only when no reply of the other party was heard; only a confirmation
+    or a denial counts."""
+    text = str(utts[q].get("text", "") or "")
+    heads: list[tuple[int, str]] = []
+    m = re.search(r"[吗么吧][？?，,。！!]?|[？?]", heard_as(text, rec))
+    if m and m.end() < len(text):
+        heads.append((q, text[m.end():]))
+    if q + 1 < len(utts) and speaker_of(utts[q + 1]) == "agent":
+        heads.append((q + 1, str(utts[q + 1].get("text", "") or "")))
+    limit = 4 * rec.ev.steps["short_reply_chars"]
+    for i, rest in heads:
+        head: list[str] = []  # the leading clauses, up to the agent's own words
+        for clause in CLAUSE_SPLIT.split(_SENTENCE.split(rest.strip(), maxsplit=1)[0]):
+            if identity_question(clause, rec)[0] or self_identifies(clause, rec):
+                break
+            head.append(clause)
+        first = "，".join(c for c in head if c)
+        if not first or _han_count(first) > limit:
+            continue
+        result = classify_reply({**utts[i], "text": first}, rules, rec, name)
+        if result in ("confirm", "deny"):
+            return Answer(q, i, _said_at(utts[i], len(text) - len(rest)) if i == q
+                          else _start(utts[i]), result, inferred=True)
+    return None
+
+
+def unheard_question(utts: Sequence[Mapping[str, Any]], rules: RuleSet,
+                     rec: Recognisers) -> Answer | None:
+    """With no identity question recognised: the other party's early reply that answers one.
+
+    A first-person confirmation (是我, 我就是) in the other party's first ``reply_window`` lines
+    shows the question was asked and answered, though not heard; another confirmation (是的) or
+    an unclear reply right after a garbled agent line (low-confidence, or an unsettled speaker)
+    makes it unclear: the question may hide in that line.
+    """
+    firsts = [w for w in rec.vocab["confirmation"].members if w.startswith("我") or "我" in w]
+    seen = 0
+    for j, u in enumerate(utts):
+        if speaker_of(u) == "agent":
+            continue
+        seen += 1
+        if seen > rec.ev.steps["reply_window"]:
+            break
+        text = heard_as(str(u.get("text", "") or ""), rec)
+        result = classify_reply(u, rules, rec)
+        if result == "deny":
+            return None
+        before = j - 1 if j else None
+        if result == "confirm" and any(w in text for w in firsts):
+            return Answer(before if before is not None else j, j, _start(u), "confirm",
+                          inferred=True)
+        if result in ("unclear", "confirm") and before is not None \
+                and may_be_agent(utts[before], rec.ev) \
+                and (low_confidence(utts[before], rec.ev)
+                     or speaker_unsettled(utts[before], rec.ev)):
+            return Answer(before, j, _start(u), "unclear")
+    return None
 
 
 def _confident_chars(utts: Sequence[Mapping[str, Any]], idx: Sequence[int],
                      ev: EvidenceSettings) -> int:
+    """Han characters of settled agent lines intelligible enough to judge a step absent."""
     return sum(_han_count(str(utts[i].get("text", "") or "")) for i in idx
                if speaker_of(utts[i]) == "agent" and not speaker_unsettled(utts[i], ev)
-               and not low_confidence(utts[i], ev))
+               and _judgeable(utts[i], ev))
+
+
+def _judgeable(u: Mapping[str, Any], ev: EvidenceSettings) -> bool:
+    """The line is intelligible enough to say a step is not in it: its confidence reaches
+    ``judge_confidence_percent``, and a line of two seconds or more holds at least
+    ``min_chars_per_10s`` characters per ten seconds (a recognised line far shorter than its
+    speech lost words, or holds a phrase the recogniser repeated from elsewhere)."""
+    if confidence_of(u) * 100 < ev.steps["judge_confidence_percent"]:
+        return False
+    if u.get("confidence") is None:  # a transcript's line, not the recogniser's
+        return True
+    length = float(u.get("end", 0.0) or 0.0) - _start(u)
+    return length < 2.0 or 10 * _han_count(str(u.get("text", "") or "")) >= (
+        ev.steps["min_chars_per_10s"] * length)
+
+
+def _said_at(u: Mapping[str, Any], offset: int) -> float:
+    """When the character at `offset` of the line was said, by its share of the line's text (a
+    line the recogniser ran together holds the question, the reply and the debt in turn)."""
+    text = str(u.get("text", "") or "")
+    start, end = _start(u), float(u.get("end", 0.0) or 0.0)
+    return start + (max(end, start) - start) * offset / max(len(text), 1)
+
+
+def _intelligible(utts: Sequence[Mapping[str, Any]], region: Sequence[int], least: int,
+                  ev: EvidenceSettings) -> bool:
+    """Enough intelligible agent speech in `region` to say a step is not there: at least
+    `least` confident agent characters, and confident lines holding at least
+    ``min_confident_percent`` of the agent's characters there (a garbled opening may hide it)."""
+    confident = _confident_chars(utts, region, ev)
+    total = sum(_han_count(str(utts[i].get("text", "") or "")) for i in region)
+    return confident >= least and 100 * confident >= ev.steps["min_confident_percent"] * total
 
 
 def _note(sid: str, u: Mapping[str, Any], why: str, ev: EvidenceSettings) -> dict[str, Any]:
@@ -439,6 +724,9 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
     qlist = sorted(questions)
     matches["identity_verification"] = qlist
     answers = find_answers(utts, qlist, rules, rec, names)
+    if not qlist:
+        guessed = unheard_question(utts, rules, rec)
+        answers = [guessed] if guessed else []
     for sid in STEPS:
         steps[sid] = bool(matches.get(sid))
     steps["identity_verification"] = any(a.result == "confirm" for a in answers)
@@ -447,22 +735,36 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
     flags: list[dict[str, Any]] = []
     minimum = {"greeting": ev.steps["min_greeting_chars"],
                "closing": ev.steps["min_closing_chars"]}
+    opening = agent[: ev.steps["opening_turns"]]
+    denied = any(a.result == "deny" for a in answers)
+    # no identity question anywhere, and an opening too garbled to say it was not asked
+    question_unheard = False
     for sid, step in rules.steps.items():
         if not step.flag or steps[sid]:
             continue
         region = regions.get(sid, agent)
+        if sid in ("self_identification", "identity_verification") and not (
+                step.within_first or step.within_last):
+            region = opening  # where the step belongs: the agent's opening turns
         where = utts[region[-1] if sid == "closing" else region[0]]
         bounded = bool(step.within_first or step.within_last)
+        if sid == "identity_verification" and (denied or (qlist and not unclear)):
+            # positive evidence: a denial, or a confident reply that is no confirmation
+            flags.append(utterance_flag(step.flag, f"steps.{sid}", step.severity, where, "",
+                                        ev=ev))
+            continue
         if sid == "identity_verification" and unclear:
             flags.append(_note(sid, utts[unclear[0].reply or unclear[0].question],
                                UNCLEAR_REPLY, ev))
             continue
-        if _confident_chars(utts, region, ev) < minimum.get(sid, ev.steps["min_agent_chars"]):
+        if not _intelligible(utts, region, minimum.get(sid, ev.steps["min_agent_chars"]), ev):
             flags.append(_note(sid, where, "too_little_confident_agent_speech", ev))
+            question_unheard = question_unheard or sid == "identity_verification"
             continue
         weak = [utts[i] for i in region if low_confidence(utts[i], ev)]
-        if weak and bounded:
-            flags.append(_note(sid, weak[-1] if sid == "closing" else weak[0],
+        garbled = [utts[i] for i in region if not _judgeable(utts[i], ev)]
+        if garbled and bounded:
+            flags.append(_note(sid, garbled[-1] if sid == "closing" else garbled[0],
                                "low_confidence_text", ev))
             continue
         flags.append(utterance_flag(step.flag, f"steps.{sid}", step.severity, where, "",
@@ -471,13 +773,14 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
     ver = rules.verification
     confirms = [a.time for a in answers if a.result == "confirm"]
     denials = [a.time for a in answers if a.result == "deny"]
-    unclear_times = [a.time for a in unclear]
+    # an unclear answer covers what follows its question: the reply may have been lost before
+    unclear_times = [_start(utts[a.question]) for a in unclear]
     first_confirm = min(confirms) if confirms else None
     early_done = noted = False
     for i in matches.get("debt_disclosure", []):
         u = utts[i]
-        t = _start(u)
         hits = match_rule(rules.steps["debt_disclosure"].matcher, analyses[i], rules)
+        t = _said_at(u, min((h.start for h in hits), default=0))
         matched = "、".join(dict.fromkeys(h.surface for h in hits))
         via = "pinyin" if hits and all(h.via == "pinyin" for h in hits) else None
         third = any(d <= t and not any(d < c <= t for c in confirms) for d in denials)
@@ -485,7 +788,7 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
         if third:
             flags.append(utterance_flag("third_party_disclosure", "steps.third_party_disclosure",
                                         ver.third_party_severity, u, matched, via, ev=ev))
-        if early and not third and any(x <= t for x in unclear_times):
+        if early and not third and (any(x <= t for x in unclear_times) or question_unheard):
             if not noted:
                 flags.append(_note("disclosure_before_verification", u, UNCLEAR_REPLY, ev))
                 noted = True
