@@ -47,6 +47,9 @@ SCHEMA = {
         "sparse_min_s": _SECONDS,
         "sparse_chars_per_s": Key(float, low=0),
         "timestamps": Key(bool),
+        "initial_prompt": Key(str),
+        "digit_prompt": Key(str),
+        "digit_redecode_min": Key(int, low=0),
         "fallback_tries": Key(int, low=0, high=10),
         "fallback_temperature_step": Key(float, low=0.01, high=1),
         "fallback_best_of": Key(int, low=1),
@@ -105,6 +108,9 @@ class AsrSettings:
     mono_join_pause_s: float
     number_join_gap_s: float
     timestamps: bool
+    initial_prompt: str
+    digit_prompt: str
+    digit_redecode_min: int
     fallback_tries: int
     fallback_temperature_step: float
     fallback_best_of: int
