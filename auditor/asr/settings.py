@@ -65,6 +65,10 @@ SCHEMA = {
         "compression_weight": Key(float, low=0),
         "alignment_weight": Key(float, low=0),
     },
+    "digits": {
+        "restore_min_numerals": Key(int, low=0),
+        "syllables": Key(list),
+    },
     "filter": {
         "no_speech_prob": Key(float, low=0, high=1),
         "low_logprob": Key(float, high=0),
@@ -119,6 +123,8 @@ class AsrSettings:
     fallback_no_speech: float
     fallback_seed: int
     confidence: ConfidenceSettings
+    digit_syllables: tuple[tuple[str, str], ...] = ()
+    restore_min_numerals: int = 0
 
 
 def load_asr_settings(path: str | Path | None = None) -> AsrSettings:
@@ -128,10 +134,14 @@ def load_asr_settings(path: str | Path | None = None) -> AsrSettings:
     """
     data = config.load(CONFIG_PATH, path, SCHEMA, "ASR settings")
     flt = data["filter"]
+    digits = data["digits"]
+    pairs = tuple(tuple(item.split(":", 1)) for item in digits["syllables"] if ":" in item)
     return AsrSettings(
         vad=VadSettings(**data["vad"], **data["utterances"]),
         hallucinations=tuple(flt.pop("hallucinations")),
         confidence=ConfidenceSettings(**data["confidence"]),
+        digit_syllables=pairs,
+        restore_min_numerals=digits["restore_min_numerals"],
         **data["decode"],
         **flt,
     )

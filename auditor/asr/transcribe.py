@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from auditor.asr import hallucination
+from auditor.asr import digits, hallucination
 from auditor.asr.settings import AsrSettings, ConfidenceSettings, load_asr_settings
 from auditor.audio.vad import Region, quietest_point
 
@@ -224,6 +224,7 @@ class Transcriber:
         self._fill_empty(channels, pieces)
         for piece in pieces:
             self._guard(channels[piece.channel], piece)
+            self._restore_digits(piece)
             piece.confidence = piece_confidence(piece, self.settings.confidence)
         return pieces
 
@@ -509,6 +510,15 @@ class Transcriber:
         return out
 
     # -- guards ---------------------------------------------------------------------------
+
+    def _restore_digits(self, piece: Piece) -> None:
+        """Write back as digits the same-sounding characters inside a number (digits.py)."""
+        s = self.settings
+        restored = digits.restore_digits(piece.text, dict(s.digit_syllables),
+                                         s.restore_min_numerals)
+        if restored != piece.text:
+            piece.text = restored
+            piece.repairs.append("digit_sound")
 
     def _guard(self, samples: np.ndarray, piece: Piece) -> None:
         s = self.settings
