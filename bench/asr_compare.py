@@ -255,7 +255,11 @@ def bench_compare(auditor, _results=None) -> dict[str, Any]:
         return {}
     print("\n== Product against plain faster-whisper on real speech (16 kHz and 8 kHz mu-law) ==")
     summary = report(run(auditor, ("product", "plain"), RATES))
+    t = auditor.transcriber
+    print(f"product windows decoded {t.windows_decoded}, decoded again with the digit prompt "
+          f"{t.digit_redecodes}")
     keep = {k: v for k, v in summary.items() if "/all/" in k or "held-out" in k}
+    keep["digit_redecodes"] = {"windows": t.windows_decoded, "again": t.digit_redecodes}
     return {"asr_compare": keep}
 
 
@@ -288,6 +292,9 @@ def main(argv: list[str] | None = None) -> None:
         systems += ("product-nofb",)
     rows = run(auditor, systems, tuple(args.rates.split(",")), args.limit, args.split,
                args.match, args.digits)
+    t = auditor.transcriber
+    print(f"product windows decoded {t.windows_decoded}, decoded again with the digit prompt "
+          f"{t.digit_redecodes}")
     if args.json:
         args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     report(rows)

@@ -29,6 +29,7 @@ def _scripted(settings, script, scores):
     t.prompt = [0, 1, 2]
     t.digit_prompt = DIGIT_PROMPT
     t.calls = []
+    t.digit_redecodes = 0
 
     def generate(encoded, n, budget, repetition_penalty=1.0, temperature=0.0, prompt=None):
         ids = [int(f[0]) for f in encoded]
@@ -99,6 +100,7 @@ def test_numeral_runs_ignore_punctuation_and_mix_scripts():
     assert longest_numeral_run("电话是138，0012 3456") == 11
     assert longest_numeral_run("幺三八零零") == 5
     assert longest_numeral_run("您好") == 0
+    assert longest_numeral_run("三千五百二十") == 1  # an amount, not digits read one by one
 
 
 def test_words_logprob_weighs_every_character():

@@ -163,6 +163,10 @@ class Transcriber:
         self.suppress_tokens = get_suppressed_tokens(self.tokenizer, [-1])
         self.to_simplified = OpenCC("t2s").convert
         self.sample_rate = model.feature_extractor.sampling_rate
+        # How many windows were decoded, and how many of them a second time with the digit
+        # prompt (the cost of that re-decoding, reported by bench.asr_compare).
+        self.windows_decoded = 0
+        self.digit_redecodes = 0
 
     def _prompt(self, text: str) -> list[int]:
         """The decoder's start sequence, with `text` before it as previous text ("" for none)."""
@@ -325,6 +329,7 @@ class Transcriber:
         return np.concatenate(parts)
 
     def _decode_packs(self, channels: np.ndarray, packs: list[Pack]) -> None:
+        self.windows_decoded += len(packs)
         audios = [self._pack_audio(channels, pk) for pk in packs]
         features = np.stack([self._features(a) for a in audios])
         encoded = self.model.encode(features)
@@ -383,6 +388,7 @@ class Transcriber:
             return
         again = self.model.encode(features[todo]) if len(todo) < len(tokens) else encoded
         budget = self._token_budget(max(packs[i].duration for i in todo))
+        self.digit_redecodes += len(todo)
         results = self._generate_encoded(again, len(todo), budget, prompt=self.digit_prompt)
         others = [r[0] for r in results]
         other_words = self._align(again, features[todo], others, [frames[i] for i in todo])
@@ -579,10 +585,12 @@ class Transcriber:
 
 
 def longest_numeral_run(text: str) -> int:
-    """The longest run of numerals (Arabic or Chinese, punctuation ignored) in `text`."""
+    """The longest run of digits (Arabic or Chinese numerals, punctuation ignored) in `text`.
+
+    Positional numerals (十百千万) end a run: an amount is not a number read digit by digit."""
     best = run = 0
     for ch in hallucination.strip_punctuation(text):
-        run = run + 1 if hallucination._is_numeral(ch) else 0
+        run = run + 1 if hallucination._is_numeral(ch) and ch not in "十百千万" else 0
         best = max(best, run)
     return best
 
