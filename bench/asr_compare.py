@@ -15,7 +15,10 @@ of its file stem is odd. Tune on the rest; report both.
 Run alone with ``python -m bench.asr_compare`` (``--product-only`` skips the plain decoding,
 ``--rates 16k`` one rate, ``--limit N`` the first N clips of each corpus, ``--split tuning`` or
 ``held-out`` one half, ``--no-fallback-too`` also the product without temperature fallback,
-``--json FILE`` writes the per-clip results); `make bench` runs it through bench.bench.
+``--match TEXT`` only clips whose name contains TEXT, ``--digits`` only clips whose reference
+holds a digit string, ``--set key=value`` overrides a [decode]/[vad]/[utterances] setting of the
+product for the run, ``--json FILE`` writes the per-clip results); `make bench` runs it through
+bench.bench.
 """
 
 from __future__ import annotations
@@ -71,16 +74,43 @@ def held_out(name: str) -> bool:
 SPLITS = ("all", "tuning", "held-out")
 
 
-def clips(limit: int | None = None, split: str = "all") -> list[tuple[str, Path]]:
+def clips(limit: int | None = None, split: str = "all", match: str = "",
+          digits: bool = False) -> list[tuple[str, Path]]:
     """(corpus, wav) for every clip of `split` that has a reference transcript (at most
-    `limit` per corpus)."""
+    `limit` per corpus), whose name contains `match`, and (with `digits`) whose reference
+    holds a digit string."""
     out = []
     for corpus in CORPORA:
         folder = SHARED / corpus
         wavs = [w for w in sorted(folder.glob("*.wav")) if w.with_suffix(".txt").is_file()
-                and (split == "all" or held_out(w.stem) == (split == "held-out"))]
+                and (split == "all" or held_out(w.stem) == (split == "held-out"))
+                and match in w.stem]
+        if digits:
+            wavs = [w for w in wavs if digit_strings(
+                normalise(w.with_suffix(".txt").read_text(encoding="utf-8")))]
         out.extend((corpus, w) for w in wavs[:limit])
     return out
+
+
+def override(settings, assignments: list[str]):
+    """`settings` (AsrSettings) with each "key=value" replaced; a key of [vad]/[utterances]
+    goes to settings.vad. Values are parsed as TOML scalars."""
+    from dataclasses import fields, replace
+
+    import tomllib
+
+    top, vad = {}, {}
+    vad_keys = {f.name for f in fields(settings.vad)}
+    for item in assignments:
+        key, _, raw = item.partition("=")
+        value = tomllib.loads(f"v = {raw}")["v"]
+        if key in vad_keys:
+            vad[key] = value
+        elif key in {f.name for f in fields(settings)}:
+            top[key] = value
+        else:
+            raise SystemExit(f"unknown setting {key!r}")
+    return replace(settings, vad=replace(settings.vad, **vad), **top)
 
 
 def telephone_copy(wav: Path, folder: Path) -> Path:
@@ -133,7 +163,7 @@ def score(ref: str, hyp: str) -> dict[str, int]:
 
 
 def run(auditor, systems: tuple[str, ...], rates: tuple[str, ...], limit: int | None = None,
-        split: str = "all") -> list[dict[str, Any]]:
+        split: str = "all", match: str = "", digits: bool = False) -> list[dict[str, Any]]:
     """Decode every clip with every system at every rate; one row per decoding."""
     import soundfile as sf
 
@@ -148,7 +178,7 @@ def run(auditor, systems: tuple[str, ...], rates: tuple[str, ...], limit: int | 
                                   replace(auditor.asr_settings, fallback_tries=0))
     with tempfile.TemporaryDirectory(prefix="asr-compare-") as tmp:
         for rate in rates:
-            for corpus, wav in clips(limit, split):
+            for corpus, wav in clips(limit, split, match, digits):
                 path = wav if rate == "16k" else telephone_copy(wav, Path(tmp))
                 duration = sf.info(str(path)).duration
                 ref = wav.with_suffix(".txt").read_text(encoding="utf-8").strip()
@@ -225,7 +255,11 @@ def bench_compare(auditor, _results=None) -> dict[str, Any]:
         return {}
     print("\n== Product against plain faster-whisper on real speech (16 kHz and 8 kHz mu-law) ==")
     summary = report(run(auditor, ("product", "plain"), RATES))
+    t = auditor.transcriber
+    print(f"product windows decoded {t.windows_decoded}, decoded again with the digit prompt "
+          f"{t.digit_redecodes}")
     keep = {k: v for k, v in summary.items() if "/all/" in k or "held-out" in k}
+    keep["digit_redecodes"] = {"windows": t.windows_decoded, "again": t.digit_redecodes}
     return {"asr_compare": keep}
 
 
@@ -241,15 +275,26 @@ def main(argv: list[str] | None = None) -> None:
                         help="also decode through the product with temperature fallback off")
     parser.add_argument("--split", choices=SPLITS, default="all",
                         help="decode only the tuning or only the held-out clips")
+    parser.add_argument("--match", default="", help="only clips whose name contains this")
+    parser.add_argument("--digits", action="store_true",
+                        help="only clips whose reference holds a digit string")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override an asr.toml setting of the product for this run")
     args = parser.parse_args(argv)
     auditor = Auditor(threads=2)
+    if args.set:
+        auditor.asr_settings = override(auditor.asr_settings, args.set)
     t0 = time.perf_counter()
     _ = auditor.transcriber
     print(f"model {auditor.model_name} loaded in {time.perf_counter() - t0:.1f} s")
     systems = ("product",) if args.product_only else ("product", "plain")
     if args.no_fallback_too:
         systems += ("product-nofb",)
-    rows = run(auditor, systems, tuple(args.rates.split(",")), args.limit, args.split)
+    rows = run(auditor, systems, tuple(args.rates.split(",")), args.limit, args.split,
+               args.match, args.digits)
+    t = auditor.transcriber
+    print(f"product windows decoded {t.windows_decoded}, decoded again with the digit prompt "
+          f"{t.digit_redecodes}")
     if args.json:
         args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     report(rows)

@@ -47,6 +47,9 @@ SCHEMA = {
         "sparse_min_s": _SECONDS,
         "sparse_chars_per_s": Key(float, low=0),
         "timestamps": Key(bool),
+        "initial_prompt": Key(str),
+        "digit_prompt": Key(str),
+        "digit_redecode_min": Key(int, low=0),
         "fallback_tries": Key(int, low=0, high=10),
         "fallback_temperature_step": Key(float, low=0.01, high=1),
         "fallback_best_of": Key(int, low=1),
@@ -61,6 +64,10 @@ SCHEMA = {
         "compression_max": Key(float, low=0.1),
         "compression_weight": Key(float, low=0),
         "alignment_weight": Key(float, low=0),
+    },
+    "digits": {
+        "restore_min_numerals": Key(int, low=0),
+        "syllables": Key(list),
     },
     "filter": {
         "no_speech_prob": Key(float, low=0, high=1),
@@ -105,6 +112,9 @@ class AsrSettings:
     mono_join_pause_s: float
     number_join_gap_s: float
     timestamps: bool
+    initial_prompt: str
+    digit_prompt: str
+    digit_redecode_min: int
     fallback_tries: int
     fallback_temperature_step: float
     fallback_best_of: int
@@ -113,6 +123,8 @@ class AsrSettings:
     fallback_no_speech: float
     fallback_seed: int
     confidence: ConfidenceSettings
+    digit_syllables: tuple[tuple[str, str], ...] = ()
+    restore_min_numerals: int = 0
 
 
 def load_asr_settings(path: str | Path | None = None) -> AsrSettings:
@@ -122,10 +134,14 @@ def load_asr_settings(path: str | Path | None = None) -> AsrSettings:
     """
     data = config.load(CONFIG_PATH, path, SCHEMA, "ASR settings")
     flt = data["filter"]
+    digits = data["digits"]
+    pairs = tuple(tuple(item.split(":", 1)) for item in digits["syllables"] if ":" in item)
     return AsrSettings(
         vad=VadSettings(**data["vad"], **data["utterances"]),
         hallucinations=tuple(flt.pop("hallucinations")),
         confidence=ConfidenceSettings(**data["confidence"]),
+        digit_syllables=pairs,
+        restore_min_numerals=digits["restore_min_numerals"],
         **data["decode"],
         **flt,
     )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from auditor.asr import hallucination
+from auditor.asr import digits, hallucination
 from auditor.asr.settings import AsrSettings, ConfidenceSettings, load_asr_settings
 from auditor.audio.vad import Region, quietest_point
 
@@ -157,11 +157,28 @@ class Transcriber:
             model.hf_tokenizer, model.model.is_multilingual, task="transcribe",
             language=self.settings.language,
         )
-        self.prompt = model.get_prompt(self.tokenizer, [],
-                                       without_timestamps=not self.settings.timestamps)
+        self.prompt = self._prompt(self.settings.initial_prompt)
+        self.digit_prompt = (self._prompt(self.settings.digit_prompt)
+                             if self.settings.digit_prompt.strip() else self.prompt)
         self.suppress_tokens = get_suppressed_tokens(self.tokenizer, [-1])
         self.to_simplified = OpenCC("t2s").convert
         self.sample_rate = model.feature_extractor.sampling_rate
+        # How many windows were decoded, and how many of them a second time with the digit
+        # prompt (the cost of that re-decoding, reported by bench.asr_compare).
+        self.windows_decoded = 0
+        self.digit_redecodes = 0
+
+    def _prompt(self, text: str) -> list[int]:
+        """The decoder's start sequence, with `text` before it as previous text ("" for none)."""
+        previous = self.tokenizer.encode(" " + text.strip()) if text.strip() else []
+        return self.model.get_prompt(self.tokenizer, previous,
+                                     without_timestamps=not self.settings.timestamps)
+
+    def _leaked_prompt(self, text: str) -> bool:
+        """Whether `text` is only one of the prompts given to the decoder (leaked, not heard)."""
+        prompts = [p for p in (self.settings.initial_prompt, self.settings.digit_prompt)
+                   if p.strip()]
+        return bool(prompts) and hallucination.is_stock_phrase(text, prompts)
 
     # -- decoding -------------------------------------------------------------------------
 
@@ -211,6 +228,7 @@ class Transcriber:
         self._fill_empty(channels, pieces)
         for piece in pieces:
             self._guard(channels[piece.channel], piece)
+            self._restore_digits(piece)
             piece.confidence = piece_confidence(piece, self.settings.confidence)
         return pieces
 
@@ -311,6 +329,7 @@ class Transcriber:
         return np.concatenate(parts)
 
     def _decode_packs(self, channels: np.ndarray, packs: list[Pack]) -> None:
+        self.windows_decoded += len(packs)
         audios = [self._pack_audio(channels, pk) for pk in packs]
         features = np.stack([self._features(a) for a in audios])
         encoded = self.model.encode(features)
@@ -335,6 +354,7 @@ class Transcriber:
         self._fallback(features, packs, tokens_per_pack)
         frames = [min(len(a) // 160, 3000) for a in audios]
         words = self._align(encoded, features, tokens_per_pack, frames)
+        self._redecode_digits(encoded, features, packs, tokens_per_pack, words, frames)
         for pack, tokens, pack_words in zip(packs, tokens_per_pack, words, strict=True):
             assign_words(pack, pack_words, self.to_simplified)
             if not pack_words and tokens:  # alignment failed: give all text to the longest
@@ -345,6 +365,42 @@ class Transcriber:
                 piece.avg_logprob = pack.avg_logprob
                 piece.no_speech_prob = pack.no_speech_prob
                 piece.repairs.extend(pack.repairs)
+
+    def _redecode_digits(self, encoded, features: np.ndarray, packs: list[Pack],
+                         tokens: list[list[int]], words: list[list[dict]], frames: list[int]
+                         ) -> None:
+        """Decode once more, with the digit prompt, each window whose text holds a run of
+        numerals, and keep the reading the decoder finds more probable.
+
+        Whisper base drops, repeats or mishears digits read out one by one (幺 as 腰, 零 as 连);
+        a prompt that shows digits being written down makes it expect them. Both readings are
+        scored under the same neutral context (the forced alignment's probability of each
+        character given the audio and no prompt), never against any reference, so the prompt
+        cannot win by making its own text more likely. Only these windows are decoded twice.
+        Results replace `tokens[i]` and `words[i]` in place.
+        """
+        s = self.settings
+        if s.digit_redecode_min <= 0:
+            return
+        todo = [i for i, t in enumerate(tokens)
+                if t and longest_numeral_run(self._text(t)) >= s.digit_redecode_min]
+        if not todo:
+            return
+        again = self.model.encode(features[todo]) if len(todo) < len(tokens) else encoded
+        budget = self._token_budget(max(packs[i].duration for i in todo))
+        self.digit_redecodes += len(todo)
+        results = self._generate_encoded(again, len(todo), budget, prompt=self.digit_prompt)
+        others = [r[0] for r in results]
+        other_words = self._align(again, features[todo], others, [frames[i] for i in todo])
+        for k, i in enumerate(todo):
+            text = self._text(others[k])
+            if not others[k] or not other_words[k] or self._leaked_prompt(text) or (
+                    hallucination.has_loop(text, s.loop_repeats)):
+                continue
+            if words_logprob(other_words[k]) > words_logprob(words[i]):
+                tokens[i], words[i] = others[k], other_words[k]
+                packs[i].avg_logprob = results[k][1]
+                packs[i].repairs.append("digit_prompt")
 
     def _needs_fallback(self, tokens: list[int], logprob: float, no_speech: float) -> bool:
         """Whether a window's decoding is poor enough to decode again at a temperature, by
@@ -404,7 +460,8 @@ class Transcriber:
                 packs[i].repairs.append("temperature")
 
     def _generate_encoded(self, encoded, n: int, budget: int, repetition_penalty: float = 1.0,
-                          temperature: float = 0.0) -> list[tuple[list[int], float, float]]:
+                          temperature: float = 0.0, prompt: list[int] | None = None
+                          ) -> list[tuple[list[int], float, float]]:
         """Decode encoded windows; returns (tokens, avg_logprob, no_speech_prob) for each.
 
         At a temperature above 0 the decoder samples (`fallback_best_of` samples, the most
@@ -415,11 +472,12 @@ class Transcriber:
                       "sampling_topk": 0, "sampling_temperature": temperature}
         else:
             search = {"beam_size": self.settings.beam_size}
+        prompt = self.prompt if prompt is None else prompt
         results = self.model.model.generate(
             encoded,
-            [list(self.prompt) for _ in range(n)],
+            [list(prompt) for _ in range(n)],
             **search,
-            max_length=len(self.prompt) + budget,
+            max_length=len(prompt) + budget,
             suppress_blank=True,
             suppress_tokens=self.suppress_tokens,
             return_scores=True,
@@ -459,6 +517,15 @@ class Transcriber:
 
     # -- guards ---------------------------------------------------------------------------
 
+    def _restore_digits(self, piece: Piece) -> None:
+        """Write back as digits the same-sounding characters inside a number (digits.py)."""
+        s = self.settings
+        restored = digits.restore_digits(piece.text, dict(s.digit_syllables),
+                                         s.restore_min_numerals)
+        if restored != piece.text:
+            piece.text = restored
+            piece.repairs.append("digit_sound")
+
     def _guard(self, samples: np.ndarray, piece: Piece) -> None:
         s = self.settings
         if piece.no_speech_prob > s.no_speech_prob and piece.avg_logprob < s.low_logprob:
@@ -467,7 +534,8 @@ class Transcriber:
             return
         if hallucination.has_loop(piece.text, s.loop_repeats) or "token_budget" in piece.repairs:
             self._redecode_loop(samples, piece)
-        if hallucination.is_stock_phrase(piece.text, list(s.hallucinations)):
+        if hallucination.is_stock_phrase(piece.text, list(s.hallucinations)) or (
+                self._leaked_prompt(piece.text)):
             piece.text = ""
             piece.repairs.append("stock_phrase")
             return
@@ -514,6 +582,27 @@ class Transcriber:
             piece.avg_logprob = sum(logprobs) / len(logprobs)
             _heard_alone(piece)
             piece.repairs.append("split")
+
+
+def longest_numeral_run(text: str) -> int:
+    """The longest run of digits (Arabic or Chinese numerals, punctuation ignored) in `text`.
+
+    Positional numerals (十百千万) end a run: an amount is not a number read digit by digit."""
+    best = run = 0
+    for ch in hallucination.strip_punctuation(text):
+        run = run + 1 if hallucination._is_numeral(ch) and ch not in "十百千万" else 0
+        best = max(best, run)
+    return best
+
+
+def words_logprob(words: list[dict]) -> float:
+    """Mean log-probability of the characters of aligned words (-inf for none)."""
+    values = []
+    for word in words:
+        chars = len(hallucination.strip_punctuation(word["word"]))
+        if chars:
+            values.extend([math.log(max(float(word.get("probability", 1e-6)), 1e-6))] * chars)
+    return sum(values) / len(values) if values else -math.inf
 
 
 def _ends_in_numeral(text: str) -> bool:

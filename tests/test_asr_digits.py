@@ -1,0 +1,110 @@
+"""Digit stretches decoded again with a digits-aware prompt, and the prompt guards (no model)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from auditor.asr.settings import load_asr_settings
+from auditor.asr.transcribe import Pack, Piece, Transcriber, longest_numeral_run, words_logprob
+
+TEXTS = {1: "我的电话是幺三八", 2: "零零幺二", 3: "腰三八", 4: "您好", 5: "号码是"}
+DIGIT_PROMPT = [9, 9, 9]
+
+
+def _words(text: str, prob: float) -> list[dict]:
+    return [{"word": ch, "start": 0.1 * i, "end": 0.1 * (i + 1), "probability": prob}
+            for i, ch in enumerate(text)]
+
+
+def _scripted(settings, script, scores):
+    """A Transcriber whose decoder answers `script[(window id, prompt kind)]` and whose forced
+    alignment gives every character of a token list the probability `scores[tuple(tokens)]`."""
+    t = Transcriber.__new__(Transcriber)
+    t.settings = settings
+    t.model = type("M", (), {"max_length": 448, "encode": staticmethod(lambda f: f)})()
+    t.to_simplified = lambda s: s
+    t.prompt = [0, 1, 2]
+    t.digit_prompt = DIGIT_PROMPT
+    t.calls = []
+    t.digit_redecodes = 0
+
+    def generate(encoded, n, budget, repetition_penalty=1.0, temperature=0.0, prompt=None):
+        ids = [int(f[0]) for f in encoded]
+        kind = "digits" if prompt == DIGIT_PROMPT else "plain"
+        t.calls.append((kind, ids))
+        return [script[(i, kind)] for i in ids]
+
+    def align(encoded, features, tokens, frames):
+        return [_words(t._text(tk), scores[tuple(tk)]) if tk else [] for tk in tokens]
+
+    t._generate_encoded = generate
+    t._align = align
+    t._text = lambda tokens: "".join(TEXTS[k] for k in tokens)
+    return t
+
+
+def _pack():
+    return Pack([Piece(0, (0.0, 4.0), (0.0, 4.0))], [(0.0, 4.0)], [0.0], 4.0)
+
+
+ON = dataclasses.replace(load_asr_settings(), digit_redecode_min=3, digit_prompt="号码：")
+
+
+def _run(settings, tokens, script, scores):
+    t = _scripted(settings, script, scores)
+    packs = [_pack() for _ in tokens]
+    features = np.arange(len(tokens), dtype=np.float32).reshape(len(tokens), 1)
+    words = t._align(None, features, tokens, [400] * len(tokens))
+    t._redecode_digits(features, features, packs, tokens, words, [400] * len(tokens))
+    return t, packs, words
+
+
+def test_only_windows_with_a_run_of_numerals_are_decoded_again():
+    tokens = [[4], [1]]  # no numerals; 幺三八 (three in a row)
+    script = {(1, "digits"): ([1, 2], -0.2, 0.0)}
+    scores = {(4,): 0.9, (1,): 0.5, (1, 2): 0.7}
+    t, packs, words = _run(ON, tokens, script, scores)
+    assert t.calls == [("digits", [1])]
+    assert tokens == [[4], [1, 2]]
+    assert "digit_prompt" in packs[1].repairs and packs[0].repairs == []
+    assert "".join(w["word"] for w in words[1]) == "我的电话是幺三八零零幺二"
+
+
+def test_the_first_reading_stays_when_the_decoder_finds_it_more_probable():
+    tokens = [[1]]
+    script = {(0, "digits"): ([5, 3], -0.1, 0.0)}
+    scores = {(1,): 0.8, (5, 3): 0.4}
+    _, packs, _ = _run(ON, tokens, script, scores)
+    assert tokens == [[1]] and packs[0].repairs == []
+
+
+def test_a_reading_that_is_only_the_prompt_is_never_kept():
+    settings = dataclasses.replace(ON, digit_prompt="号码是")
+    tokens = [[1]]
+    script = {(0, "digits"): ([5], -0.1, 0.0)}
+    scores = {(1,): 0.3, (5,): 0.99}
+    _, _, _ = _run(settings, tokens, script, scores)
+    assert tokens == [[1]]
+
+
+def test_zero_switches_the_second_decoding_off():
+    settings = dataclasses.replace(ON, digit_redecode_min=0)
+    t, _, _ = _run(settings, [[1]], {}, {(1,): 0.5})
+    assert t.calls == []
+
+
+def test_numeral_runs_ignore_punctuation_and_mix_scripts():
+    assert longest_numeral_run("电话是138，0012 3456") == 11
+    assert longest_numeral_run("幺三八零零") == 5
+    assert longest_numeral_run("您好") == 0
+    assert longest_numeral_run("三千五百二十") == 1  # an amount, not digits read one by one
+
+
+def test_words_logprob_weighs_every_character():
+    words = [{"word": "幺三", "probability": 0.5}, {"word": "，", "probability": 0.01},
+             {"word": "八", "probability": 1.0}]
+    assert math.isclose(words_logprob(words), 2 * math.log(0.5) / 3)
+    assert words_logprob([]) == -math.inf
