@@ -10,10 +10,10 @@ import pytest
 from auditor.compliance.audit import audit_utterances
 from auditor.compliance.evidence import default_evidence
 from auditor.compliance.rules import RuleSet, load_rules
+from auditor.compliance.sounds import fuzzy_syllable
 from auditor.compliance.steps import _recognisers as recognisers
 from auditor.compliance.steps import (
     classify_reply,
-    fuzzy_syllable,
     heard_as,
     identity_question,
     self_identifies,

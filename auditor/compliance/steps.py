@@ -69,7 +69,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -87,7 +87,8 @@ from auditor.compliance.evidence import (
 )
 from auditor.compliance.matching import Analysed, match_rule
 from auditor.compliance.rules import RuleSet
-from auditor.compliance.tokens import CLAUSE_SPLIT, char_readings, is_han, phrase_pinyin, word_freq
+from auditor.compliance.sounds import SoundIndex, char_keys, heard_as_fuzzy, word_keys
+from auditor.compliance.tokens import CLAUSE_SPLIT, word_freq
 from auditor.core import config
 from auditor.core.config import ConfigError
 from auditor.core.vocab import STEPS
@@ -158,9 +159,8 @@ class Recognisers:
     third_party: re.Pattern[str]
     lender: re.Pattern[str]
     role: re.Pattern[str]
-    sound: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]  # first key -> (word, keys)
+    sound: SoundIndex  # the step words heard on sound
     staff: re.Pattern[str]
-    heard: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
 _COMPILED: dict[tuple, Recognisers] = {}
@@ -208,7 +208,7 @@ def _compile(ev: EvidenceSettings) -> Recognisers:
         lender=re.compile(rf"(?:[\u4e00-\u9fff]{{0,6}}?(?:{_alt(v['institution_word'].members)})|"
                           rf"{_alt(v['lender_product'].members)})"),
         role=re.compile(rf"{_alt(v['role_word'].all)}|工号|[\u4e00-\u9fff]{{1,4}}部(?![分门])"),
-        sound=_sound_index([w for c in SOUND_CLASSES for w in v[c].members]),
+        sound=SoundIndex.of([w for c in SOUND_CLASSES for w in v[c].members]),
         staff=re.compile(rf"工号(?:是)?[^{_DIGIT}]{{0,2}}?[{_DIGIT}](?:[{_DIGIT}\s\-—.]*?[{_DIGIT}])"
                          rf"{{{ev.steps['staff_digits'] - 1},}}"),
     )
@@ -216,98 +216,25 @@ def _compile(ev: EvidenceSettings) -> Recognisers:
 
 # ----------------------------------------------------------------------------- heard on sound
 # The recogniser writes a word it did not catch as another one that sounds alike (工号 -> 功耗,
-# 客服 -> 克服, 女士 -> 女师, 贷后 -> 戴后). The step words are therefore also found by toneless
-# pinyin, with the confusions input methods offer as "fuzzy pinyin" (模糊音: z/zh, c/ch, s/sh,
-# n/l, r/l, an/ang, en/eng, in/ing, ian/iang, uan/uang) merged, and written back into a
-# copy of the line the recognisers read (``heard_as``). Only words of two or more syllables, and
-# never over a numeral (digits carry their own meaning: 零四 is no 您是).
+# 客服 -> 克服, 女士 -> 女师, 贷后 -> 戴后). The step words (of these classes) are therefore also
+# found by fuzzy toneless pinyin and written back into a copy of the line the recognisers read
+# (``heard_as``); the one owner of "sounds like" is ``auditor.compliance.sounds``.
 SOUND_CLASSES = ("self_intro_frame", "role_word", "institution_word", "title_word",
                  "identity_question", "confirmation", "denial")
-_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q",
-             "x", "r", "z", "c", "s", "y", "w")
-_INITIAL_MERGE = {"zh": "z", "ch": "c", "sh": "s", "n": "l", "r": "l"}
-_FINAL_MERGE = (("iang", "ian"), ("uang", "uan"), ("ang", "an"), ("eng", "en"), ("ing", "in"))
 _DIGIT = "0-9零〇一二三四五六七八九幺两"
 _STAFF_WORD = "工号"
-_NUMERAL = re.compile(f"[{_DIGIT}十百千万]")
-
-
-def _split_syllable(syl: str) -> tuple[str, str]:
-    for ini in _INITIALS:
-        if syl.startswith(ini) and len(syl) > len(ini):
-            return ini, syl[len(ini):]
-    return "", syl
-
-
-@lru_cache(maxsize=8192)
-def fuzzy_syllable(syl: str) -> tuple[str, str]:
-    """(initial, final) of a toneless syllable with the fuzzy-pinyin pairs merged."""
-    ini, fin = _split_syllable(syl)
-    ini = _INITIAL_MERGE.get(ini, ini)
-    for long, short in _FINAL_MERGE:
-        if fin.endswith(long):
-            fin = fin[: -len(long)] + short
-            break
-    return ini, fin
-
-
-@lru_cache(maxsize=8192)
-def char_keys(ch: str) -> frozenset[tuple[str, str]]:
-    """The fuzzy syllables of every reading of one character (none for a non-Han one)."""
-    if not is_han(ch):
-        return frozenset()
-    return frozenset(fuzzy_syllable(r) for r in char_readings(ch))
-
-
-def _word_keys(word: str) -> tuple[tuple[str, str], ...]:
-    return tuple(fuzzy_syllable(s) for s in phrase_pinyin(word))
-
-
-def _sound_index(words: Sequence[str]) -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
-    """Words of two or more Han characters by their first fuzzy syllable, longest first."""
-    index: dict[str, list[tuple[str, tuple]]] = {}
-    for w in sorted(set(words), key=len, reverse=True):
-        keys = _word_keys(w)
-        if len(w) >= 2 and len(keys) == len(w):
-            index.setdefault("".join(keys[0]), []).append((w, keys))
-    return {k: tuple(v) for k, v in index.items()}
 
 
 def heard_as(text: str, rec: Recognisers) -> str:
-    """The line with every span that sounds like a step word written as that word (cached)."""
-    out = rec.heard.get(text)
-    if out is not None:
-        return out
-    chars, i = list(text), 0
-    kept = [False] * len(text)  # a step word written right is never overwritten
-    for words in rec.sound.values():
-        for word, _ in words:
-            for m in re.finditer(re.escape(word), text):
-                kept[m.start():m.end()] = [True] * len(word)
-    while i < len(text):
-        step = 1
-        for key in char_keys(text[i]):
-            for word, keys in rec.sound.get("".join(key), ()):
-                n = len(word)
-                span = text[i:i + n]
-                if span != word and len(span) == n \
-                        and all(span[k] == word[k] for k in range(n) if kept[i + k]) \
-                        and not _NUMERAL.search(span) and all(
-                        keys[k] in char_keys(span[k]) for k in range(n)):
-                    chars[i:i + n] = list(word)
-                    step = n
-                    break
-            if step > 1:
-                break
-        i += step
-    out = rec.heard[text] = "".join(chars)
-    return out
+    """The line with every span that sounds like a step word written as that word (fuzzy pinyin,
+    ``auditor.compliance.sounds.heard_as_fuzzy``; cached there)."""
+    return heard_as_fuzzy(text, rec.sound)
 
 
 def _loosely_staff_word(a: str, b: str) -> bool:
     """Two characters that sound like 工号 with a syllable's final lost (公后, 估好, 勾号): both
     initials agree and at least one syllable agrees whole."""
-    want = _word_keys(_STAFF_WORD)
+    want = word_keys(_STAFF_WORD)
     ka, kb = char_keys(a), char_keys(b)
     inits = (any(k[0] == want[0][0] for k in ka) and any(k[0] == want[1][0] for k in kb))
     return inits and (want[0] in ka or want[1] in kb)

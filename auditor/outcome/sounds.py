@@ -2,17 +2,19 @@
 
 The recogniser writes what it heard, not what was meant: 欠款 comes out as 千款, 之前 as 支前,
 逾期 as 于七, and the single-syllable verb 还 as 海 or 孩. The outcome does not keep lists of such
-misspellings; it reuses the compliance package's one pinyin matcher:
+misspellings; it reuses the compliance package's one owner of "sounds like",
+``auditor.compliance.sounds`` (its *matched* strength):
 
 - `heard_as(text, words)` rewrites every span that sounds like one of `words` (toneless pinyin,
-  with ``auditor.compliance.matching.pinyin_spans`` and its false-alarm guards: word boundaries,
-  common words only beside a debt anchor, no numerals inside a numeral run) into that word, so
-  the cue lists match the canonical copy. The copy has the same length as the text, so spans stay
-  valid. The compliance domain words (``packs/context.toml``) are always among the words.
-- `sounds_like(ch, word)` says whether one character shares a reading with a one-character word
-  (``auditor.compliance.tokens.char_readings``). A single syllable is too weak on its own; the
-  callers accept it only in a position that says what it is (a pay verb right before a sum or
-  right after a date, a money unit right after a number).
+  ``heard_as_matched``: ``auditor.compliance.matching.pinyin_spans`` and its false-alarm guards:
+  word boundaries, common words only beside a debt anchor, no numerals inside a numeral run) into
+  that word, so the cue lists match the canonical copy. The copy has the same length as the text,
+  so spans stay valid. The compliance domain words (``packs/context.toml``) are always among the
+  words.
+- `sounds_like(ch, word)` (``auditor.compliance.sounds.sounds_like``, re-exported) says whether
+  one character shares a reading with a one-character word. A single syllable is too weak on its
+  own; the callers accept it only in a position that says what it is (a pay verb right before a
+  sum or right after a date, a money unit right after a number).
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
-from auditor.compliance.matching import pinyin_spans
 from auditor.compliance.rules import BUILTIN_DIR, Context, load_pack
-from auditor.compliance.tokens import char_readings, is_han, split_clauses, tokenize
+from auditor.compliance.sounds import heard_as_matched, sounds_like
+from auditor.compliance.tokens import tokenize
+
+__all__ = ["concept_members", "context", "heard_as", "sounds_like", "word_starts", "clear_caches"]
 
 
 @lru_cache(maxsize=1)
@@ -45,32 +49,8 @@ def concept_members(name: str) -> tuple[str, ...]:
 def heard_as(text: str, words: Iterable[str]) -> str:
     """`text` with every span that sounds like one of `words` (or a compliance domain word)
     written as that word; same length as `text`."""
-    return _heard_as(text, tuple(sorted(set(words) | set(context().domain_words),
-                                        key=lambda w: (-len(w), w))))
-
-
-@lru_cache(maxsize=8192)
-def _heard_as(text: str, words: tuple[str, ...]) -> str:
-    if not any(is_han(c) for c in text):
-        return text
-    ctx = context()
-    chars = list(text)
-    taken: list[tuple[int, int]] = []
-    for clause in split_clauses(text):
-        for w in words:
-            for s, e in pinyin_spans(clause, w, ctx):
-                s, e = s + clause.offset, e + clause.offset
-                if any(s < te and ts < e for ts, te in taken):
-                    continue
-                chars[s:e] = list(w)
-                taken.append((s, e))
-    return "".join(chars)
-
-
-def sounds_like(ch: str, word: str) -> bool:
-    """Whether the character `ch` shares a toneless reading with the one-character `word`
-    (海 and 孩 with 还, whose readings are huan and hai)."""
-    return len(word) == 1 and is_han(ch) and bool(char_readings(ch) & char_readings(word))
+    return heard_as_matched(text, tuple(sorted(set(words) | set(context().domain_words),
+                                               key=lambda w: (-len(w), w))), context())
 
 
 @lru_cache(maxsize=4096)
@@ -85,5 +65,5 @@ def word_starts(text: str) -> frozenset[int]:
 
 def clear_caches() -> None:
     """Empty the per-text caches (for timing a call's extraction cold)."""
-    _heard_as.cache_clear()
+    heard_as_matched.cache_clear()
     word_starts.cache_clear()
