@@ -186,3 +186,18 @@ def db_rows(db: Path, sql: str) -> list[tuple]:
     """Rows of a query, through a fresh plain sqlite3 connection."""
     with sqlite3.connect(db) as conn:
         return conn.execute(sql).fetchall()
+
+
+def turns_call(*turns: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """A call from turns (speaker, text[, confidence[, agent_posterior]]) three seconds apart,
+    each 2.5 s long: the shape the script-step tests build their calls in."""
+    out = []
+    for i, t in enumerate(turns):
+        u: dict[str, Any] = {"speaker": t[0], "start": 3.0 * i, "end": 3.0 * i + 2.5,
+                             "text": t[1]}
+        if len(t) > 2 and t[2] is not None:
+            u["confidence"] = t[2]
+        if len(t) > 3:
+            u["agent_posterior"] = t[3]
+        out.append(u)
+    return out

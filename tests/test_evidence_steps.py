@@ -21,6 +21,7 @@ from auditor.compliance.rules import RuleSet, load_rules
 from auditor.compliance.steps import _recognisers as recognisers
 from auditor.compliance.steps import classify_reply, identity_question, self_identifies
 from auditor.core.config import ConfigError
+from tests.helpers import turns_call
 
 MAJOR_STEP = {"missing_identity_verification", "disclosure_before_verification"}
 
@@ -35,18 +36,7 @@ def rec():
     return recognisers(default_evidence())
 
 
-def call(*turns: tuple[Any, ...]) -> list[dict[str, Any]]:
-    """Turns (speaker, text[, confidence[, agent_posterior]]) three seconds apart."""
-    out = []
-    for i, t in enumerate(turns):
-        u: dict[str, Any] = {"speaker": t[0], "start": 3.0 * i, "end": 3.0 * i + 2.5,
-                             "text": t[1]}
-        if len(t) > 2 and t[2] is not None:
-            u["confidence"] = t[2]
-        if len(t) > 3:
-            u["agent_posterior"] = t[3]
-        out.append(u)
-    return out
+call = turns_call
 
 
 def cats(flags: list[dict[str, Any]]) -> set[str]:

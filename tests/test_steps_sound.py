@@ -19,6 +19,7 @@ from auditor.compliance.steps import (
     self_identifies,
     staff_number,
 )
+from tests.helpers import turns_call
 
 MAJOR_STEP = {"missing_identity_verification", "disclosure_before_verification",
               "missing_self_identification"}
@@ -34,16 +35,7 @@ def rec():
     return recognisers(default_evidence())
 
 
-def call(*turns: tuple[Any, ...]) -> list[dict[str, Any]]:
-    """Turns (speaker, text[, confidence]) three seconds apart, each 2.5 s long."""
-    out = []
-    for i, t in enumerate(turns):
-        u: dict[str, Any] = {"speaker": t[0], "start": 3.0 * i, "end": 3.0 * i + 2.5,
-                             "text": t[1]}
-        if len(t) > 2 and t[2] is not None:
-            u["confidence"] = t[2]
-        out.append(u)
-    return out
+call = turns_call
 
 
 def cats(flags: list[dict[str, Any]]) -> set[str]:
