@@ -33,7 +33,7 @@ import sqlite_utils
 
 from auditor.core.errors import AuditorError
 from auditor.store import queries
-from auditor.store.schema import SCHEMA_VERSION, SchemaTooNew, migrate, now
+from auditor.store.schema import SCHEMA_VERSION, SchemaTooNew, immediate, migrate, now
 from auditor.store.schema import schema_version as _schema_version
 
 SPEC_FIELDS = (
@@ -121,17 +121,8 @@ class Store:
         which loses a verdict when reviewers post together. Inside a transaction already, it
         joins it (a savepoint).
         """
-        if self.db.conn.in_transaction:
-            with self.db.atomic():
-                yield
-            return
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(self.db):
             yield
-        except BaseException:
-            self.db.conn.rollback()
-            raise
-        self.db.execute("COMMIT")
 
     # ------------------------------------------------------------ schema
 

@@ -9,7 +9,8 @@ steps use sqlite-utils' own table operations (``create``, ``add_column``, ``crea
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import sqlite_utils
@@ -28,7 +29,7 @@ def add_columns(table: sqlite_utils.db.Table, columns: dict[str, type]) -> None:
 
 
 def _migration_1(db: sqlite_utils.Database) -> None:
-    """The first schema: calls, utterances, flags, runs."""
+    """The first schema: calls, utterances, flags, runs (each created only if absent)."""
     db["runs"].create(
         {
             "id": int,
@@ -41,6 +42,7 @@ def _migration_1(db: sqlite_utils.Database) -> None:
             "failed": int,
         },
         pk="id",
+        if_not_exists=True,
     )
     db["calls"].create(
         {
@@ -59,6 +61,7 @@ def _migration_1(db: sqlite_utils.Database) -> None:
             "scorecard": str,
         },
         pk="id",
+        if_not_exists=True,
     )
     db["utterances"].create(
         {
@@ -72,6 +75,7 @@ def _migration_1(db: sqlite_utils.Database) -> None:
         },
         pk="id",
         foreign_keys=[("call_id", "calls", "id")],
+        if_not_exists=True,
     )
     db["flags"].create(
         {
@@ -89,6 +93,7 @@ def _migration_1(db: sqlite_utils.Database) -> None:
         },
         pk="id",
         foreign_keys=[("call_id", "calls", "id")],
+        if_not_exists=True,
     )
 
 
@@ -319,26 +324,66 @@ def _recorded(db: sqlite_utils.Database) -> tuple[set[int], bool]:
     return ({1} if "calls" in db.table_names() else set()), False
 
 
+@contextmanager
+def immediate(db: sqlite_utils.Database) -> Iterator[None]:
+    """A write transaction that takes the write lock at once (``BEGIN IMMEDIATE``).
+
+    Why: a deferred transaction that reads first and then writes cannot wait for another
+    writer in WAL mode (SQLite answers "database is locked" at once, busy timeout or not); an
+    immediate one waits its turn (the connection's busy timeout) and then sees the other
+    writer's work. Inside a transaction already, it joins it (a savepoint).
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.execute("COMMIT")
+
+
+def _missing(db: sqlite_utils.Database) -> tuple[list[int], set[int], bool]:
+    """The migrations a database lacks (in order), the versions it has, whether recorded.
+
+    Raises ``SchemaTooNew`` for a database newer than this code.
+    """
+    current = schema_version(db)
+    if current > SCHEMA_VERSION:
+        raise SchemaTooNew(current)
+    done, recorded = _recorded(db)
+    return sorted(set(MIGRATIONS) - done), done, recorded
+
+
 def migrate(db: sqlite_utils.Database) -> list[int]:
     """Apply the migrations the database lacks, in version order; returns the versions applied.
 
     A database that recorded only some versions (a gap left by a migration added on another
     branch) gets the missing ones. Raises ``SchemaTooNew`` for a database newer than this code
     (the caller names the file).
+
+    Safe when several processes open one new file at once (the batch parent and the review
+    page, two ``auditor run``): each migration is decided and applied under the write lock
+    (``BEGIN IMMEDIATE``), so a process that waited for another re-reads what that one applied
+    and applies only what is still missing. An up-to-date database takes no write lock.
     """
-    current = schema_version(db)
-    if current > SCHEMA_VERSION:
-        raise SchemaTooNew(current)
-    done, recorded = _recorded(db)
-    legacy = [] if recorded else sorted(done)
+    if not _missing(db)[0]:
+        return []
     applied = []
-    for version in sorted(set(MIGRATIONS) - done):
-        with db.atomic():
+    while True:
+        with immediate(db):
+            missing, done, recorded = _missing(db)  # again, now that this process holds the lock
+            if not missing:
+                break
+            version = missing[0]
             versions = db["schema_version"]
             versions.create({"version": int, "applied_at": str}, pk="version", if_not_exists=True)
-            for old in legacy:
-                versions.insert({"version": old, "applied_at": now()}, ignore=True)
-            legacy = []
+            if not recorded:  # a database from before versioning: record what it has
+                for old in sorted(done):
+                    versions.insert({"version": old, "applied_at": now()}, ignore=True)
             MIGRATIONS[version](db)
             versions.insert({"version": version, "applied_at": now()})
         applied.append(version)
