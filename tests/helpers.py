@@ -117,7 +117,8 @@ class FakeAuditor:
         self.rules_version = rules
         self.log = log
 
-    def audit(self, path: str, call_id: str | None = None, score: bool = True) -> dict[str, Any]:
+    def audit(self, path: str, call_id: str | None = None, score: bool = True,
+              call_start: str | None = None) -> dict[str, Any]:
         """Return the canned scorecard of a fake recording (never scored, as the batch asks)."""
         if self.log:
             with open(self.log, "a", encoding="utf-8") as f:

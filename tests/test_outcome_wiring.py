@@ -122,9 +122,10 @@ def test_check_metadata_without_the_file_warns_and_goes_on(tmp_path: Path) -> No
 # ---------------------------------------------------------------- the batch
 
 
-def _worker_card(auditor) -> dict[str, Any]:
-    """What a batch worker hands over: unscored, outcome without a start."""
-    return auditor.audit_transcript(CALL, "/in/wang.wav", "stereo", score=False)
+def _worker_card(auditor, call_start: str | None = None) -> dict[str, Any]:
+    """What a batch worker hands over: unscored, its outcome dated by the start it was handed."""
+    return auditor.audit_transcript(CALL, "/in/wang.wav", "stereo", score=False,
+                                    call_start=call_start)
 
 
 def test_enrichment_dates_the_outcome_with_the_metadata_and_scores_once(
@@ -133,7 +134,8 @@ def test_enrichment_dates_the_outcome_with_the_metadata_and_scores_once(
     real = enrich.score_card
     monkeypatch.setattr(enrich, "score_card", lambda c, *a: scored.append(1) or real(c, *a))
     meta = CallMeta(file="wang.wav", call_start=datetime.fromisoformat(START), agent_id="A7")
-    done = enrich.enrich(_worker_card(auditor), call_id="c" * 64, path="/in/wang.wav", meta=meta)
+    done = enrich.enrich(_worker_card(auditor, START), call_id="c" * 64, path="/in/wang.wav",
+                         meta=meta)
     assert done.card["outcome"]["promise"]["due"] == "2026-11-27"
     assert scored == [1]
     assert sum(f["category"] == "info_agent_handling" for f in done.card["flags"]) == 1
@@ -143,7 +145,8 @@ def test_enrichment_dates_the_outcome_with_the_metadata_and_scores_once(
 
 def _save(store: Store, auditor, call_id: str, agent: str, debtor: str,
           utterances: list[dict] = CALL) -> None:
-    card = auditor.audit_transcript(utterances, f"/in/{call_id}.wav", "stereo", score=False)
+    card = auditor.audit_transcript(utterances, f"/in/{call_id}.wav", "stereo", score=False,
+                                    call_start=START)
     meta = CallMeta(file=f"{call_id}.wav", call_start=datetime.fromisoformat(START),
                     agent_id=agent, debtor_id=debtor, campaign="winter")
     save_audited(store, card, call_id=call_id, path=f"/in/{call_id}.wav", size=1, model="m",

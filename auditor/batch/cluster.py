@@ -235,7 +235,7 @@ def _local_copy(path: str) -> Iterator[str]:
 
 
 def _audit_remote(
-    job: _Job, path: str, call_id: str
+    job: _Job, path: str, call_id: str, call_start: str | None = None
 ) -> tuple[dict[str, Any], float, int, float, str, str]:
     """Task: audit one recording on a worker; (card, seconds, pid, peak RSS, model, rules).
 
@@ -245,7 +245,7 @@ def _audit_remote(
     start = time.perf_counter()
     auditor = _auditor_for(job)
     with _local_copy(path) as local, _AUDIT_LOCK:
-        card = audit_call(auditor, local, call_id)
+        card = audit_call(auditor, local, call_id, call_start)
         if local != path:  # a URL: the card speaks of the URL, not of the temporary copy
             card["file"] = path
             if isinstance(card.get("error"), str):
@@ -471,6 +471,7 @@ class DaskExecutor:
                 self.job,
                 item[0],
                 item[1],
+                item[3],
                 key=f"audit-{item[1][:20]}-{self.token}",
                 retries=self.retries,
             )

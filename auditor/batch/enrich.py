@@ -6,8 +6,8 @@ when its flags are final:
 
 1. redaction (``--redact``): personal numbers masked in utterances and flags, first, so nothing
    added later (a debtor id in a frequency flag) is masked by mistake;
-2. the metadata join: the ``metadata`` field, the call-hours flag, and the ``outcome`` with its
-   dates resolved against the call's start (the worker knew no start: ``due`` was null);
+2. the metadata join: the ``metadata`` field and the call-hours flag (the ``outcome`` is not
+   touched: the worker was handed the call's start and extracted it once, dates resolved);
 3. the per-debtor-per-day frequency rule over this call and the stored calls of its group
    (``Store.frequency_group``): this call's frequency flag, and the other calls whose flags
    change with it (rescored, to be rewritten in the same transaction);
@@ -91,17 +91,6 @@ def join_metadata(card: dict[str, Any], meta: md.CallMeta | None) -> dict[str, A
     hours = md.call_hours_flag(meta, card.get("duration_s"))
     card["flags"] = flags + ([hours] if hours else [])
     return card
-
-
-def outcome_at(card: Mapping[str, Any], call_start: Any) -> dict[str, Any]:
-    """The card's outcome with its relative dates resolved against ``call_start``.
-
-    Only here is the start known, so the extraction (milliseconds, from the card's utterances
-    and their measures) runs again with it; the handling flag does not depend on dates and stays.
-    """
-    from auditor.outcome import extract_outcome
-
-    return extract_outcome(card.get("utterances") or [], call_start)
 
 
 # ---------------------------------------------------------------- frequency
@@ -188,9 +177,6 @@ def enrich(
     out["call_id"] = call_id
     out.setdefault("file", path)
     join_metadata(out, meta)
-    if meta is not None and meta.call_start is not None and out.get("status") == "ok" \
-            and out.get("outcome") is not None:
-        out["outcome"] = outcome_at(out, meta.call_start)
     columns = meta_columns(meta)
     groups: dict[tuple[str, str], list[GroupCall]] = {}
     for row in group:

@@ -3,7 +3,9 @@
 Why a module of its own: ``run_batch`` (finding, skipping, enriching, writing) and the places
 calls run (``auditor.batch.pool.LocalPool`` on this machine, ``auditor.batch.cluster`` on a Dask
 cluster) meet here, so neither imports the other. A worker is handed each call's id, computed
-once by the parent, and audits without scoring: the parent scores after enrichment.
+once by the parent, and its start time from the metadata (so the outcome's dates are resolved
+in the one extraction the analysis makes), and audits without scoring: the parent scores after
+enrichment.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ class AuditorLike(Protocol):
     rules_version: str
 
     def audit(
-        self, path: str, call_id: str | None = None, score: bool = True
+        self, path: str, call_id: str | None = None, score: bool = True,
+        call_start: str | None = None,
     ) -> dict[str, Any]:
-        """Audit one recording and return its scorecard (never raises for bad audio)."""
+        """Audit one recording and return its scorecard (never raises for bad audio);
+        ``call_start`` (ISO, from the metadata) resolves the outcome's relative dates."""
         ...
 
 
@@ -47,9 +51,16 @@ def build_auditor(
     )
 
 
-def audit_call(auditor: AuditorLike, path: str, call_id: str) -> dict[str, Any]:
-    """One call's scorecard from a worker's auditor: the id handed over, not scored yet."""
-    card = auditor.audit(path, call_id=call_id, score=False)
+def audit_call(auditor: AuditorLike, path: str, call_id: str,
+               call_start: str | None = None) -> dict[str, Any]:
+    """One call's scorecard from a worker's auditor: the id handed over, not scored yet.
+
+    ``call_start`` (the metadata's, ISO) goes to the analysis, so the outcome is extracted
+    once, with its dates resolved, where the call is audited (the parent does not redo it).
+    It is passed only when known, so an auditor without the argument still serves.
+    """
+    extra = {} if call_start is None else {"call_start": call_start}
+    card = auditor.audit(path, call_id=call_id, score=False, **extra)
     if not isinstance(card, dict):
         raise TypeError(f"audit() returned {type(card).__name__}, not a scorecard")
     return card
@@ -65,8 +76,8 @@ def peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-Item = tuple[str, str, int]
-"""A call to audit: (path, call id, size in bytes)."""
+Item = tuple[str, str, int, str | None]
+"""A call to audit: (path, call id, size in bytes, call start from the metadata as ISO or None)."""
 WorkerInfo = tuple[float, int | None, float | None]
 """How a call went in its worker: (seconds, worker pid, worker peak RSS MB)."""
 

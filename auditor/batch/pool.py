@@ -77,14 +77,15 @@ def _identity() -> tuple[str, str, int, float]:
     return str(_AUDITOR.model_name), str(_AUDITOR.rules_version), os.getpid(), peak_rss_mb()
 
 
-def _audit_task(path: str, call_id: str) -> tuple[dict[str, Any], float, int, float]:
+def _audit_task(path: str, call_id: str, call_start: str | None = None
+                ) -> tuple[dict[str, Any], float, int, float]:
     """Audit one file in a worker: (scorecard, seconds, pid, peak RSS MB). Never raises."""
     start = time.perf_counter()
     if _AUDITOR is None:
         card = failed_scorecard(path, f"The auditor could not be built: {_INIT_ERROR}", call_id)
     else:
         try:
-            card = audit_call(_AUDITOR, path, call_id)
+            card = audit_call(_AUDITOR, path, call_id, call_start)
         except Exception as exc:
             card = failed_scorecard(
                 path, f"The auditor crashed on this file ({type(exc).__name__}: {exc}).", call_id
@@ -196,12 +197,12 @@ class LocalPool:
             if suspects:
                 if not in_flight:
                     item = suspects.popleft()
-                    solo = self.pool.submit(_audit_task, item[0], item[1])
+                    solo = self.pool.submit(_audit_task, item[0], item[1], item[3])
                     in_flight[solo] = item
             else:
                 while pending and len(in_flight) < window:
                     item = pending.popleft()
-                    in_flight[self.pool.submit(_audit_task, item[0], item[1])] = item
+                    in_flight[self.pool.submit(_audit_task, item[0], item[1], item[3])] = item
             finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
             broken = False
             for fut in finished:

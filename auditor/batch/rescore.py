@@ -160,10 +160,11 @@ class Rescorer:
                  measures: list[Measures] | None, row: Mapping[str, Any]
                  ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         """The outcome block and the handling flags: as the analysis makes them where it does
-        (``analysis.outcome_of``; the enrichment then resolves dates with the call's start),
-        else from ``auditor.outcome`` for a card that has an outcome; else none."""
+        (``analysis.outcome_of``, once, with the dates resolved against the stored call start;
+        the enrichment does not extract it again), else from ``auditor.outcome`` for a card
+        that has an outcome; else none."""
         if self._outcome_of is not None:
-            return self._outcome_of(utts, measures, None, self._outcome_config)
+            return self._outcome_of(utts, measures, row.get("call_start"), self._outcome_config)
         if "outcome" in card and self._extract is not None:
             outcome = self._extract(utts, call_start=row.get("call_start"))
             return outcome, list(self._handling(utts, outcome)) if self._handling else []

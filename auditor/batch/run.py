@@ -14,8 +14,8 @@ Why it is built this way:
 * **A broken file never stops the batch.** The auditor returns ``status: failed`` for bad audio;
   an exception in a worker, or a worker process dying on a file, is recorded the same way.
 * **Injectable auditor.** ``factory`` is a picklable top-level callable returning an object
-  with ``.audit(path, call_id=..., score=False)``, ``.model_name`` and ``.rules_version``; tests
-  pass a fake one so they never load the model.
+  with ``.audit(path, call_id=..., score=False[, call_start=...])``, ``.model_name`` and
+  ``.rules_version``; tests pass a fake one so they never load the model.
 * **Executors.** Where calls run is an ``Executor`` (``auditor.batch.executor``):
   ``auditor.batch.pool.LocalPool`` (worker processes on this machine, the default) or
   ``auditor.batch.cluster.DaskExecutor`` (a Dask cluster). Finding, hashing, skipping, resuming,
@@ -219,8 +219,16 @@ def run_batch(
     started = False
     run_id: int | None = None
 
+    metas: dict[str, md.CallMeta | None] = {}
+
+    def meta_of(path: str) -> md.CallMeta | None:
+        """The metadata of a recording, looked up once (for the worker and the enrichment)."""
+        if path not in metas:
+            metas[path] = meta_index.lookup(path) if meta_index is not None else None
+        return metas[path]
+
     def record(item: Item, card: dict[str, Any], info: WorkerInfo) -> None:
-        path, call_id, size = item
+        path, call_id, size, _ = item
         elapsed, pid, rss = info
         ok = card.get("status") == "ok"
         audio = float(card.get("duration_s") or 0.0) if ok else 0.0
@@ -232,7 +240,7 @@ def run_batch(
             flagged=summary.flagged + flagged,
             audio_s=round(summary.audio_s + audio, 3),
         )
-        meta = meta_index.lookup(path) if meta_index is not None else None
+        meta = meta_of(path)
         stored = save_audited(
             store,
             card,
@@ -281,7 +289,9 @@ def run_batch(
                             store.touch_path(call_id, path)
                         continue
                     queued.add(call_id)
-                    pending.append((path, call_id, size))
+                    meta = meta_of(path)
+                    start = meta.call_start.isoformat() if meta and meta.call_start else None
+                    pending.append((path, call_id, size, start))
                 summary.to_audit = len(pending)
                 options = {
                     "paths": [str(p) for p in paths],

@@ -187,13 +187,17 @@ def outcome_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
     Right-party contact rate over all audited calls; promise rate over right-party contacts;
     hostile share over answered calls; kept-promise rate over the promises a payments file has
-    decided (kept or broken; pending ones are not counted yet).
+    decided (kept or broken; pending ones are not counted yet). The promises are also counted
+    apart: ``certain_promises`` and ``uncertain_promises`` (resting on low-confidence text or
+    other weak evidence, so a QA lead knows how many to listen to before trusting the rate).
     """
     out = []
     for r in rows:
         r = dict(r)
         r["rpc_rate"] = _share(r["right_party"], r["calls"])
         r["promise_rate"] = _share(r["promises"], r["right_party"])
+        r.setdefault("uncertain_promises", 0)
+        r["certain_promises"] = r["promises"] - r["uncertain_promises"]
         r["hostile_share"] = _share(r["hostile"], r["answered"])
         r["kept_rate"] = _share(r["kept"], r["kept"] + r["broken"])
         out.append(r)
@@ -205,10 +209,12 @@ def outcome_table(report: dict[str, Any], by: str = "agent") -> Table:
     the coaching notes (how the agent handled upset customers: calm / answered in kind)."""
     rows = report.get(f"outcome_{by}s") or []
     return (
-        [by, "calls", "right-party rate", "promise rate", "promised (yuan)", "hostile share",
-         "kept", "broken", "pending", "kept rate", "coaching: calm", "coaching: in kind"],
+        [by, "calls", "right-party rate", "promise rate", "promises: certain",
+         "promises: uncertain", "promised (yuan)", "hostile share", "kept", "broken", "pending",
+         "kept rate", "coaching: calm", "coaching: in kind"],
         [
             [r["key"], r["calls"], pct(r["rpc_rate"]), pct(r["promise_rate"]),
+             r["certain_promises"], r["uncertain_promises"],
              num(r["promised"]), pct(r["hostile_share"]), r["kept"], r["broken"], r["pending"],
              pct(r["kept_rate"]), r["handled_calm"], r["in_kind"]]
             for r in rows

@@ -22,6 +22,7 @@ from auditor.report.build import (
     rule_table,
 )
 from auditor.report.recall import false_alarm_table, recall_lines, recall_table
+from auditor.report.uncertainty import outcome_uncertainty, uncertainty_note
 
 
 def _table(table: Table) -> list[str]:
@@ -110,7 +111,8 @@ def format_text(report: dict[str, Any]) -> str:
 
 
 def format_outcome(card: dict[str, Any], promise_status: str | None = None) -> str:
-    """One line on what the call achieved (``Outcome: promise_to_pay, 3000 yuan due ...``)."""
+    """What the call achieved (``Outcome: promise_to_pay, 3000 yuan due ...``), with a second
+    line on the evidence when the promise rests on weak evidence (``? uncertain: ...``)."""
     o = card.get("outcome")
     if not o:
         return "Outcome: not extracted"
@@ -134,7 +136,33 @@ def format_outcome(card: dict[str, Any], promise_status: str | None = None) -> s
         customer += ", threatened to complain"
     if c.get("refusal"):
         customer += ", refused"
-    return "Outcome: " + ", ".join(parts) + "; " + customer
+    line = "Outcome: " + ", ".join(parts) + "; " + customer
+    note = outcome_uncertainty(o)
+    if note:
+        line += f"\n  ? promise {note}: listen before believing"
+    evidence = [e for e in o.get("evidence") or [] if isinstance(e, dict)]
+    if evidence:
+        line += "\n  Evidence: " + "; ".join(
+            f"{clock(e.get('start'))} {e.get('kind')} {e.get('speaker') or '?'} "
+            f"({e.get('matched') or ''})" for e in evidence)
+    return line
+
+
+def _outcome_line(e: dict[str, Any]) -> str | None:
+    """A flagged call's outcome as the listing shows it, or None without an outcome column."""
+    if not e.get("result"):
+        return None
+    parts = [str(e["result"])]
+    if e.get("promise_amount") is not None:
+        parts.append(f"{e['promise_amount']:g} yuan")
+    if e.get("promise_due"):
+        parts.append(f"due {e['promise_due']}")
+    if e.get("promise_status"):
+        parts.append(str(e["promise_status"]))
+    note = uncertainty_note(e.get("outcome_uncertain"), e.get("uncertain_reasons"),
+                            e.get("promise_confidence"))
+    head = f"    outcome {'?' if note else ' '}" + ", ".join(parts)
+    return head + (f"  [{note}]" if note else "")
 
 
 def format_flagged(entries: Sequence[dict[str, Any]]) -> str:
@@ -153,6 +181,9 @@ def format_flagged(entries: Sequence[dict[str, Any]]) -> str:
             f"{e['score'] if e['score'] is not None else '-':>3} {verdict}  {e['call_id'][:16]}  "
             f"{e['path']}{who}  {e['day']}"
         )
+        outcome = _outcome_line(e)
+        if outcome:
+            lines.append(outcome)
         for f in e["flags"]:
             review = "" if f["review_status"] == "unreviewed" else f" [{f['review_status']}]"
             matched = f" ({f['matched']})" if f.get("matched") else ""
@@ -166,10 +197,14 @@ def format_flagged(entries: Sequence[dict[str, Any]]) -> str:
     confirmed = sum(f["review_status"] == "confirmed" for f in flags)
     false_alarms = sum(f["review_status"] == "false_alarm" for f in flags)
     uncertain = sum(bool(f.get("uncertain")) for f in flags)
+    unsure_promises = sum(bool(e.get("outcome_uncertain")) for e in entries
+                          if e.get("result") == "promise_to_pay")
     lines.append(
         f"\n{len(entries)} calls, {len(flags)} flags: {confirmed + false_alarms} reviewed "
         f"({confirmed} confirmed, {false_alarms} false alarms), "
         f"{len(flags) - confirmed - false_alarms} to review"
         + (f"; {uncertain} uncertain (?: listen before believing)" if uncertain else "")
+        + (f"; {unsure_promises} uncertain promise{'s' if unsure_promises != 1 else ''}"
+           if unsure_promises else "")
     )
     return "\n".join(lines)

@@ -26,6 +26,7 @@ from auditor.audio.decode import AUDIO_EXTENSIONS
 from auditor.compliance.evidence import default_evidence, low_confidence, speaker_unsettled
 from auditor.core.hashing import file_sha256
 from auditor.core.vocab import CATEGORIES
+from auditor.report.uncertainty import outcome_uncertainty
 from auditor.score.scoring import score_flags
 from auditor.store import queries
 from auditor.store.db import Store, StoreError
@@ -420,6 +421,8 @@ def call_view(store: Store, call_id: str) -> dict[str, Any]:
         "history": store.verdict_log(call_id),
         "categories": list(CATEGORIES),
         "outcome": card.get("outcome"),
+        # why the promise is not to be trusted unheard (None when certain): the CLI's wording
+        "outcome_note": outcome_uncertainty(card.get("outcome")),
         "promise_status": row.get("promise_status"),
     }
 

@@ -35,7 +35,9 @@ _CERTAINTY_SQL = {
 }
 CERTAINTIES = tuple(_CERTAINTY_SQL)
 _CALL_COLUMNS = (
-    "call_id", "path", "score", "passed", "agent_id", "call_start", "duration_s", "day"
+    "call_id", "path", "score", "passed", "agent_id", "call_start", "duration_s", "day",
+    "result", "promise_amount", "promise_due", "promise_status", "outcome_uncertain",
+    "promise_confidence", "uncertain_reasons",
 )
 _FLAG_COLUMNS = (
     "flag_id",
@@ -100,7 +102,9 @@ def flagged_calls(
     flags are all ``uncertain`` (evidence on low-confidence text or an unsettled speaker: worth
     a listen, but after what can be believed); within each group, failed verdict first, then
     lowest score. Each entry has the call's columns (``call_id``, ``path``, ``score``,
-    ``passed``, ``agent_id``, ``call_start``, ``duration_s``, ``day``) and ``flags``: the
+    ``passed``, ``agent_id``, ``call_start``, ``duration_s``, ``day``), its outcome columns
+    (``result``, ``promise_amount``, ``promise_due``, ``promise_status``, ``outcome_uncertain``
+    (bool or None), ``promise_confidence``, ``uncertain_reasons``) and ``flags``: the
     matching flags, certain ones first, each group in time order, each with its ``flag_id``,
     spec fields, ``uncertain`` (bool) and ``review_status``/``reviewer``. This one query serves
     both ``auditor flagged`` and the review page's queue.
@@ -108,7 +112,9 @@ def flagged_calls(
     base, params = _where(filt)
     sql = (
         "SELECT c.id AS call_id, c.path, c.score, c.passed, c.agent_id, c.call_start, "
-        f"c.duration_s, {DAY} AS day, f.id AS flag_id, f.category, f.rule, f.severity, "
+        f"c.duration_s, {DAY} AS day, c.result, c.promise_amount, c.promise_due, "
+        "c.promise_status, c.outcome_uncertain, c.promise_confidence, c.uncertain_reasons, "
+        "f.id AS flag_id, f.category, f.rule, f.severity, "
         "f.speaker, f.start, f.end, f.evidence, f.matched, COALESCE(f.uncertain, 0) AS uncertain, "
         "f.review_status, f.reviewer, "
         # 1 when every matching flag of the call is uncertain: such calls go after the others
@@ -124,6 +130,8 @@ def flagged_calls(
             if limit is not None and len(calls) >= limit:
                 break
             entry = calls[r["call_id"]] = {k: r[k] for k in _CALL_COLUMNS}
+            if entry["outcome_uncertain"] is not None:
+                entry["outcome_uncertain"] = bool(entry["outcome_uncertain"])
             entry["flags"] = []
         flag = {k: r[k] for k in _FLAG_COLUMNS}
         flag["uncertain"] = bool(flag["uncertain"])
@@ -472,7 +480,11 @@ def recall_inputs(db: sqlite_utils.Database) -> dict[str, Any]:
 # ---------------------------------------------------------------- outcome (what calls achieved)
 
 OUTCOME_COLUMNS = ("result", "promise_amount", "promise_due", "emotion", "complaint_threat",
-                   "promise_status")
+                   "promise_status", "outcome_uncertain", "promise_confidence",
+                   "uncertain_reasons")
+"""The ``calls`` columns of the outcome: migration 4 made the first six, migration 8 the
+uncertainty (``outcome_uncertain`` 1 when the promise rests on weak evidence, the promise's
+``confidence`` and its ``uncertain_reasons`` joined by commas)."""
 NO_RIGHT_PARTY = ("wrong_party", "no_contact")
 """Results that are not a right-party contact."""
 HANDLING_CATEGORY = "info_agent_handling"
@@ -482,7 +494,8 @@ def outcome_columns(card: dict[str, Any]) -> dict[str, Any]:
     """The ``calls`` row's outcome columns from a scorecard (all None without an outcome).
 
     ``promise_status`` starts ``pending`` for a promise; a payments file decides it later
-    (:func:`set_promise_status`).
+    (:func:`set_promise_status`). ``outcome_uncertain`` is the outcome's ``uncertain`` (or the
+    promise's, on a card made before the outcome carried it).
     """
     outcome = card.get("outcome") if isinstance(card, dict) else None
     if not isinstance(outcome, dict):
@@ -490,6 +503,8 @@ def outcome_columns(card: dict[str, Any]) -> dict[str, Any]:
     promise = outcome.get("promise") or {}
     customer = outcome.get("customer") or {}
     threat = customer.get("complaint_threat")
+    uncertain = outcome.get("uncertain", promise.get("uncertain"))
+    reasons = [str(r) for r in promise.get("uncertain_reasons") or []]
     return {
         "result": outcome.get("result"),
         "promise_amount": promise.get("amount"),
@@ -497,6 +512,9 @@ def outcome_columns(card: dict[str, Any]) -> dict[str, Any]:
         "emotion": customer.get("emotion"),
         "complaint_threat": None if threat is None else int(bool(threat)),
         "promise_status": "pending" if outcome.get("promise") else None,
+        "outcome_uncertain": None if uncertain is None else int(bool(uncertain)),
+        "promise_confidence": promise.get("confidence"),
+        "uncertain_reasons": ",".join(reasons) or None,
     }
 
 
@@ -529,6 +547,7 @@ def report_outcomes(db: sqlite_utils.Database, by: str = "agent") -> list[dict[s
     """Per agent or campaign (audited calls with an outcome): what the calls achieved.
 
     Rows: ``key``, ``calls``, ``right_party`` (not wrong party, not no contact), ``promises``,
+    ``uncertain_promises`` (those resting on weak evidence: worth a listen before counting),
     ``promised`` (yuan), ``hostile``, ``answered`` (calls somebody answered), ``kept``,
     ``broken``, ``pending``, ``handled_calm`` and ``in_kind`` (the coaching flag's two rules).
     """
@@ -539,6 +558,8 @@ def report_outcomes(db: sqlite_utils.Database, by: str = "agent") -> list[dict[s
         f"SELECT COALESCE(c.{column}, ?) AS key, COUNT(*) AS calls, "
         f"SUM(c.result NOT IN ({not_rpc})) AS right_party, "
         "SUM(c.result = 'promise_to_pay') AS promises, "
+        "SUM(c.result = 'promise_to_pay' AND COALESCE(c.outcome_uncertain, 0) = 1) "
+        "AS uncertain_promises, "
         "SUM(CASE WHEN c.result = 'promise_to_pay' THEN c.promise_amount END) AS promised, "
         "SUM(c.emotion = 'hostile') AS hostile, SUM(c.result != 'no_contact') AS answered, "
         "SUM(c.promise_status = 'kept') AS kept, SUM(c.promise_status = 'broken') AS broken, "

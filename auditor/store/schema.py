@@ -255,7 +255,7 @@ def _migration_4(db: sqlite_utils.Database) -> None:
             card = json.loads(row["scorecard"])
         except (TypeError, ValueError):
             continue
-        cols = outcome_columns(card)
+        cols = {k: v for k, v in outcome_columns(card).items() if k in calls.columns_dict}
         if any(v is not None for v in cols.values()):
             calls.update(row["id"], cols)
     for columns in (["result"], ["emotion"], ["promise_status"]):
@@ -282,6 +282,29 @@ def _migration_7(db: sqlite_utils.Database) -> None:
     flags.create_index(["uncertain"], if_not_exists=True)
 
 
+def _migration_8(db: sqlite_utils.Database) -> None:
+    """The outcome's uncertainty as columns, filled from the stored scorecards:
+    ``outcome_uncertain`` (1 when the promise rests on weak evidence: low-confidence text, a pay
+    verb known only by its sound, an inferred acceptance...), ``promise_confidence`` (the lowest
+    recogniser confidence of the lines the promise rests on) and ``uncertain_reasons``."""
+    from auditor.store.queries import outcome_columns
+
+    calls = db["calls"]
+    new = {"outcome_uncertain": int, "promise_confidence": float, "uncertain_reasons": str}
+    add_columns(calls, new)
+    for call_id, scorecard in db.execute(
+        "SELECT id, scorecard FROM calls WHERE scorecard IS NOT NULL"
+    ).fetchall():
+        try:
+            cols = outcome_columns(json.loads(scorecard))
+        except (TypeError, ValueError, AttributeError):
+            continue
+        values = {k: cols[k] for k in new}
+        if any(v is not None for v in values.values()):
+            calls.update(call_id, values)
+    calls.create_index(["outcome_uncertain"], if_not_exists=True)
+
+
 # Version -> migration. Numbers may have gaps while branches that add migrations are merged:
 # every migration a database has not recorded is applied, in version order.
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
@@ -291,6 +314,7 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     4: _migration_4,
     6: _migration_6,
     7: _migration_7,
+    8: _migration_8,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

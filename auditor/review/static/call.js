@@ -403,12 +403,31 @@ function renderOutcome() {
     }
     box.appendChild(span);
   }
+  // a promise resting on weak evidence (low-confidence text...) says so: listen first
+  if (call.outcome_note) {
+    box.appendChild(el("span", { class: "uncertain", id: "outcome-uncertain",
+      title: "listen before believing" }, "? " + call.outcome_note));
+  }
   const c = o.customer || {};
   const notes = ["customer " + (c.emotion || "calm")];
   if (c.complaint_threat) notes.push("threatened to complain");
   if (c.refusal) notes.push("refused");
   box.appendChild(el("span", { class: "customer " + (c.emotion || "calm"), id: "outcome-customer" },
     notes.join(" · ")));
+  // the lines behind the result and the customer's state, each a jump to its time
+  const evidence = (o.evidence || []).filter((e) => e && typeof e === "object");
+  if (evidence.length) {
+    const list = el("span", { class: "evidence", id: "outcome-evidence" });
+    evidence.forEach((e) => {
+      const item = el("span", { class: "seekable", title: e.text || "" },
+        clock(e.start) + " " + e.kind + (e.matched ? " (" + e.matched + ")" : ""));
+      if (e.start !== null && e.start !== undefined) {
+        item.addEventListener("click", () => seek(e.start, true));
+      }
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+  }
 }
 
 function renderMetrics() {
