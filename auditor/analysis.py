@@ -16,8 +16,39 @@ from pathlib import Path
 from typing import Any
 
 from auditor.audio.decode import Audio
+from auditor.core.config import CONFIG_DIR
 from auditor.core.scorecard import Measures, Utterance, utterances_with
 from auditor.speakers.features import VoiceFrames
+
+HEARING_CONFIG = ("asr.toml", "roles.toml")
+"""The configuration of hearing the call (decoding, who spoke), which a rescore keeps from the
+stored transcript: outside `rules_version`. Every other file of auditor/config is inside it."""
+
+
+def judging_files() -> list[Path]:
+    """The data files besides the rule packs that shape a scorecard from its transcript: every
+    auditor/config/*.toml but the hearing ones (evidence, delivery, scoring, outcome...) and the
+    tokeniser's user dictionary (it decides which words the rules see)."""
+    from auditor.compliance.tokens import USERDICT
+
+    files = [p for p in CONFIG_DIR.glob("*.toml") if p.name not in HEARING_CONFIG]
+    return sorted(files) + [USERDICT]
+
+
+def rules_version(rules: Any) -> str:
+    """The version stamped on every scorecard (``rules_version``), by which `auditor run` skips
+    calls already audited and `auditor rescore` calls already judged: a digest of the rule
+    packs (``rules.version``) and of every file of :func:`judging_files`, so a changed
+    threshold, score weight or outcome cue re-scores as a changed pack does. The one place
+    the version is made (the pipeline and the rescore both take it from here).
+    """
+    import hashlib
+
+    digest = hashlib.sha256(str(rules.version).encode() + b"\0")
+    for path in judging_files():
+        data = path.read_bytes() if path.is_file() else b""
+        digest.update(path.name.encode() + b"\0" + data + b"\0")
+    return digest.hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -48,7 +79,7 @@ class Analyser:
         self.rules = load_rules(extra_dirs=[Path(d) for d in rules_dirs])
         self.thresholds = load_thresholds(None)
         self.scoring = load_config()
-        self.rules_version = self.rules.version
+        self.rules_version = rules_version(self.rules)
         from auditor.outcome import load_config as load_outcome_config
 
         self.outcome_config = load_outcome_config()

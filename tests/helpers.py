@@ -13,6 +13,8 @@ import json
 import os
 import sqlite3
 import time
+from collections import deque
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -202,3 +204,57 @@ def turns_call(*turns: tuple[Any, ...]) -> list[dict[str, Any]]:
             u["agent_posterior"] = t[3]
         out.append(u)
     return out
+
+
+class TranscriptAuditor:
+    """The real analysis (no model) over a JSON transcript file standing for a recording, for
+    batch tests that need real scorecards; its rules version is the pipeline's."""
+
+    def __init__(self) -> None:
+        from auditor.pipeline import Auditor
+
+        self.inner = Auditor(load_asr=False)
+        self.model_name = "none"
+        self.rules_version = self.inner.rules_version
+
+    def audit(self, path: str, call_id: str | None = None, score: bool = True,
+              call_start: str | None = None) -> dict[str, Any]:
+        utts = json.loads(Path(path).read_text(encoding="utf-8"))
+        card = self.inner.audit_transcript(utts, path, "stereo", score=score,
+                                           call_start=call_start)
+        card["call_id"] = call_id
+        card["duration_s"] = 20.0
+        return card
+
+
+class InProcess:
+    """A batch executor that audits in the test's process with ``TranscriptAuditor`` (so a
+    seam the test sets sees every call, and the rules version is read when it starts)."""
+
+    workers = 1
+    reads_urls = False
+
+    def default_factory(self, *_: Any) -> Callable[[], Any]:
+        return TranscriptAuditor
+
+    def start(self, factory: Callable[[], Any]) -> None:
+        self.auditor = factory()
+
+    def identity(self) -> tuple[str, str, None, None]:
+        return self.auditor.model_name, self.auditor.rules_version, None, None
+
+    def results(self, pending: deque) -> Iterator[tuple[Any, dict[str, Any], Any]]:
+        from auditor.batch.executor import audit_call
+
+        while pending:
+            item = pending.popleft()
+            yield item, audit_call(self.auditor, item[0], item[1], item[3]), (0.0, None, None)
+
+    def options(self) -> dict[str, Any]:
+        return {}
+
+    def abort(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections import deque
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 import auditor.outcome
-from auditor.batch import executor
 from auditor.batch.rescore import rescore
 from auditor.batch.run import run_batch
 from auditor.cli.main import cli
 from auditor.store.db import Store
+from tests.helpers import InProcess
 
 START = "2026-11-16T10:15:00+08:00"  # a Monday: 下周五 is 2026-11-27
 CALL = [
@@ -28,57 +26,6 @@ CALL = [
     {"speaker": "customer", "start": 13.5, "end": 16.0, "text": "行吧，我下周五还三千元。"},
     {"speaker": "agent", "start": 16.5, "end": 19.0, "text": "好的，感谢您的配合，再见。"},
 ]
-
-
-class TranscriptAuditor:
-    """The real analysis over a transcript file standing for a recording (no model)."""
-
-    def __init__(self) -> None:
-        from auditor.pipeline import Auditor
-
-        self.inner = Auditor(load_asr=False)
-        self.model_name = "none"
-        self.rules_version = self.inner.rules_version
-
-    def audit(self, path: str, call_id: str | None = None, score: bool = True,
-              call_start: str | None = None) -> dict[str, Any]:
-        utts = json.loads(Path(path).read_text(encoding="utf-8"))
-        card = self.inner.audit_transcript(utts, path, "stereo", score=score,
-                                           call_start=call_start)
-        card["call_id"] = call_id
-        card["duration_s"] = 20.0
-        return card
-
-
-class InProcess:
-    """An executor that audits in this process, so a seam set by the test sees every call."""
-
-    workers = 1
-    reads_urls = False
-
-    def default_factory(self, *_: Any) -> Callable[[], Any]:
-        return TranscriptAuditor
-
-    def start(self, factory: Callable[[], Any]) -> None:
-        self.auditor = factory()
-
-    def identity(self) -> tuple[str, str, None, None]:
-        return self.auditor.model_name, self.auditor.rules_version, None, None
-
-    def results(self, pending: deque) -> Iterator[tuple[Any, dict[str, Any], Any]]:
-        while pending:
-            item = pending.popleft()
-            yield item, executor.audit_call(self.auditor, item[0], item[1], item[3]), \
-                (0.0, None, None)
-
-    def options(self) -> dict[str, Any]:
-        return {}
-
-    def abort(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from auditor.analysis import rules_version
 from auditor.batch.rescore import load_rule_set, rescore
 from auditor.batch.run import run_batch, save_audited
 from auditor.cli.main import cli
@@ -61,7 +62,7 @@ def test_rescore_applies_rules_and_reports_per_rule(tmp_path: Path) -> None:
     rules = [r for r in _flags(db)]
     assert any(r[0].endswith("insult.wav") and r[1] == "abuse.insult" for r in rules)
     assert not any(r[1] == "threat.fake" for r in rules)
-    version = load_rule_set().version
+    version = rules_version(load_rule_set())
     assert {r[0] for r in db_rows(db, "SELECT rules_version FROM calls WHERE status = 'ok'")} \
         == {version}
     # the broken call has no transcript: left as it was
@@ -233,7 +234,7 @@ def test_metadata_flags_and_per_day_rule_survive_a_rescore(tmp_path: Path) -> No
     assert any(n == "d1_3.wav" and rule.startswith("call_frequency") for n, rule in flags)
     card = json.loads(_invoke("show", "d1_3.wav", "--db", str(db), "--json"))
     assert card["metadata"]["agent_id"] == "A1" and card["rules_version"] == \
-        load_rule_set().version
+        rules_version(load_rule_set())
     forced = json.loads(_invoke("rescore", "--db", str(db), "--force", "--json"))
     assert forced["changed"] == 0 and forced["rules"] == []
     assert db_rows(db, "SELECT COUNT(*) FROM calls WHERE call_date = '2025-03-01'")[0][0] == 4

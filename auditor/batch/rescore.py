@@ -100,10 +100,11 @@ class Rescorer:
     """One rule set with the delivery thresholds, loaded once, re-judging stored scorecards."""
 
     def __init__(self, rules: RuleSet) -> None:
+        from auditor.analysis import rules_version
         from auditor.voice.delivery import load_thresholds
 
         self.rules = rules
-        self.version = rules.version
+        self.version = rules_version(rules)
         self.thresholds = load_thresholds(None)
         self._detector_rules = {r.id for r in rules.rules if r.detector}
         self._extract, self._handling, self._handling_category = _outcome_api()

@@ -36,8 +36,11 @@ def rules_list(rules_dirs: tuple[Path, ...]) -> None:
     widths = [max(len(h), *(len(t[i]) for t in table)) for i, h in enumerate(header)]
     for cells in [list(header), *table]:
         click.echo("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
+    from auditor.analysis import rules_version
+
+    # the version scorecards are stamped with: the packs and the judging configuration
     click.echo(f"{len(rows)} rules and steps from {len(active.packs)} packs, "
-               f"version {active.version}")
+               f"version {rules_version(active)}")
 
 
 @rules.command("check")
