@@ -179,3 +179,19 @@ def test_the_call_page_says_uncertain_on_the_outcome(db: Path) -> None:
     static = Path(__file__).resolve().parents[1] / "auditor" / "review" / "static"
     js = (static / "call.js").read_text(encoding="utf-8")
     assert "call.outcome_note" in js and "outcome-evidence" in js
+
+
+def test_a_rescore_keeps_the_uncertainty_columns_in_step_with_the_card(db: Path) -> None:
+    from auditor.batch.rescore import rescore
+
+    with Store(db) as store:
+        store.db.execute("UPDATE calls SET outcome_uncertain = NULL, promise_confidence = NULL")
+        store.db.conn.commit()
+        rescore(store, force=True)
+        rows = {i: store.call_row(i) for i in ("sure", "unsure")}
+        cards = {i: store.card(i) for i in ("sure", "unsure")}
+    for call_id, row in rows.items():
+        promise = cards[call_id]["outcome"]["promise"]
+        assert row["outcome_uncertain"] == int(cards[call_id]["outcome"]["uncertain"])
+        assert row["promise_confidence"] == promise["confidence"]
+    assert rows["unsure"]["outcome_uncertain"] == 1 and rows["sure"]["outcome_uncertain"] == 0
