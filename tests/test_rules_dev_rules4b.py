@@ -1,0 +1,189 @@
+"""Development set for the abuse, new-loan and banned-service-phrase packs (issue 12, round 3).
+
+Every line was written for this file, in our own words, after reading public sources of these
+kinds this session: an undercover first-person account of a lender's collection floor (insults
+about the debtor's family and vices, "no dirty word" contempt), banks' counter-service banned-
+phrase lists arranged by situation (a repeated question, a busy clerk, a wrongly filled form, a
+complaint), consumer-advice pages and complaint posts on collectors steering debtors to another
+app or lender, court and police notices on 软暴力 collection, and profanity lexicons on GitHub.
+No line comes from corpus/real_wording.jsonl. Each violation has its negative context (denials,
+quotations, warnings against new credit, plain debt statements, polite hurry, customers' abuse).
+
+Run as a script to print the recall and precision of the packs on the set:
+``python -m tests.test_rules_dev_rules4b``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from auditor.compliance.audit import audit_utterances
+from auditor.compliance.rules import RuleSet, load_rules
+
+MINE = ("abuse", "new_loan", "impatience")
+
+# (category, line). "C:" marks a customer line.
+VIOLATING: list[tuple[str, str]] = [
+    ("abuse", "你是不是吃喝嫖赌把钱全败光了？"),
+    ("abuse", "就你这样的，也配跟平台借钱？"),
+    ("abuse", "二逼一个，账都算不明白。"),
+    ("abuse", "土鳖，几千块钱都拿不出来。"),
+    ("abuse", "一个大男人靠老婆养着，吃软饭的吧。"),
+    ("abuse", "这种货色我一天能碰见十个。"),
+    ("abuse", "你的保证狗都不信，说一套做一套。"),
+    ("abuse", "骗吃骗喝的主，借了钱就装死。"),
+    ("abuse", "你这人从根上就烂透了。"),
+    ("abuse", "你算哪根葱，也敢挂我电话？"),
+    ("abuse", "你老婆嫁给你算是瞎了眼。"),
+    ("abuse", "穷酸样，还学人家超前消费。"),
+    ("abuse", "脑子被狗吃了吧，这么简单的账。"),
+    ("abuse", "缩在家里不敢吭声，窝囊到家了。"),
+    ("abuse", "别人都能还上，就你是个废人。"),
+    ("abuse", "嘴里就没吐出过一句人话。"),
+    ("abuse", "你爹妈要是知道你这副德性，得气死。"),
+    ("abuse", "看你那点出息，这辈子就配给人打工。"),
+    ("abuse", "借钱的时候嘴比蜜甜，还钱的时候比孙子还会躲。"),
+    ("abuse", "人穷志短说的就是你。"),
+    ("abuse", "你这种人活该被全世界瞧不起。"),
+    ("new_loan", "下载个安心借，额度一批下来先把我们这边结了。"),
+    ("new_loan", "支付宝里借呗不是还有额度吗？提出来先还了。"),
+    ("new_loan", "微粒贷点一下就到账，到账了直接转过来。"),
+    ("new_loan", "信用卡不是还能取现吗？取两千出来把最低还上。"),
+    ("new_loan", "京东金条开通一下，钱出来了逾期就处理了。"),
+    ("new_loan", "车拿去押一下，几万块马上就有。"),
+    ("new_loan", "网上那些小贷随便申请一个，不就能还了吗？"),
+    ("new_loan", "手机上那么多借款软件，随便找一个先把这期平了。"),
+    ("new_loan", "找个担保公司贷一笔，利息高点也比逾期强。"),
+    ("new_loan", "去银行再办张卡，批下来的额度够还我们的了。"),
+    ("new_loan", "分期乐上买部手机转手卖了，钱不就有了。"),
+    ("new_loan", "借呗提一万出来，还了我们再慢慢还借呗。"),
+    ("new_loan", "跟你表哥开个口，借个三五千先把账清了。"),
+    ("new_loan", "你那张信用卡刷给朋友，让他转现金给你，今天就能结清。"),
+    ("new_loan", "你同学不是开公司的吗？让他先垫一下，我们这边就不追了。"),
+    ("new_loan", "要不你去拍拍贷试试，五分钟就下款，拿来还这一期。"),
+    ("new_loan", "你用美团借钱那个功能借点出来，先把我们这笔还上。"),
+    ("new_loan", "花呗买点东西再找人回收，换成现金还款。"),
+    ("impatience", "不是跟你讲过了吗，怎么又来问？"),
+    ("impatience", "天天打来问同一件事，烦不烦人。"),
+    ("impatience", "急啥，等着。"),
+    ("impatience", "公司就这么规定的，我有什么办法。"),
+    ("impatience", "找谁都一样，规定就是这样。"),
+    ("impatience", "有意见你写信去。"),
+    ("impatience", "照着短信上写的做就行，问啥问。"),
+    ("impatience", "你以前怎么还的就怎么还，别来问我。"),
+    ("impatience", "怎么搞的，账号又输错了。"),
+    ("impatience", "错了就重来，这还用我教？"),
+    ("impatience", "跟你说话真费劲。"),
+    ("impatience", "这块不归我们，找别的部门去。"),
+    ("impatience", "行了行了，别说了，就这样吧。"),
+    ("impatience", "你到底想怎么样？"),
+    ("impatience", "喊你半天了，没听见啊？"),
+    ("impatience", "我这边还有一堆电话要打，长话短说。"),
+    ("impatience", "问那么细干什么，还钱就完了。"),
+    ("impatience", "这点常识都没有吗？"),
+    ("impatience", "我已经解释得很清楚了，听不懂是你的问题。"),
+    ("impatience", "要投诉随你，反正我不怕。"),
+]
+
+# (category the line could be mistaken for, line)
+COMPLIANT: list[tuple[str, str]] = [
+    ("abuse", "您别误会，我们没有骂您的意思。"),
+    ("abuse", "我们不会说您是老赖，只是提醒您按时还款。"),
+    ("abuse", "您刚才说我们是骗子，我理解您的顾虑。"),
+    ("abuse", "您可以打官方电话核实我们的身份，防止上当受骗。"),
+    ("abuse", "请问您母亲现在方便接电话吗？"),
+    ("abuse", "孩子还小，我们理解您家里的难处。"),
+    ("abuse", "他妈妈的手机号是不是换了？"),
+    ("abuse", "C:你们这帮吸血鬼，不得好死！"),
+    ("abuse", "我们公司绝不允许辱骂客户，如果有这种情况您可以投诉。"),
+    ("abuse", "您一直是信用很好的老客户。"),
+    ("abuse", "您不是那种故意赖账的人，我相信您。"),
+    ("abuse", "您老家是种地的吧？这个季节挺忙的。"),
+    ("abuse", "您的狗狗生病花了不少钱，我理解。"),
+    ("abuse", "您先别急，这个账我们一起算一下。"),
+    ("abuse", "网上有很多骗人的平台，您一定要注意。"),
+    ("abuse", "C:你算哪根葱，凭什么管我？"),
+    ("new_loan", "我们不建议您借新还旧，这样债只会越滚越多。"),
+    ("new_loan", "花呗套现是违规的，您千万不要去做。"),
+    ("new_loan", "您当初在我们平台借了五千，现在还剩三千没还。"),
+    ("new_loan", "这笔借款是三月份放款的，一共分十二期。"),
+    ("new_loan", "如果实在困难，可以申请延期还款。"),
+    ("new_loan", "请通过官方APP还款，不要转到任何个人账户。"),
+    ("new_loan", "有人让您下载别的借款软件来还款，那都是诈骗，别信。"),
+    ("new_loan", "您信用卡账单日是每月五号，还款日是二十三号。"),
+    ("new_loan", "您在借呗的那笔不归我们管，我们只负责这一笔。"),
+    ("new_loan", "我们平台不会给您推荐任何贷款产品。"),
+    ("new_loan", "工资发了以后先还一部分就可以。"),
+    ("new_loan", "您绑定的储蓄卡余额不足，这次扣款没有成功。"),
+    ("new_loan", "C:我打算找朋友借点钱先还上。"),
+    ("new_loan", "借钱之前一定要看清楚利率，别被高利贷坑了。"),
+    ("new_loan", "您之前用信用卡还过一期，我们这边已经入账了。"),
+    ("new_loan", "您的额度已经用完了，目前不能再借款。"),
+    ("impatience", "不好意思让您久等了，我马上帮您查。"),
+    ("impatience", "这个问题我再给您解释一下。"),
+    ("impatience", "您有意见可以拨打客服热线反馈，我们会认真处理。"),
+    ("impatience", "请您稍等，我这边正在核实。"),
+    ("impatience", "这是公司的规定，我理解您的感受，我帮您向上申请一下。"),
+    ("impatience", "账号输错没关系，我教您重新操作。"),
+    ("impatience", "您可以在APP首页找到账单，我带您一步一步看。"),
+    ("impatience", "这个业务不归我们部门，我帮您转接专员。"),
+    ("impatience", "您别着急，慢慢说。"),
+    ("impatience", "我再重复一下还款金额，一共三千二百元。"),
+    ("impatience", "C:你们烦不烦啊，天天打！"),
+    ("impatience", "麻烦您快一点确认，系统五分钟后会超时。"),
+    ("impatience", "您要是还有疑问随时联系我们。"),
+    ("impatience", "刚才信号不好，您能再说一遍吗？"),
+    ("impatience", "我说得可能太快了，我慢一点再讲一遍。"),
+    ("impatience", "您是想先还本金还是先还利息？"),
+]
+
+
+def cats(rules: RuleSet, line: str) -> set[str]:
+    """The lexical categories of these packs that the rules raise on one line."""
+    speaker = "customer" if line.startswith("C:") else "agent"
+    utts: list[dict[str, Any]] = [
+        {"speaker": speaker, "text": line.removeprefix("C:"), "start": 0.0, "end": 1.0}]
+    flags, _ = audit_utterances(utts, rules)
+    return {f["category"] for f in flags if f["category"] in MINE}
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleSet:
+    return load_rules()
+
+
+@pytest.mark.parametrize(("category", "line"), VIOLATING)
+def test_dev_violation_is_flagged(rules: RuleSet, category: str, line: str) -> None:
+    assert category in cats(rules, line)
+
+
+@pytest.mark.parametrize(("category", "line"), COMPLIANT)
+def test_dev_compliant_line_is_not_flagged(rules: RuleSet, category: str, line: str) -> None:
+    assert not cats(rules, line)
+
+
+def main() -> None:
+    """Print per-category recall and the false alarms on the compliant lines."""
+    rs = load_rules()
+    for cat in MINE:
+        lines = [t for c, t in VIOLATING if c == cat]
+        missed = [t for t in lines if cat not in cats(rs, t)]
+        ok = [t for c, t in COMPLIANT if c == cat]
+        false = [(t, cats(rs, t)) for t in ok if cats(rs, t)]
+        print(f"{cat:12s} recall {len(lines) - len(missed)}/{len(lines)}"
+              f"  false alarms {len(false)}/{len(ok)}")
+        for t in missed:
+            print("   miss:", t)
+        for t, c in false:
+            print("   FA:  ", t, sorted(c))
+    # alarms raised by lines of one category in another of these categories
+    for cat, t in VIOLATING:
+        other = cats(rs, t) - {cat}
+        if other:
+            print("   also:", t, sorted(other))
+
+
+if __name__ == "__main__":
+    main()
