@@ -140,6 +140,80 @@ COMPLIANT: list[tuple[str, str]] = [
 ]
 
 
+# A second set, written after the first round of pack changes and measured before any further
+# change: how far the round's constructions carry to wording they were not written against.
+VIOLATING_B: list[tuple[str, str]] = [
+    ("abuse", "你那点工资也就够买包烟，还借什么钱。"),
+    ("abuse", "一看你就是那种借钱不还的烂人。"),
+    ("abuse", "你这德性，难怪找不到正经工作。"),
+    ("abuse", "你混得连条狗都不如。"),
+    ("abuse", "没见过你这么赖的，脸都不要了。"),
+    ("abuse", "你家祖坟是不是冒黑烟了，出了你这么个玩意儿。"),
+    ("abuse", "你就是个吸血的蚂蟥，光借不还。"),
+    ("abuse", "你这样的也好意思叫男人？"),
+    ("abuse", "活了三十多岁，一点人样都没有。"),
+    ("abuse", "你这种垃圾，活着就是给社会添堵。"),
+    ("abuse", "跟你说话脏了我的嘴。"),
+    ("abuse", "你可真是个极品，借了八个平台一个不还。"),
+    ("new_loan", "你不是有张交行的卡吗，先刷出来顶一下这期。"),
+    ("new_loan", "要不先在抖音月付上分期买点东西，卖了钱先还我们。"),
+    ("new_loan", "你爸妈手里总有点养老钱吧，先挪过来把欠款结了。"),
+    ("new_loan", "现在好多平台新用户都能借，你注册一个试试，下来了还我们。"),
+    ("new_loan", "把你那块表拿到典当行当了，当的钱先还上。"),
+    ("new_loan", "去借呗里借一点，把这个月的还了再说。"),
+    ("new_loan", "你找个做贷款的朋友帮你操作一下，钱到了就能平账。"),
+    ("new_loan", "信用卡能分期取现，你办一下，取出来先还我们这边。"),
+    ("new_loan", "你女朋友那边能不能先借你点，把逾期先处理了？"),
+    ("new_loan", "你手上那张白条开一下，买了东西回收掉就有钱了。"),
+    ("new_loan", "再申请一张信用卡，额度下来先拿来还这期。"),
+    ("new_loan", "微粒贷你开了没有？开了就先借出来还。"),
+    ("impatience", "你问的这个跟还款没关系，别浪费时间。"),
+    ("impatience", "我没义务给你解释这么多。"),
+    ("impatience", "说来说去还是那几句，你能不能换点新鲜的。"),
+    ("impatience", "行，你不想听就挂了吧。"),
+    ("impatience", "我一天打几百个电话，没空陪你耗。"),
+    ("impatience", "上面都写得清清楚楚的，你不会自己看？"),
+    ("impatience", "不懂就去问懂的人，别来烦我。"),
+    ("impatience", "你爱信不信。"),
+    ("impatience", "那你想怎么样嘛，我又不能替你还。"),
+    ("impatience", "这种问题我回答过你八百回了。"),
+    ("impatience", "等会儿再说，我现在顾不上你。"),
+    ("impatience", "嫌我态度不好你就换人啊。"),
+]
+COMPLIANT_B: list[tuple[str, str]] = [
+    ("abuse", "您别这么说自己，谁都有难的时候。"),
+    ("abuse", "我们不会用难听的话，请您放心。"),
+    ("abuse", "C:你这种人就是垃圾，我不还了！"),
+    ("abuse", "您爸爸的手术费我们理解，可以先还一部分。"),
+    ("abuse", "您说那个催收员骂了您，我这边记录一下，会反馈处理。"),
+    ("abuse", "这个平台的利息确实不低，您可以申请减免。"),
+    ("abuse", "您是我们的老客户了，之前一直按时还款。"),
+    ("abuse", "我们这边是正规机构，不是骗人的。"),
+    ("abuse", "这笔钱对您来说不是小数目，我明白。"),
+    ("abuse", "您的狗叫得挺厉害，要不您换个安静的地方？"),
+    ("new_loan", "您可以从工资里每个月拿出一千来还。"),
+    ("new_loan", "我们不接受用信用卡套现还款，请您用储蓄卡。"),
+    ("new_loan", "您这笔是去年在我们这借的，分了十二期。"),
+    ("new_loan", "您可以和家里人商量一下怎么安排开支。"),
+    ("new_loan", "借新还旧只会让债越来越多，不建议您这么做。"),
+    ("new_loan", "您要是有年终奖，到时候一次性结清也可以。"),
+    ("new_loan", "如果有人打电话让您去别的平台借款还我们，请直接挂断。"),
+    ("new_loan", "您的信用卡还款日快到了，记得按时还。"),
+    ("new_loan", "C:我准备去借呗借点钱来还你们。"),
+    ("new_loan", "目前您的账户不能再借款，需要先把逾期还上。"),
+    ("impatience", "您问的这个问题很好，我详细说一下。"),
+    ("impatience", "不好意思，我这边稍微有点忙，五分钟后给您回电可以吗？"),
+    ("impatience", "上面写得比较细，我帮您念一下重点。"),
+    ("impatience", "您不想听的话，我们换个时间再聊也可以。"),
+    ("impatience", "如果对我的服务不满意，您可以要求更换专员。"),
+    ("impatience", "您信不信都没关系，可以打官方热线核实。"),
+    ("impatience", "我们没办法替您还，但可以帮您申请分期。"),
+    ("impatience", "麻烦您稍等，我查一下您的还款记录。"),
+    ("impatience", "C:我爱信不信，你管得着吗？"),
+    ("impatience", "我再把步骤给您讲一遍，您跟着操作。"),
+]
+
+
 def cats(rules: RuleSet, line: str) -> set[str]:
     """The lexical categories of these packs that the rules raise on one line."""
     speaker = "customer" if line.startswith("C:") else "agent"
@@ -162,23 +236,46 @@ def test_dev_violation_is_flagged(rules: RuleSet, category: str, line: str) -> N
 # Known false alarms, kept visible rather than dropped: the scope statement "that debt is not ours
 # to handle" uses the banned refusal 不归我们管 word for word; telling the two apart needs the
 # subject of the clause (another creditor's debt vs the customer's request).
-KNOWN_FALSE = {"您在借呗的那笔不归我们管，我们只负责这一笔。"}
+# The refusal 我们不接受用信用卡套现还款 still fires new_loan.credit_act: 不接受 is no negator
+# in the shared context, and a concept rule has no per-clause warning exemption.
+KNOWN_FALSE = {"您在借呗的那笔不归我们管，我们只负责这一笔。",
+               "我们不接受用信用卡套现还款，请您用储蓄卡。"}
+# Known misses of set B, each caused by the shared matcher rather than by a pack: the A-not-A
+# question 能不能 between the words is read as a negation; "你问的这个" is read as a quotation of
+# the customer, so the agent's own 别浪费时间 after it is exempt.
+KNOWN_MISSED = {"你女朋友那边能不能先借你点，把逾期先处理了？",
+                "你问的这个跟还款没关系，别浪费时间。"}
 
 
-@pytest.mark.parametrize(("category", "line"), [
-    pytest.param(c, t, marks=pytest.mark.xfail(strict=True, reason="known false alarm"))
-    if t in KNOWN_FALSE else (c, t) for c, t in COMPLIANT])
+def _marked(pairs: list[tuple[str, str]], known: set[str]) -> list[Any]:
+    return [pytest.param(c, t, marks=pytest.mark.xfail(strict=True, reason="known, see above"))
+            if t in known else (c, t) for c, t in pairs]
+
+
+@pytest.mark.parametrize(("category", "line"), _marked(COMPLIANT + COMPLIANT_B, KNOWN_FALSE))
 def test_dev_compliant_line_is_not_flagged(rules: RuleSet, category: str, line: str) -> None:
     assert not cats(rules, line)
 
 
+@pytest.mark.parametrize(("category", "line"), _marked(VIOLATING_B, KNOWN_MISSED))
+def test_dev_b_violation_is_flagged(rules: RuleSet, category: str, line: str) -> None:
+    assert category in cats(rules, line)
+
+
 def main() -> None:
-    """Print per-category recall and the false alarms on the compliant lines."""
+    """Print per-category recall and the false alarms on the compliant lines of both sets."""
     rs = load_rules()
+    for name, viol, comp in (("set A", VIOLATING, COMPLIANT), ("set B", VIOLATING_B, COMPLIANT_B)):
+        print(f"== {name}")
+        report(rs, viol, comp)
+
+
+def report(rs: RuleSet, violating: list[tuple[str, str]], compliant: list[tuple[str, str]]) -> None:
+    """Print one set's recall per category, its false alarms and cross-category alarms."""
     for cat in MINE:
-        lines = [t for c, t in VIOLATING if c == cat]
+        lines = [t for c, t in violating if c == cat]
         missed = [t for t in lines if cat not in cats(rs, t)]
-        ok = [t for c, t in COMPLIANT if c == cat]
+        ok = [t for c, t in compliant if c == cat]
         false = [(t, cats(rs, t)) for t in ok if cats(rs, t)]
         print(f"{cat:12s} recall {len(lines) - len(missed)}/{len(lines)}"
               f"  false alarms {len(false)}/{len(ok)}")
@@ -187,7 +284,7 @@ def main() -> None:
         for t, c in false:
             print("   FA:  ", t, sorted(c))
     # alarms raised by lines of one category in another of these categories
-    for cat, t in VIOLATING:
+    for cat, t in violating:
         other = cats(rs, t) - {cat}
         if other:
             print("   also:", t, sorted(other))
