@@ -214,6 +214,68 @@ COMPLIANT_B: list[tuple[str, str]] = [
 ]
 
 
+# A third set, written after all pack changes and measured once, never tuned on: the honest
+# estimate of how the final packs carry to new wording. Its misses are recorded, not fixed.
+VIOLATING_C: list[tuple[str, str]] = [
+    ("abuse", "就你这智商，也难怪被人骗着借钱。"),
+    ("abuse", "三十好几的人了还靠爹妈，丢不丢人。"),
+    ("abuse", "你这号人就是社会的累赘。"),
+    ("abuse", "一天到晚满嘴谎话，你妈没教过你做人吗？"),
+    ("abuse", "像你这种赖账的，我见一个骂一个。"),
+    ("abuse", "你那脑子是摆设吧？"),
+    ("abuse", "没钱就别装大款，穷得叮当响还借钱。"),
+    ("abuse", "你这种人渣怎么还有脸活着。"),
+    ("abuse", "你真是把你们家的脸都丢尽了。"),
+    ("abuse", "跟个泼妇似的，嚷什么嚷。"),
+    ("new_loan", "你去分期乐借个几千，先把我们这笔填了。"),
+    ("new_loan", "你朋友圈那么多人，一人借你五百就够了。"),
+    ("new_loan", "支付宝里备用金有五百，先拿出来用了还我们。"),
+    ("new_loan", "招行闪电贷你试一下，批了就能把这期还掉。"),
+    ("new_loan", "你公司不是能预支工资吗，预支了先还我们。"),
+    ("new_loan", "找你们老板借一下，下个月工资里扣就行了，先把账还了。"),
+    ("new_loan", "用信用卡买点黄金再卖掉，钱就出来了，先还我们。"),
+    ("new_loan", "你老婆名下不是有张卡吗，让她刷一下先帮你还上。"),
+    ("new_loan", "网上随便搜个贷款，五分钟就能下款，今天就把钱还了。"),
+    ("new_loan", "你把你那个车押给车贷公司，几万块就到手了，欠款一下就清了。"),
+    ("impatience", "这些都是系统算的，你问我我也不知道。"),
+    ("impatience", "你爱还不还，反正也不是我的钱。"),
+    ("impatience", "能不能别哭了，哭有什么用。"),
+    ("impatience", "你这人怎么说不通呢。"),
+    ("impatience", "要么今天还，要么别跟我废话。"),
+    ("impatience", "我又不是你的客服，问这些干嘛。"),
+    ("impatience", "自己签的合同自己不知道看吗？"),
+    ("impatience", "我都跟你解释三遍了，还要我怎么说。"),
+    ("impatience", "你别打断我，听我说完。"),
+    ("impatience", "嚷嚷什么，声音小点。"),
+]
+COMPLIANT_C: list[tuple[str, str]] = [
+    ("abuse", "您别灰心，这个情况很多人都遇到过。"),
+    ("abuse", "您母亲的电话我们不会打，请放心。"),
+    ("abuse", "C:你们这些人渣，天天骚扰我！"),
+    ("abuse", "我们没有说您是骗子，只是需要核实身份。"),
+    ("abuse", "您家的猫是不是在叫？听不太清。"),
+    ("abuse", "您说得对，我刚才语气不太好，跟您道歉。"),
+    ("abuse", "这个账单确实不好懂，我帮您拆开算。"),
+    ("abuse", "您那边是不是信号不好？"),
+    ("new_loan", "我们不建议您为了还款再去借钱。"),
+    ("new_loan", "您这笔借款是去年六月在分期乐上借的。"),
+    ("new_loan", "您的信用卡最低还款额是三百元，还款日是十号。"),
+    ("new_loan", "如果您有预支工资的渠道，那是您自己的安排，我们不做建议。"),
+    ("new_loan", "您可以先还一部分，剩下的申请分期。"),
+    ("new_loan", "请不要相信任何让您用信用卡套现还款的说法。"),
+    ("new_loan", "C:我想找我哥借点钱还你们。"),
+    ("new_loan", "您的备用金额度跟这笔欠款没有关系。"),
+    ("impatience", "这些费用是系统按合同计算的，我给您逐项说明一下。"),
+    ("impatience", "您先别着急，慢慢说，我在听。"),
+    ("impatience", "我刚才说得快了，我再解释一遍。"),
+    ("impatience", "不好意思打断您一下，我确认一个信息。"),
+    ("impatience", "您问的这个问题我需要查一下，请稍等。"),
+    ("impatience", "如果您对处理结果不满意，可以拨打客服热线投诉。"),
+    ("impatience", "您的合同第五条写了罚息的算法，我读给您听。"),
+    ("impatience", "C:你别打断我，听我说完！"),
+]
+
+
 def cats(rules: RuleSet, line: str) -> set[str]:
     """The lexical categories of these packs that the rules raise on one line."""
     speaker = "customer" if line.startswith("C:") else "agent"
@@ -252,7 +314,25 @@ def _marked(pairs: list[tuple[str, str]], known: set[str]) -> list[Any]:
             if t in known else (c, t) for c, t in pairs]
 
 
-@pytest.mark.parametrize(("category", "line"), _marked(COMPLIANT + COMPLIANT_B, KNOWN_FALSE))
+# Set C is never tuned on: its misses and false alarms at the time it was written stay recorded
+# here (strict xfail), so a later change that fixes one shows up and must be reported.
+KNOWN_MISSED_C = {
+    "像你这种赖账的，我见一个骂一个。", "你那脑子是摆设吧？", "你真是把你们家的脸都丢尽了。",
+    "你朋友圈那么多人，一人借你五百就够了。", "招行闪电贷你试一下，批了就能把这期还掉。",
+    "你老婆名下不是有张卡吗，让她刷一下先帮你还上。",
+    "你把你那个车押给车贷公司，几万块就到手了，欠款一下就清了。",
+    "这些都是系统算的，你问我我也不知道。", "你这人怎么说不通呢。", "我又不是你的客服，问这些干嘛。",
+}
+KNOWN_FALSE_C = {"请不要相信任何让您用信用卡套现还款的说法。"}
+
+
+@pytest.mark.parametrize(("category", "line"), _marked(VIOLATING_C, KNOWN_MISSED_C))
+def test_dev_c_violation_is_flagged(rules: RuleSet, category: str, line: str) -> None:
+    assert category in cats(rules, line)
+
+
+@pytest.mark.parametrize(("category", "line"), _marked(COMPLIANT + COMPLIANT_B + COMPLIANT_C,
+                                                         KNOWN_FALSE | KNOWN_FALSE_C))
 def test_dev_compliant_line_is_not_flagged(rules: RuleSet, category: str, line: str) -> None:
     assert not cats(rules, line)
 
@@ -265,7 +345,8 @@ def test_dev_b_violation_is_flagged(rules: RuleSet, category: str, line: str) ->
 def main() -> None:
     """Print per-category recall and the false alarms on the compliant lines of both sets."""
     rs = load_rules()
-    for name, viol, comp in (("set A", VIOLATING, COMPLIANT), ("set B", VIOLATING_B, COMPLIANT_B)):
+    for name, viol, comp in (("set A", VIOLATING, COMPLIANT), ("set B", VIOLATING_B, COMPLIANT_B),
+                             ("set C", VIOLATING_C, COMPLIANT_C)):
         print(f"== {name}")
         report(rs, viol, comp)
 
