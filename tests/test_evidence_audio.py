@@ -16,7 +16,12 @@ from auditor.compliance.evidence import default_evidence, load_evidence, sound_o
 from auditor.compliance.rules import RuleSet, load_rules
 from auditor.compliance.sounds import sounds_nearly
 from auditor.compliance.steps import _recognisers as recognisers
-from auditor.compliance.steps import garbled_introduction, greets, strong_denial
+from auditor.compliance.steps import (
+    garbled_introduction,
+    greets,
+    misattributed_confirmation,
+    strong_denial,
+)
 from tests.helpers import turns_call as call
 
 MAJOR_STEP = {"missing_identity_verification", "disclosure_before_verification"}
@@ -180,3 +185,21 @@ def test_overdue_heard_with_the_seven_as_a_digit(rules: RuleSet, line: str,
     # 逾期 heard as 于七 / 一七, the 七 often written 7; 已于7月 is a date, not a debt
     _, steps = audit_utterances(call(("agent", line, 0.8)), rules)
     assert steps["debt_disclosure"] is disclosed
+
+
+def test_first_person_confirmation_given_to_the_agents_voice(rules: RuleSet, rec) -> None:
+    # one channel, voices attributed, the question not recognised: the customer's 我就是 went to
+    # the agent's voice; on two channels, an "agent" line is the agent's
+    def mono(second: str, posterior: float | None = 0.9) -> list[dict[str, Any]]:
+        return call(("agent", "您好，我想跟您核对一件事情。", 0.8, 0.95),
+                    ("agent", second, 0.6, posterior),
+                    ("agent", "我这边是安信贷客服，您在安信贷的借款逾期了。", 0.8, 0.95),
+                    ("customer", "我最近手头比较紧。", 0.8, 0.05),
+                    ("agent", "好的，谢谢，再见。", 0.8, 0.95))
+    assert not cats(audit_utterances(mono("我就是周明。"), rules)[0]) & MAJOR_STEP
+    assert MAJOR_STEP <= cats(audit_utterances(mono("请您尽快处理。"), rules)[0])
+    assert not misattributed_confirmation({"text": "我就是周明。", "agent_posterior": None}, rec)
+    assert not misattributed_confirmation(
+        {"text": "我是安信贷的客服专员", "agent_posterior": 0.9}, rec)
+    assert not misattributed_confirmation(
+        {"text": "我就是想提醒您一下还款", "agent_posterior": 0.9}, rec)

@@ -583,7 +583,8 @@ def unheard_question(utts: Sequence[Mapping[str, Any]], rules: RuleSet,
     """With no identity question recognised: the other party's early reply that answers one.
 
     A first-person confirmation (是我, 我就是) in the other party's first ``reply_window`` lines
-    shows the question was asked and answered, though not heard; another confirmation (是的) or
+    (or in an early "agent" line of a one-channel call: ``misattributed_confirmation``) shows
+    the question was asked and answered, though not heard; another confirmation (是的) or
     an unclear reply right after a garbled agent line (low-confidence, or an unsettled speaker)
     makes it unclear: the question may hide in that line.
     """
@@ -591,6 +592,8 @@ def unheard_question(utts: Sequence[Mapping[str, Any]], rules: RuleSet,
     seen = 0
     for j, u in enumerate(utts):
         if speaker_of(u) == "agent":
+            if 0 < j <= rec.ev.steps["reply_window"] and misattributed_confirmation(u, rec):
+                return Answer(j - 1, j, _start(u), "confirm", inferred=True)
             continue
         seen += 1
         if seen > rec.ev.steps["reply_window"]:
@@ -611,6 +614,25 @@ def unheard_question(utts: Sequence[Mapping[str, Any]], rules: RuleSet,
                      or speaker_unsettled(utts[before], rec.ev)):
             return Answer(before, j, _start(u), "unclear")
     return None
+
+
+def misattributed_confirmation(u: Mapping[str, Any], rec: Recognisers) -> bool:
+    """An "agent" line of a one-channel call (attributed by voice: it has ``agent_posterior``)
+    whose first clause is a first-person confirmation (我就是, 是我本人, with at most
+    ``short_reply_chars`` characters more: 我就是王芳) right after the agent's question: the
+    customer's answer given to the wrong voice. An agent never answers their own
+    identity question in the first person; a two-channel line is the channel's, and is left."""
+    if u.get("agent_posterior") is None:
+        return False
+    first = next((c for c in CLAUSE_SPLIT.split(heard_as(str(u.get("text", "") or ""), rec))
+                  if c), "")
+    for w in rec.vocab["confirmation"].members:
+        # 我是 opens the agent's own introduction too (我是安信贷的客服): only alone
+        if "我" in w and first.startswith(w) and (first == w or (
+                w != "我是" and not first[len(w):].startswith("们")
+                and _han_count(first) <= len(w) + rec.ev.steps["short_reply_chars"])):
+            return True
+    return False
 
 
 def _filler_asking_back(text: str, rec: Recognisers) -> bool:
