@@ -4,7 +4,9 @@
 block; the rules are ``auditor.compliance.rules``, how they match ``auditor.compliance.matching``.
 A line whose speaker is unsettled (``evidence.may_be_agent``) also runs the agent-category rules:
 their hits are raised with ``uncertain`` true, never dropped; a settled customer's line never
-raises an agent category.
+raises an agent category. A rule whose every hit on a line came only through sound-alike words
+(fuzzy pinyin) on a line below ``[confidence] fuzzy_none`` raises nothing
+(``evidence.sound_only_unheard``); above it, below ``fuzzy_low``, it is raised uncertain.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from auditor.compliance.evidence import (
     EvidenceSettings,
     default_evidence,
+    sound_only_unheard,
     speaker_of,
     speaker_unsettled,
     utterance_flag,
@@ -47,6 +50,8 @@ def audit_utterances(utterances: Sequence[Mapping[str, Any]],
                                           and applies(rule, "agent"))):
                 continue
             hits = match_rule(rule, a, rules, pos)
+            if sound_only_unheard(u, (h.via for h in hits), ev):
+                continue  # only sound-alikes on a line the recogniser doubts: no evidence
             if hits and not (rule.near and any(f["start"] == u.get("start", 0.0) and f[
                     "category"] == rule.category for f in flags)):  # one flag per category
                 hits = [h for h in hits if not any(

@@ -11,7 +11,9 @@ hits are raised as ``uncertain`` for review, never dropped (``may_be_agent``).
 **Trust.** ``uncertain_reasons`` is the one place that decides whether a flag's evidence is
 uncertain: the evidence line's recogniser confidence (``utterances[].confidence``, missing =
 1.0) below ``[confidence] low``; an unsettled speaker; or a match that exists only through fuzzy
-pinyin (``via = "pinyin"``) on a line below ``[confidence] fuzzy_low``. Every flag built here
+pinyin (``via = "pinyin"``) on a line below ``[confidence] fuzzy_low``. Below ``[confidence]
+fuzzy_none`` such a match is not raised at all (``sound_only_unheard``): a sound-alike guess on
+text the recogniser itself doubts is no evidence. Every flag built here
 carries ``uncertain`` (true/false) and, when true, ``uncertain_reasons`` (short strings).
 """
 
@@ -34,7 +36,7 @@ EVIDENCE_PATH = config.CONFIG_DIR / "evidence.toml"
 _UNIT = Key(float, 0.0, 1.0)
 _COUNT = Key(int, 0, 10000)
 EVIDENCE_SCHEMA: config.Schema = {
-    "confidence": {"low": _UNIT, "fuzzy_low": _UNIT},
+    "confidence": {"low": _UNIT, "fuzzy_low": _UNIT, "fuzzy_none": _UNIT},
     "speaker": {"unsettled_low": _UNIT, "unsettled_high": _UNIT},
     "steps": {
         "min_agent_chars": _COUNT, "min_closing_chars": _COUNT, "min_greeting_chars": _COUNT,
@@ -64,6 +66,7 @@ class EvidenceSettings:
 
     low_confidence: float
     fuzzy_low_confidence: float
+    fuzzy_none_confidence: float
     unsettled_low: float
     unsettled_high: float
     steps: Mapping[str, int]
@@ -76,6 +79,7 @@ def load_evidence(path: str | Path | None = None) -> EvidenceSettings:
     return EvidenceSettings(
         low_confidence=float(data["confidence"]["low"]),
         fuzzy_low_confidence=float(data["confidence"]["fuzzy_low"]),
+        fuzzy_none_confidence=float(data["confidence"]["fuzzy_none"]),
         unsettled_low=float(data["speaker"]["unsettled_low"]),
         unsettled_high=float(data["speaker"]["unsettled_high"]),
         steps={k: int(v) for k, v in data["steps"].items()},
@@ -122,6 +126,16 @@ def speaker_unsettled(u: Mapping[str, Any], ev: EvidenceSettings | None = None) 
         return ev.unsettled_low < float(p) < ev.unsettled_high
     except (TypeError, ValueError):
         return False
+
+
+def sound_only_unheard(u: Mapping[str, Any], vias: Iterable[str | None],
+                       ev: EvidenceSettings | None = None) -> bool:
+    """Whether a match on `u` whose hits came by `vias` is no evidence at all: every hit only
+    through sound-alike words (``pinyin``) on a line below ``[confidence] fuzzy_none``."""
+    ev = ev or default_evidence()
+    vias = list(vias)
+    return bool(vias) and all(v == "pinyin" for v in vias) and \
+        confidence_of(u) < ev.fuzzy_none_confidence
 
 
 def may_be_agent(u: Mapping[str, Any], ev: EvidenceSettings | None = None) -> bool:

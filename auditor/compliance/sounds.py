@@ -155,6 +155,25 @@ def heard_as_matched(text: str, words: tuple[str, ...], ctx: Context) -> str:
     return "".join(chars)
 
 
+def sounds_nearly(span: str, word: str) -> bool:
+    """Whether `span` sounds like `word` of three or more syllables on all of them but one (fuzzy
+    pinyin), that one sharing its initial: a word heard with one final lost (剩五号 for 上午好).
+    Weaker than `heard_as_fuzzy`: callers accept it only where the word belongs (the clause
+    that opens the agent's first turn, for a greeting)."""
+    keys = word_keys(word)
+    if len(span) != len(word) or len(keys) != len(word) or len(word) < 3:
+        return False
+    off = 0
+    for ch, want in zip(span, keys, strict=True):
+        got = char_keys(ch)
+        if want in got:
+            continue
+        off += 1
+        if off > 1 or not any(k[0] == want[0] for k in got):
+            return False
+    return True
+
+
 def sounds_like(ch: str, word: str) -> bool:
     """Whether the character `ch` shares a toneless reading with the one-character `word`
     (海 and 孩 with 还, whose readings are huan and hai)."""

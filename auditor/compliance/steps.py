@@ -13,7 +13,9 @@ writes it: spans sounding like a step word (toneless pinyin, the input methods' 
 z/zh, c/ch, s/sh, n/l, r/l, an/ang, en/eng, in/ing merged) are written as that word; numerals and
 words already written right are kept.
 
-* **Greeting**: a ``greeting`` member in the agent's first ``within_first`` turns.
+* **Greeting**: a ``greeting`` member in the agent's first ``within_first`` turns, or a
+  clause opening one of those turns that sounds nearly like a member of three syllables or more
+  (all syllables but one, that one sharing its initial: 剩五号 for 上午好; ``sounds_nearly``).
 * **Self-identification**: the introduction frame (``self_intro_frame``: 我是 / 这里是 /
   我这边是 ...) followed within ``intro_span`` characters by a ``role_word``, an
   ``institution_word``, a ``lender_product`` or a lender brand (a word ending in
@@ -38,7 +40,11 @@ words already written right are kept.
   read from the leading clauses. With no question recognised at all, a first-person confirmation
   (我就是) in the other party's first replies shows it was asked and answered; a reply right after
   a garbled agent line makes it unclear. A reply that talks of the debt as the speaker's own
-  (我不是不还) is no denial.
+  (我不是不还) is no denial. With no question recognised, a reply that asks back and confirms
+  only by a one-syllable 嗯/对 (嗯，什么事？) is a backchannel, no sign of a question. Once the
+  debtor has confirmed, only a strong denial (a ``denial`` member, a third party naming
+  themselves) undoes it: a later name + question is a form of address, and 不是，我是说… a turn
+  of speech (``_settled_denials``).
   An answer that stays unclear raises no major flag (no missing_identity_verification and no
   disclosure_before_verification): only an ``info_step_unclear`` note, uncertain.
 * **Closing**: a ``closing`` member in the agent's last ``closing_last_turns`` turns, or one of its
@@ -49,9 +55,14 @@ the call where the step belongs (the first or last turns; the agent's first ``op
 for self-identification and the identity question) holds at least ``min_*_chars`` intelligible
 agent characters -- settled agent lines of confidence ``judge_confidence_percent`` or more that
 hold at least ``min_chars_per_10s`` characters per ten seconds of speech -- and those hold at
-least ``min_confident_percent`` of the agent's characters there. When it does not, or when a
-bounded part holds a garbled agent line the step may hide in, the flag becomes an
-``info_step_unclear`` note. missing_identity_verification is raised on a denial, on a
+least ``min_confident_percent`` of the agent's characters there. When it does not, or when
+that part (the first or last turns, the opening) holds a garbled agent line the step may hide in
+(not judgeable: low confidence, or far fewer characters than its length; a line of an unsettled
+speaker that is only a reply word, 是的, is the other party's and hides nothing), the flag
+becomes an ``info_step_unclear`` note; so does a missing self-identification when the opening
+holds its words without their frame (``garbled_introduction``: 戴后 for 贷后, 过后 + digits
+for 工号 + digits). A garbled opening without a recognised identity question leaves the
+disclosure that follows unclear too. missing_identity_verification is raised on a denial, on a
 confident reply that is no confirmation, or on an intelligible opening without the question;
 a flag resting on low-confidence lines is raised uncertain.
 
@@ -59,7 +70,9 @@ a flag resting on low-confidence lines is raised uncertain.
 ``disclosure_before_verification`` (once per call; its moment is placed by the hit's share of
 the line, since the recogniser runs question, reply and debt together) -- unless an unclear
 answer's question precedes it, or no question was recognised in a garbled opening: then an
-``info_step_unclear`` note. After a denial and before a later
+``info_step_unclear`` note. A debt line whose match rests only on sound-alike words on a
+line below ``[confidence] fuzzy_none`` is no disclosure (``evidence.sound_only_unheard``).
+After a denial and before a later
 confirmation it raises ``third_party_disclosure`` (per line), and also the early-disclosure
 flag when ``third_party_also_early_disclosure`` is true. A call with no agent speech raises no
 step flags.
@@ -81,13 +94,20 @@ from auditor.compliance.evidence import (
     default_evidence,
     low_confidence,
     may_be_agent,
+    sound_only_unheard,
     speaker_of,
     speaker_unsettled,
     utterance_flag,
 )
 from auditor.compliance.matching import Analysed, match_rule
 from auditor.compliance.rules import RuleSet
-from auditor.compliance.sounds import SoundIndex, char_keys, heard_as_fuzzy, word_keys
+from auditor.compliance.sounds import (
+    SoundIndex,
+    char_keys,
+    heard_as_fuzzy,
+    sounds_nearly,
+    word_keys,
+)
 from auditor.compliance.tokens import CLAUSE_SPLIT, word_freq
 from auditor.core import config
 from auditor.core.config import ConfigError
@@ -161,6 +181,7 @@ class Recognisers:
     role: re.Pattern[str]
     sound: SoundIndex  # the step words heard on sound
     staff: re.Pattern[str]
+    role_sound: SoundIndex  # every role word (context members too), for a garbled introduction
 
 
 _COMPILED: dict[tuple, Recognisers] = {}
@@ -168,7 +189,8 @@ _COMPILED: dict[tuple, Recognisers] = {}
 
 def _settings_key(ev: EvidenceSettings) -> tuple:
     """The settings' content as a hashable key (equal settings share their recognisers)."""
-    return (ev.low_confidence, ev.fuzzy_low_confidence, ev.unsettled_low, ev.unsettled_high,
+    return (ev.low_confidence, ev.fuzzy_low_confidence, ev.fuzzy_none_confidence,
+            ev.unsettled_low, ev.unsettled_high,
             tuple(sorted(ev.steps.items())), tuple(sorted(ev.words.items())))
 
 
@@ -211,6 +233,7 @@ def _compile(ev: EvidenceSettings) -> Recognisers:
         sound=SoundIndex.of([w for c in SOUND_CLASSES for w in v[c].members]),
         staff=re.compile(rf"工号(?:是)?[^{_DIGIT}]{{0,2}}?[{_DIGIT}](?:[{_DIGIT}\s\-—.]*?[{_DIGIT}])"
                          rf"{{{ev.steps['staff_digits'] - 1},}}"),
+        role_sound=SoundIndex.of(list(v["role_word"].all)),
     )
 
 
@@ -252,6 +275,17 @@ def staff_number(text: str, rec: Recognisers) -> bool:
     return False
 
 
+def greets(text: str, rec: Recognisers) -> bool:
+    """The line greets: a ``greeting`` member in it, or a first clause that sounds nearly like
+    one of three syllables or more (剩五号 for 上午好: a greeting heard with one final lost, in
+    the place a greeting stands)."""
+    members = rec.vocab["greeting"].members
+    if any(g in text for g in members):
+        return True
+    first = next((c for c in CLAUSE_SPLIT.split(text) if c), "")
+    return any(sounds_nearly(first, g) for g in members)
+
+
 def _han_count(text: str) -> int:
     return len(_HAN.findall(text))
 
@@ -283,6 +317,23 @@ def self_identifies(text: str, rec: Recognisers) -> bool:
         for head in (_brand_at(clause, rec), rec.lender.match(clause)):
             if head and rec.role.search(clause[head.end(): head.end() + span]):
                 return True
+    return False
+
+
+def garbled_introduction(text: str, rec: Recognisers) -> bool:
+    """Words of a self-introduction without the frame they were recognised in: a role word heard
+    on sound (戴后 for 贷后), or two characters with 工号's initials before a spoken digit string
+    (过后 5-5-899). Not enough to say the agent introduced themselves; enough to say it may be
+    in the line, garbled, so its absence is not judged."""
+    heard = heard_as_fuzzy(text, rec.role_sound)
+    if any(w in heard for w in rec.role_sound.words):
+        return True
+    want = word_keys(_STAFF_WORD)
+    for m in re.finditer(r"(?=([\u4e00-\u9fff])([\u4e00-\u9fff]))", heard):
+        if (any(k[0] == want[0][0] for k in char_keys(m.group(1)))
+                and any(k[0] == want[1][0] for k in char_keys(m.group(2)))
+                and rec.staff.match(_STAFF_WORD + heard[m.start() + 2:])):
+            return True
     return False
 
 
@@ -532,7 +583,8 @@ def unheard_question(utts: Sequence[Mapping[str, Any]], rules: RuleSet,
     """With no identity question recognised: the other party's early reply that answers one.
 
     A first-person confirmation (是我, 我就是) in the other party's first ``reply_window`` lines
-    shows the question was asked and answered, though not heard; another confirmation (是的) or
+    (or in an early "agent" line of a one-channel call: ``misattributed_confirmation``) shows
+    the question was asked and answered, though not heard; another confirmation (是的) or
     an unclear reply right after a garbled agent line (low-confidence, or an unsettled speaker)
     makes it unclear: the question may hide in that line.
     """
@@ -540,6 +592,8 @@ def unheard_question(utts: Sequence[Mapping[str, Any]], rules: RuleSet,
     seen = 0
     for j, u in enumerate(utts):
         if speaker_of(u) == "agent":
+            if 0 < j <= rec.ev.steps["reply_window"] and misattributed_confirmation(u, rec):
+                return Answer(j - 1, j, _start(u), "confirm", inferred=True)
             continue
         seen += 1
         if seen > rec.ev.steps["reply_window"]:
@@ -548,6 +602,8 @@ def unheard_question(utts: Sequence[Mapping[str, Any]], rules: RuleSet,
         result = classify_reply(u, rules, rec)
         if result == "deny":
             return None
+        if result == "confirm" and _filler_asking_back(text, rec):
+            continue  # 嗯，什么事？ with no question heard: a backchannel, then a question
         before = j - 1 if j else None
         if result == "confirm" and any(w in text for w in firsts):
             return Answer(before if before is not None else j, j, _start(u), "confirm",
@@ -558,6 +614,34 @@ def unheard_question(utts: Sequence[Mapping[str, Any]], rules: RuleSet,
                      or speaker_unsettled(utts[before], rec.ev)):
             return Answer(before, j, _start(u), "unclear")
     return None
+
+
+def misattributed_confirmation(u: Mapping[str, Any], rec: Recognisers) -> bool:
+    """An "agent" line of a one-channel call (attributed by voice: it has ``agent_posterior``)
+    whose first clause is a first-person confirmation (我就是, 是我本人, with at most
+    ``short_reply_chars`` characters more: 我就是王芳) right after the agent's question: the
+    customer's answer given to the wrong voice. An agent never answers their own
+    identity question in the first person; a two-channel line is the channel's, and is left."""
+    if u.get("agent_posterior") is None:
+        return False
+    first = next((c for c in CLAUSE_SPLIT.split(heard_as(str(u.get("text", "") or ""), rec))
+                  if c), "")
+    for w in rec.vocab["confirmation"].members:
+        # 我是 opens the agent's own introduction too (我是安信贷的客服): only alone
+        if "我" in w and first.startswith(w) and (first == w or (
+                w != "我是" and not first[len(w):].startswith("们")
+                and _han_count(first) <= len(w) + rec.ev.steps["short_reply_chars"])):
+            return True
+    return False
+
+
+def _filler_asking_back(text: str, rec: Recognisers) -> bool:
+    """A reply that asks back (什么事, 哪位) and holds no confirmation word of two syllables or
+    more (是我, 是的): its 嗯 / 对 is a backchannel to whatever was said. It answers an identity
+    question that was heard (嗯，什么事？ to 是宋先生吗？), not one merely guessed at."""
+    if not any(q in text for q in rec.ev.words["question_back"]):
+        return False
+    return not any(m in text for m in rec.vocab["confirmation"].members)
 
 
 def _confident_chars(utts: Sequence[Mapping[str, Any]], idx: Sequence[int],
@@ -580,6 +664,41 @@ def _judgeable(u: Mapping[str, Any], ev: EvidenceSettings) -> bool:
     length = float(u.get("end", 0.0) or 0.0) - _start(u)
     return length < 2.0 or 10 * _han_count(str(u.get("text", "") or "")) >= (
         ev.steps["min_chars_per_10s"] * length)
+
+
+def strong_denial(text: str, rec: Recognisers) -> bool:
+    """A reply that says outright it is not the debtor: a ``denial`` member (打错了, 不是我, 他不在)
+    or a third party naming themselves (我是他老婆) -- not just a negation (不是，我是说…)."""
+    return any(d in text for d in rec.vocab["denial"].members) or bool(
+        rec.third_party.search(text))
+
+
+def _settled_denials(answers: list[Answer], utts: Sequence[Mapping[str, Any]],
+                     rec: Recognisers) -> list[Answer]:
+    """The answers without the weak denials that follow a confirmation. Once the debtor has
+    confirmed, a later name + question is a form of address (王先生，您看行吗？), and a reply
+    opening with 不是 there is a turn of speech (不是，我是说…): only a strong denial (a wrong
+    number, a third party naming themselves) undoes the confirmation."""
+    out: list[Answer] = []
+    confirmed = False
+    for a in sorted(answers, key=lambda a: a.time):
+        if a.result == "deny" and confirmed and (a.inferred or a.reply is None or not strong_denial(
+                str(utts[a.reply].get("text", "") or ""), rec)):
+            continue
+        confirmed = confirmed or a.result == "confirm"
+        out.append(a)
+    return out
+
+
+def _reply_line(u: Mapping[str, Any], rec: Recognisers) -> bool:
+    """A line of an unsettled speaker that is nothing but a reply word (是的, 对, 嗯, 不是): the
+    other party's answer, not an agent line a step may hide in."""
+    if not speaker_unsettled(u, rec.ev):
+        return False
+    v = rec.vocab
+    words = {*v["confirmation"].all, *v["denial"].all}
+    clauses = [c for c in CLAUSE_SPLIT.split(str(u.get("text", "") or "")) if c]
+    return bool(clauses) and all(c in words for c in clauses)
 
 
 def _said_at(u: Mapping[str, Any], offset: int) -> float:
@@ -623,7 +742,7 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
         idx = [i for i in agent if match_rule(step.matcher, analyses[i], rules)]
         region = agent
         if sid == "greeting":
-            idx += [i for i in agent if any(g in texts[i] for g in v["greeting"].members)]
+            idx += [i for i in agent if greets(texts[i], rec)]
         if sid == "self_identification":
             idx += [i for i in agent if self_identifies(texts[i], rec)]
         if sid == "closing":
@@ -654,6 +773,7 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
     if not qlist:
         guessed = unheard_question(utts, rules, rec)
         answers = [guessed] if guessed else []
+    answers = _settled_denials(answers, utts, rec)
     for sid in STEPS:
         steps[sid] = bool(matches.get(sid))
     steps["identity_verification"] = any(a.result == "confirm" for a in answers)
@@ -674,7 +794,8 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
                 step.within_first or step.within_last):
             region = opening  # where the step belongs: the agent's opening turns
         where = utts[region[-1] if sid == "closing" else region[0]]
-        bounded = bool(step.within_first or step.within_last)
+        # a part of the call the step belongs to (first / last turns, the opening)
+        bounded = bool(step.within_first or step.within_last) or region is opening
         if sid == "identity_verification" and (denied or (qlist and not unclear)):
             # positive evidence: a denial, or a confident reply that is no confirmation
             flags.append(utterance_flag(step.flag, f"steps.{sid}", step.severity, where, "",
@@ -689,10 +810,15 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
             question_unheard = question_unheard or sid == "identity_verification"
             continue
         weak = [utts[i] for i in region if low_confidence(utts[i], ev)]
-        garbled = [utts[i] for i in region if not _judgeable(utts[i], ev)]
+        garbled = [utts[i] for i in region
+                   if not _judgeable(utts[i], ev) and not _reply_line(utts[i], rec)]
+        why = "low_confidence_text"
+        if sid == "self_identification" and not garbled:
+            garbled = [utts[i] for i in region if garbled_introduction(texts[i], rec)]
+            why = "garbled_introduction"
         if garbled and bounded:
-            flags.append(_note(sid, garbled[-1] if sid == "closing" else garbled[0],
-                               "low_confidence_text", ev))
+            flags.append(_note(sid, garbled[-1] if sid == "closing" else garbled[0], why, ev))
+            question_unheard = question_unheard or sid == "identity_verification"
             continue
         flags.append(utterance_flag(step.flag, f"steps.{sid}", step.severity, where, "",
                                     also=weak[:1], ev=ev))
@@ -707,6 +833,8 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
     for i in matches.get("debt_disclosure", []):
         u = utts[i]
         hits = match_rule(rules.steps["debt_disclosure"].matcher, analyses[i], rules)
+        if sound_only_unheard(u, (h.via for h in hits), ev):
+            continue  # only sound-alikes on a line the recogniser doubts: no evidence
         t = _said_at(u, min((h.start for h in hits), default=0))
         matched = "、".join(dict.fromkeys(h.surface for h in hits))
         via = "pinyin" if hits and all(h.via == "pinyin" for h in hits) else None
