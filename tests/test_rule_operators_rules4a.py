@@ -69,3 +69,14 @@ def test_denying_a_classification_is_a_negation(rules: RuleSet) -> None:
     assert not {r for r in fired(rules, "这是民事纠纷，不涉及刑事责任，您不用担心")
                 if r.startswith("false_legal")}
     assert {r for r in fired(rules, "你这个已经涉及刑事责任了") if r.startswith("false_legal")}
+
+
+def test_echo_question_is_not_the_agents_claim(rules: RuleSet) -> None:
+    assert not fired(rules, "您说警察上门了？那不是我们安排的")
+    assert "threat.visit" in fired(rules, "你说我们明天去你家好不好？")  # a challenge, no echo
+
+
+def test_sending_documents_to_us_is_no_exposure(rules: RuleSet) -> None:
+    assert not fired(rules, "照片模糊了，麻烦您重新拍一张身份证发给我们")
+    assert {r for r in fired(rules, "你老公的照片我们会做成通缉令的样子发出去")
+            if r.startswith("threat")}

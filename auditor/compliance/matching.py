@@ -193,11 +193,19 @@ def negated(text: str, s: int, ctx: Context) -> bool:
     return False
 
 
+# An echo question: the agent repeats what the listener said and asks back (您说警察上门了？).
+# 说 must be followed by the echoed words, not by 得/的/吧 or a pause (你说，我们要不要去你家),
+# and the question must ask back about what was said (…了？ …吗？ …是吧？), not challenge
+# (你说我们去你家好不好？).
+_ECHO = re.compile(r"^\s*(您|你)(是|刚才|刚刚)?说(?![得的吧呢，,：:])[^，,。！!？?]*"
+                   r"(了|过|吗|么|是吗|对吗|是吧|对吧)[？?]\s*$")
+
+
 def _quoted(text: str, pos: int, ctx: Context) -> bool:
     for a, b in sentence_spans(text):
         if a <= pos < b:
             head = text[a:pos]
-            return any(m in head for m in ctx.quote_markers)
+            return any(m in head for m in ctx.quote_markers) or bool(_ECHO.match(text[a:b]))
     return False
 
 
