@@ -193,11 +193,19 @@ def negated(text: str, s: int, ctx: Context) -> bool:
     return False
 
 
+# An echo question: the agent repeats what the listener said and asks back (您说警察上门了？).
+# 说 must be followed by the echoed words, not by 得/的/吧 or a pause (你说，我们要不要去你家),
+# and the question must ask back about what was said (…了？ …吗？ …是吧？), not challenge
+# (你说我们去你家好不好？).
+_ECHO = re.compile(r"^\s*(您|你)(是|刚才|刚刚)?说(?![得的吧呢，,：:])[^，,。！!？?]*"
+                   r"(了|过|吗|么|是吗|对吗|是吧|对吧)[？?]\s*$")
+
+
 def _quoted(text: str, pos: int, ctx: Context) -> bool:
     for a, b in sentence_spans(text):
         if a <= pos < b:
             head = text[a:pos]
-            return any(m in head for m in ctx.quote_markers)
+            return any(m in head for m in ctx.quote_markers) or bool(_ECHO.match(text[a:b]))
     return False
 
 
@@ -253,7 +261,17 @@ def match_rule(rule: Rule, a: Analysed, rules: RuleSet, pos: Position | None = N
                 if notes is not None:
                     notes.append(f"'{clause.text[s:e]}' repeats someone else's words")
                 continue
-            hits.append(Hit(clause.offset + s, clause.offset + e, clause.text[s:e], via))
+            hit = Hit(clause.offset + s, clause.offset + e, clause.text[s:e], via)
+            if rule.unless:
+                # per-hit exemptions apply to phrases and patterns too (a pack may add
+                # unless = ["lawful"] to a phrase rule: 外访 with an appointment is no threat)
+                why = _cancel_reason(rule, Candidate(hit.start, hit.end, [
+                    (hit.start, hit.end, hit.surface)], via), a, rules)
+                if why:
+                    if notes is not None:
+                        notes.append(f"'{hit.surface}' matched but {why}")
+                    continue
+            hits.append(hit)
     return hits
 
 
@@ -629,7 +647,9 @@ def _past_reason(cand: Candidate, a: Analysed) -> str:
 
 
 _ADDRESSEE_BEFORE = re.compile(r"(你|您)(的|在|这边|那边)?$")
-_ADDRESSEE_AFTER = re.compile(r"^(您|你)(本人|自己|了|吧|吗|的电话|一下|[，。？！,.?!]|$)")
+# a potential complement (联系不上您本人, 找得到您) still aims the verb at the listener
+_ADDRESSEE_AFTER = re.compile(
+    r"^(不上|得上|不到|得到)?(您|你)(本人|自己|了|吧|吗|的电话|一下|[，。？！,.?!]|$)")
 
 
 def _addressee_reason(cand: Candidate, a: Analysed) -> str:
@@ -688,6 +708,16 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
                          a.text[sent[0]:cand.start])
         if w:
             return f"hypothetical: '{w}' before it"
+    if "advice" in rule.unless:
+        # 您可以把欠款的事跟家里人说一下: the listener is advised to tell their own family; the
+        # agent tells no one. Only an advice frame earlier in the hit's own clause counts, so a
+        # later clause (…，不然我们就通知你家人) still stands.
+        # The frame must name the listener (您可以, not a bare 可以: 我们可以通知你家人).
+        rx = rules.concept_rx.get(("advice_frame", False))
+        said = [m.group(0) for m in rx.finditer(canon[:local])] if rx is not None else []
+        w = next((x for x in reversed(said) if "你" in x or "您" in x), "")
+        if w:
+            return f"advice: '{w}' makes the listener the one who tells"
     if "addressee" in rule.unless:
         why = _addressee_reason(cand, a)
         if why:
@@ -701,10 +731,14 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
                          canon[:local] + a.text[cand.start:cand.end])
         if w:
             return f"lawful notice: '{w}' frames it"
+    if "lawful" in rule.unless or "procedure" in rule.unless:
+        # the procedure may sit in another clause of the same sentence (如需外访，我们会提前和您
+        # 预约): the sentence describes how a lawful step is carried out, it does not threaten
         rx = rules.concept_rx.get(("lawful_procedure", False))
-        m = rx.search(clause.text) if rx is not None else None
+        scope = a.text[sent[0]:sent[1]] if sent[1] > sent[0] else clause.text
+        m = rx.search(scope) if rx is not None else None
         if m:
-            return f"lawful procedure: '{m.group(0)}' in its clause"
+            return f"lawful procedure: '{m.group(0)}' in its sentence"
     return ""
 
 

@@ -23,6 +23,11 @@ A pack may hold any of these tables (see ``auditor/compliance/packs/*.toml`` for
                                 # NAME+ adds the class's context members
     unless = ["negated", "lawful"]  # per-hit exemptions: negated | hypothetical | lawful | past
                                 # | addressee (the last word is the listener's own: 您的欠款)
+                                # | procedure (its sentence describes a lawful procedure:
+                                # 提前和您预约, 出示工作证; `lawful` includes it) | advice
+                                # (an advice frame to the listener earlier in the clause:
+                                # 您可以把这事跟家人说一下). They apply to
+                                # phrases and patterns as well as to word classes
     after_denial = false        # position: only after someone denied being the debtor
     before_verification = false # position: only before the debtor confirmed their identity
     within_first_s = 30         # position: only in the call's first N seconds
@@ -89,7 +94,7 @@ _CONCEPT_KEYS = {
     "pinyin": bool,
     "suffix": bool,
 }
-UNLESS = ("negated", "hypothetical", "lawful", "past", "addressee")
+UNLESS = ("negated", "hypothetical", "lawful", "procedure", "past", "addressee", "advice")
 _STEP_KEYS = {
     "id": str,
     "flag": str,

@@ -61,7 +61,7 @@ class Rule:
     description: str = ""
     pack: str = ""
     near: tuple[Expr, ...] = ()  # concept expressions (single concepts included)
-    unless: frozenset[str] = frozenset()  # negated | hypothetical | lawful | past | addressee
+    unless: frozenset[str] = frozenset()  # see rulepack.UNLESS
     within_first_s: float | None = None
     before_verification: bool = False
     after_denial: bool = False
