@@ -100,9 +100,11 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles
     sep = 0.0
     guide = text_post[idx]
     if unsup is not None:
-        # Name the two voice clusters by the text: the first speaker and the role cues.
-        orient = float((secs * np.tanh(guide / 2) * np.tanh(unsup / 2)).sum())
-        unsup = unsup if orient >= 0 else -unsup
+        # Name the two voice clusters: the opener, the role cues and the line lengths, each
+        # weighed once per voice; the orientation's own margin bounds every line's evidence.
+        orient = _orientation(unsup, [utts[i] for i in idx], roles.utterance_cue_weight * cues[idx],
+                              roles)
+        unsup = _oriented(unsup if orient >= 0 else -unsup, abs(orient))
         both_sides = (guide <= -1.0).any() and (guide >= 1.0).any()
         # With cues on both sides the clusters must also agree with them: a split of shouted vs
         # calm lines of one party is two clusters, but not the two parties.
@@ -188,6 +190,40 @@ def _window_voices(frames: VoiceFrames, utts: list[dict]) -> tuple[float, np.nda
         if m.size:
             out[k] = float(np.clip(m.mean() * np.sqrt((m.size + 1) / 2), -LLR_CAP, LLR_CAP))
     return sep, out
+
+
+def _orientation(unsup: np.ndarray, utts: list[dict], cue_ev: np.ndarray, roles: Roles
+                 ) -> float:
+    """Log-odds that the voice cluster of positive ``unsup`` is the agent's.
+
+    Voice-level evidence, each kind counted once: the opener (the voice of the first line,
+    ``opener_voice_agent``), the role cues of every line weighted by how clearly the line
+    belongs to that voice, and line length as the difference of the two voices' mean log
+    length (``line_length_weight`` per doubling, at most ``line_length_cap``). Summing a length
+    prior line by line instead let a voice with many long lines outvote the opener by their
+    number alone, and flipped whole calls whose answers happened to be long.
+    """
+    m = np.tanh(unsup / 2)
+    score = float((m * cue_ev).sum()) + roles.opener_voice_agent * float(m[0])
+    durs = np.log2(np.array([max(0.05, float(u["end"]) - float(u["start"])) for u in utts]))
+    wa, wc = (1 + m) / 2, (1 - m) / 2
+    if wa.sum() > 1e-6 and wc.sum() > 1e-6 and roles.line_length_weight > 0:
+        diff = float((wa * durs).sum() / wa.sum() - (wc * durs).sum() / wc.sum())
+        score += float(np.clip(roles.line_length_weight * diff, -roles.line_length_cap,
+                               roles.line_length_cap))
+    return score
+
+
+def _oriented(unsup: np.ndarray, margin: float) -> np.ndarray:
+    """Each line's agent log-odds from its voice-cluster log-odds and the orientation margin.
+
+    P(agent) = P(voice named right) P(line in that voice) + P(named wrong) P(line in the
+    other): a line can be no surer of its role than the call is of which voice is the agent.
+    """
+    o = 1.0 / (1.0 + math.exp(-min(margin, 30.0)))
+    m = 1.0 / (1.0 + np.exp(-np.clip(unsup, -30, 30)))
+    p = np.clip(o * m + (1 - o) * (1 - m), 1e-9, 1 - 1e-9)
+    return np.clip(np.log(p) - np.log1p(-p), -LLR_CAP, LLR_CAP)
 
 
 def _asr_confidence(utt: dict) -> float:
