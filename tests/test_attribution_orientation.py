@@ -55,3 +55,44 @@ def test_a_line_is_no_surer_of_its_role_than_the_call_of_its_voices() -> None:
         assert np.all(np.abs(out) <= margin + 1e-9)
         assert out[0] > 0 > out[1] and abs(out[3]) < 1e-9
     assert abs(_oriented(unsup, 30.0)[0] - 8.0) < 1e-6  # a sure orientation keeps the voice's odds
+
+
+def _embedded_call(n: int, two: bool, seed: int):
+    """Voice vectors of n alternating lines (opener first): two voices apart, or one voice."""
+    from auditor.speakers.features import EMBED_INDEX
+
+    rng = np.random.default_rng(seed)
+    dim = EMBED_INDEX["ltas"].stop
+    offset = 2.0 * rng.choice([-1.0, 1.0], dim)  # every column clearly apart
+    embs, utts, t = [], [], 0.0
+    for k in range(n):
+        dur = 2.0 if k % 2 == 0 else 1.2
+        vec = rng.normal(0.0, 1.0, dim) + (offset if two and k % 2 else 0.0)
+        embs.append((vec, dur))
+        utts.append({"start": t, "end": t + dur, "text": ""})
+        t += dur + 0.5
+    return embs, utts
+
+
+def test_turn_taking_proposes_the_voices_and_the_voices_must_back_it() -> None:
+    from auditor.speakers.attribution import _turn_voices
+    from auditor.speakers.roles import change_probability
+
+    roles = load_roles()
+    for seed in range(5):
+        for two in (True, False):
+            embs, utts = _embedded_call(12, two, seed)
+            idx = list(range(len(utts)))
+            secs = np.array([e[1] for e in embs])
+            prior = np.zeros(len(utts))
+            prior[0] = roles.first_speaker_agent
+            change = np.array([change_probability(a, b, roles) for a, b in
+                               zip(utts, utts[1:], strict=False)])
+            out = _turn_voices(embs, utts, idx, secs, prior, change, np.zeros(len(utts)), roles)
+            if two:
+                assert out is not None
+                llr, agree = out
+                truth = np.array([1 if k % 2 == 0 else -1 for k in idx])
+                assert agree > 0.5 and (np.sign(llr) == truth).mean() >= 0.9
+            else:  # one voice backs the proposal only by chance, if at all
+                assert out is None or out[1] < 0.5
