@@ -52,7 +52,11 @@ def attribute(
     The voices are clustered per call on timbre (cepstral means, delta spread, long-term average
     spectrum; pitch and level weakly, all z-scored per call). When the clusters are clearly two
     voices (better than one voice would split, ``voices.fit_voices``), the cluster that the
-    first speaker and the role cues point at is the agent's, even with no cue at all; then a few
+    opener, the role cues and the line lengths point at, each weighed once per voice
+    (``_orientation``), is the agent's, even with no cue at all, and no line is surer of its role
+    than the call is of that naming (``_oriented``). When the windows do not cluster, the
+    partition that turn-taking proposes is tested against the voices instead (``_turn_voices``,
+    with a one-voice null). Then a few
     EM rounds of diagonal Gaussians refine it with the text posterior as prior, each utterance
     scored by a model fitted *without it* (leave-one-out), so its own text cannot make its voice
     look like evidence. Confidence is how far voices and text agree, times how consistent the
