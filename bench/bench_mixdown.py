@@ -20,10 +20,12 @@ out when the hash of its voice id is odd; a real-voice call counts as held-out o
 its voices are, as tuning only when both are tuning voices (mixed pairs are not reported).
 Figures: share of truth speech time attributed to the right party (``unknown`` counts wrong).
 
-More real voices can be added for tuning with ``AUDITOR_EXTRA_VOICES=dir[:dir]`` (folders of
-``*.wav`` + ``*.txt`` reference; AISHELL names ``BAC009S####W####`` give the voice id): they fall
-on the split by the same hash, and the built-in held-out calls stay exactly as they are (a held-out
-call pairs two held-out voices).
+More real voices can be added for tuning with ``AUDITOR_EXTRA_VOICES=dir[:dir]`` (one folder per
+voice, ``*.wav`` + ``*.txt`` reference; the folder's name is the voice id, ``extra:<name>``). An
+extra voice is always a *tuning* voice (it was brought in to tune on, so it cannot be held out):
+calls pairing two of them, or one with a built-in tuning voice, count as tuning, calls pairing one
+with a built-in held-out voice as mixed (not reported), and the built-in held-out calls stay
+exactly as they are.
 
 Run: ``python -m bench.bench_mixdown`` (``-v`` prints every call).
 """
@@ -300,10 +302,14 @@ def _voice_id(name: str, source: str) -> str:
     return f"realzh:{m.group(1) if m else name}"
 
 
+def _extra_folders() -> list[Path]:
+    return [Path(p) for p in os.environ.get("AUDITOR_EXTRA_VOICES", "").split(os.pathsep) if p]
+
+
 def real_voices() -> dict[str, list[tuple[np.ndarray, str]]]:
     """Every real voice: its clips' pieces (16 kHz) with their reference texts."""
     voices: dict[str, list[tuple[np.ndarray, str]]] = {}
-    extra = [Path(p) for p in os.environ.get("AUDITOR_EXTRA_VOICES", "").split(os.pathsep) if p]
+    extra = _extra_folders()
     for folder in [SHARED / "realzh", SHARED / "realzh-aishell", *extra]:
         source = folder.name
         for wav in sorted(folder.glob("*.wav")):
@@ -312,8 +318,14 @@ def real_voices() -> dict[str, list[tuple[np.ndarray, str]]]:
                 continue
             text = ref.read_text(encoding="utf-8").strip()
             y = _decode(wav)[0]
-            voices.setdefault(_voice_id(wav.stem, source), []).extend(_pieces(y, text))
+            vid = f"extra:{source}" if folder in extra else _voice_id(wav.stem, source)
+            voices.setdefault(vid, []).extend(_pieces(y, text))
     return voices
+
+
+def _voice_held_out(voice_id: str) -> bool:
+    """A built-in voice by its hash; an extra voice (brought in to tune on) never."""
+    return not voice_id.startswith("extra:") and held_out(voice_id)
 
 
 MAX_AGENT_LINES = 7
@@ -341,7 +353,7 @@ def real_calls() -> list[Call]:
                 if k < len(answers):
                     turns.append(("customer", answers[k][0], answers[k][1]))
             y, truth = lay_out(turns, rng)
-            ha, hc = held_out(a_id), held_out(c_id)
+            ha, hc = _voice_held_out(a_id), _voice_held_out(c_id)
             split = "held-out" if ha and hc else "tuning" if not ha and not hc else "mixed"
             calls.append(Call(f"{a_id}>{c_id}", "real", split, y, truth))
     return calls

@@ -52,7 +52,11 @@ def attribute(
     The voices are clustered per call on timbre (cepstral means, delta spread, long-term average
     spectrum; pitch and level weakly, all z-scored per call). When the clusters are clearly two
     voices (better than one voice would split, ``voices.fit_voices``), the cluster that the
-    first speaker and the role cues point at is the agent's, even with no cue at all; then a few
+    opener, the role cues and the line lengths point at, each weighed once per voice
+    (``_orientation``), is the agent's, even with no cue at all, and no line is surer of its role
+    than the call is of that naming (``_oriented``). When the windows do not cluster, the
+    partition that turn-taking proposes is tested against the voices instead (``_turn_voices``,
+    with a one-voice null). Then a few
     EM rounds of diagonal Gaussians refine it with the text posterior as prior, each utterance
     scored by a model fitted *without it* (leave-one-out), so its own text cannot make its voice
     look like evidence. Confidence is how far voices and text agree, times how consistent the
@@ -85,6 +89,7 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles
     idx = [i for i, e in enumerate(embs) if e is not None]
     secs = np.array([embs[i][1] for i in idx])
     voice_sep, unsup = _window_voices(frames, [utts[i] for i in idx])
+    turn_change = change  # turn-taking as the text says, before any one-voice assumption
     if not (prior <= -1.0).any() and voice_sep <= 0.0:
         # Nothing sounds like a second party: the voices do not split in two and no line's text
         # says customer (a voicemail, a monologue, or a party heard too briefly to tell). Then
@@ -100,13 +105,18 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles
     sep = 0.0
     guide = text_post[idx]
     if unsup is not None:
-        # Name the two voice clusters by the text: the first speaker and the role cues.
-        orient = float((secs * np.tanh(guide / 2) * np.tanh(unsup / 2)).sum())
-        unsup = unsup if orient >= 0 else -unsup
+        # Name the two voice clusters: the opener, the role cues and the line lengths, each
+        # weighed once per voice; the orientation's own margin bounds every line's evidence.
+        orient = _orientation(unsup, [utts[i] for i in idx], roles.utterance_cue_weight * cues[idx],
+                              roles)
+        unsup = _oriented(unsup if orient >= 0 else -unsup, abs(orient))
         both_sides = (guide <= -1.0).any() and (guide >= 1.0).any()
         # With cues on both sides the clusters must also agree with them: a split of shouted vs
         # calm lines of one party is two clusters, but not the two parties.
-        agree = _agreement_confidence(unsup, guide, secs) if both_sides else 1.0
+        # The veto counts as far as the cues show both parties (a stray 是我 or 不记得 in the
+        # agent's talk is no reason to drop two clearly separate voices).
+        agree = 1.0 - _cue_balance(cues) * (1.0 - _agreement_confidence(unsup, guide, secs)) \
+            if both_sides else 1.0
         acoustic[idx], sep = unsup, max(0.0, voice_sep) * agree
     if len(idx) >= MIN_ITEMS and (guide <= -1.0).any() and (guide >= 1.0).any():
         # Cues on both sides: voice models guided by the text, scored leave-one-out.
@@ -115,6 +125,12 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles
         guided = _agreement_confidence(llr, guide, secs)
         if guided > sep:
             acoustic[idx], sep = llr, guided
+    elif sep <= 0.0 and len(idx) >= MIN_ITEMS:
+        # No cues on both sides and no clear two clusters: test the turn-taking's own partition.
+        turns = _turn_voices(embs, utts, idx, secs, prior, turn_change, cues, roles)
+        if turns is not None:
+            acoustic[idx], sep = turns
+            change, one_voice = turn_change, False
 
     if sep <= 0.0:  # no usable voice evidence: only clear text and turn evidence names a speaker
         # ... unless the voices said "one voice throughout": that is voice evidence too.
@@ -190,6 +206,94 @@ def _window_voices(frames: VoiceFrames, utts: list[dict]) -> tuple[float, np.nda
     return sep, out
 
 
+def _turn_voices(embs: list, utts: list[dict], idx: list[int], secs: np.ndarray,
+                 prior: np.ndarray, change: np.ndarray, cues: np.ndarray, roles: Roles
+                 ) -> tuple[np.ndarray, float] | None:
+    """Voice evidence from the partition that turn-taking proposes, when clustering found none.
+
+    On a short call, a few dozen windows in ~40 columns, unsupervised two-means has little power
+    against its one-voice null: it searches every partition. Turn-taking names one partition
+    (the opener, then the other party after each turn) without looking at the audio, and that
+    single hypothesis can be tested with far fewer lines: voice models fitted on the proposed
+    sides, each line scored leave-one-out (``_em_loo``), must agree with the proposal well
+    beyond chance (``_agreement_confidence``; one voice agrees only by chance). Returns the
+    lines' oriented log-odds and the agreement, or None when the voices do not back the turns.
+    """
+    alt = smooth_turns(prior, change)[idx]
+    guide = np.where(np.abs(alt) > 1e-3, np.sign(alt), 0.0)
+    if not ((guide > 0).any() and (guide < 0).any()):
+        return None
+    x = np.stack([_voice_features(embs[i], utts[i]) for i in idx])
+    llr = _em_loo(x, secs, guide, guide)
+    agree = _agreement_confidence(llr, guide, secs)
+    if agree <= 0.0 or _backing(llr, guide, secs) <= _null_backing(x, secs, guide):
+        return None
+    margin = _orientation(llr, [utts[i] for i in idx], roles.utterance_cue_weight * cues[idx],
+                          roles)
+    return _oriented(llr if margin >= 0 else -llr, abs(margin)), agree
+
+
+def _backing(llr: np.ndarray, guide: np.ndarray, secs: np.ndarray) -> float:
+    """How far leave-one-out voice scores back a proposed partition: -1..1 (0 = not at all)."""
+    w = np.minimum(secs, 4.0)
+    return float((w * guide * np.tanh(llr / 2)).sum() / max(float(w.sum()), 1e-9))
+
+
+def _null_backing(x: np.ndarray, secs: np.ndarray, guide: np.ndarray) -> float:
+    """Upper range of ``_backing`` when one voice speaks every line (a parametric null).
+
+    The EM rounds of ``_em_loo`` feed each line's score back into the others' models, so even
+    one voice backs any proposal a little, and on a short call the agreement can pass by chance.
+    The same procedure is run on Gaussian data of the call's size and covariance (as
+    ``voices.fit_voices`` does for clustering); its mean + 2 sd is the bar to clear.
+    """
+    ok = np.isfinite(x)
+    count = np.maximum(ok.sum(0), 1)
+    mean = np.where(ok, x, 0.0).sum(0) / count
+    sd = np.sqrt(np.where(ok, (x - mean) ** 2, 0.0).sum(0) / count)
+    z = np.where(ok, (x - mean) / np.where(sd > 1e-9, sd, 1.0), 0.0)  # missing = average
+    cov = z.T @ z / len(z)
+    root = np.linalg.cholesky(cov + 1e-6 * np.eye(len(cov)))
+    rng = np.random.default_rng(4321)
+    out = [_backing(_em_loo(rng.standard_normal(z.shape) @ root.T, secs, guide, guide),
+                    guide, secs) for _ in range(NULL_RUNS)]
+    return float(np.mean(out) + 2.0 * np.std(out))
+
+
+def _orientation(unsup: np.ndarray, utts: list[dict], cue_ev: np.ndarray, roles: Roles
+                 ) -> float:
+    """Log-odds that the voice cluster of positive ``unsup`` is the agent's.
+
+    Voice-level evidence, each kind counted once: the opener (the voice of the first line,
+    ``opener_voice_agent``), the role cues of every line weighted by how clearly the line
+    belongs to that voice, and line length as the difference of the two voices' mean log
+    length (``line_length_weight`` per doubling, at most ``line_length_cap``). Summing a length
+    prior line by line instead let a voice with many long lines outvote the opener by their
+    number alone, and flipped whole calls whose answers happened to be long.
+    """
+    m = np.tanh(unsup / 2)
+    score = float((m * cue_ev).sum()) + roles.opener_voice_agent * float(m[0])
+    durs = np.log2(np.array([max(0.05, float(u["end"]) - float(u["start"])) for u in utts]))
+    wa, wc = (1 + m) / 2, (1 - m) / 2
+    if wa.sum() > 1e-6 and wc.sum() > 1e-6 and roles.line_length_weight > 0:
+        diff = float((wa * durs).sum() / wa.sum() - (wc * durs).sum() / wc.sum())
+        score += float(np.clip(roles.line_length_weight * diff, -roles.line_length_cap,
+                               roles.line_length_cap))
+    return score
+
+
+def _oriented(unsup: np.ndarray, margin: float) -> np.ndarray:
+    """Each line's agent log-odds from its voice-cluster log-odds and the orientation margin.
+
+    P(agent) = P(voice named right) P(line in that voice) + P(named wrong) P(line in the
+    other): a line can be no surer of its role than the call is of which voice is the agent.
+    """
+    o = 1.0 / (1.0 + math.exp(-min(margin, 30.0)))
+    m = 1.0 / (1.0 + np.exp(-np.clip(unsup, -30, 30)))
+    p = np.clip(o * m + (1 - o) * (1 - m), 1e-9, 1 - 1e-9)
+    return np.clip(np.log(p) - np.log1p(-p), -LLR_CAP, LLR_CAP)
+
+
 def _asr_confidence(utt: dict) -> float:
     """The line's ASR confidence (0..1; missing = 1.0): how far its words can be believed."""
     value = utt.get("confidence")
@@ -203,13 +307,19 @@ TEXT_CONF_MAX = 0.6  # text and turn-taking alone never make a call certain: voi
 TEXT_BALANCE_MASS = 6.0  # cue weight each role needs before the text shows two parties
 
 
+def _cue_balance(cues: np.ndarray) -> float:
+    """How far the cues show both parties: each role's cue weight over ``TEXT_BALANCE_MASS``
+    (0 = one role or none has cues, 1 = both have plenty)."""
+    agent_mass, customer_mass = float(cues[cues > 0].sum()), float(-cues[cues < 0].sum())
+    return min(1.0, agent_mass / TEXT_BALANCE_MASS, customer_mass / TEXT_BALANCE_MASS)
+
+
 def _text_confidence(cues: np.ndarray, post: np.ndarray, durations: np.ndarray,
                      decide: float) -> float:
     """How far text and turn-taking alone settle the call: both roles clearly present in the
     cues (a monologue or voicemail has no customer side, so it stays near 0) and most speech
     time decided well beyond ``decide`` (log-odds). At most ``TEXT_CONF_MAX``."""
-    agent_mass, customer_mass = float(cues[cues > 0].sum()), float(-cues[cues < 0].sum())
-    balance = min(1.0, agent_mass / TEXT_BALANCE_MASS, customer_mass / TEXT_BALANCE_MASS)
+    balance = _cue_balance(cues)
     if balance <= 0.0 or durations.sum() <= 0:
         return 0.0
     decided = np.minimum(1.0, np.abs(post) / (2.0 * decide))

@@ -26,7 +26,8 @@ _CUES = {"pinyin_min_chars": Key(int, low=1), "phrases": AnyKeys(Key(float)),
          "patterns": AnyKeys(Key(float), regex_keys=True)}
 _PROBABILITY = Key(float, low=0, high=1)
 ROLES_SCHEMA = {
-    "prior": {"first_speaker_agent": Key(float), "utterance_cue_weight": Key(float, low=0),
+    "prior": {"first_speaker_agent": Key(float), "opener_voice_agent": Key(float, low=0),
+              "utterance_cue_weight": Key(float, low=0),
               "long_line_s": Key(float, low=0.1), "line_length_weight": Key(float, low=0),
               "line_length_cap": Key(float, low=0)},
     "turns": {"change": _PROBABILITY, "after_question": _PROBABILITY,
@@ -103,6 +104,7 @@ class Roles:
     long_line_s: float = 3.0
     line_length_weight: float = 0.0
     line_length_cap: float = 0.0
+    opener_voice_agent: float = 0.0
 
 
 def length_prior(duration_s: float, roles: Roles | None = None) -> float:
@@ -163,6 +165,7 @@ def load_roles(path: str | Path = ROLES_PATH) -> Roles:
         long_line_s=float(prior["long_line_s"]),
         line_length_weight=float(prior["line_length_weight"]),
         line_length_cap=float(prior["line_length_cap"]),
+        opener_voice_agent=float(prior["opener_voice_agent"]),
     )
 
 
