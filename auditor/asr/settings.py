@@ -58,6 +58,10 @@ SCHEMA = {
         "fallback_no_speech": Key(float, low=0, high=1),
         "fallback_seed": Key(int, low=0),
     },
+    "channels": {
+        "one_signal_correlation": Key(float, low=0, high=1),
+        "one_signal_share": Key(float, low=0, high=1),
+    },
     "confidence": {
         "logprob_weight": Key(float, low=0),
         "no_speech_weight": Key(float, low=0),
@@ -125,6 +129,8 @@ class AsrSettings:
     confidence: ConfidenceSettings
     digit_syllables: tuple[tuple[str, str], ...] = ()
     restore_min_numerals: int = 0
+    one_signal_correlation: float = 1.0
+    one_signal_share: float = 1.0
 
 
 def load_asr_settings(path: str | Path | None = None) -> AsrSettings:
@@ -142,6 +148,7 @@ def load_asr_settings(path: str | Path | None = None) -> AsrSettings:
         confidence=ConfidenceSettings(**data["confidence"]),
         digit_syllables=pairs,
         restore_min_numerals=digits["restore_min_numerals"],
+        **data["channels"],
         **data["decode"],
         **flt,
     )
