@@ -50,6 +50,8 @@ SCHEMA = {
         "initial_prompt": Key(str),
         "digit_prompt": Key(str),
         "digit_redecode_min": Key(int, low=0),
+        "digit_redecode_short_min": Key(int, low=0),
+        "digit_redecode_logprob": Key(float, high=0),
         "fallback_tries": Key(int, low=0, high=10),
         "fallback_temperature_step": Key(float, low=0.01, high=1),
         "fallback_best_of": Key(int, low=1),
@@ -119,6 +121,8 @@ class AsrSettings:
     initial_prompt: str
     digit_prompt: str
     digit_redecode_min: int
+    digit_redecode_short_min: int
+    digit_redecode_logprob: float
     fallback_tries: int
     fallback_temperature_step: float
     fallback_best_of: int
