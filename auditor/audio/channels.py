@@ -83,12 +83,14 @@ def compare_channels(samples: np.ndarray, sample_rate: int, min_correlation: flo
     """
     if samples.ndim != 2 or samples.shape[0] != 2:
         return None
-    a = samples[0].astype(np.float64)
-    b = samples[1].astype(np.float64)
+    a = np.asarray(samples[0], dtype=np.float32)  # float32 sums over a block are precise enough
+    b = np.asarray(samples[1], dtype=np.float32)
     block = max(1, int(block_s * sample_rate))
     n = a.size // block
-    energy_a = (a[: n * block].reshape(n, block) ** 2).sum(axis=1) if n else np.zeros(0)
-    energy_b = (b[: n * block].reshape(n, block) ** 2).sum(axis=1) if n else np.zeros(0)
+    energy_a = np.einsum("ij,ij->i", a[: n * block].reshape(n, block),
+                         a[: n * block].reshape(n, block), dtype=np.float64) if n else np.zeros(0)
+    energy_b = np.einsum("ij,ij->i", b[: n * block].reshape(n, block),
+                         b[: n * block].reshape(n, block), dtype=np.float64) if n else np.zeros(0)
     power_a, power_b = float(energy_a.sum()), float(energy_b.sum())
     if n == 0 or power_a <= 1e-12 or power_b <= 1e-12:
         return ChannelCheck(0.0, 0.0, 0.0, 0.0, 0, False)
@@ -98,15 +100,18 @@ def compare_channels(samples: np.ndarray, sample_rate: int, min_correlation: flo
     keep = max(1, int(search_s / block_s))
     loud = np.sort(np.argsort(total)[-keep:])
     idx = (loud[:, None] * block + np.arange(block)[None, :]).ravel()
-    lag = best_lag(a[idx], b[idx], int(max_lag_ms * sample_rate / 1000))
+    lag = best_lag(a[idx].astype(np.float64), b[idx].astype(np.float64),
+                   int(max_lag_ms * sample_rate / 1000))
     b = _shifted(b, lag)
     active = total >= total.max() * 10 ** (-floor_db / 10)
     xa = a[: n * block].reshape(n, block)[active]
     xb = b[: n * block].reshape(n, block)[active]
     xa = xa - xa.mean(axis=1, keepdims=True)
     xb = xb - xb.mean(axis=1, keepdims=True)
-    denom = np.sqrt((xa ** 2).sum(axis=1) * (xb ** 2).sum(axis=1))
-    corr = np.where(denom > 0, np.abs((xa * xb).sum(axis=1)) / np.maximum(denom, 1e-300), 0.0)
+    dot = np.einsum("ij,ij->i", xa, xb, dtype=np.float64)
+    denom = np.sqrt(np.einsum("ij,ij->i", xa, xa, dtype=np.float64)
+                    * np.einsum("ij,ij->i", xb, xb, dtype=np.float64))
+    corr = np.where(denom > 0, np.abs(dot) / np.maximum(denom, 1e-300), 0.0)
     median = float(np.median(corr)) if corr.size else 0.0
     agreeing = float(np.mean(corr >= min_correlation)) if corr.size else 0.0
     one = bool(corr.size) and median >= min_correlation and agreeing >= min_agreeing
