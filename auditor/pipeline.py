@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from auditor.analysis import Analyser, Analysis
+from auditor.audio.channels import as_mono_if_one_signal
 from auditor.audio.decode import Audio, AudioError, decode
 from auditor.core.hashing import file_sha256
 from auditor.core.scorecard import AsrInfo, Scorecard, failed_scorecard
@@ -200,10 +201,12 @@ class Auditor:
         `heard` is what `hear` returned for this audio, when the caller has it already (the
         benchmarks keep the recogniser's output between runs); otherwise it is computed here.
         """
+        file_channels = audio.channels
+        audio, check = self.one_signal_as_mono(audio)
         layout = "stereo" if audio.channels >= 2 else "mono"
         known = {
             "duration_s": round(audio.duration_s, 2),
-            "channels": audio.channels,
+            "channels": file_channels,
             "layout": layout,
             "sample_rate": audio.source_rate,
         }
@@ -222,14 +225,22 @@ class Auditor:
         analysis = self.analyser.analyse(heard.utterances, audio, layout, frames=heard.frames,
                                          call_start=call_start)
         card = build_card(analysis, file, call_id, asr=heard.asr,
-                          rules_version=self.rules_version, **known)
+                          rules_version=self.rules_version, **known,
+                          extra={"channel_check": check.to_dict()} if check else {})
         return self.score(card) if score else card
+
+    def one_signal_as_mono(self, audio: Audio) -> tuple[Audio, Any]:
+        """Two channels carrying one signal are one mono call (audio/channels.py): the audio to
+        hear, and the channel check (None for a mono recording)."""
+        s = self.asr_settings
+        return as_mono_if_one_signal(audio, s.one_signal_correlation, s.one_signal_share)
 
     def hear(self, audio: Audio) -> Heard:
         """Find the speech of decoded audio and transcribe it once: the utterances (None when
         no speech was found), the recogniser's summary and a mono call's voice features."""
         from auditor.asr.transcribe import coverage
 
+        audio, _ = self.one_signal_as_mono(audio)  # no-op when audit_audio already did it
         # A mono call's voice features, computed once: for the splitting and the attribution.
         frames = voice_frames(audio.samples[0], audio.sample_rate) if audio.channels < 2 else None
         speech = speech_audio(audio, self.asr_settings)

@@ -48,6 +48,7 @@ def hearing_digest(model_name: str) -> str:
 def heard(auditor, path: Path, audio: Audio, digest: str) -> Heard:
     """The call's `Heard`, from the cache when this recording was heard by the same code."""
     where = cache_dir() / digest / f"{file_sha256(path)}.json"
+    audio, _ = auditor.one_signal_as_mono(audio)  # heard as audit_audio hears it
     if where.is_file():
         kept = json.loads(where.read_text(encoding="utf-8"))
         frames = voice_frames(audio.samples[0], audio.sample_rate) if audio.channels < 2 else None

@@ -108,3 +108,35 @@ def test_words_logprob_weighs_every_character():
              {"word": "八", "probability": 1.0}]
     assert math.isclose(words_logprob(words), 2 * math.log(0.5) / 3)
     assert words_logprob([]) == -math.inf
+
+
+def _asks(settings, text: str, prob: float) -> bool:
+    t = _scripted(settings, {}, {})
+    return t._digits_may_pay(text, _words(text, prob))
+
+
+GATED = dataclasses.replace(load_asr_settings(), digit_redecode_min=7,
+                            digit_redecode_short_min=4, digit_redecode_logprob=-0.5)
+
+
+def test_a_run_of_personal_number_length_is_decoded_again_however_confident():
+    assert _asks(GATED, "我的电话是幺三八零零幺二三四五六", 0.99)
+    # a digit-sounding character between numerals does not hide the number (腰 for 幺)
+    assert _asks(GATED, "号码是幺三八腰零零幺", 0.99)
+
+
+def test_a_short_run_is_decoded_again_only_when_the_decoder_was_unsure():
+    assert not _asks(GATED, "二零二六年还款", 0.95)  # a year, heard confidently
+    assert _asks(GATED, "尾号是三四五六", 0.3)  # exp(-0.5) = 0.61: unsure digits
+    assert not _asks(GATED, "三四五", 0.1)  # too short to be part of a number worth it
+
+
+def test_amounts_and_plain_text_are_never_decoded_again():
+    assert not _asks(GATED, "欠款三千五百二十元", 0.1)
+    assert not _asks(GATED, "您好，请问是张先生吗", 0.1)
+
+
+def test_the_unsure_test_can_be_switched_off():
+    off = dataclasses.replace(GATED, digit_redecode_short_min=0)
+    assert not _asks(off, "尾号是三四五六", 0.01)
+    assert _asks(off, "幺三八零零幺二三四", 0.99)

@@ -50,6 +50,8 @@ SCHEMA = {
         "initial_prompt": Key(str),
         "digit_prompt": Key(str),
         "digit_redecode_min": Key(int, low=0),
+        "digit_redecode_short_min": Key(int, low=0),
+        "digit_redecode_logprob": Key(float, high=0),
         "fallback_tries": Key(int, low=0, high=10),
         "fallback_temperature_step": Key(float, low=0.01, high=1),
         "fallback_best_of": Key(int, low=1),
@@ -57,6 +59,10 @@ SCHEMA = {
         "fallback_compression": Key(float, low=0.1),
         "fallback_no_speech": Key(float, low=0, high=1),
         "fallback_seed": Key(int, low=0),
+    },
+    "channels": {
+        "one_signal_correlation": Key(float, low=0, high=1),
+        "one_signal_share": Key(float, low=0, high=1),
     },
     "confidence": {
         "logprob_weight": Key(float, low=0),
@@ -115,6 +121,8 @@ class AsrSettings:
     initial_prompt: str
     digit_prompt: str
     digit_redecode_min: int
+    digit_redecode_short_min: int
+    digit_redecode_logprob: float
     fallback_tries: int
     fallback_temperature_step: float
     fallback_best_of: int
@@ -125,6 +133,8 @@ class AsrSettings:
     confidence: ConfidenceSettings
     digit_syllables: tuple[tuple[str, str], ...] = ()
     restore_min_numerals: int = 0
+    one_signal_correlation: float = 1.0
+    one_signal_share: float = 1.0
 
 
 def load_asr_settings(path: str | Path | None = None) -> AsrSettings:
@@ -142,6 +152,7 @@ def load_asr_settings(path: str | Path | None = None) -> AsrSettings:
         confidence=ConfidenceSettings(**data["confidence"]),
         digit_syllables=pairs,
         restore_min_numerals=digits["restore_min_numerals"],
+        **data["channels"],
         **data["decode"],
         **flt,
     )

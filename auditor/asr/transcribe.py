@@ -383,7 +383,7 @@ class Transcriber:
         if s.digit_redecode_min <= 0:
             return
         todo = [i for i, t in enumerate(tokens)
-                if t and longest_numeral_run(self._text(t)) >= s.digit_redecode_min]
+                if t and self._digits_may_pay(self._text(t), words[i])]
         if not todo:
             return
         again = self.model.encode(features[todo]) if len(todo) < len(tokens) else encoded
@@ -401,6 +401,24 @@ class Transcriber:
                 tokens[i], words[i] = others[k], other_words[k]
                 packs[i].avg_logprob = results[k][1]
                 packs[i].repairs.append("digit_prompt")
+
+    def _digits_may_pay(self, text: str, words: list[dict]) -> bool:
+        """Whether a window's first reading holds a digit stretch worth decoding again.
+
+        The re-decoding is for personal numbers (phone, ID, card, account: 7 digits or more)
+        and costs a second decoding of the whole window, so it runs only where it can change
+        such a number: a run of at least `digit_redecode_min` digits (a digit-sounding character
+        between numerals counts: 幺 heard as 腰 must not hide the number), or a shorter run of at
+        least `digit_redecode_short_min` digits that the decoder itself was unsure of (the mean
+        log-probability of its numerals below `digit_redecode_logprob`: the number may have
+        come back cut short or misheard). Years, amounts and confident short runs are left.
+        """
+        s = self.settings
+        run = longest_numeral_run(digits.restore_digits(text, dict(s.digit_syllables), 1))
+        if run >= s.digit_redecode_min:
+            return True
+        short = s.digit_redecode_short_min
+        return 0 < short <= run and numerals_logprob(words) < s.digit_redecode_logprob
 
     def _needs_fallback(self, tokens: list[int], logprob: float, no_speech: float) -> bool:
         """Whether a window's decoding is poor enough to decode again at a temperature, by
@@ -593,6 +611,18 @@ def longest_numeral_run(text: str) -> int:
         run = run + 1 if hallucination._is_numeral(ch) and ch not in "十百千万" else 0
         best = max(best, run)
     return best
+
+
+def numerals_logprob(words: list[dict]) -> float:
+    """Mean log-probability of the digits (numerals read one by one) among aligned words;
+    0.0 when there are none (nothing to be unsure of)."""
+    values = []
+    for word in words:
+        core = hallucination.strip_punctuation(word["word"])
+        n = sum(1 for ch in core if hallucination._is_numeral(ch) and ch not in "十百千万")
+        if n:
+            values.extend([math.log(max(float(word.get("probability", 1e-6)), 1e-6))] * n)
+    return sum(values) / len(values) if values else 0.0
 
 
 def words_logprob(words: list[dict]) -> float:
