@@ -439,3 +439,21 @@ def test_stereo_utterances_get_their_channels_posterior():
                                                                     ("customer", 0.0)]
     assert Utterance.from_dict(utts[1]).to_dict()["agent_posterior"] == 0.0
     assert "agent_posterior" not in pieces_to_utterances(pieces[:1], 1, 0)[0]
+
+
+ANSWERED = [("agent", 3.0, "您好，请问您是张伟先生吗？"), ("customer", 0.6, "对"),
+            ("agent", 4.0, "这里是某某小贷，您的借款已经逾期了。"),
+            ("agent", 3.0, "要不这样，明天先还两千元，您看行吗？"), ("customer", 0.6, "好"),
+            ("agent", 2.0, "感谢您的配合，再见。")]
+
+
+def test_one_voice_keeps_the_turn_after_a_question_answered():
+    # The voices do not split (one synthetic voice for both) and the replies' cues are weak
+    # (low recogniser confidence): the dialogue still says a question was answered, so the
+    # bare 对 / 好 after a question is not settled as the agent's.
+    y, truth = _call(ANSWERED, voices={"agent": HIGH, "customer": HIGH}, seed=16)
+    heard = [dict(u, confidence=0.4) if u["text"] in ("对", "好") else u for u in _unknown(truth)]
+    out, _ = attribute(voice_frames(y, SR), heard)
+    assert out[0]["speaker"] == "agent"
+    assert out[1]["speaker"] != "agent" and out[4]["speaker"] != "agent"
+    assert out[1]["agent_posterior"] < 0.5 and out[4]["agent_posterior"] < 0.5

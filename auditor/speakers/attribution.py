@@ -26,6 +26,7 @@ from auditor.speakers.roles import (
     length_prior,
     load_roles,
     smooth_turns,
+    turn_evidence,
 )
 from auditor.speakers.voices import LLR_CAP, MIN_ITEMS, block_weights, fit_voices
 
@@ -94,8 +95,13 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles
         # Nothing sounds like a second party: the voices do not split in two and no line's text
         # says customer (a voicemail, a monologue, or a party heard too briefly to tell). Then
         # turn-taking must not invent one: the speaker rarely changes (``turns.one_voice``),
-        # so the lines go with the opener unless their own evidence says otherwise.
-        change = np.minimum(change, roles.turns.one_voice)
+        # so the lines go with the opener unless their own evidence says otherwise. A boundary
+        # whose text says the turn changes (a question answered, a bare 对 / 好) keeps its
+        # turn-taking: on a short or narrow-band call the voice test has too little power to
+        # overrule the dialogue (a customer's 对 after 请问您是…吗 is not the agent's).
+        said = np.array([turn_evidence(a, b, roles)
+                         for a, b in zip(utts, utts[1:], strict=False)], dtype=bool)
+        change = np.where(said, change, np.minimum(change, roles.turns.one_voice))
         one_voice = voice_sep == 0.0 and len(idx) >= MIN_ITEMS
     else:
         one_voice = False

@@ -260,6 +260,20 @@ def change_probability(prev: dict, nxt: dict, roles: Roles | None = None) -> flo
     return turns.change
 
 
+def turn_evidence(prev: dict, nxt: dict, roles: Roles | None = None) -> bool:
+    """Whether the dialogue itself says the turn changes between ``prev`` and ``nxt``: a
+    question answered by a short line (shorter than a long line, ``long_line_s``: one who goes on
+    after their own question goes on at length), or a bare backchannel (对 / 嗯 / 好的) on either
+    side. This holds however the voices sound, so a call whose voices do not split keeps these
+    boundaries."""
+    turns = (roles or load_roles()).turns
+    prev_text = str(prev.get("text", "") or "")
+    answered = is_question(prev_text, roles) and \
+        float(nxt["end"]) - float(nxt["start"]) < turns.long_line_s
+    return (answered or is_backchannel(prev_text, roles)
+            or is_backchannel(str(nxt.get("text", "") or ""), roles))
+
+
 def smooth_turns(evidence: np.ndarray, change: np.ndarray) -> np.ndarray:
     """Posterior agent-vs-customer log-odds of each utterance given all utterances' evidence.
 
