@@ -161,13 +161,14 @@ def test_check_json_is_the_spec_scorecard():
 # ---------------------------------------------------------------- the varied calls, per split
 
 VARIED = load_truths(VARIED_SAMPLES)
-# What the product reliably reaches from audio today (measured with `make eval`, whisper-base,
-# 2 cores), a little below the measured figure because the decoder's temperature fallback samples.
-# The target is 0.95 / 0.95 on the held-out half: raise these as the product improves,
-# never lower them to pass.
+# What the product reliably reaches from audio today (measured with `make eval` on 2026-12-01,
+# whisper-base, 2 cores: tuning 0.96 / 1.00, held-out 0.88 / 0.74), a few points below the
+# measured figure: another CPU's floating point can move a borderline line or two. The issue's
+# target is 0.95 / 0.95 on the held-out half: raise these as the product improves, never lower
+# them to pass.
 FLOORS = {
-    "tuning": {"recall": 0.0, "precision": 0.0},
-    "heldout": {"recall": 0.0, "precision": 0.0},
+    "tuning": {"recall": 0.90, "precision": 0.90},
+    "heldout": {"recall": 0.82, "precision": 0.68},
 }
 
 
