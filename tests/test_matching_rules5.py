@@ -139,3 +139,16 @@ def test_concept_member_sees_the_final_question_mark(tmp_path: Path) -> None:
     rs = load_rules([pack], builtin=False)
     assert "impatience" in cats(rs, "你这样拖着图什么？")
     assert "impatience" not in cats(rs, "图什么方便就怎么还。")
+
+
+def test_one_inserted_word_between_a_members_words() -> None:
+    from auditor.compliance.concepts import gap_pairs
+    from auditor.compliance.matching import gap_spans
+    from auditor.compliance.tokens import Clause
+    pairs = gap_pairs(("赶紧去借钱",))
+    c = Clause.make("你赶紧去找人借钱")
+    assert [c.text[s:e] for s, e in gap_spans(c, pairs)] == ["赶紧去找人借钱"]
+    # an inserted negation, or more than one short word, is no gap
+    assert gap_spans(Clause.make("赶紧去别借钱"), pairs) == []
+    assert gap_spans(Clause.make("赶紧去银行柜台借钱"), pairs) == []
+    assert gap_pairs(("借钱",)) == ()  # short members are never split

@@ -199,6 +199,25 @@ def compile_ba(members: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(f"[把将][^把将]{{0,6}}?(?:{'|'.join(alts)})")
 
 
+GAP_BLOCK = set("不没别未非无莫勿")  # an inserted negation changes the phrase: not a gap
+
+
+def gap_pairs(members: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(head, tail) splits of members of four or more characters at a jieba word boundary, each
+    part two or more characters: the member may be said with one short word inserted between
+    them (丢尽了 + 全家的 + 脸 ...); see ``matching.gap_spans``."""
+    out: list[tuple[str, str]] = []
+    for m in members:
+        if len(m) < 4 or not all(_HAN.match(c) for c in m):
+            continue
+        pos = 0
+        for t in tokenize(m)[:-1]:
+            pos += len(t)
+            if pos >= 2 and len(m) - pos >= 2:
+                out.append((m[:pos], m[pos:]))
+    return tuple(dict.fromkeys(out))
+
+
 def concepts_from(tables: dict[str, dict[str, Any]]) -> dict[str, Concept]:
     """Compile merged concept tables (name -> table) into Concepts."""
     out: dict[str, Concept] = {}

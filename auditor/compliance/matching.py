@@ -41,7 +41,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.compliance.concepts import FILLER_TOKENS, GLUE, Concept, Expr, Term, compile_words
+from auditor.compliance.concepts import (
+    FILLER_TOKENS,
+    GAP_BLOCK,
+    GLUE,
+    Concept,
+    Expr,
+    Term,
+    compile_words,
+)
 from auditor.compliance.pii import DIGITS, find_pii
 from auditor.compliance.rules import Context, Rule, RuleSet
 from auditor.compliance.tokens import (
@@ -534,6 +542,32 @@ def _squeezed_spans(clause: Clause, pats: list[re.Pattern[str]], rules: RuleSet
     return out
 
 
+_MAX_GAP = 2  # characters of the one word a speaker inserts into a member
+
+
+def gap_spans(clause: Clause, pairs: tuple[tuple[str, str], ...]) -> list[tuple[int, int]]:
+    """Spans where a member is said with one short word inserted at one of its own word
+    boundaries (赶紧去找人借钱 for 赶紧去借钱, 祖宗的脸全都丢尽 for 祖宗的脸都丢尽): the
+    inserted text is one or two Han characters forming whole words of the clause, holds no
+    negation, and both parts sit on word boundaries."""
+    text, bounds = clause.text, clause.bounds
+    out: list[tuple[int, int]] = []
+    for head, tail in pairs:
+        i = text.find(head)
+        while i >= 0:
+            g0 = i + len(head)
+            for g1 in range(g0 + 1, min(g0 + _MAX_GAP, len(text)) + 1):
+                gap = text[g0:g1]
+                if not all(is_han(c) for c in gap) or set(gap) & GAP_BLOCK:
+                    break
+                if text.startswith(tail, g1) and {i, g0, g1} <= bounds:
+                    e = g1 + len(tail)
+                    if e in bounds or e == len(text):
+                        out.append((i, e))
+            i = text.find(head, i + 1)
+    return out
+
+
 def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
                ) -> list[tuple[int, int, str, str]]:
     """(start, end, surface, via) of every word of a term in the utterance."""
@@ -572,6 +606,10 @@ def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
                                      (clause.text[s:e], via))
         for s, e in _squeezed_spans(clause, pats, rules):
             found.setdefault((clause.offset + s, clause.offset + e), (clause.text[s:e], "word"))
+        for name, _ in term.concepts:
+            for s, e in gap_spans(clause, rules.gaps.get(name, ())):
+                found.setdefault((clause.offset + s, clause.offset + e),
+                                 (clause.text[s:e], "gap"))
         if "把" in clause.text or "将" in clause.text:
             for name, _ in term.concepts:
                 rx = rules.ba_rx.get(name)

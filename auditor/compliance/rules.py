@@ -25,6 +25,7 @@ from auditor.compliance.concepts import (
     compile_ba,
     compile_words,
     concepts_from,
+    gap_pairs,
     parse_expr,
 )
 from auditor.compliance.rulepack import Pack, RulePackError, load_pack, pack_files
@@ -140,6 +141,8 @@ class RuleSet:
     member_words: frozenset[str] = frozenset()
     # a concept's members with the object moved before the verb by 把 (丢尽脸 -> 把脸丢尽)
     ba_rx: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
+    # a concept's members split in two at a word boundary, for one inserted word between them
+    gaps: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     def describe(self) -> list[dict[str, Any]]:
         """Rows for `auditor rules list`: id, category, severity, speakers, phrase count."""
@@ -293,11 +296,13 @@ def _build(packs: Sequence[Pack], pinyin: bool) -> RuleSet:
         digest.update(pack.path.name.encode() + b"\0" + pack.source + b"\0")
     concept_rx = {}
     ba_rx: dict[str, re.Pattern[str] | None] = {}
+    gaps: dict[str, tuple[tuple[str, str], ...]] = {}
     index: dict[str, list[tuple[str, str, bool]]] = {}
     for c in concepts.values():
         concept_rx[(c.name, False)] = compile_words(c.members)
         concept_rx[(c.name, True)] = compile_words(c.members + c.context_members)
         ba_rx[c.name] = compile_ba(c.members)
+        gaps[c.name] = gap_pairs(c.members)
         if c.pinyin:
             for w in c.members + c.context_members:
                 syl = phrase_pinyin(w)
@@ -307,7 +312,7 @@ def _build(packs: Sequence[Pack], pinyin: bool) -> RuleSet:
     return RuleSet(
         rules=tuple(rules.values()), steps=built_steps, context=ctx, verification=ver,
         version=digest.hexdigest()[:12], packs=tuple(str(p.path) for p in packs), pinyin=pinyin,
-        concepts=concepts, concept_rx=concept_rx, ba_rx=ba_rx,
+        concepts=concepts, concept_rx=concept_rx, ba_rx=ba_rx, gaps=gaps,
         pinyin_index={k: tuple(v) for k, v in index.items()}, member_words=words,
     )
 
