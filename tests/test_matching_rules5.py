@@ -152,3 +152,8 @@ def test_one_inserted_word_between_a_members_words() -> None:
     assert gap_spans(Clause.make("赶紧去别借钱"), pairs) == []
     assert gap_spans(Clause.make("赶紧去银行柜台借钱"), pairs) == []
     assert gap_pairs(("借钱",)) == ()  # short members are never split
+
+
+def test_forbidden_visit_is_reassurance_but_a_visit_after_but_is_not(rules: RuleSet) -> None:
+    assert "threat" not in cats(rules, "我们机构严禁员工到客户单位催收。")
+    assert "threat" in cats(rules, "公司是不允许，但我们照样会去你单位找你。")
