@@ -157,3 +157,11 @@ def test_one_inserted_word_between_a_members_words() -> None:
 def test_forbidden_visit_is_reassurance_but_a_visit_after_but_is_not(rules: RuleSet) -> None:
     assert "threat" not in cats(rules, "我们机构严禁员工到客户单位催收。")
     assert "threat" in cats(rules, "公司是不允许，但我们照样会去你单位找你。")
+
+
+def test_pattern_anchored_at_clause_end_still_matches_a_question(tmp_path: Path) -> None:
+    pack = tmp_path / "q.toml"
+    pack.write_text('[pack]\nname = "q"\n\n[[rule]]\nid = "q.end"\ncategory = "impatience"\n'
+                    'patterns = ["还问什么$"]\n', encoding="utf-8")
+    rs = load_rules([pack], builtin=False)
+    assert "impatience" in cats(rs, "都说清楚了还问什么？")

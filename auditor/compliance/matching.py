@@ -292,8 +292,9 @@ def match_rule(rule: Rule, a: Analysed, rules: RuleSet, pos: Position | None = N
                     found.setdefault((s, e), "pinyin" if is_canon else "word")
             # a pattern sees the clause's final question mark (你这是干嘛？ has no 吗): the
             # clause is read with a ？ after it, and a match is clipped to the clause
+            # (both readings: a pattern anchored with $ still matches the bare clause)
             for pat in rule.patterns:
-                for m in pat.finditer(text + "？" if question else text):
+                for m in [*pat.finditer(text), *(pat.finditer(text + "？") if question else ())]:
                     s, e = m.start(), min(m.end(), len(text))
                     if e <= s or (is_canon and not _touches(a.canon_spans[ci], s, e)):
                         continue
@@ -596,7 +597,7 @@ def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
         for text, via in texts:
             for rx in pats:
                 # a member may end with ？ (干嘛？): the clause is read with its question mark
-                for m in rx.finditer(text + "？" if question else text):
+                for m in [*rx.finditer(text), *(rx.finditer(text + "？") if question else ())]:
                     s, e = m.start(), min(m.end(), len(text))
                     if e <= s or not _member_ok(clause, s, e, rules):
                         continue
