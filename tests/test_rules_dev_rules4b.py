@@ -298,15 +298,13 @@ def test_dev_violation_is_flagged(rules: RuleSet, category: str, line: str) -> N
 # Known false alarms, kept visible rather than dropped: the scope statement "that debt is not ours
 # to handle" uses the banned refusal 不归我们管 word for word; telling the two apart needs the
 # subject of the clause (another creditor's debt vs the customer's request).
-# The refusal 我们不接受用信用卡套现还款 still fires new_loan.credit_act: 不接受 is no negator
-# in the shared context, and a concept rule has no per-clause warning exemption.
-KNOWN_FALSE = {"您在借呗的那笔不归我们管，我们只负责这一笔。",
-               "我们不接受用信用卡套现还款，请您用储蓄卡。"}
-# Known misses of set B, each caused by the shared matcher rather than by a pack: the A-not-A
-# question 能不能 between the words is read as a negation; "你问的这个" is read as a quotation of
-# the customer, so the agent's own 别浪费时间 after it is exempt.
-KNOWN_MISSED = {"你女朋友那边能不能先借你点，把逾期先处理了？",
-                "你问的这个跟还款没关系，别浪费时间。"}
+# Fixed in the matcher (rules5) and now ordinary tests: the refusal 我们不接受用信用卡套现还款
+# (context.toml `refusals`, unless = ["refusal"]).
+KNOWN_FALSE = {"您在借呗的那笔不归我们管，我们只负责这一笔。"}
+# Known misses of set B fixed in the matcher (rules5), now ordinary tests: the A-not-A question
+# 能不能 between the words is no negation (你女朋友那边能不能先借你点…); "你问的这个" names the
+# customer's question as a noun phrase and quotes only inside its own clause (…，别浪费时间).
+KNOWN_MISSED: set[str] = set()
 
 
 def _marked(pairs: list[tuple[str, str]], known: set[str]) -> list[Any]:
@@ -317,14 +315,17 @@ def _marked(pairs: list[tuple[str, str]], known: set[str]) -> list[Any]:
 # Set C is never tuned on: its misses and false alarms at the time it was written stay recorded
 # here (strict xfail), so a later change that fixes one shows up and must be reported.
 KNOWN_MISSED_C = {
-    "像你这种赖账的，我见一个骂一个。", "你那脑子是摆设吧？", "你真是把你们家的脸都丢尽了。",
+    # fixed in the matcher (rules5), now ordinary tests: 把你们家的脸都丢尽了 (a 把 form of a
+    # verb-object member), 你这人怎么说不通呢 (an opening 跟你 is optional), and in KNOWN_FALSE_C
+    # 请不要相信…套现还款的说法 (a warning is a refusal of the act)
+    "像你这种赖账的，我见一个骂一个。", "你那脑子是摆设吧？",
     "你朋友圈那么多人，一人借你五百就够了。", "招行闪电贷你试一下，批了就能把这期还掉。",
     "你老婆名下不是有张卡吗，让她刷一下先帮你还上。",
     "你把你那个车押给车贷公司，几万块就到手了，欠款一下就清了。",
-    "这些都是系统算的，你问我我也不知道。", "你这人怎么说不通呢。",
+    "这些都是系统算的，你问我我也不知道。",
     "我又不是你的客服，问这些干嘛。",
 }
-KNOWN_FALSE_C = {"请不要相信任何让您用信用卡套现还款的说法。"}
+KNOWN_FALSE_C: set[str] = set()
 
 
 @pytest.mark.parametrize(("category", "line"), _marked(VIOLATING_C, KNOWN_MISSED_C))

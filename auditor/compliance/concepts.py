@@ -18,6 +18,10 @@ contains a second-person pronoun (打断你的腿) also matches with the pronoun
 a count stands for any count (借一笔 = 借两笔 = 借点), a trailing 的 is optional, an attributive 的
 may be 那个/这个 or dropped, 说/讲 and 吗/么 are interchangeable, and the matcher also reads each
 clause with inserted particles and pronouns dropped (打断了他的腿 -> 打断腿; ``matching.squeeze``).
+A member read as verb + object also matches with 把 moving the object first, up to six characters
+after 把 and three before the verb (丢尽了脸 in 把你们家的脸都丢尽了, 押车 in 把你那个车押给…;
+``compile_ba``); an opening 跟你 before a speech verb's failure complement is optional (跟你说不通
+in 你这人怎么说不通).
 
 An expression (``near = [...]`` in a rule) chains terms with operators::
 
@@ -36,7 +40,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from auditor.compliance.tokens import word_freq
+from auditor.compliance.tokens import tokenize, word_freq
 
 _PRONOUN = re.compile(r"(你们|您们|你|您)(的)?")
 _OPT_PRONOUN = "(?:你们|您们|他们|她们|你|您|他|她)?的?"
@@ -113,9 +117,21 @@ def _same_chars(rx: str) -> str:
     return "".join(_SAME.get(ch, ch) for ch in rx)
 
 
+# A comitative 跟你/和你 opening a member whose rest is a speech verb with a potential complement
+# of failure (跟你说不通, 跟你讲不清): the inability is the meaning, with or without the companion,
+# and speakers drop it (你这人怎么说不通). Other openings carry the meaning (对你不客气, 给你推荐,
+# 跟你说过了) and stay.
+_LEAD_PP = re.compile(r"^[跟和同](你们|您们|你|您)(?=[说讲聊谈沟][通]?不[\u4e00-\u9fff]{1,2}$)")
+_PP_RX = "(?:[跟和同](?:你们|您们|他们|她们|你|您|他|她))?"
+
+
 def member_regex(member: str) -> str:
     """The regular expression of one member: escaped, a second-person pronoun optional, a count
-    (一笔) any count, a trailing 的 optional (要饭的 also as 要饭)."""
+    (一笔) any count, a trailing 的 optional (要饭的 also as 要饭), an opening 跟你 optional
+    before a speech verb's failure complement (跟你说不通 also as 说不通)."""
+    lead = _LEAD_PP.match(member)
+    if lead and word_freq(member[lead.end():]) < 100:  # 说不清 (an everyday word) keeps it
+        return _PP_RX + member_regex(member[lead.end():])
     if len(_PRONOUN.sub("", member)) < 2:  # 日你 must not shrink to 日
         return re.escape(member)
     tail = ""
@@ -145,6 +161,61 @@ def compile_words(words: tuple[str, ...]) -> re.Pattern[str] | None:
     if not ws:
         return None
     return re.compile("|".join(member_regex(w) for w in ws), re.IGNORECASE)
+
+
+# What follows a verb but is no object that 把 could move (押出去, 借一笔, 说一遍).
+_NOT_OBJECT = re.compile(r"^([不没].*|[出进上下回过起开走掉到]+[去来]?|[一两几].?|给.?|"
+                         r"[了过着的吧吗呢啊]+)$")
+_BA_PRONOUNS = frozenset({"你", "您", "他", "她", "你们", "您们", "他们", "她们", "你家", "全家"})
+
+
+def ba_forms(member: str) -> list[tuple[str, str]]:
+    """(object, verb) pairs of a member read as verb + object (丢尽了脸 -> (脸, 丢尽)): the same
+    phrase said with 把 moving the object first (把你们家的脸都丢尽了, 把车押给…). Pronouns
+    and particles are left out; a direction or count after the verb is no object."""
+    toks = [t for t in tokenize(member) if t not in FILLER_TOKENS and t not in _BA_PRONOUNS]
+    if len(toks) == 1 and len(toks[0]) == 2:
+        toks = list(toks[0])  # a verb-object word (押车, 丢脸): 把车押, 把脸丢
+    out: list[tuple[str, str]] = []
+    for k in range(1, len(toks)):
+        verb, obj = "".join(toks[:k]), "".join(toks[k:])
+        if len(verb) + len(obj) < 2 or _NOT_OBJECT.match(obj) or verb in "把将被让给":
+            continue
+        if not all(_HAN.match(c) for c in verb + obj):
+            continue
+        out.append((obj, verb))
+    return out
+
+
+@lru_cache(maxsize=1024)
+def compile_ba(members: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for a class's members said with 把 (把 + at most 6 characters + object + at
+    most 3 characters + verb), e.g. 丢尽脸 in 把你们家的脸都丢尽了; None when no member is verb +
+    object. The match runs from 把 to the verb."""
+    alts = sorted({f"{re.escape(o)}[^把将]{{0,3}}?{re.escape(v)}"
+                   for m in members for o, v in ba_forms(m)}, key=len, reverse=True)
+    if not alts:
+        return None
+    return re.compile(f"[把将][^把将]{{0,6}}?(?:{'|'.join(alts)})")
+
+
+GAP_BLOCK = set("不没别未非无莫勿")  # an inserted negation changes the phrase: not a gap
+
+
+def gap_pairs(members: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(head, tail) splits of members of four or more characters at a jieba word boundary, each
+    part two or more characters: the member may be said with one short word inserted between
+    them (丢尽了 + 全家的 + 脸 ...); see ``matching.gap_spans``."""
+    out: list[tuple[str, str]] = []
+    for m in members:
+        if len(m) < 4 or not all(_HAN.match(c) for c in m):
+            continue
+        pos = 0
+        for t in tokenize(m)[:-1]:
+            pos += len(t)
+            if pos >= 2 and len(m) - pos >= 2:
+                out.append((m[:pos], m[pos:]))
+    return tuple(dict.fromkeys(out))
 
 
 def concepts_from(tables: dict[str, dict[str, Any]]) -> dict[str, Concept]:

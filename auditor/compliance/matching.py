@@ -16,13 +16,22 @@ that start and end on jieba word boundaries; a span that is itself a common word
 (a digit, a number with a unit such as 三天/五千元, or a word of ``pinyin_anchors``); a span made
 only of numerals inside a longer run of numerals (一七 in 一三九一七...) never counts.
 
-**Context.** For a ``negatable`` rule, a negator (不会, 没有, 不是 ...) before the phrase in the
-same clause, within ``negation_window`` characters and with no breaker (就, 但是, 否则 ...)
-between them, cancels the hit: 我们不会上门 is reassurance, 不还钱就上门 is not, and in
-我们不会上门，但是你家人都会知道你是老赖 the second clause still flags. A hit in a sentence that
-begins by repeating the customer's words (您是说…, 您担心…) is not the agent's own statement. Any
-``exceptions`` phrase in the clause cancels the rule's hits there. Lawful, true notices (会影响您的
-个人征信, 机构可能依法起诉) simply match no false_legal phrase.
+**Context.** For a ``negatable`` rule, a negator (不会, 没有, 不是 ...) before
+the phrase in the same clause, within ``negation_window`` characters and
+with no breaker (就, 但是, 否则 ...) between them, cancels the hit: 我们不会上门 is
+reassurance, 不还钱就上门 is not, and in 我们不会上门，但是你家人都会知道你是老赖 the second
+clause still flags. The 不/没 of an A-not-A question (能不能, 要不要, 有没有) is no
+negator (你女朋友能不能先借你点 is a push). A hit in a sentence that begins by
+repeating the customer's words (您是说…, 您担心…) is not the agent's own
+statement; a marker that names what was said as a noun phrase (你问的这个,
+您说的) quotes only inside its own clause. ``unless = ["refusal"]``: the
+agent refusing or warning against the act earlier in the clause (context
+``refusals``: 我们不接受…, 请不要相信…) cancels that hit only. Patterns see the
+clause's final question mark (a ？ is appended when the clause ends with
+one), so a question without 吗 can be written ``…干嘛？``. Any
+``exceptions`` phrase in the clause cancels the rule's hits there.
+Lawful, true notices (会影响您的个人征信, 机构可能依法起诉) simply match no false_legal
+phrase.
 """
 
 from __future__ import annotations
@@ -32,7 +41,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.compliance.concepts import FILLER_TOKENS, GLUE, Concept, Expr, Term, compile_words
+from auditor.compliance.concepts import (
+    FILLER_TOKENS,
+    GAP_BLOCK,
+    GLUE,
+    Concept,
+    Expr,
+    Term,
+    compile_words,
+)
 from auditor.compliance.pii import DIGITS, find_pii
 from auditor.compliance.rules import Context, Rule, RuleSet
 from auditor.compliance.tokens import (
@@ -169,21 +186,32 @@ def _find_all(text: str, sub: str) -> Iterable[int]:
 
 def _a_not_a(text: str, i: int) -> bool:
     """True when the 不/没 at position i is the middle of an A-not-A question (要不要, 会不会,
-    有没有, 是不是): a yes/no question, not a negation (要不要给你做成海报 is a threat)."""
+    有没有, 是不是, 能不能, 可不可以): a yes/no question, not a negation (要不要给你做成海报 is a
+    threat, 你女朋友那边能不能先借你点 a push)."""
     if i <= 0 or i + 1 >= len(text) or text[i] not in "不没":
         return False
     return text[i - 1] == text[i + 1] and is_han(text[i - 1])
 
 
+_MASK = "\ufffc"  # stands in for the 不/没 of an A-not-A question: no negator contains it
+
+
+def mask_a_not_a(text: str) -> str:
+    """The text with the 不/没 of every A-not-A question masked (same length), so that no
+    negator (不能, 不要, 没有) is found inside 能不能, 要不要, 有没有."""
+    if "不" not in text and "没" not in text:
+        return text
+    return "".join(_MASK if _a_not_a(text, i) else ch for i, ch in enumerate(text))
+
+
 def negated(text: str, s: int, ctx: Context) -> bool:
-    """True when a negator governs the phrase starting at s in this clause."""
-    prefix = text[:s]
-    if (prefix.endswith("不") or prefix.endswith("没")) and not _a_not_a(text, len(prefix) - 1):
+    """True when a negator governs the phrase starting at s in this clause (the 不 of an
+    A-not-A question is no negator)."""
+    prefix = mask_a_not_a(text)[:s]
+    if prefix.endswith("不") or prefix.endswith("没"):
         return True
     for neg in ctx.negators:
         for i in _find_all(prefix, neg):
-            if _a_not_a(text, i):
-                continue
             gap = prefix[i + len(neg):]
             if len(gap) > ctx.negation_window:
                 continue
@@ -191,6 +219,17 @@ def negated(text: str, s: int, ctx: Context) -> bool:
                 continue
             return True
     return False
+
+
+def refused(text: str, s: int, ctx: Context) -> str:
+    """The refusal or warning (我们不接受, 请不要相信) that governs the words starting at s in
+    this clause, '' if none: its scope is the rest of the clause, unless a breaker intervenes."""
+    prefix = mask_a_not_a(text)[:s]
+    for ref in ctx.refusals:
+        for i in _find_all(prefix, ref):
+            if not any(b in prefix[i + len(ref):] for b in ctx.breakers):
+                return ref
+    return ""
 
 
 # An echo question: the agent repeats what the listener said and asks back (您说警察上门了？).
@@ -202,10 +241,23 @@ _ECHO = re.compile(r"^\s*(您|你)(是|刚才|刚刚)?说(?![得的吧呢，,：
 
 
 def _quoted(text: str, pos: int, ctx: Context) -> bool:
+    """True when the words at pos repeat someone else's: a quote marker earlier in the
+    sentence, or an echo question. A marker naming what was said as a noun phrase (你问的这个,
+    您说的那件事) quotes only inside its own clause: the agent's own words follow it."""
     for a, b in sentence_spans(text):
         if a <= pos < b:
+            if _ECHO.match(text[a:b]):
+                return True
             head = text[a:pos]
-            return any(m in head for m in ctx.quote_markers) or bool(_ECHO.match(text[a:b]))
+            for m in ctx.quote_markers:
+                for i in _find_all(head, m):
+                    end = i + len(m)
+                    nominal = m.endswith(tuple(ctx.nominal_quote_suffix)) or \
+                        head[end:].startswith(tuple(ctx.nominal_quote_suffix))
+                    if nominal and ctx.nominal_quote_suffix and CLAUSE_SPLIT.search(head[end:]):
+                        continue  # the noun phrase ended with its clause
+                    return True
+            return False
     return False
 
 
@@ -227,6 +279,8 @@ def match_rule(rule: Rule, a: Analysed, rules: RuleSet, pos: Position | None = N
         if rules.pinyin and canon != clause.text:
             variants.append((canon, True))
         found: dict[tuple[int, int], str] = {}
+        end = clause.offset + len(clause.text)
+        question = a.text[end:end + 1] in ("？", "?")
         for text, is_canon in variants:
             for ph in rule.phrases:
                 for s in _find_all(text, ph):
@@ -236,9 +290,12 @@ def match_rule(rule: Rule, a: Analysed, rules: RuleSet, pos: Position | None = N
                     if is_canon and not _touches(a.canon_spans[ci], s, e):
                         continue
                     found.setdefault((s, e), "pinyin" if is_canon else "word")
+            # a pattern sees the clause's final question mark (你这是干嘛？ has no 吗): the
+            # clause is read with a ？ after it, and a match is clipped to the clause
+            # (both readings: a pattern anchored with $ still matches the bare clause)
             for pat in rule.patterns:
-                for m in pat.finditer(text):
-                    s, e = m.span()
+                for m in [*pat.finditer(text), *(pat.finditer(text + "？") if question else ())]:
+                    s, e = m.start(), min(m.end(), len(text))
                     if e <= s or (is_canon and not _touches(a.canon_spans[ci], s, e)):
                         continue
                     found.setdefault((s, e), "pinyin" if is_canon else "pattern")
@@ -486,6 +543,32 @@ def _squeezed_spans(clause: Clause, pats: list[re.Pattern[str]], rules: RuleSet
     return out
 
 
+_MAX_GAP = 2  # characters of the one word a speaker inserts into a member
+
+
+def gap_spans(clause: Clause, pairs: tuple[tuple[str, str], ...]) -> list[tuple[int, int]]:
+    """Spans where a member is said with one short word inserted at one of its own word
+    boundaries (赶紧去找人借钱 for 赶紧去借钱, 祖宗的脸全都丢尽 for 祖宗的脸都丢尽): the
+    inserted text is one or two Han characters forming whole words of the clause, holds no
+    negation, and both parts sit on word boundaries."""
+    text, bounds = clause.text, clause.bounds
+    out: list[tuple[int, int]] = []
+    for head, tail in pairs:
+        i = text.find(head)
+        while i >= 0:
+            g0 = i + len(head)
+            for g1 in range(g0 + 1, min(g0 + _MAX_GAP, len(text)) + 1):
+                gap = text[g0:g1]
+                if not all(is_han(c) for c in gap) or set(gap) & GAP_BLOCK:
+                    break
+                if text.startswith(tail, g1) and {i, g0, g1} <= bounds:
+                    e = g1 + len(tail)
+                    if e in bounds or e == len(text):
+                        out.append((i, e))
+            i = text.find(head, i + 1)
+    return out
+
+
 def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
                ) -> list[tuple[int, int, str, str]]:
     """(start, end, surface, via) of every word of a term in the utterance."""
@@ -509,10 +592,13 @@ def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
         lits = compile_words(term.literals)
         if lits is not None:
             pats.append(lits)
+        end = clause.offset + len(clause.text)
+        question = a.text[end:end + 1] in ("？", "?")
         for text, via in texts:
             for rx in pats:
-                for m in rx.finditer(text):
-                    s, e = m.span()
+                # a member may end with ？ (干嘛？): the clause is read with its question mark
+                for m in [*rx.finditer(text), *(rx.finditer(text + "？") if question else ())]:
+                    s, e = m.start(), min(m.end(), len(text))
                     if e <= s or not _member_ok(clause, s, e, rules):
                         continue
                     if via == "pinyin" and not _touches(a.canon_spans[ci], s, e):
@@ -521,6 +607,16 @@ def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
                                      (clause.text[s:e], via))
         for s, e in _squeezed_spans(clause, pats, rules):
             found.setdefault((clause.offset + s, clause.offset + e), (clause.text[s:e], "word"))
+        for name, _ in term.concepts:
+            for s, e in gap_spans(clause, rules.gaps.get(name, ())):
+                found.setdefault((clause.offset + s, clause.offset + e),
+                                 (clause.text[s:e], "gap"))
+        if "把" in clause.text or "将" in clause.text:
+            for name, _ in term.concepts:
+                rx = rules.ba_rx.get(name)
+                for m in rx.finditer(clause.text) if rx is not None else ():
+                    found.setdefault((clause.offset + m.start(), clause.offset + m.end()),
+                                     (m.group(0), "ba"))
         for name, _ in term.concepts:
             con = rules.concepts.get(name)
             if con is not None and con.suffix:
@@ -695,13 +791,24 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
             if negated(a.canon[pci] if a.canon else pc.text, ps - pc.offset, rules.context):
                 return f"negated: a negator comes before '{sf}' in its clause"
         inner = sorted(p for p in cand.parts if p[0] < _NEXT)
+        masked = mask_a_not_a(a.text)
         for (_, e1, _), (s2, _, _) in zip(inner, inner[1:], strict=False):
-            gap = a.text[e1:s2]
+            gap = masked[e1:s2]
             if CLAUSE_SPLIT.search(gap):
                 continue  # a negator's scope ends with its clause
             if s2 > e1 and any(n in gap for n in rules.context.negators) and not any(
                     b in gap for b in rules.context.breakers):
                 return f"negated between its words ('{gap}')"
+    if "refusal" in rule.unless:
+        # 我们不接受用信用卡套现还款: the agent refuses the act; each word in its own clause
+        for ps, _, sf in cand.parts:
+            pci = _clause_at(a, ps) if ps < _NEXT else -1
+            if pci < 0:
+                continue
+            pc = a.clauses[pci]
+            w = refused(a.canon[pci] if a.canon else pc.text, ps - pc.offset, rules.context)
+            if w:
+                return f"refusal: '{w}' refuses or warns against '{sf}'"
     sent = next(((s, e) for s, e in sentence_spans(a.text) if s <= cand.start < e), (0, 0))
     if "hypothetical" in rule.unless:
         w = _word_before(rules.concept_rx.get(("hypothetical_marker", True)),

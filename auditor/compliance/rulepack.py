@@ -26,7 +26,9 @@ A pack may hold any of these tables (see ``auditor/compliance/packs/*.toml`` for
                                 # | procedure (its sentence describes a lawful procedure:
                                 # 提前和您预约, 出示工作证; `lawful` includes it) | advice
                                 # (an advice frame to the listener earlier in the clause:
-                                # 您可以把这事跟家人说一下). They apply to
+                                # 您可以把这事跟家人说一下) | refusal (the
+                                # agent refuses or warns against the act earlier in the
+                                # clause: 我们不接受…, 请不要相信…). They apply to
                                 # phrases and patterns as well as to word classes
     after_denial = false        # position: only after someone denied being the debtor
     before_verification = false # position: only before the debtor confirmed their identity
@@ -94,7 +96,8 @@ _CONCEPT_KEYS = {
     "pinyin": bool,
     "suffix": bool,
 }
-UNLESS = ("negated", "hypothetical", "lawful", "procedure", "past", "addressee", "advice")
+UNLESS = ("negated", "hypothetical", "lawful", "procedure", "past", "addressee", "advice",
+          "refusal")
 _STEP_KEYS = {
     "id": str,
     "flag": str,
@@ -117,6 +120,8 @@ _CONTEXT_KEYS = {
     "domain_words": list,
     "negation_window": int,
     "common_word_freq": int,
+    "refusals": list,
+    "nominal_quote_suffix": list,
 }
 _VERIFICATION_KEYS = {
     "confirm_patterns": list,

@@ -19,7 +19,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from auditor.compliance.concepts import Concept, Expr, compile_words, concepts_from, parse_expr
+from auditor.compliance.concepts import (
+    Concept,
+    Expr,
+    compile_ba,
+    compile_words,
+    concepts_from,
+    gap_pairs,
+    parse_expr,
+)
 from auditor.compliance.rulepack import Pack, RulePackError, load_pack, pack_files
 from auditor.compliance.tokens import phrase_pinyin
 from auditor.core.vocab import STEPS
@@ -96,6 +104,12 @@ class Context:
     domain_words: tuple[str, ...] = ()
     common_word_freq: int = 1000
     pinyin_anchors: tuple[str, ...] = ()
+    # the agent refusing or warning against an act (我们不接受…, 请不要相信…): scope is the rest
+    # of the clause, used by ``unless = ["refusal"]``
+    refusals: tuple[str, ...] = ()
+    # quote markers that name what was said as a noun phrase (你问的这个…): they quote only
+    # inside their own clause, the agent's own words follow
+    nominal_quote_suffix: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,6 +139,10 @@ class RuleSet:
     concept_rx: dict[tuple[str, bool], re.Pattern[str] | None] = field(default_factory=dict)
     pinyin_index: dict[str, tuple[tuple[str, str, bool], ...]] = field(default_factory=dict)
     member_words: frozenset[str] = frozenset()
+    # a concept's members with the object moved before the verb by 把 (丢尽脸 -> 把脸丢尽)
+    ba_rx: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
+    # a concept's members split in two at a word boundary, for one inserted word between them
+    gaps: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     def describe(self) -> list[dict[str, Any]]:
         """Rows for `auditor rules list`: id, category, severity, speakers, phrase count."""
@@ -261,6 +279,8 @@ def _build(packs: Sequence[Pack], pinyin: bool) -> RuleSet:
         domain_words=tuple(context.get("domain_words", [])),
         common_word_freq=int(context.get("common_word_freq", 1000)),
         pinyin_anchors=tuple(context.get("pinyin_anchors", [])),
+        refusals=tuple(sorted(context.get("refusals", []), key=len, reverse=True)),
+        nominal_quote_suffix=tuple(context.get("nominal_quote_suffix", [])),
     )
     ver = Verification(
         confirm=tuple(re.compile(p) for p in verification.get("confirm_patterns", [])),
@@ -275,10 +295,14 @@ def _build(packs: Sequence[Pack], pinyin: bool) -> RuleSet:
     for pack in packs:
         digest.update(pack.path.name.encode() + b"\0" + pack.source + b"\0")
     concept_rx = {}
+    ba_rx: dict[str, re.Pattern[str] | None] = {}
+    gaps: dict[str, tuple[tuple[str, str], ...]] = {}
     index: dict[str, list[tuple[str, str, bool]]] = {}
     for c in concepts.values():
         concept_rx[(c.name, False)] = compile_words(c.members)
         concept_rx[(c.name, True)] = compile_words(c.members + c.context_members)
+        ba_rx[c.name] = compile_ba(c.members)
+        gaps[c.name] = gap_pairs(c.members)
         if c.pinyin:
             for w in c.members + c.context_members:
                 syl = phrase_pinyin(w)
@@ -288,7 +312,7 @@ def _build(packs: Sequence[Pack], pinyin: bool) -> RuleSet:
     return RuleSet(
         rules=tuple(rules.values()), steps=built_steps, context=ctx, verification=ver,
         version=digest.hexdigest()[:12], packs=tuple(str(p.path) for p in packs), pinyin=pinyin,
-        concepts=concepts, concept_rx=concept_rx,
+        concepts=concepts, concept_rx=concept_rx, ba_rx=ba_rx, gaps=gaps,
         pinyin_index={k: tuple(v) for k, v in index.items()}, member_words=words,
     )
 

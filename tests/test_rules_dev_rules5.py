@@ -1,0 +1,63 @@
+"""The rules5 DEV set (issue 12, matcher round): lines written for this round in our own words,
+one class of matcher mechanism each (A-not-A questions inside a push or threat, a nominal quote
+marker followed by the agent's own words, 把 forms, questions without 吗, an inserted word or a
+dropped 跟你; and on the compliant side refusals and warnings, polite A-not-A questions, quotes
+of the customer, neutral 把 acts). It was measured once on the finished engine before any change
+made because of it; the lines it missed then are KNOWN (strict xfail) unless a later change fixed
+them, which is noted here. No line comes from corpus/real_wording.jsonl."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.compliance.audit import audit_utterances
+from auditor.compliance.rules import RuleSet, load_rules
+
+DATA = Path(__file__).parent / "data" / "rules_dev_rules5.jsonl"
+LEXICAL = {"abuse", "threat", "false_legal", "third_party_disclosure", "pii_leak", "new_loan",
+           "impatience"}
+# Measured before any change: 14/15 violating found, 13/15 compliant clean.
+# dev5-v01: 凑一点 is no new-credit act in the packs (vocabulary, not the matcher).
+# dev5-c13: 把身份证后四位说一下 (asking for the ID's last digits) raises threat.classes through
+# 身份证 + 说 (an exposure reading of a verification request; pack vocabulary).
+# dev5-c04 (公司禁止…上门骚扰您的家人) was a false threat; fixed by threat rules opting into
+# unless = ["refusal"], now an ordinary test.
+KNOWN: set[str] = {"dev5-v01", "dev5-c13"}
+ROWS = [json.loads(x) for x in DATA.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleSet:
+    return load_rules()
+
+
+def raised(rules: RuleSet, text: str) -> set[str]:
+    """Lexical categories the rules raise on one agent line."""
+    flags, _ = audit_utterances([{"speaker": "agent", "text": text, "start": 0.0, "end": 1.0}],
+                                rules)
+    return {f["category"] for f in flags} & LEXICAL
+
+
+def _p(row: dict[str, Any]) -> Any:
+    marks = [pytest.mark.xfail(strict=True, reason="known, see above")] \
+        if row["id"] in KNOWN else []
+    return pytest.param(row, id=row["id"], marks=marks)
+
+
+def test_dev5_is_balanced() -> None:
+    assert sum(r["category"] == "compliant" for r in ROWS) >= 15
+    assert sum(r["category"] != "compliant" for r in ROWS) >= 15
+
+
+@pytest.mark.parametrize("row", [_p(r) for r in ROWS if r["category"] != "compliant"])
+def test_dev5_violation_is_flagged(rules: RuleSet, row: dict[str, Any]) -> None:
+    assert row["category"] in raised(rules, row["text"])
+
+
+@pytest.mark.parametrize("row", [_p(r) for r in ROWS if r["category"] == "compliant"])
+def test_dev5_compliant_line_is_not_flagged(rules: RuleSet, row: dict[str, Any]) -> None:
+    assert raised(rules, row["text"]) == set()
