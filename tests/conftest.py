@@ -1,6 +1,7 @@
-"""Shared fixtures: small synthetic recordings written on the fly, the sample calls, and the
-fake auditor patched into the batch. The plain helpers they use are in ``tests/helpers.py``;
-import helpers from there, not from this file."""
+"""Shared fixtures: small synthetic recordings written on the fly, the sample calls, the
+fake auditor patched into the batch, the built-in rule set and the script-step recognisers. The
+plain helpers they use are in ``tests/helpers.py``; import helpers from there, not from this
+file."""
 
 from __future__ import annotations
 
@@ -31,3 +32,20 @@ def fake_batch_auditor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(batch, "build_auditor", fake_build_auditor)
     monkeypatch.setenv("FAKE_AUDIT_LOG", str(log))
     return log
+
+
+@pytest.fixture(scope="session")
+def rules():
+    """The built-in rule packs (immutable; loaded once for the session)."""
+    from auditor.compliance.rules import load_rules
+
+    return load_rules()
+
+
+@pytest.fixture(scope="session")
+def rec():
+    """The script-step recognisers of the default evidence settings."""
+    from auditor.compliance.evidence import default_evidence
+    from auditor.compliance.steps import _recognisers
+
+    return _recognisers(default_evidence())

@@ -206,6 +206,21 @@ def turns_call(*turns: tuple[Any, ...]) -> list[dict[str, Any]]:
     return out
 
 
+def categories(flags: list[dict[str, Any]]) -> set[str]:
+    """The categories of a list of flags."""
+    return {f["category"] for f in flags}
+
+
+def agent_line_flags(rules: Any, text: str, start: float = 0.0, end: float = 1.0
+                     ) -> list[dict[str, Any]]:
+    """The flags the rules raise on one agent line: the rule tests' probe."""
+    from auditor.compliance.audit import audit_utterances
+
+    flags, _ = audit_utterances([{"speaker": "agent", "text": text, "start": start,
+                                  "end": end}], rules)
+    return flags
+
+
 class TranscriptAuditor:
     """The real analysis (no model) over a JSON transcript file standing for a recording, for
     batch tests that need real scorecards; its rules version is the pipeline's."""

@@ -14,7 +14,6 @@ import auditor.analysis as analysis
 import auditor.compliance.tokens as tokens
 from auditor.batch.rescore import Rescorer, rescore
 from auditor.batch.run import run_batch
-from auditor.compliance.rules import load_rules
 from auditor.core.config import CONFIG_DIR
 from auditor.store.db import Store
 from tests.helpers import InProcess
@@ -43,10 +42,6 @@ def _touch(path: Path) -> None:
     with open(path, "a", encoding="utf-8") as f:
         f.write("\n# edited by a QA lead\n")
 
-
-@pytest.fixture(scope="module")
-def rules():
-    return load_rules()
 
 
 def test_the_pipeline_and_the_rescore_stamp_the_same_version(rules) -> None:

@@ -12,33 +12,22 @@ from typing import Any
 import pytest
 
 from auditor.compliance.audit import audit_utterances
-from auditor.compliance.evidence import default_evidence, load_evidence, sound_only_unheard
-from auditor.compliance.rules import RuleSet, load_rules
+from auditor.compliance.evidence import load_evidence, sound_only_unheard
+from auditor.compliance.rules import RuleSet
 from auditor.compliance.sounds import sounds_nearly
-from auditor.compliance.steps import _recognisers as recognisers
 from auditor.compliance.steps import (
     garbled_introduction,
     greets,
     misattributed_confirmation,
     strong_denial,
 )
+from tests.helpers import categories as cats
 from tests.helpers import turns_call as call
 
 MAJOR_STEP = {"missing_identity_verification", "disclosure_before_verification"}
 
 
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules()
 
-
-@pytest.fixture(scope="module")
-def rec():
-    return recognisers(default_evidence())
-
-
-def cats(flags: list[dict[str, Any]]) -> set[str]:
-    return {f["category"] for f in flags}
 
 
 def notes(flags: list[dict[str, Any]]) -> set[str]:

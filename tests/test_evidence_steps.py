@@ -13,34 +13,22 @@ from auditor.compliance.evidence import (
     LOW_CONFIDENCE,
     UNKNOWN_SPEAKER,
     UNSETTLED_SPEAKER,
-    default_evidence,
     load_evidence,
     uncertain_reasons,
 )
-from auditor.compliance.rules import RuleSet, load_rules
-from auditor.compliance.steps import _recognisers as recognisers
+from auditor.compliance.rules import RuleSet
 from auditor.compliance.steps import classify_reply, identity_question, self_identifies
 from auditor.core.config import ConfigError
+from tests.helpers import categories as cats
 from tests.helpers import turns_call
 
 MAJOR_STEP = {"missing_identity_verification", "disclosure_before_verification"}
 
 
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules()
-
-
-@pytest.fixture(scope="module")
-def rec():
-    return recognisers(default_evidence())
 
 
 call = turns_call
 
-
-def cats(flags: list[dict[str, Any]]) -> set[str]:
-    return {f["category"] for f in flags}
 
 
 def verification_call(reply: str, conf: float | None = None,

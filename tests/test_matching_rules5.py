@@ -8,29 +8,22 @@ final question mark."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from auditor.compliance.audit import audit_utterances
 from auditor.compliance.concepts import ba_forms, compile_ba, member_regex
 from auditor.compliance.matching import mask_a_not_a, negated, refused
 from auditor.compliance.rules import RuleSet, load_rules
+from tests.helpers import agent_line_flags, categories
 
 LEXICAL = {"abuse", "threat", "false_legal", "third_party_disclosure", "pii_leak", "new_loan",
            "impatience"}
 
 
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules()
-
 
 def cats(rules: RuleSet, text: str) -> set[str]:
     """Lexical categories raised on one agent line."""
-    utts: list[dict[str, Any]] = [{"speaker": "agent", "text": text, "start": 0.0, "end": 1.0}]
-    flags, _ = audit_utterances(utts, rules)
-    return {f["category"] for f in flags} & LEXICAL
+    return categories(agent_line_flags(rules, text)) & LEXICAL
 
 
 # ------------------------------------------------------------------ A-not-A is no negation

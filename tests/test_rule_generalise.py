@@ -5,26 +5,19 @@ questions, rhetorical questions, single strong acts, and the new classes."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 
-from auditor.compliance.audit import audit_utterances
 from auditor.compliance.concepts import member_regex
 from auditor.compliance.matching import _a_not_a, squeeze
-from auditor.compliance.rules import RuleSet, load_rules
+from auditor.compliance.rules import RuleSet
 from auditor.compliance.tokens import Clause
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules()
+from tests.helpers import agent_line_flags
 
 
 def cats(rules: RuleSet, text: str) -> set[str]:
-    utts: list[dict[str, Any]] = [{"speaker": "agent", "text": text, "start": 0.0, "end": 1.0}]
-    flags, _ = audit_utterances(utts, rules)
-    return {f["category"] for f in flags if not f["rule"].startswith("steps.")}
+    return {f["category"] for f in agent_line_flags(rules, text)
+            if not f["rule"].startswith("steps.")}
 
 
 def test_counts_in_a_member_stand_for_any_count() -> None:

@@ -18,10 +18,6 @@ from auditor.compliance.rules import BUILTIN_DIR, RuleSet, load_rules
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules()
-
 
 def cats(rules: RuleSet, text: str, before: list[tuple[str, str]] = ()) -> set[str]:
     utts: list[dict[str, Any]] = [

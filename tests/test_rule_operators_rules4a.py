@@ -5,24 +5,15 @@ a potential complement aimed at the listener (联系不上您本人)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import pytest
-
-from auditor.compliance.audit import audit_utterances
 from auditor.compliance.rulepack import check_pack
 from auditor.compliance.rules import BUILTIN_DIR, RuleSet, load_rules
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules()
+from tests.helpers import agent_line_flags
 
 
 def fired(rules: RuleSet, text: str) -> set[str]:
-    utt: list[dict[str, Any]] = [{"speaker": "agent", "text": text, "start": 1.0, "end": 2.0}]
-    flags, _ = audit_utterances(utt, rules)
-    return {f["rule"] for f in flags if not f["rule"].startswith("steps.")}
+    return {f["rule"] for f in agent_line_flags(rules, text, 1.0, 2.0)
+            if not f["rule"].startswith("steps.")}
 
 
 def _pack(tmp_path: Path, unless: str) -> RuleSet:

@@ -10,11 +10,6 @@ from auditor.compliance.audit import audit_utterances
 from auditor.compliance.rules import RuleSet, load_rules
 
 
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules()
-
-
 def utt(text: str, speaker: str = "agent", start: float = 10.0) -> dict[str, Any]:
     return {"speaker": speaker, "start": start, "end": start + 3.0, "text": text, "channel": 0}
 

@@ -11,14 +11,10 @@ from typing import Any
 import pytest
 
 from auditor.compliance.audit import audit_utterances
-from auditor.compliance.rules import RuleSet, load_rules
+from auditor.compliance.rules import RuleSet
 
 MINE = {"abuse", "new_loan", "impatience"}
 
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules()
 
 
 def cats(rules: RuleSet, text: str, speaker: str = "agent") -> set[str]:

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from auditor.compliance.audit import audit_utterances
-from auditor.compliance.rules import RuleSet, load_rules
+from auditor.compliance.rules import RuleSet
 
 DATA = Path(__file__).parent / "data"
 LEXICAL = {"abuse", "threat", "false_legal", "third_party_disclosure", "pii_leak", "new_loan",
@@ -46,10 +46,6 @@ def _rows() -> list[dict[str, Any]]:
 
 ROWS = _rows()
 
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules()
 
 
 def raised(rules: RuleSet, row: dict[str, Any]) -> set[str]:

@@ -285,10 +285,6 @@ def cats(rules: RuleSet, line: str) -> set[str]:
     return {f["category"] for f in flags if f["category"] in MINE}
 
 
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules()
-
 
 @pytest.mark.parametrize(("category", "line"), VIOLATING)
 def test_dev_violation_is_flagged(rules: RuleSet, category: str, line: str) -> None:

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from auditor.compliance.audit import audit_utterances
-from auditor.compliance.rules import RuleSet, load_rules
+from auditor.compliance.rules import RuleSet
+from tests.helpers import agent_line_flags, categories
 
 DATA = Path(__file__).parent / "data" / "rules_dev_rules5.jsonl"
 LEXICAL = {"abuse", "threat", "false_legal", "third_party_disclosure", "pii_leak", "new_loan",
@@ -30,16 +30,10 @@ KNOWN: set[str] = {"dev5-v01", "dev5-c13"}
 ROWS = [json.loads(x) for x in DATA.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules()
-
 
 def raised(rules: RuleSet, text: str) -> set[str]:
     """Lexical categories the rules raise on one agent line."""
-    flags, _ = audit_utterances([{"speaker": "agent", "text": text, "start": 0.0, "end": 1.0}],
-                                rules)
-    return {f["category"] for f in flags} & LEXICAL
+    return categories(agent_line_flags(rules, text)) & LEXICAL
 
 
 def _p(row: dict[str, Any]) -> Any:

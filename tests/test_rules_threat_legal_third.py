@@ -12,14 +12,10 @@ from typing import Any
 import pytest
 
 from auditor.compliance.audit import audit_utterances
-from auditor.compliance.rules import RuleSet, load_rules
+from auditor.compliance.rules import RuleSet
 
 LEXICAL = {"threat", "false_legal", "third_party_disclosure"}
 
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules()
 
 
 def cats(rules: RuleSet, text: str, before: list[tuple[str, str]] | None = None) -> set[str]:

@@ -7,13 +7,9 @@ from typing import Any
 import pytest
 
 from auditor.compliance.audit import audit_utterances
-from auditor.compliance.rules import RuleSet, load_rules
+from auditor.compliance.rules import RuleSet
 from auditor.compliance.steps import classify_reply
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules()
+from tests.helpers import categories as cats
 
 
 def call(*turns: tuple[str, str]) -> list[dict[str, Any]]:
@@ -34,9 +30,6 @@ COMPLIANT = call(
     ("agent", "好的，感谢您的配合，再见。"),
 )
 
-
-def cats(flags: list[dict[str, Any]]) -> set[str]:
-    return {f["category"] for f in flags}
 
 
 def test_compliant_call_has_every_step_and_no_flag(rules: RuleSet) -> None:

@@ -3,15 +3,11 @@ number, replies run into the agent's line, and missing steps only on an intellig
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from auditor.compliance.audit import audit_utterances
-from auditor.compliance.evidence import default_evidence
-from auditor.compliance.rules import RuleSet, load_rules
+from auditor.compliance.rules import RuleSet
 from auditor.compliance.sounds import fuzzy_syllable
-from auditor.compliance.steps import _recognisers as recognisers
 from auditor.compliance.steps import (
     classify_reply,
     heard_as,
@@ -19,27 +15,17 @@ from auditor.compliance.steps import (
     self_identifies,
     staff_number,
 )
+from tests.helpers import categories as cats
 from tests.helpers import turns_call
 
 MAJOR_STEP = {"missing_identity_verification", "disclosure_before_verification",
               "missing_self_identification"}
 
 
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules()
-
-
-@pytest.fixture(scope="module")
-def rec():
-    return recognisers(default_evidence())
 
 
 call = turns_call
 
-
-def cats(flags: list[dict[str, Any]]) -> set[str]:
-    return {f["category"] for f in flags}
 
 
 # ----------------------------------------------------------------------------- on sound
