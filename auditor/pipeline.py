@@ -237,10 +237,11 @@ class Auditor:
 
     def hear(self, audio: Audio) -> Heard:
         """Find the speech of decoded audio and transcribe it once: the utterances (None when
-        no speech was found), the recogniser's summary and a mono call's voice features."""
+        no speech was found), the recogniser's summary and a mono call's voice features.
+        `audio` is heard as given: a caller other than `audit_audio` passes it through
+        `one_signal_as_mono` first (the channel check runs once per call)."""
         from auditor.asr.transcribe import coverage
 
-        audio, _ = self.one_signal_as_mono(audio)  # no-op when audit_audio already did it
         # A mono call's voice features, computed once: for the splitting and the attribution.
         frames = voice_frames(audio.samples[0], audio.sample_rate) if audio.channels < 2 else None
         speech = speech_audio(audio, self.asr_settings)
