@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -97,10 +98,26 @@ class Store:
             self.db = sqlite_utils.Database(self.path)
             self.db.execute("PRAGMA busy_timeout = 10000")
             self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.enable_wal()
-            self.migrate()
+            self._prepare()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a usable SQLite database: {exc}") from exc
+
+    def _prepare(self, wait_s: float = 10.0) -> None:
+        """WAL on and the schema migrated, retried while another process prepares the same new
+        file: switching a fresh file to WAL can answer "database is locked" at once, without
+        waiting for the busy timeout. Both steps are idempotent, so a retry is safe."""
+        deadline = time.monotonic() + wait_s
+        pause = 0.02
+        while True:
+            try:
+                self.db.enable_wal()
+                self.migrate()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(0.5, pause * 2)
 
     def close(self) -> None:
         """Close the connection (WAL contents stay valid for the next open)."""
