@@ -19,6 +19,9 @@ its source call's name is odd (all variants of one source fall on one side), a r
 out when the hash of its voice id is odd; a real-voice call counts as held-out only when both of
 its voices are, as tuning only when both are tuning voices (mixed pairs are not reported).
 Figures: share of truth speech time attributed to the right party (``unknown`` counts wrong).
+Beside it, on the synthetic calls (which carry collection wording): every agent violation the
+rules raise from the truth speakers, and whether the attributed speakers still raise it (certain
+or ``uncertain``) or lost it to attribution (issue 14: none may be lost on the held-out calls).
 
 More real voices can be added for tuning with ``AUDITOR_EXTRA_VOICES=dir[:dir]`` (one folder per
 voice, ``*.wav`` + ``*.txt`` reference; the folder's name is the voice id, ``extra:<name>``). An
@@ -378,6 +381,40 @@ def measure(call: Call) -> dict:
             "unknown": sum(u["speaker"] == "unknown" for u in pred), "pred": pred}
 
 
+# Agent violations: the rule categories a line of the agent raises (the step flags, which a
+# missing step raises, are not "said" by anyone and are left out).
+def _agent_categories() -> frozenset[str]:
+    from auditor.core.vocab import RULE_CATEGORIES, STEP_FLAGS
+
+    return frozenset(RULE_CATEGORIES - STEP_FLAGS)
+
+
+def lost_violations(call: Call, pred: list[dict], rules) -> dict:
+    """The agent violations the truth speakers raise, and which of them attribution lost.
+
+    Rules run twice on the same truth texts: with the truth speakers (what should be raised)
+    and with the attributed ones (what is raised). A violation counts as kept when a flag of
+    its category is raised, certain or ``uncertain``, within 1 s of it; otherwise it was lost
+    to attribution (the words are the same, only the speakers differ)."""
+    from auditor.compliance.audit import audit_utterances
+
+    agent = _agent_categories()
+    truth = [dict(u, channel=0) for u in call.truth]
+    expected = [f for f in audit_utterances(truth, rules)[0] if f["category"] in agent]
+    raised = [f for f in audit_utterances(pred, rules)[0] if f["category"] in agent]
+    kept, uncertain, lost = 0, 0, []
+    for f in expected:
+        hit = [g for g in raised if g["category"] == f["category"]
+               and abs(float(g.get("start") or 0) - float(f.get("start") or 0)) <= 1.0]
+        if not hit:
+            lost.append(f["category"])
+        elif all(g.get("uncertain") for g in hit):
+            uncertain += 1
+        else:
+            kept += 1
+    return {"expected": len(expected), "certain": kept, "uncertain": uncertain, "lost": lost}
+
+
 def _weighted(rows: list[dict]) -> float:
     speech = sum(r["speech_s"] for r in rows)
     return sum(r["accuracy"] * r["speech_s"] for r in rows) / speech if speech else float("nan")
@@ -395,6 +432,12 @@ def run(verbose: int = 0, kinds: tuple[str, ...] | None = None, tuning_only: boo
     if tuning_only:
         calls = [c for c in calls if c.split == "tuning"]
     rows = [measure(c) for c in calls]
+    from auditor.compliance.rules import load_rules
+
+    rules = load_rules()
+    for call, r in zip(calls, rows, strict=True):
+        if call.kind != "real":  # real-voice calls carry no collection wording
+            r["violations"] = lost_violations(call, r["pred"], rules)
     if verbose:
         for r in rows:
             print(f"{r['call']:<52} {r['split']:<8} acc={r['accuracy']:6.1%} "
@@ -422,6 +465,24 @@ def run(verbose: int = 0, kinds: tuple[str, ...] | None = None, tuning_only: boo
     if mixed:
         print(f"(real-voice calls pairing a tuning with a held-out voice, not counted: "
               f"{_weighted(mixed):.1%} over {len(mixed)})")
+    print("\nAgent violations (from the truth texts) kept or lost to attribution:")
+    for split in ("tuning", "held-out"):
+        sel = [r["violations"] for r in rows if "violations" in r and r["split"] == split]
+        if not sel:
+            continue
+        n = sum(v["expected"] for v in sel)
+        cert, unc = sum(v["certain"] for v in sel), sum(v["uncertain"] for v in sel)
+        lost = [c for v in sel for c in v["lost"]]
+        print(f"  {split:<8} {n} violations: {cert} raised certain, {unc} uncertain, "
+              f"{len(lost)} lost" + (f" ({', '.join(sorted(lost))})" if lost else ""))
+        key = split.replace("-", "_")
+        summary[f"violations_{key}"] = n
+        summary[f"violations_lost_{key}"] = len(lost)
+        summary[f"violations_uncertain_{key}"] = unc
+    if verbose:
+        for r in rows:
+            if r.get("violations", {}).get("lost") and (verbose > 1 or r["split"] == "tuning"):
+                print(f"  lost on {r['call']} ({r['split']}): {r['violations']['lost']}")
     audio_min = sum(r["audio_s"] for r in rows) / 60
     spent = sum(r["s"] for r in rows)
     print(f"attribution (features + model): {spent * 1000 / audio_min:.0f} ms per minute of "
