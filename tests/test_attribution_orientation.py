@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from auditor.speakers.attribution import _orientation, _oriented
+from auditor.speakers.attribution import _named, _orientation, _oriented
 from auditor.speakers.roles import load_roles
 
 
@@ -55,6 +55,24 @@ def test_a_line_is_no_surer_of_its_role_than_the_call_of_its_voices() -> None:
         assert np.all(np.abs(out) <= margin + 1e-9)
         assert out[0] > 0 > out[1] and abs(out[3]) < 1e-9
     assert abs(_oriented(unsup, 30.0)[0] - 8.0) < 1e-6  # a sure orientation keeps the voice's odds
+
+
+def test_a_line_s_own_cue_is_not_counted_twice() -> None:
+    """A customer-sounding phrase in one agent line: it weakens the naming of the voices for the
+    other lines, but for its own line the naming leaves it out (it is that line's own evidence,
+    counted once more in the turn chain), so the line keeps at least the margin it would have
+    had without the phrase."""
+    roles = load_roles()
+    unsup, utts = _call(agent_s=2.0, customer_s=2.0)
+    cues = np.zeros(len(utts))
+    cues[2] = -2.0  # the opener's voice, third line
+    clean = _named(unsup, utts, np.zeros(len(utts)), roles)
+    noisy = _named(unsup, utts, cues, roles)
+    assert noisy[2] == pytest.approx(clean[2])  # its own cue leaves its naming as it was
+    assert noisy[0] < clean[0] and noisy[1] > clean[1]  # the others' naming is less sure
+    # with no cues at all, the per-line naming is the call's one orientation
+    margin = _orientation(unsup, utts, np.zeros(len(utts)), roles)
+    assert np.allclose(clean, _oriented(unsup, margin))
 
 
 def _embedded_call(n: int, two: bool, seed: int):

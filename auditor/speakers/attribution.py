@@ -113,9 +113,7 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles
     if unsup is not None:
         # Name the two voice clusters: the opener, the role cues and the line lengths, each
         # weighed once per voice; the orientation's own margin bounds every line's evidence.
-        orient = _orientation(unsup, [utts[i] for i in idx], roles.utterance_cue_weight * cues[idx],
-                              roles)
-        unsup = _oriented(unsup if orient >= 0 else -unsup, abs(orient))
+        unsup = _named(unsup, [utts[i] for i in idx], roles.utterance_cue_weight * cues[idx], roles)
         both_sides = (guide <= -1.0).any() and (guide >= 1.0).any()
         # With cues on both sides the clusters must also agree with them: a split of shouted vs
         # calm lines of one party is two clusters, but not the two parties.
@@ -234,9 +232,7 @@ def _turn_voices(embs: list, utts: list[dict], idx: list[int], secs: np.ndarray,
     agree = _agreement_confidence(llr, guide, secs)
     if agree <= 0.0 or _backing(llr, guide, secs) <= _null_backing(x, secs, guide):
         return None
-    margin = _orientation(llr, [utts[i] for i in idx], roles.utterance_cue_weight * cues[idx],
-                          roles)
-    return _oriented(llr if margin >= 0 else -llr, abs(margin)), agree
+    return _named(llr, [utts[i] for i in idx], roles.utterance_cue_weight * cues[idx], roles), agree
 
 
 def _backing(llr: np.ndarray, guide: np.ndarray, secs: np.ndarray) -> float:
@@ -288,13 +284,27 @@ def _orientation(unsup: np.ndarray, utts: list[dict], cue_ev: np.ndarray, roles:
     return score
 
 
-def _oriented(unsup: np.ndarray, margin: float) -> np.ndarray:
+def _named(unsup: np.ndarray, utts: list[dict], cue_ev: np.ndarray, roles: Roles) -> np.ndarray:
+    """Each line's agent log-odds from its voice-cluster log-odds, the voices named per line.
+
+    The naming (``_orientation``) counts every line's cues; a line's own cues are counted again
+    as that line's own evidence (the prior of ``smooth_turns``), so for each line the naming is
+    taken *without* its own cues (leave-one-out): a customer-sounding phrase in one agent line
+    neither lowers that line's naming margin nor then pulls it to the customer a second time.
+    """
+    orient = _orientation(unsup, utts, cue_ev, roles)
+    own = np.tanh(unsup / 2) * cue_ev  # each line's share of the orientation's cue term
+    return _oriented(unsup, orient - own)
+
+
+def _oriented(unsup: np.ndarray, margin: float | np.ndarray) -> np.ndarray:
     """Each line's agent log-odds from its voice-cluster log-odds and the orientation margin.
 
     P(agent) = P(voice named right) P(line in that voice) + P(named wrong) P(line in the
     other): a line can be no surer of its role than the call is of which voice is the agent.
+    ``margin`` (log-odds that the positive cluster is the agent's) is one value or one per line.
     """
-    o = 1.0 / (1.0 + math.exp(-min(margin, 30.0)))
+    o = 1.0 / (1.0 + np.exp(-np.clip(margin, -30.0, 30.0)))
     m = 1.0 / (1.0 + np.exp(-np.clip(unsup, -30, 30)))
     p = np.clip(o * m + (1 - o) * (1 - m), 1e-9, 1 - 1e-9)
     return np.clip(np.log(p) - np.log1p(-p), -LLR_CAP, LLR_CAP)
