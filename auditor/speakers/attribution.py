@@ -55,9 +55,9 @@ def attribute(
     voices (better than one voice would split, ``voices.fit_voices``), the cluster that the
     opener, the role cues and the line lengths point at, each weighed once per voice
     (``_orientation``), is the agent's, even with no cue at all, and no line is surer of its role
-    than the call is of that naming (``_oriented``). When the windows do not cluster, the
-    partition that turn-taking proposes is tested against the voices instead (``_turn_voices``,
-    with a one-voice null). Then a few
+    than the call is of that naming (``_oriented``). When the windows do not cluster clearly, the
+    partition that turn-taking proposes is tested against the voices as well (``_turn_voices``,
+    with a one-voice null), and the better-backed of the two is kept. Then a few
     EM rounds of diagonal Gaussians refine it with the text posterior as prior, each utterance
     scored by a model fitted *without it* (leave-one-out), so its own text cannot make its voice
     look like evidence. Confidence is how far voices and text agree, times how consistent the
@@ -129,10 +129,12 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles
         guided = _agreement_confidence(llr, guide, secs)
         if guided > sep:
             acoustic[idx], sep = llr, guided
-    elif sep <= 0.0 and len(idx) >= MIN_ITEMS:
-        # No cues on both sides and no clear two clusters: test the turn-taking's own partition.
+    elif sep < 1.0 and len(idx) >= MIN_ITEMS:
+        # No cues on both sides and the clusters not clearly two voices (none, or weakly: on a
+        # short call the windows' test has little power): test the turn-taking's own partition
+        # as well, and keep whichever of the two the voices back more.
         turns = _turn_voices(embs, utts, idx, secs, prior, turn_change, cues, roles)
-        if turns is not None:
+        if turns is not None and turns[1] > sep:
             acoustic[idx], sep = turns
             change, one_voice = turn_change, False
 
