@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from auditor.speakers.attribution import _named, _orientation, _oriented
+from auditor.speakers.attribution import _named, _named_turns, _orientation, _oriented
 from auditor.speakers.roles import load_roles
 
 
@@ -73,6 +73,23 @@ def test_a_line_s_own_cue_is_not_counted_twice() -> None:
     # with no cues at all, the per-line naming is the call's one orientation
     margin = _orientation(unsup, utts, np.zeros(len(utts)), roles)
     assert np.allclose(clean, _oriented(unsup, margin))
+
+
+def test_the_naming_is_one_doubt_for_the_call_not_one_per_line() -> None:
+    """Two clearly heard voices, the opener's voice going on for a run of lines at the end (the
+    other party has stopped answering). The turn chain expects the speaker to change, but the
+    voices say who spoke: under a fairly sure naming every line of the run keeps the naming's
+    certainty, and under a coin-flip naming no line is surer than a coin flip."""
+    roles = load_roles()
+    voice = np.array([8.0, -8.0, 8.0, -8.0, 8.0, 8.0, 8.0, 8.0])
+    change = np.full(len(voice) - 1, roles.turns.change)
+    prior = np.zeros(len(voice))
+    sure = _named_turns(prior, 1.0, (voice, np.full(len(voice), 1.7)), change)
+    assert np.all(sure[voice > 0] > roles.decision.log_odds)  # all the run's lines settled agent
+    assert np.all(sure[voice < 0] < -roles.decision.log_odds)
+    assert np.all(np.abs(sure) <= 1.7 + 1e-6)  # never surer than the naming
+    unsure = _named_turns(prior, 1.0, (voice, np.zeros(len(voice))), change)
+    assert np.allclose(unsure, 0.0, atol=1e-6)
 
 
 def _embedded_call(n: int, two: bool, seed: int):
