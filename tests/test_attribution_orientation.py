@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from auditor.speakers.attribution import _orientation, _oriented
+from auditor.speakers.attribution import _named, _named_turns, _orientation, _oriented
 from auditor.speakers.roles import load_roles
 
 
@@ -55,6 +55,41 @@ def test_a_line_is_no_surer_of_its_role_than_the_call_of_its_voices() -> None:
         assert np.all(np.abs(out) <= margin + 1e-9)
         assert out[0] > 0 > out[1] and abs(out[3]) < 1e-9
     assert abs(_oriented(unsup, 30.0)[0] - 8.0) < 1e-6  # a sure orientation keeps the voice's odds
+
+
+def test_a_line_s_own_cue_is_not_counted_twice() -> None:
+    """A customer-sounding phrase in one agent line: it weakens the naming of the voices for the
+    other lines, but for its own line the naming leaves it out (it is that line's own evidence,
+    counted once more in the turn chain), so the line keeps at least the margin it would have
+    had without the phrase."""
+    roles = load_roles()
+    unsup, utts = _call(agent_s=2.0, customer_s=2.0)
+    cues = np.zeros(len(utts))
+    cues[2] = -2.0  # the opener's voice, third line
+    clean = _named(unsup, utts, np.zeros(len(utts)), roles)
+    noisy = _named(unsup, utts, cues, roles)
+    assert noisy[2] == pytest.approx(clean[2])  # its own cue leaves its naming as it was
+    assert noisy[0] < clean[0] and noisy[1] > clean[1]  # the others' naming is less sure
+    # with no cues at all, the per-line naming is the call's one orientation
+    margin = _orientation(unsup, utts, np.zeros(len(utts)), roles)
+    assert np.allclose(clean, _oriented(unsup, margin))
+
+
+def test_the_naming_is_one_doubt_for_the_call_not_one_per_line() -> None:
+    """Two clearly heard voices, the opener's voice going on for a run of lines at the end (the
+    other party has stopped answering). The turn chain expects the speaker to change, but the
+    voices say who spoke: under a fairly sure naming every line of the run keeps the naming's
+    certainty, and under a coin-flip naming no line is surer than a coin flip."""
+    roles = load_roles()
+    voice = np.array([8.0, -8.0, 8.0, -8.0, 8.0, 8.0, 8.0, 8.0])
+    change = np.full(len(voice) - 1, roles.turns.change)
+    prior = np.zeros(len(voice))
+    sure = _named_turns(prior, 1.0, (voice, np.full(len(voice), 1.7)), change)
+    assert np.all(sure[voice > 0] > roles.decision.log_odds)  # all the run's lines settled agent
+    assert np.all(sure[voice < 0] < -roles.decision.log_odds)
+    assert np.all(np.abs(sure) <= 1.7 + 1e-6)  # never surer than the naming
+    unsure = _named_turns(prior, 1.0, (voice, np.zeros(len(voice))), change)
+    assert np.allclose(unsure, 0.0, atol=1e-6)
 
 
 def _embedded_call(n: int, two: bool, seed: int):

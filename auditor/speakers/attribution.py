@@ -55,9 +55,9 @@ def attribute(
     voices (better than one voice would split, ``voices.fit_voices``), the cluster that the
     opener, the role cues and the line lengths point at, each weighed once per voice
     (``_orientation``), is the agent's, even with no cue at all, and no line is surer of its role
-    than the call is of that naming (``_oriented``). When the windows do not cluster, the
-    partition that turn-taking proposes is tested against the voices instead (``_turn_voices``,
-    with a one-voice null). Then a few
+    than the call is of that naming (``_oriented``). When the windows do not cluster clearly, the
+    partition that turn-taking proposes is tested against the voices as well (``_turn_voices``,
+    with a one-voice null), and the better-backed of the two is kept. Then a few
     EM rounds of diagonal Gaussians refine it with the text posterior as prior, each utterance
     scored by a model fitted *without it* (leave-one-out), so its own text cannot make its voice
     look like evidence. Confidence is how far voices and text agree, times how consistent the
@@ -110,12 +110,13 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles
     acoustic = np.zeros(len(utts))
     sep = 0.0
     guide = text_post[idx]
+    idx_utts, idx_cues = [utts[i] for i in idx], roles.utterance_cue_weight * cues[idx]
+    naming: tuple[np.ndarray, np.ndarray] | None = None  # (voice log-odds, naming margin)
     if unsup is not None:
         # Name the two voice clusters: the opener, the role cues and the line lengths, each
         # weighed once per voice; the orientation's own margin bounds every line's evidence.
-        orient = _orientation(unsup, [utts[i] for i in idx], roles.utterance_cue_weight * cues[idx],
-                              roles)
-        unsup = _oriented(unsup if orient >= 0 else -unsup, abs(orient))
+        naming = _spread(len(utts), idx, unsup, _naming(unsup, idx_utts, idx_cues, roles))
+        unsup = _oriented(unsup, naming[1][idx])
         both_sides = (guide <= -1.0).any() and (guide >= 1.0).any()
         # With cues on both sides the clusters must also agree with them: a split of shouted vs
         # calm lines of one party is two clusters, but not the two parties.
@@ -130,20 +131,26 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles
         llr = _em_loo(x, secs, guide, guide)
         guided = _agreement_confidence(llr, guide, secs)
         if guided > sep:
-            acoustic[idx], sep = llr, guided
-    elif sep <= 0.0 and len(idx) >= MIN_ITEMS:
-        # No cues on both sides and no clear two clusters: test the turn-taking's own partition.
-        turns = _turn_voices(embs, utts, idx, secs, prior, turn_change, cues, roles)
-        if turns is not None:
-            acoustic[idx], sep = turns
+            acoustic[idx], sep, naming = llr, guided, None  # oriented by the cues already
+    elif sep < 1.0 and len(idx) >= MIN_ITEMS:
+        # No cues on both sides and the clusters not clearly two voices (none, or weakly: on a
+        # short call the windows' test has little power): test the turn-taking's own partition
+        # as well, and keep whichever of the two the voices back more.
+        turns = _turn_partition(embs, utts, idx, secs, prior, turn_change)
+        if turns is not None and turns[1] > sep:
+            margin = _naming(turns[0], idx_utts, idx_cues, roles)
+            acoustic[idx], sep = _oriented(turns[0], margin), turns[1]
+            naming = _spread(len(utts), idx, turns[0], margin)
             change, one_voice = turn_change, False
 
     if sep <= 0.0:  # no usable voice evidence: only clear text and turn evidence names a speaker
         # ... unless the voices said "one voice throughout": that is voice evidence too.
         total = text_post
         decide = roles.decision.log_odds if one_voice else roles.decision.text_only_log_odds
-    else:
+    elif naming is None:
         total, decide = smooth_turns(prior + sep * acoustic, change), roles.decision.log_odds
+    else:
+        total, decide = _named_turns(prior, sep, naming, change), roles.decision.log_odds
     # One voice heard: the lines go with the opener (the agent) when settled, but a line is named
     # customer only on the stricter text evidence, so an agent line is never moved to the
     # customer's side (where its violations would vanish) by length or turn priors alone.
@@ -225,6 +232,17 @@ def _turn_voices(embs: list, utts: list[dict], idx: list[int], secs: np.ndarray,
     beyond chance (``_agreement_confidence``; one voice agrees only by chance). Returns the
     lines' oriented log-odds and the agreement, or None when the voices do not back the turns.
     """
+    turns = _turn_partition(embs, utts, idx, secs, prior, change)
+    if turns is None:
+        return None
+    return _named(turns[0], [utts[i] for i in idx], roles.utterance_cue_weight * cues[idx],
+                  roles), turns[1]
+
+
+def _turn_partition(embs: list, utts: list[dict], idx: list[int], secs: np.ndarray,
+                    prior: np.ndarray, change: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """``_turn_voices`` before the voices are named: the lines' voice log-odds (positive =
+    the voice turn-taking gives the opener) and the agreement, or None."""
     alt = smooth_turns(prior, change)[idx]
     guide = np.where(np.abs(alt) > 1e-3, np.sign(alt), 0.0)
     if not ((guide > 0).any() and (guide < 0).any()):
@@ -234,9 +252,7 @@ def _turn_voices(embs: list, utts: list[dict], idx: list[int], secs: np.ndarray,
     agree = _agreement_confidence(llr, guide, secs)
     if agree <= 0.0 or _backing(llr, guide, secs) <= _null_backing(x, secs, guide):
         return None
-    margin = _orientation(llr, [utts[i] for i in idx], roles.utterance_cue_weight * cues[idx],
-                          roles)
-    return _oriented(llr if margin >= 0 else -llr, abs(margin)), agree
+    return llr, agree
 
 
 def _backing(llr: np.ndarray, guide: np.ndarray, secs: np.ndarray) -> float:
@@ -288,13 +304,64 @@ def _orientation(unsup: np.ndarray, utts: list[dict], cue_ev: np.ndarray, roles:
     return score
 
 
-def _oriented(unsup: np.ndarray, margin: float) -> np.ndarray:
+def _named(unsup: np.ndarray, utts: list[dict], cue_ev: np.ndarray, roles: Roles) -> np.ndarray:
+    """Each line's agent log-odds from its voice-cluster log-odds, the voices named per line.
+
+    The naming (``_orientation``) counts every line's cues; a line's own cues are counted again
+    as that line's own evidence (the prior of ``smooth_turns``), so for each line the naming is
+    taken *without* its own cues (leave-one-out): a customer-sounding phrase in one agent line
+    neither lowers that line's naming margin nor then pulls it to the customer a second time.
+    """
+    return _oriented(unsup, _naming(unsup, utts, cue_ev, roles))
+
+
+def _naming(unsup: np.ndarray, utts: list[dict], cue_ev: np.ndarray, roles: Roles) -> np.ndarray:
+    """Per line, the log-odds that the positive voice is the agent's, without the line's own
+    cues (``_named``)."""
+    orient = _orientation(unsup, utts, cue_ev, roles)
+    own = np.tanh(unsup / 2) * cue_ev  # each line's share of the orientation's cue term
+    return orient - own
+
+
+def _spread(n: int, idx: list[int], voice: np.ndarray, margin: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Voice log-odds and naming margins of the ``idx`` lines onto all ``n`` lines: a line
+    without audible speech has no voice evidence and the call's mean naming margin."""
+    v, m = np.zeros(n), np.full(n, float(np.mean(margin)) if len(margin) else 0.0)
+    v[idx], m[idx] = voice, margin
+    return v, m
+
+
+def _named_turns(prior: np.ndarray, sep: float, naming: tuple[np.ndarray, np.ndarray],
+                 change: np.ndarray) -> np.ndarray:
+    """Agent log-odds of every line when two voices are heard but which is the agent is unsure.
+
+    Which voice is the agent's is ONE question for the whole call, not one per line: either the
+    naming is right and every line of the opener's voice is the agent's, or it is wrong and all
+    of them are the customer's. So the turn chain runs once under each naming, with the voices'
+    full evidence, and the two are mixed by how sure the naming is (per line, without the line's
+    own cues: ``_naming``). Bounding each line's voice evidence by the naming margin and then
+    chaining those bounded values instead treated the naming as an independent doubt on every
+    line, and the turn-taking prior (the speaker mostly changes) then pulled a run of one
+    voice's lines back to unknown however clearly the voice itself was heard.
+    """
+    voice, margin = naming
+    right = smooth_turns(prior + sep * voice, change)
+    wrong = smooth_turns(prior - sep * voice, change)
+    o = 1.0 / (1.0 + np.exp(-np.clip(margin, -30.0, 30.0)))
+    p = o / (1.0 + np.exp(-right)) + (1.0 - o) / (1.0 + np.exp(-wrong))
+    p = np.clip(p, 1e-12, 1.0 - 1e-12)
+    return np.clip(np.log(p) - np.log1p(-p), -40.0, 40.0)
+
+
+def _oriented(unsup: np.ndarray, margin: float | np.ndarray) -> np.ndarray:
     """Each line's agent log-odds from its voice-cluster log-odds and the orientation margin.
 
     P(agent) = P(voice named right) P(line in that voice) + P(named wrong) P(line in the
     other): a line can be no surer of its role than the call is of which voice is the agent.
+    ``margin`` (log-odds that the positive cluster is the agent's) is one value or one per line.
     """
-    o = 1.0 / (1.0 + math.exp(-min(margin, 30.0)))
+    o = 1.0 / (1.0 + np.exp(-np.clip(margin, -30.0, 30.0)))
     m = 1.0 / (1.0 + np.exp(-np.clip(unsup, -30, 30)))
     p = np.clip(o * m + (1 - o) * (1 - m), 1e-9, 1 - 1e-9)
     return np.clip(np.log(p) - np.log1p(-p), -LLR_CAP, LLR_CAP)

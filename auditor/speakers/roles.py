@@ -193,15 +193,53 @@ def _pinyin(text: str) -> str:
     return out
 
 
+@lru_cache(maxsize=4096)
+def _word_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """The (start, end) character spans of the jieba words of ``text`` (the rules' tokenizer)."""
+    from auditor.compliance.tokens import tokenize
+
+    spans, pos = [], 0
+    for word in tokenize(text):
+        spans.append((pos, pos + len(word)))
+        pos += len(word)
+    return tuple(spans)
+
+
+def _occurs_as_words(text: str, phrase: str) -> bool:
+    """Does ``phrase`` occur in ``text`` other than as the joint of two other words?
+
+    An occurrence does not count when it starts inside one word and ends inside another (是我
+    in 就是 + 我们): that is the end of one word and the start of the next, not the phrase. An
+    occurrence with either end on a word boundary, or inside one word (您 in 您好), counts:
+    jieba's words are often longer than a cue (不在家, 我查), so a stricter rule would drop cues
+    that are really said.
+    """
+    start = text.find(phrase)
+    if start < 0:
+        return False
+    spans = _word_spans(text)
+    starts = {a for a, _ in spans}
+    ends = {b for _, b in spans}
+    while start >= 0:
+        end = start + len(phrase)
+        inside_one = any(a <= start and end <= b for a, b in spans)
+        if inside_one or start in starts or end in ends:
+            return True
+        start = text.find(phrase, start + 1)
+    return False
+
+
 def _phrase_hits(text: str, phrases: dict[str, float], pinyin_min: int = 2) -> float:
     """Summed weights of the phrases in ``text``; phrases of ``pinyin_min`` or more Chinese
     characters also match on fuzzy pinyin (short everyday phrases like 是我 would match across
-    word boundaries, 故事我们 → shi wo, so each role sets its own minimum)."""
+    word boundaries, 故事我们 → shi wo, so each role sets its own minimum). A phrase found in
+    the text as written counts only where it does not cut a word (``_occurs_as_words``)."""
     score = 0.0
     py = None
     for phrase, weight in phrases.items():
         if phrase in text:
-            score += weight
+            if _occurs_as_words(text, phrase):
+                score += weight
         elif len(HAN.findall(phrase)) >= pinyin_min:
             py = _pinyin(text) if py is None else py
             if py and _pinyin(phrase) in py:
