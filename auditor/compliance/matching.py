@@ -719,7 +719,8 @@ _RHETORICAL = re.compile(r"(不是|难道|不就|没有|不会|不能)[^，。�
 # 不想你家门口天天有人蹲着，就赶紧还钱: a negated wish that sets a condition for the next
 # clause (不想/不愿意/不希望 … ，就/那就/最好 …) does not negate what is wished away; the clause
 # names the consequence the listener is told to avoid, which is the threat itself
-_CONDITIONAL_WISH = re.compile(r"^(如果|要是|你要是|你如果|要)?(你|您)?(还)?(不想|不愿意|不希望|不想要|不想让)")
+_CONDITIONAL_WISH = re.compile(
+    r"^(如果|要是|你要是|你如果|要)?(你|您)?(还)?(不想|不愿意|不希望|不想要|不想让)")
 _CONDITION_THEN = re.compile(r"^[，,]\s*(就|那就|那|那你就|你就|最好|赶紧|马上|趁早)")
 
 
