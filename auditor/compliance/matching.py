@@ -716,6 +716,12 @@ def _word_before(rx: re.Pattern[str] | None, text: str) -> str:
 
 
 _RHETORICAL = re.compile(r"(不是|难道|不就|没有|不会|不能)[^，。？！]{0,10}(吗|么|嘛)$")
+# 不想你家门口天天有人蹲着，就赶紧还钱: a negated wish that sets a condition for the next
+# clause (不想/不愿意/不希望 … ，就/那就/最好 …) does not negate what is wished away; the clause
+# names the consequence the listener is told to avoid, which is the threat itself
+_CONDITIONAL_WISH = re.compile(
+    r"^(如果|要是|你要是|你如果|要)?(你|您)?(还)?(不想|不愿意|不希望|不想要|不想让)")
+_CONDITION_THEN = re.compile(r"^[，,]\s*(就|那就|那|那你就|你就|最好|赶紧|马上|趁早)")
 
 
 _PAST_MARK = set("了过的")
@@ -764,6 +770,15 @@ def _addressee_reason(cand: Candidate, a: Analysed) -> str:
     return ""
 
 
+def _conditional_wish(a: Analysed, ci: int) -> bool:
+    """Whether clause ci is a negated wish that conditions the next clause (不想…，就…)."""
+    clause = a.clauses[ci]
+    if not _CONDITIONAL_WISH.match(clause.text):
+        return False
+    end = clause.offset + len(clause.text)
+    return bool(_CONDITION_THEN.match(a.text[end:end + 6]))
+
+
 def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> str:
     """Why a candidate does not count ('' when it stands): negation, hypothetical, lawful."""
     ci = _clause_at(a, cand.start)
@@ -776,7 +791,7 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
         return "the sentence repeats someone else's words"
     if "negated" in rule.unless:
         # 不是有信用卡吗 is a rhetorical question (= you do have one), not a negation
-        rhetorical = bool(_RHETORICAL.search(clause.text))
+        rhetorical = bool(_RHETORICAL.search(clause.text)) or _conditional_wish(a, ci)
         if not rhetorical and negated(canon, local, rules.context):
             return "negated: a negator comes before it in its clause"
         # each word is checked in its own clause (您别担心，不会影响孩子考公: 考公 is negated),
@@ -786,7 +801,7 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
             if pci < 0 or (pci == ci and ps == cand.start):
                 continue
             pc = a.clauses[pci]
-            if _RHETORICAL.search(pc.text):
+            if _RHETORICAL.search(pc.text) or _conditional_wish(a, pci):
                 continue
             if negated(a.canon[pci] if a.canon else pc.text, ps - pc.offset, rules.context):
                 return f"negated: a negator comes before '{sf}' in its clause"
@@ -821,10 +836,20 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
         # later clause (…，不然我们就通知你家人) still stands.
         # The frame must name the listener (您可以, not a bare 可以: 我们可以通知你家人).
         rx = rules.concept_rx.get(("advice_frame", False))
-        said = [m.group(0) for m in rx.finditer(canon[:local])] if rx is not None else []
+        # the frame may end inside the hit's first word (您让 + 家人知道: 让 starts the hit)
+        first = min((p for p in cand.parts if p[0] < _NEXT), default=(cand.start, cand.end, ""))
+        upto = local + (first[1] - first[0])
+        said = [m.group(0) for m in rx.finditer(canon[:upto])] if rx is not None else []
         w = next((x for x in reversed(said) if "你" in x or "您" in x), "")
         if w:
             return f"advice: '{w}' makes the listener the one who tells"
+    if "remedy" in rule.unless:
+        # 我不清楚，我帮您问一下: a flat denial followed (or preceded) by an offer to help in
+        # the same utterance is the service lists' polite form, not a brush-off
+        rx = rules.concept_rx.get(("help_offer", False))
+        m = rx.search(a.text) if rx is not None else None
+        if m:
+            return f"remedy: '{m.group(0)}' offers help in the same utterance"
     if "addressee" in rule.unless:
         why = _addressee_reason(cand, a)
         if why:

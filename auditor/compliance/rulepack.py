@@ -28,7 +28,9 @@ A pack may hold any of these tables (see ``auditor/compliance/packs/*.toml`` for
                                 # (an advice frame to the listener earlier in the clause:
                                 # 您可以把这事跟家人说一下) | refusal (the
                                 # agent refuses or warns against the act earlier in the
-                                # clause: 我们不接受…, 请不要相信…). They apply to
+                                # clause: 我们不接受…, 请不要相信…) | remedy (the
+                                # utterance also offers help, a help_offer member:
+                                # 我不清楚，我帮您问一下). They apply to
                                 # phrases and patterns as well as to word classes
     after_denial = false        # position: only after someone denied being the debtor
     before_verification = false # position: only before the debtor confirmed their identity
@@ -97,7 +99,7 @@ _CONCEPT_KEYS = {
     "suffix": bool,
 }
 UNLESS = ("negated", "hypothetical", "lawful", "procedure", "past", "addressee", "advice",
-          "refusal")
+          "refusal", "remedy")
 _STEP_KEYS = {
     "id": str,
     "flag": str,
