@@ -25,7 +25,8 @@ def _write_dev(folder: Path) -> None:
         {"speaker": "agent", "start": 0.0, "end": 2.0, "text": "您好，请问是张伟先生本人吗？"},
         {"speaker": "customer", "start": 2.5, "end": 3.0, "text": "对，是我。"},
         {"speaker": "agent", "start": 3.5, "end": 8.0,
-         "text": "我是瑞丰消费金融的贷后专员，工号幺零二四七。您的贷款欠款一万二千元，已经逾期十八天了。"},
+         "text": "我是瑞丰消费金融的贷后专员，工号幺零二四七。"
+                 "您的贷款欠款一万二千元，已经逾期十八天了。"},
         {"speaker": "customer", "start": 8.5, "end": 10.0, "text": "我明天还一万二。"},
         {"speaker": "agent", "start": 10.5, "end": 12.0, "text": "好的，感谢您的配合，再见。"},
     ]
@@ -67,6 +68,7 @@ def test_dir_must_exist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 def generator(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.syspath_prepend(str(GENERATOR))
     import dev
+
     import scripts
 
     return dev, scripts
