@@ -179,7 +179,8 @@ def truth_only() -> None:
 
     rules = load_rules()
     rows = []
-    for name, _samples, truths in _chosen_sets():
+    sets = _chosen_sets()
+    for name, _samples, truths in sets:
         report, step_errors = run_on_truths(truths, rules)
         heldout = name.endswith("heldout")
         print(_show(report, f"== {name}: from the truth transcripts, rules only "
@@ -187,7 +188,7 @@ def truth_only() -> None:
         print(f"  script steps disagreeing with truth: {len(step_errors)}\n")
         rows.append((name, report))
     if _dir_arg() is not None:
-        _dir_outcome(None, rows_only=True)
+        _dir_outcome(sets[0][1], sets[0][2], None, rows_only=True)
         print("\nSummary (rule categories, truth transcripts):")
         for name, report in rows:
             print(f"  {name:26} {report.summary()}")
@@ -229,21 +230,20 @@ def run_set(auditor, name: str, samples: Path, truths: list, cards: dict | None 
     return res
 
 
-def _dir_calls() -> list:
+def _dir_calls(folder: Path, truths: list) -> list:
     """The ``--dir`` calls that state an outcome, as bench.eval_outcome calls of group dev."""
     from bench.eval_outcome import Call
 
-    folder = _dir_arg()
-    return [Call(DEV, stem, folder / t["file"], t) for stem, t in load_truths(folder)
-            if "outcome" in t]
+    return [Call(DEV, stem, folder / t["file"], t) for stem, t in truths if "outcome" in t]
 
 
-def _dir_outcome(cards: dict | None, rows_only: bool = False) -> None:
+def _dir_outcome(folder: Path, truths: list, cards: dict | None,
+                 rows_only: bool = False) -> None:
     """The ``--dir`` set's outcome (result, amount, due right): from its truth transcripts, and
     from audio with the scorecards already made (`cards`, by audio path)."""
     from bench.eval_outcome import Tally, from_truth
 
-    calls = _dir_calls()
+    calls = _dir_calls(folder, truths)
     if not calls:
         return
     show = "--errors" in sys.argv
@@ -280,7 +280,7 @@ def main() -> None:
     results = [run_set(auditor, name, samples, truths, cards)
                for name, samples, truths in sets]
     if _dir_arg() is not None:
-        _dir_outcome(cards)
+        _dir_outcome(sets[0][1], sets[0][2], cards)
         print("\nSummary (16 categories):")
         for r in results:
             print(f"  {r.name:8} truth {r.truth.summary()} | audio {r.audio.summary()} | "
