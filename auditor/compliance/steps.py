@@ -719,6 +719,25 @@ def _intelligible(utts: Sequence[Mapping[str, Any]], region: Sequence[int], leas
     return confident >= least and 100 * confident >= ev.steps["min_confident_percent"] * total
 
 
+def _lost_reply_spans(utts: Sequence[Mapping[str, Any]],
+                      answers: Sequence[Answer]) -> list[tuple[float, float]]:
+    """(from, to) after each identity question whose confirmation was inferred from the dialogue
+    that followed (no yes was heard): from the end of the question's line (debt words in that
+    line itself were said before any reply) to the other party's first line after
+    it (or the inferred answer, whichever is earlier). The reply was not heard, so whether the
+    debt was stated before or after it is not known (a lost 是 / 对 is the commonest error); a
+    line of the other party heard before the debt that confirms nothing leaves it early."""
+    spans = []
+    for a in answers:
+        if a.result != "confirm" or not a.inferred or a.reply is None:
+            continue
+        q = utts[a.question]
+        heard = next((_start(u) for u in utts[a.question + 1:] if speaker_of(u) != "agent"),
+                     a.time)
+        spans.append((float(q.get("end", 0.0) or 0.0), min(heard, a.time)))
+    return spans
+
+
 def _note(sid: str, u: Mapping[str, Any], why: str, ev: EvidenceSettings) -> dict[str, Any]:
     return utterance_flag(UNCLEAR_NOTE, f"steps.{sid}", "info", u, "", reasons=[why], ev=ev)
 
@@ -829,6 +848,10 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
     # an unclear answer covers what follows its question: the reply may have been lost before
     unclear_times = [_start(utts[a.question]) for a in unclear]
     first_confirm = min(confirms) if confirms else None
+    # the debtor's confirmation known only from the dialogue after it (no yes heard): when it
+    # came is unknown from the question on, unless the other party was heard saying something
+    # else first -- a disclosure before their first heard line may follow a lost reply
+    lost_reply = _lost_reply_spans(utts, answers)
     early_done = noted = False
     for i in matches.get("debt_disclosure", []):
         u = utts[i]
@@ -843,7 +866,8 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
         if third:
             flags.append(utterance_flag("third_party_disclosure", "steps.third_party_disclosure",
                                         ver.third_party_severity, u, matched, via, ev=ev))
-        if early and not third and (any(x <= t for x in unclear_times) or question_unheard):
+        if early and not third and (any(x <= t for x in unclear_times) or question_unheard
+                                    or any(a <= t < b for a, b in lost_reply)):
             if not noted:
                 flags.append(_note("disclosure_before_verification", u, UNCLEAR_REPLY, ev))
                 noted = True
