@@ -55,3 +55,12 @@ def test_clear_yes_heard_only_after_the_debt_keeps_the_flag(rules: RuleSet) -> N
     flags, _ = audit_utterances(call(QUESTION, DEBT, ("customer", "对，是我。"), AS_DEBTOR, *END),
                                 rules)
     assert EARLY in cats(flags)
+
+
+def test_reaction_to_the_debt_heard_as_first_reply_is_a_note(rules: RuleSet) -> None:
+    # the yes was lost; the first line heard is a sigh about the debt, which "confirms" only
+    # through its interjection and its talk of money
+    flags, _ = audit_utterances(
+        call(QUESTION, DEBT, ("customer", "哎，最近太难了，工资都没发。"), AS_DEBTOR, *END), rules)
+    assert EARLY not in cats(flags)
+    assert _note_on(flags, EARLY)

@@ -50,22 +50,22 @@ words already written right are kept.
 * **Closing**: a ``closing`` member in the agent's last ``closing_last_turns`` turns, or one of its
   everyday words (谢谢, 先这样) in the very last one.
 
-**Missing steps need positive evidence.** A ``missing_*`` flag is raised only when the part of
-the call where the step belongs (the first or last turns; the agent's first ``opening_turns``
-for self-identification and the identity question) holds at least ``min_*_chars`` intelligible
-agent characters -- settled agent lines of confidence ``judge_confidence_percent`` or more that
-hold at least ``min_chars_per_10s`` characters per ten seconds of speech -- and those hold at
-least ``min_confident_percent`` of the agent's characters there. When it does not, or when
-that part (the first or last turns, the opening) holds a garbled agent line the step may hide in
-(not judgeable: low confidence, or far fewer characters than its length; a line of an unsettled
-speaker that is only a reply word, 是的, is the other party's and hides nothing; for the
-closing, only a garbled line after which no intelligible agent turn was heard: a close is the
-agent's last words), the flag becomes an ``info_step_unclear`` note; so does a missing self-identification when the opening
-holds its words without their frame (``garbled_introduction``: 戴后 for 贷后, 过后 + digits
-for 工号 + digits). A garbled opening without a recognised identity question leaves the
+**Missing steps need positive evidence.** A ``missing_*`` flag is raised only when the part of the
+call where the step belongs (the first or last turns; the agent's first ``opening_turns`` for
+self-identification and the identity question) holds at least ``min_*_chars`` intelligible agent
+characters -- settled agent lines of confidence ``judge_confidence_percent`` or more that hold at
+least ``min_chars_per_10s`` characters per ten seconds of speech -- and those hold at least
+``min_confident_percent`` of the agent's characters there. When it does not, or when that part
+(the first or last turns, the opening) holds a garbled agent line the step may hide in (not
+judgeable: low confidence, or far fewer characters than its length; a line of an unsettled speaker
+that is only a reply word, 是的, is the other party's and hides nothing; for the closing, only a
+garbled line after which no intelligible agent turn was heard: a close is the agent's last words),
+the flag becomes an ``info_step_unclear`` note; so does a missing self-identification when the
+opening holds its words without their frame (``garbled_introduction``: 戴后 for 贷后, 过后 +
+digits for 工号 + digits). A garbled opening without a recognised identity question leaves the
 disclosure that follows unclear too. missing_identity_verification is raised on a denial, on a
-confident reply that is no confirmation, or on an intelligible opening without the question;
-a flag resting on low-confidence lines is raised uncertain.
+confident reply that is no confirmation, or on an intelligible opening without the question; a
+flag resting on low-confidence lines is raised uncertain.
 
 **Disclosure.** An agent line matching ``debt_disclosure`` before the debtor confirmed raises
 ``disclosure_before_verification`` (once per call; its moment is placed by the hit's share of
@@ -751,17 +751,23 @@ def _intelligible(utts: Sequence[Mapping[str, Any]], region: Sequence[int], leas
     return confident >= least and 100 * confident >= ev.steps["min_confident_percent"] * total
 
 
-def _lost_reply_spans(utts: Sequence[Mapping[str, Any]],
-                      answers: Sequence[Answer]) -> list[tuple[float, float]]:
-    """(from, to) after each identity question whose confirmation was inferred from the dialogue
-    that followed (no yes was heard): from the end of the question's line (debt words in that
-    line itself were said before any reply) to the other party's first line after
-    it (or the inferred answer, whichever is earlier). The reply was not heard, so whether the
-    debt was stated before or after it is not known (a lost 是 / 对 is the commonest error); a
-    line of the other party heard before the debt that confirms nothing leaves it early."""
+def _lost_reply_spans(utts: Sequence[Mapping[str, Any]], answers: Sequence[Answer],
+                      rec: Recognisers) -> list[tuple[float, float]]:
+    """(from, to) after each identity question whose confirmation was not heard as a reply to
+    it -- inferred from the dialogue that followed, or a reply that confirms without saying who
+    (哎，最近太难了 / 是的: a reaction to whatever was said last, not a first-person 是我): from
+    the end of the question's line (debt words in that line itself were said before any reply)
+    to the other party's first line after it (or the answer, whichever is earlier). The reply
+    was not heard, so whether the debt was stated before or after it is not known (a lost
+    是 / 对 is the commonest error); a line of the other party heard before the debt that
+    confirms nothing leaves it early, and so does a first-person yes heard only after it."""
+    firsts = [w for w in rec.vocab["confirmation"].members if "我" in w or "本人" in w]
     spans = []
     for a in answers:
-        if a.result != "confirm" or not a.inferred or a.reply is None:
+        if a.result != "confirm" or a.reply is None:
+            continue
+        said = heard_as(str(utts[a.reply].get("text", "") or ""), rec)
+        if not a.inferred and any(w in said for w in firsts):
             continue
         q = utts[a.question]
         heard = next((_start(u) for u in utts[a.question + 1:] if speaker_of(u) != "agent"),
@@ -885,7 +891,7 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
     # the debtor's confirmation known only from the dialogue after it (no yes heard): when it
     # came is unknown from the question on, unless the other party was heard saying something
     # else first -- a disclosure before their first heard line may follow a lost reply
-    lost_reply = _lost_reply_spans(utts, answers)
+    lost_reply = _lost_reply_spans(utts, answers, rec)
     early_done = noted = False
     for i in matches.get("debt_disclosure", []):
         u = utts[i]
