@@ -25,6 +25,12 @@ stages after it; figures to report are made without it.
 and the rules' time per call; ``--errors`` also lists the tuning half's misses. ``--set calls``
 or ``--set varied`` evaluates one sample directory only.
 
+``--dir PATH`` evaluates a directory of varied-format calls instead (audio + ``<stem>.truth.json``,
+e.g. the dev set drawn by ``samples/generator/dev.py`` outside the repository), reported as
+``dev`` with its errors listed: the flags from truth transcripts and from audio, and the outcome
+from audio. It works with ``--reuse-asr`` (the cache keys on each recording's sha256) and with
+``--truth-only`` (rules on the truth transcripts, no model).
+
 For each source: recall and precision over the 16 categories of the spec (a category counts once
 per call), and for the sets that are not held out the per-category hits, misses and false alarms.
 """
@@ -131,8 +137,29 @@ def audit(auditor, path: Path, call_start: str | None) -> dict:
                                heard=heard)
 
 
+DEV = "dev"
+
+
+def _dir_arg() -> Path | None:
+    """The directory of ``--dir PATH`` (None without it)."""
+    if "--dir" not in sys.argv:
+        return None
+    i = sys.argv.index("--dir")
+    if i + 1 >= len(sys.argv):
+        raise SystemExit("--dir needs a directory of calls with <stem>.truth.json files")
+    path = Path(sys.argv[i + 1])
+    if not path.is_dir():
+        raise SystemExit(f"--dir {path}: no such directory")
+    return path
+
+
 def _chosen_sets() -> list:
-    """The sample sets asked for on the command line (``--set calls|varied``; default all)."""
+    """The sample sets asked for on the command line (``--dir PATH``: that directory alone, as
+    ``dev``; ``--set calls|varied``; default all)."""
+    folder = _dir_arg()
+    if folder is not None:
+        truths = load_truths(folder)
+        return [(DEV, folder, truths)] if truths else []
     sets = sample_sets()
     if "--set" in sys.argv:
         i = sys.argv.index("--set")
@@ -152,13 +179,20 @@ def truth_only() -> None:
 
     rules = load_rules()
     rows = []
-    for name, _samples, truths in _chosen_sets():
+    sets = _chosen_sets()
+    for name, _samples, truths in sets:
         report, step_errors = run_on_truths(truths, rules)
         heldout = name.endswith("heldout")
         print(_show(report, f"== {name}: from the truth transcripts, rules only "
                             f"({len(truths)} calls, rules {rules.version}) ==", heldout))
         print(f"  script steps disagreeing with truth: {len(step_errors)}\n")
         rows.append((name, report))
+    if _dir_arg() is not None:
+        _dir_outcome(sets[0][1], sets[0][2], None, rows_only=True)
+        print("\nSummary (rule categories, truth transcripts):")
+        for name, report in rows:
+            print(f"  {name:26} {report.summary()}")
+        return
     print(corpus_report(rules, show_tuning_errors="--errors" in sys.argv))
     truths = load_truths(SAMPLES)
     per_call, length = time_rules(truths, rules)
@@ -196,13 +230,43 @@ def run_set(auditor, name: str, samples: Path, truths: list, cards: dict | None 
     return res
 
 
+def _dir_calls(folder: Path, truths: list) -> list:
+    """The ``--dir`` calls that state an outcome, as bench.eval_outcome calls of group dev."""
+    from bench.eval_outcome import Call
+
+    return [Call(DEV, stem, folder / t["file"], t) for stem, t in truths if "outcome" in t]
+
+
+def _dir_outcome(folder: Path, truths: list, cards: dict | None,
+                 rows_only: bool = False) -> None:
+    """The ``--dir`` set's outcome (result, amount, due right): from its truth transcripts, and
+    from audio with the scorecards already made (`cards`, by audio path)."""
+    from bench.eval_outcome import Tally, from_truth
+
+    calls = _dir_calls(folder, truths)
+    if not calls:
+        return
+    show = "--errors" in sys.argv
+    sources = [("truth transcripts", from_truth(calls))]
+    if not rows_only and cards is not None:
+        tally = Tally()
+        for c in calls:
+            tally.add(c, (cards.get(str(c.audio)) or {}).get("outcome"))
+        sources.append(("audio", tally))
+    for label, tally in sources:
+        print(f"\n== {DEV}: outcome from {label} == {tally.right.get(DEV, 0)}/"
+              f"{tally.total.get(DEV, 0)} = {tally.share(DEV) or 0.0:.3f}")
+        if show and tally.misses:
+            print("\n".join(tally.misses))
+
+
 def main() -> None:
     if "--truth-only" in sys.argv or "--corpus-only" in sys.argv:
         truth_only()
         return
     sets = _chosen_sets()
     if not sets:
-        raise SystemExit("no truth files in samples/calls or samples/varied")
+        raise SystemExit("no truth files in samples/calls or samples/varied (or in --dir)")
     from auditor.compliance.rules import load_rules
     from auditor.pipeline import Auditor
 
@@ -215,6 +279,13 @@ def main() -> None:
     cards: dict = {}
     results = [run_set(auditor, name, samples, truths, cards)
                for name, samples, truths in sets]
+    if _dir_arg() is not None:
+        _dir_outcome(sets[0][1], sets[0][2], cards)
+        print("\nSummary (16 categories):")
+        for r in results:
+            print(f"  {r.name:8} truth {r.truth.summary()} | audio {r.audio.summary()} | "
+                  f"uncertain flags {r.uncertain}/{r.flags}")
+        return
     rules = load_rules()
     print(corpus_report(rules))
     truths = load_truths(SAMPLES)

@@ -50,26 +50,29 @@ words already written right are kept.
 * **Closing**: a ``closing`` member in the agent's last ``closing_last_turns`` turns, or one of its
   everyday words (谢谢, 先这样) in the very last one.
 
-**Missing steps need positive evidence.** A ``missing_*`` flag is raised only when the part of
-the call where the step belongs (the first or last turns; the agent's first ``opening_turns``
-for self-identification and the identity question) holds at least ``min_*_chars`` intelligible
-agent characters -- settled agent lines of confidence ``judge_confidence_percent`` or more that
-hold at least ``min_chars_per_10s`` characters per ten seconds of speech -- and those hold at
-least ``min_confident_percent`` of the agent's characters there. When it does not, or when
-that part (the first or last turns, the opening) holds a garbled agent line the step may hide in
-(not judgeable: low confidence, or far fewer characters than its length; a line of an unsettled
-speaker that is only a reply word, 是的, is the other party's and hides nothing), the flag
-becomes an ``info_step_unclear`` note; so does a missing self-identification when the opening
-holds its words without their frame (``garbled_introduction``: 戴后 for 贷后, 过后 + digits
-for 工号 + digits). A garbled opening without a recognised identity question leaves the
+**Missing steps need positive evidence.** A ``missing_*`` flag is raised only when the part of the
+call where the step belongs (the first or last turns; the agent's first ``opening_turns`` for
+self-identification and the identity question) holds at least ``min_*_chars`` intelligible agent
+characters -- settled agent lines of confidence ``judge_confidence_percent`` or more that hold at
+least ``min_chars_per_10s`` characters per ten seconds of speech -- and those hold at least
+``min_confident_percent`` of the agent's characters there. When it does not, or when that part
+(the first or last turns, the opening) holds a garbled agent line the step may hide in (not
+judgeable: low confidence, or far fewer characters than its length; a line of an unsettled speaker
+that is only a reply word, 是的, is the other party's and hides nothing; for the closing, only a
+garbled line after which no intelligible agent turn was heard: a close is the agent's last words),
+the flag becomes an ``info_step_unclear`` note; so does a missing self-identification when the
+opening holds its words without their frame (``garbled_introduction``: 戴后 for 贷后, 过后 +
+digits for 工号 + digits). A garbled opening without a recognised identity question leaves the
 disclosure that follows unclear too. missing_identity_verification is raised on a denial, on a
-confident reply that is no confirmation, or on an intelligible opening without the question;
-a flag resting on low-confidence lines is raised uncertain.
+confident reply that is no confirmation, or on an intelligible opening without the question; a
+flag resting on low-confidence lines is raised uncertain.
 
 **Disclosure.** An agent line matching ``debt_disclosure`` before the debtor confirmed raises
 ``disclosure_before_verification`` (once per call; its moment is placed by the hit's share of
 the line, since the recogniser runs question, reply and debt together) -- unless an unclear
-answer's question precedes it, or no question was recognised in a garbled opening: then an
+answer's question precedes it, or no question was recognised in a garbled opening, or it
+follows a question whose reply was never heard (no line of the other party before the debt)
+while the debtor's confirmation is known only from the dialogue after it: then an
 ``info_step_unclear`` note. A debt line whose match rests only on sound-alike words on a
 line below ``[confidence] fuzzy_none`` is no disclosure (``evidence.sound_only_unheard``).
 After a denial and before a later
@@ -275,15 +278,24 @@ def staff_number(text: str, rec: Recognisers) -> bool:
     return False
 
 
+_NUMERALS = str.maketrans("0123456789", "零一二三四五六七八九")
+
+
 def greets(text: str, rec: Recognisers) -> bool:
     """The line greets: a ``greeting`` member in it, or a first clause that sounds nearly like
     one of three syllables or more (剩五号 for 上午好: a greeting heard with one final lost, in
-    the place a greeting stands)."""
+    the place a greeting stands), also as the head of that clause when the recogniser ran the
+    greeting into what follows (向5号麻烦确认…: digits read as the numerals they were)."""
     members = rec.vocab["greeting"].members
     if any(g in text for g in members):
         return True
-    first = next((c for c in CLAUSE_SPLIT.split(text) if c), "")
-    return any(sounds_nearly(first, g) for g in members)
+    first = next((c for c in CLAUSE_SPLIT.split(text) if c), "").translate(_NUMERALS)
+    # the recogniser often writes no comma after the greeting (向5号麻烦确认一下…): the
+    # greeting is then the head of the first clause, a numeral in it written as a digit; the
+    # head must end on the greeting's own last syllable (上午还款 is no 上午好)
+    return any(sounds_nearly(first, g) or (
+        len(first) > len(g) and sounds_nearly(first[: len(g)], g)
+        and word_keys(g)[-1] in char_keys(first[len(g) - 1])) for g in members)
 
 
 def _han_count(text: str) -> int:
@@ -351,17 +363,24 @@ def _names(text: str, rec: Recognisers) -> list[tuple[int, int, str]]:
 
 
 _TAG = re.compile(r"(?:本人)?(吧|[\u4e00-\u9fff])")
+_CLAUSE_END = re.compile(r"$|[，,。．.！!？?；;\s]")
 
 
 def _tag_after(rest: str) -> bool:
     """A name or title closed as a question the recogniser wrote otherwise: 吧 right after it
-    (您是X女士本人吧, the ？ lost), or a syllable that sounds like 吗/么 (m + a/ai/e/o: 本人卖)."""
+    (您是X女士本人吧, the ？ lost), or a syllable that sounds like 吗/么 (m + a/ai/e/o: 本人卖);
+    one that closes the clause may also carry a nasal or glide the recogniser added to the ma
+    (m + an/ang/ao: 本人蔓。), as a question tag is the last syllable of its clause."""
     m = _TAG.match(rest)
     if not m:
         return False
     if m.group(1) == "吧":
         return True
-    return any(k[0] == "m" and k[1] in ("a", "ai", "e", "o") for k in char_keys(m.group(1)))
+    keys = char_keys(m.group(1))
+    if any(k[0] == "m" and k[1] in ("a", "ai", "e", "o") for k in keys):
+        return True
+    return bool(_CLAUSE_END.match(rest, m.end())) and any(
+        k[0] == "m" and k[1] in ("an", "ang", "ao") for k in keys)
 
 
 def identity_question(text: str, rec: Recognisers) -> tuple[bool, str | None]:
@@ -701,6 +720,19 @@ def _reply_line(u: Mapping[str, Any], rec: Recognisers) -> bool:
     return bool(clauses) and all(c in words for c in clauses)
 
 
+def _after_last_garbled(utts: Sequence[Mapping[str, Any]], region: list[int],
+                        rec: Recognisers) -> list[int]:
+    """The agent's last turns after the last garbled one (not judgeable, not a reply word):
+    a close is the agent's last words, so intelligible agent turns after a garbled line show
+    the call's end was heard -- a close hidden in the garbled line would not have ended it.
+    The whole region when its last line is garbled (the close may hide there)."""
+    garbled = [k for k, i in enumerate(region)
+               if not _judgeable(utts[i], rec.ev) and not _reply_line(utts[i], rec)]
+    if not garbled or garbled[-1] == len(region) - 1:
+        return region
+    return region[garbled[-1] + 1:]
+
+
 def _said_at(u: Mapping[str, Any], offset: int) -> float:
     """When the character at `offset` of the line was said, by its share of the line's text (a
     line the recogniser ran together holds the question, the reply and the debt in turn)."""
@@ -717,6 +749,31 @@ def _intelligible(utts: Sequence[Mapping[str, Any]], region: Sequence[int], leas
     confident = _confident_chars(utts, region, ev)
     total = sum(_han_count(str(utts[i].get("text", "") or "")) for i in region)
     return confident >= least and 100 * confident >= ev.steps["min_confident_percent"] * total
+
+
+def _lost_reply_spans(utts: Sequence[Mapping[str, Any]], answers: Sequence[Answer],
+                      rec: Recognisers) -> list[tuple[float, float]]:
+    """(from, to) after each identity question whose confirmation was not heard as a reply to
+    it -- inferred from the dialogue that followed, or a reply that confirms without saying who
+    (哎，最近太难了 / 是的: a reaction to whatever was said last, not a first-person 是我): from
+    the end of the question's line (debt words in that line itself were said before any reply)
+    to the other party's first line after it (or the answer, whichever is earlier). The reply
+    was not heard, so whether the debt was stated before or after it is not known (a lost
+    是 / 对 is the commonest error); a line of the other party heard before the debt that
+    confirms nothing leaves it early, and so does a first-person yes heard only after it."""
+    firsts = [w for w in rec.vocab["confirmation"].members if "我" in w or "本人" in w]
+    spans = []
+    for a in answers:
+        if a.result != "confirm" or a.reply is None:
+            continue
+        said = heard_as(str(utts[a.reply].get("text", "") or ""), rec)
+        if not a.inferred and any(w in said for w in firsts):
+            continue
+        q = utts[a.question]
+        heard = next((_start(u) for u in utts[a.question + 1:] if speaker_of(u) != "agent"),
+                     a.time)
+        spans.append((float(q.get("end", 0.0) or 0.0), min(heard, a.time)))
+    return spans
 
 
 def _note(sid: str, u: Mapping[str, Any], why: str, ev: EvidenceSettings) -> dict[str, Any]:
@@ -793,6 +850,8 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
         if sid in ("self_identification", "identity_verification") and not (
                 step.within_first or step.within_last):
             region = opening  # where the step belongs: the agent's opening turns
+        if sid == "closing":
+            region = _after_last_garbled(utts, region, rec)
         where = utts[region[-1] if sid == "closing" else region[0]]
         # a part of the call the step belongs to (first / last turns, the opening)
         bounded = bool(step.within_first or step.within_last) or region is opening
@@ -829,6 +888,10 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
     # an unclear answer covers what follows its question: the reply may have been lost before
     unclear_times = [_start(utts[a.question]) for a in unclear]
     first_confirm = min(confirms) if confirms else None
+    # the debtor's confirmation known only from the dialogue after it (no yes heard): when it
+    # came is unknown from the question on, unless the other party was heard saying something
+    # else first -- a disclosure before their first heard line may follow a lost reply
+    lost_reply = _lost_reply_spans(utts, answers, rec)
     early_done = noted = False
     for i in matches.get("debt_disclosure", []):
         u = utts[i]
@@ -843,7 +906,8 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
         if third:
             flags.append(utterance_flag("third_party_disclosure", "steps.third_party_disclosure",
                                         ver.third_party_severity, u, matched, via, ev=ev))
-        if early and not third and (any(x <= t for x in unclear_times) or question_unheard):
+        if early and not third and (any(x <= t for x in unclear_times) or question_unheard
+                                    or any(a <= t < b for a, b in lost_reply)):
             if not noted:
                 flags.append(_note("disclosure_before_verification", u, UNCLEAR_REPLY, ev))
                 noted = True

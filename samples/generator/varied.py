@@ -236,7 +236,10 @@ def make_noise(kind: str, r: np.random.Generator, n: int, speech: np.ndarray) ->
 # ---------------------------------------------------------------------------------------------
 
 
-def build(stem: str, scenario: str, fx: dict, synth: Synth) -> tuple[dict, np.ndarray]:
+def build(
+    stem: str, scenario: str, fx: dict, synth: Synth, split: str | None = None
+) -> tuple[dict, np.ndarray]:
+    """One call's truth and audio; `split` names a stem outside scripts.CALLS (dev.py)."""
     s = build_script(stem, scenario, fx)
     layout, layout_drawn = draw_layout(stem, s["layout"])
     voices = draw_voices(stem)
@@ -340,7 +343,7 @@ def build(stem: str, scenario: str, fx: dict, synth: Synth) -> tuple[dict, np.nd
         "utterances": utts,
         "expected_flags": flags,
         "expected_steps": s["steps"],
-        "split": split_of(stem, STEMS),
+        "split": split or split_of(stem, STEMS),
         "scenario": scenario,
         "call_start": s["call_start"],
         "outcome": out_doc,

