@@ -31,6 +31,28 @@ from auditor.compliance.steps import evaluate_steps
 from auditor.core.vocab import RULE_CATEGORIES
 
 
+def most_specific(line: list[tuple[dict[str, Any], list[tuple[int, int]]]],
+                  subsumed: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+    """One line's flags, less those a more specific category already covers.
+
+    ``subsumed`` holds (general, specific) pairs (context.toml): a flag of the general category
+    whose every hit lies inside a hit of the specific one is one act raised twice (上门 inside
+    警察很快就会上门抓你 is the false legal claim) and is left out; a general hit that reaches
+    beyond the specific words (照片…做成通缉令的样子发出去) stands."""
+    def inside(a: tuple[int, int], b: tuple[int, int]) -> bool:
+        return b[0] <= a[0] and a[1] <= b[1]
+
+    out = []
+    for flag, spans in line:
+        specific = [s for g, s in subsumed if g == flag["category"]]
+        covered = [sp for f, sps in line if f["category"] in specific for sp in sps]
+        if specific and spans and covered and all(any(inside(h, c) for c in covered)
+                                                  for h in spans):
+            continue
+        out.append(flag)
+    return out
+
+
 def audit_utterances(utterances: Sequence[Mapping[str, Any]],
                      rules: RuleSet, evidence: EvidenceSettings | None = None,
                      ) -> tuple[list[dict[str, Any]], dict[str, bool]]:
@@ -45,6 +67,7 @@ def audit_utterances(utterances: Sequence[Mapping[str, Any]],
     for u, a, pos in zip(utts, analyses, positions, strict=True):
         sp = speaker_of(u)
         unsettled = speaker_unsettled(u, ev)
+        line: list[tuple[dict[str, Any], list[tuple[int, int]]]] = []  # this line's flags
         for rule in rules.rules:
             if not (applies(rule, sp) or (unsettled and rule.category in RULE_CATEGORIES
                                           and applies(rule, "agent"))):
@@ -52,16 +75,18 @@ def audit_utterances(utterances: Sequence[Mapping[str, Any]],
             hits = match_rule(rule, a, rules, pos)
             if sound_only_unheard(u, (h.via for h in hits), ev):
                 continue  # only sound-alikes on a line the recogniser doubts: no evidence
-            if hits and not (rule.near and any(f["start"] == u.get("start", 0.0) and f[
-                    "category"] == rule.category for f in flags)):  # one flag per category
+            if hits and not (rule.near and any(f["category"] == rule.category
+                                               for f, _ in line)):  # one flag per category
                 hits = [h for h in hits if not any(
                     o is not h and o.start <= h.start and h.end <= o.end
                     and (o.end - o.start) > (h.end - h.start) for o in hits)]
                 matched = "、".join(dict.fromkeys(h.surface for h in hits))
                 via = hits[0].via
                 shown = {**u, "text": mask_text(str(u.get("text", "") or ""), a.pii())}
-                flags.append(utterance_flag(rule.category, rule.id, rule.severity, shown,
-                                            matched, via, ev=ev))
+                line.append((utterance_flag(rule.category, rule.id, rule.severity, shown,
+                                            matched, via, ev=ev),
+                             [(h.start, h.end) for h in hits]))
+        flags.extend(most_specific(line, rules.context.subsumed))
     step_flags, steps = evaluate_steps(utts, analyses, rules, ev)
     flags.extend(step_flags)
     flags.sort(key=lambda f: (f["start"], f["category"], f["rule"]))

@@ -770,6 +770,24 @@ def _addressee_reason(cand: Candidate, a: Analysed) -> str:
     return ""
 
 
+# The speaker's own side: 我们领导, 我的同事, 咱们公司的主管 (possibly with 这边/公司/的 between)
+_OWN_SIDE_BEFORE = re.compile(r"(我们|咱们|我|我司|本公司)(的)?(公司|单位|部门|这边|团队)?(的)?$")
+PEOPLE_CLASSES = ("family_member", "relative", "contacts", "workplace", "school_community")
+
+
+def _own_side_reason(cand: Candidate, a: Analysed, rules: RuleSet) -> str:
+    """Why the people named are the speaker's own ('' if not): a word of a people class
+    (family, relatives, contacts, workplace, school) right after 我们/我的/咱们 (我去问一下我们
+    领导, 我跟我的主管确认一下). Used by ``unless = ["own_side"]``: the agent consulting their
+    own boss tells the debtor's people nothing."""
+    people = [rx for rx in (rules.concept_rx.get((c, True)) for c in PEOPLE_CLASSES) if rx]
+    inside = [p for p in cand.parts if p[0] < _NEXT]
+    named = [(s, e, sf) for s, e, sf in inside if any(rx.fullmatch(sf) for rx in people)]
+    if named and all(_OWN_SIDE_BEFORE.search(a.text[max(0, s - 8):s]) for s, _, _ in named):
+        return f"own side: '{named[0][2]}' is the speaker's own"
+    return ""
+
+
 def _conditional_wish(a: Analysed, ci: int) -> bool:
     """Whether clause ci is a negated wish that conditions the next clause (不想…，就…)."""
     clause = a.clauses[ci]
@@ -852,6 +870,10 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
             return f"remedy: '{m.group(0)}' offers help in the same utterance"
     if "addressee" in rule.unless:
         why = _addressee_reason(cand, a)
+        if why:
+            return why
+    if "own_side" in rule.unless:
+        why = _own_side_reason(cand, a, rules)
         if why:
             return why
     if "past" in rule.unless:

@@ -23,6 +23,8 @@ A pack may hold any of these tables (see ``auditor/compliance/packs/*.toml`` for
                                 # NAME+ adds the class's context members
     unless = ["negated", "lawful"]  # per-hit exemptions: negated | hypothetical | lawful | past
                                 # | addressee (the last word is the listener's own: 您的欠款)
+                                # | own_side (the people named are the speaker's own:
+                                # 我问一下我们领导)
                                 # | procedure (its sentence describes a lawful procedure:
                                 # 提前和您预约, 出示工作证; `lawful` includes it) | advice
                                 # (an advice frame to the listener earlier in the clause:
@@ -98,7 +100,8 @@ _CONCEPT_KEYS = {
     "pinyin": bool,
     "suffix": bool,
 }
-UNLESS = ("negated", "hypothetical", "lawful", "procedure", "past", "addressee", "advice",
+UNLESS = ("negated", "hypothetical", "lawful", "procedure", "past", "addressee", "own_side",
+          "advice",
           "refusal", "remedy")
 _STEP_KEYS = {
     "id": str,
@@ -124,6 +127,7 @@ _CONTEXT_KEYS = {
     "common_word_freq": int,
     "refusals": list,
     "nominal_quote_suffix": list,
+    "subsumed": list,
 }
 _VERIFICATION_KEYS = {
     "confirm_patterns": list,
@@ -375,6 +379,13 @@ def _problems(path: Path) -> tuple[list[tuple[int, str]], dict[str, Any] | None,
         for key in ("confirm_patterns", "deny_patterns"):
             _check_strings(data["verification"].get(key), key, "[verification]", loc,
                            "verification", None, problems, regex=True)
+    if isinstance(data.get("context"), dict):
+        for k, item in enumerate(data["context"].get("subsumed") or []):
+            parts = str(item).replace(" ", "").split("<")
+            if len(parts) != 2 or not all(c in RULE_CATEGORIES for c in parts):
+                problems.append((loc.line_of("context", None, key="subsumed"),
+                                 f"subsumed entry {k + 1} '{item}' must be 'GENERAL < SPECIFIC', "
+                                 f"two rule categories (e.g. 'threat < false_legal')"))
     for key in ("rule", "step"):
         if key in data and not (isinstance(data[key], list)
                                 and all(isinstance(r, dict) for r in data[key])):

@@ -110,6 +110,10 @@ class Context:
     # quote markers that name what was said as a noun phrase (你问的这个…): they quote only
     # inside their own clause, the agent's own words follow
     nominal_quote_suffix: tuple[str, ...] = ()
+    # (general, specific) category pairs: a hit of the general category whose words lie inside a
+    # hit of the specific one on the same line is one act, reported as the specific category
+    # (警察会上门抓你: false_legal, not also threat); context.toml ``subsumed``
+    subsumed: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -281,6 +285,8 @@ def _build(packs: Sequence[Pack], pinyin: bool) -> RuleSet:
         pinyin_anchors=tuple(context.get("pinyin_anchors", [])),
         refusals=tuple(sorted(context.get("refusals", []), key=len, reverse=True)),
         nominal_quote_suffix=tuple(context.get("nominal_quote_suffix", [])),
+        subsumed=tuple(tuple(x.replace(" ", "").split("<", 1))  # type: ignore[misc]
+                       for x in context.get("subsumed", [])),
     )
     ver = Verification(
         confirm=tuple(re.compile(p) for p in verification.get("confirm_patterns", [])),
