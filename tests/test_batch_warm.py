@@ -15,12 +15,15 @@ from tests.helpers import make_fake
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_only_the_real_auditor_factory_is_warmed_for() -> None:
+def test_only_the_real_auditor_factory_with_enough_workers_is_warmed_for() -> None:
     real = functools.partial(executor.build_auditor, model_dir=None, rules_dirs=(),
                              agent_channel=0, threads=1)
     assert pool._builds_real_auditor(real)
     assert pool._builds_real_auditor(executor.build_auditor)
     assert not pool._builds_real_auditor(make_fake())
+    many = pool.WARM_MIN_WORKERS
+    assert pool._worth_warming(many, real) and not pool._worth_warming(many - 1, real)
+    assert not pool._worth_warming(many, make_fake())
 
 
 def test_the_warm_up_does_the_first_use_work_and_loads_no_model() -> None:

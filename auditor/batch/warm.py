@@ -2,11 +2,14 @@
 
 Why: every batch worker used to pay the same start-up on its own before its first call was done:
 importing the audio, speech and rule libraries, loading jieba's dictionary, compiling the pitch
-tracker's numba kernels and compiling the rule packs' patterns (about 7 CPU seconds a worker
-on the 2-core bench machine, against about 9 CPU seconds to audit a 36 s call). The batch's
+tracker's numba kernels and compiling the rule packs' patterns (about 9 CPU seconds a worker
+on the 2-core bench machine, building the auditor and its first call's extra; a 36 s call
+costs about 9 CPU seconds to audit). The batch's
 workers are forked from one forkserver process; ``auditor.batch.pool`` asks it to import this
 module first (``set_forkserver_preload``), so that work is done once there and every worker
 inherits the result (copy-on-write memory), then builds its own auditor (model, rules) as before.
+It costs the forkserver about 8 CPU s and saves each worker about 4 s, so the pool uses it from
+``pool.WARM_MIN_WORKERS`` workers on.
 
 What is not done here: nothing that starts threads or native thread pools (the Whisper model, the
 VAD's ONNX session), which must not be inherited across a fork. Importing this module anywhere
