@@ -6,6 +6,9 @@ voice metrics' cost as a share of transcription time, attribution accuracy on th
 the batch real-time factor with 1 and 2 workers, and the product's transcription against plain
 faster-whisper on real speech at 16 kHz and 8 kHz mu-law (bench.asr_compare). Figures go into
 the README by hand.
+
+`python -m bench.bench --profile` prints only the CPU seconds per pipeline stage (decode, VAD,
+encoder, decoder, alignment, pitch, rules...) of one process auditing four sample calls twice.
 """
 
 from __future__ import annotations
@@ -93,8 +96,107 @@ def bench_cer(auditor) -> float | None:
     return cer
 
 
-def main() -> None:
+PROFILE_CALLS = ("pii_leak_stereo_8k", "compliant_stereo_8k", "compliant_mono_16k",
+                 "new_loan_mono_8k")
+
+
+def _stage_hooks():
+    """(owner, attribute, stage label) of every function the stage profile times."""
+    import auditor.analysis as analysis
+    import auditor.asr.transcribe as transcribe
+    import auditor.audio.vad as vad
+    import auditor.compliance.audit as audit
+    import auditor.pipeline as pipeline
+    import auditor.speakers.attribution as attribution
+    import auditor.speakers.changes as changes
+    import auditor.voice.delivery as delivery
+    import auditor.voice.metrics as metrics
+    import auditor.voice.pitch as pitch
+
+    T = transcribe.Transcriber
+    return [
+        (pipeline, "decode", "decode"), (pipeline, "as_mono_if_one_signal", "channel check"),
+        (pipeline, "voice_frames", "voice frames (mono)"),
+        (vad, "suppress_crosstalk", "crosstalk mute"), (vad, "speech_regions", "VAD"),
+        (changes, "split_at_speaker_changes", "speaker changes"),
+        (T, "_features", "mel features"), (T, "_generate_encoded", "decoder"),
+        (T, "_redecode_digits", "digit re-decode (rest)"),
+        (T, "_fill_empty", "decode alone (rest)"),
+        (T, "_redecode_loop", "loop re-decode (rest)"),
+        (T, "_redecode_sparse", "sparse re-decode (rest)"), (T, "decode", "asr (rest)"),
+        (attribution, "attribute", "attribution"), (pitch, "track", "pitch"),
+        (metrics, "measure", "voice metrics (rest)"), (delivery, "delivery_flags", "delivery"),
+        (audit, "audit_utterances", "rules and steps"), (analysis, "outcome_of", "outcome"),
+        (analysis.Analyser, "analyse", "analysis (rest)"),
+        (pipeline.Auditor, "audit", "audit (rest)"),
+    ]
+
+
+def profile_stages(calls: tuple[str, ...] = PROFILE_CALLS, passes: int = 2,
+                   threads: int = 1) -> list[dict[str, float]]:
+    """CPU seconds per pipeline stage for one process auditing `calls` (sample stems), each
+    pass over all of them: pass 1 pays the first-use costs (imports, numba, jieba), the later
+    ones are the steady state. Process time (all threads), not wall: the machine is shared, and
+    wall time says more about the neighbours than about the code. A stage's figure excludes
+    the timed stages it calls (encoder, decoder and alignment are timed on the model)."""
+    import functools
+
     from auditor.pipeline import Auditor
+
+    spent: dict[str, float] = {}
+    stack: list[float] = []
+
+    def timed(fn, label):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            t0 = time.process_time()
+            stack.append(0.0)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                took = time.process_time() - t0
+                inner_s = stack.pop()
+                spent[label] = spent.get(label, 0.0) + took - inner_s
+                if stack:
+                    stack[-1] += took
+        return inner
+
+    t0 = time.process_time()
+    auditor = Auditor(threads=threads)
+    model = auditor.transcriber.model
+    print(f"start-up (rules, settings, model): {time.process_time() - t0:.2f} CPU s")
+    hooks = _stage_hooks() + [(model, "encode", "encoder"), (model, "find_alignment", "alignment")]
+    saved = [(owner, name, getattr(owner, name)) for owner, name, _ in hooks]
+    for owner, name, label in hooks:
+        setattr(owner, name, timed(getattr(owner, name), label))
+    paths = [next(p for p in SAMPLES.glob(stem + ".*") if not p.name.endswith(".json"))
+             for stem in calls]
+    rows = []
+    try:
+        for n in range(passes):
+            spent.clear()
+            c0 = time.process_time()
+            audio_s = sum(auditor.audit(p).get("duration_s") or 0.0 for p in paths)
+            total = time.process_time() - c0
+            print(f"pass {n + 1}: {len(paths)} calls, {audio_s:.1f} s of audio, {total:.2f} CPU s "
+                  f"({total / audio_s:.3f} CPU s per audio s, {threads} thread(s))")
+            for label, sec in sorted(spent.items(), key=lambda kv: -kv[1]):
+                print(f"    {label:<26} {sec:7.2f}")
+            rows.append({"cpu_s": total, "audio_s": audio_s, **spent})
+    finally:
+        for owner, name, fn in saved:
+            setattr(owner, name, fn)
+    return rows
+
+
+def main() -> None:
+    import sys
+
+    from auditor.pipeline import Auditor
+
+    if "--profile" in sys.argv[1:]:  # python -m bench.bench --profile: CPU per stage only
+        profile_stages()
+        return
 
     t0 = time.perf_counter()
     auditor = Auditor()

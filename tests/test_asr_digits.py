@@ -37,7 +37,7 @@ def _scripted(settings, script, scores):
         t.calls.append((kind, ids))
         return [script[(i, kind)] for i in ids]
 
-    def align(encoded, features, tokens, frames):
+    def align(encoded, tokens, frames):
         return [_words(t._text(tk), scores[tuple(tk)]) if tk else [] for tk in tokens]
 
     t._generate_encoded = generate
@@ -57,8 +57,8 @@ def _run(settings, tokens, script, scores):
     t = _scripted(settings, script, scores)
     packs = [_pack() for _ in tokens]
     features = np.arange(len(tokens), dtype=np.float32).reshape(len(tokens), 1)
-    words = t._align(None, features, tokens, [400] * len(tokens))
-    t._redecode_digits(features, features, packs, tokens, words, [400] * len(tokens))
+    words = t._align(features, tokens, [400] * len(tokens))
+    t._redecode_digits(features, packs, tokens, words, [400] * len(tokens))
     return t, packs, words
 
 
@@ -140,3 +140,16 @@ def test_the_unsure_test_can_be_switched_off():
     off = dataclasses.replace(GATED, digit_redecode_short_min=0)
     assert not _asks(off, "尾号是三四五六", 0.01)
     assert _asks(off, "幺三八零零幺二三四", 0.99)
+
+
+def test_a_window_decoded_again_reuses_its_encoder_output():
+    """The second decoding of a window starts from the encoder output of the first (the
+    encoder costs more than the decoding); the scripted model counts its encoder runs."""
+    t = _scripted(ON, {(1, "digits"): ([1, 2], -0.2, 0.0)}, {(4,): 0.9, (1,): 0.5, (1, 2): 0.7})
+    encodes = []
+    t.model.encode = lambda f: encodes.append(f) or f
+    tokens = [[4], [1]]
+    features = np.arange(2, dtype=np.float32).reshape(2, 1)
+    words = t._align(features, tokens, [400, 400])
+    t._redecode_digits(features, [_pack(), _pack()], tokens, words, [400, 400])
+    assert encodes == [] and t.calls == [("digits", [1])] and tokens[1] == [1, 2]
