@@ -57,9 +57,10 @@ def attribute(
     (``_orientation``), is the agent's, even with no cue at all, and no line is surer of its role
     than the call is of that naming (``_oriented``). When the windows do not cluster clearly, the
     partition that turn-taking proposes is tested against the voices as well (``_turn_voices``,
-    with a one-voice null), and the better-backed of the two is kept; when neither is backed
-    and no cue names the customer, voices and turns are fitted together (``_chain_em``), bounded
-    by the one-voice turn-taking when the voices gave no second party. Then a few
+    with a one-voice null), and the better-backed of the two is kept; when neither is backed,
+    the cues do not show both parties and the call is not taken for one voice (a line's text
+    says customer, or too little speech to test the voices), voices and turns are fitted
+    together (``_chain_em``). Then a few
     EM rounds of diagonal Gaussians refine it with the text posterior as prior, each utterance
     scored by a model fitted *without it* (leave-one-out), so its own text cannot make its voice
     look like evidence. Confidence is how far voices and text agree, times how consistent the
@@ -148,7 +149,8 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles
     chained = False
     if (sep <= 0.0 and len(idx) >= MIN_ITEMS and roles.chain_voice_weight > 0 and not one_voice
             and not ((guide <= -1.0).any() and (guide >= 1.0).any())):
-        # No voice clusters, no cues on both sides: voices and turns fitted together.
+        # No voice clusters, no cues on both sides, not one voice (the chain would split a
+        # monologue): voices and turns fitted together.
         x = np.stack([_voice_features(embs[i], utts[i]) for i in idx])
         chain = _chain_em(x, secs, prior, change, idx, roles.chain_voice_weight)
         if chain is not None:
@@ -165,8 +167,7 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles
         total, decide = _named_turns(prior, sep, naming, change), roles.decision.log_odds
     # One voice heard: the lines go with the opener (the agent) when settled, but a line is named
     # customer only on the stricter text evidence, so an agent line is never moved to the
-    # customer's side (where its violations would vanish) by length or turn priors alone; the
-    # same holds for the chain fit (``_chain_em``), which the one-voice turn-taking bounds.
+    # customer's side (where its violations would vanish) by length or turn priors alone.
     to_customer = roles.decision.text_only_log_odds if one_voice and sep <= 0.0 else decide
     labels = np.where(total > decide, "agent",
                       np.where(total < -to_customer, "customer", "unknown"))
