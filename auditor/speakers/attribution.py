@@ -57,7 +57,10 @@ def attribute(
     (``_orientation``), is the agent's, even with no cue at all, and no line is surer of its role
     than the call is of that naming (``_oriented``). When the windows do not cluster clearly, the
     partition that turn-taking proposes is tested against the voices as well (``_turn_voices``,
-    with a one-voice null), and the better-backed of the two is kept. Then a few
+    with a one-voice null), and the better-backed of the two is kept; when neither is backed,
+    the cues do not show both parties and the call is not taken for one voice (a line's text
+    says customer, or too little speech to test the voices), voices and turns are fitted
+    together (``_chain_em``). Then a few
     EM rounds of diagonal Gaussians refine it with the text posterior as prior, each utterance
     scored by a model fitted *without it* (leave-one-out), so its own text cannot make its voice
     look like evidence. Confidence is how far voices and text agree, times how consistent the
@@ -143,7 +146,18 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles
             naming = _spread(len(utts), idx, turns[0], margin)
             change, one_voice = turn_change, False
 
-    if sep <= 0.0:  # no usable voice evidence: only clear text and turn evidence names a speaker
+    chained = False
+    if (sep <= 0.0 and len(idx) >= MIN_ITEMS and roles.chain_voice_weight > 0 and not one_voice
+            and not ((guide <= -1.0).any() and (guide >= 1.0).any())):
+        # No voice clusters, no cues on both sides, not one voice (the chain would split a
+        # monologue): voices and turns fitted together.
+        x = np.stack([_voice_features(embs[i], utts[i]) for i in idx])
+        chain = _chain_em(x, secs, prior, change, idx, roles.chain_voice_weight)
+        if chain is not None:
+            total, decide, chained = chain, roles.decision.log_odds, True
+    if chained:
+        pass
+    elif sep <= 0.0:  # no usable voice evidence: only clear text and turn evidence names a speaker
         # ... unless the voices said "one voice throughout": that is voice evidence too.
         total = text_post
         decide = roles.decision.log_odds if one_voice else roles.decision.text_only_log_odds
@@ -365,6 +379,52 @@ def _oriented(unsup: np.ndarray, margin: float | np.ndarray) -> np.ndarray:
     m = 1.0 / (1.0 + np.exp(-np.clip(unsup, -30, 30)))
     p = np.clip(o * m + (1 - o) * (1 - m), 1e-9, 1 - 1e-9)
     return np.clip(np.log(p) - np.log1p(-p), -LLR_CAP, LLR_CAP)
+
+
+CHAIN_ROUNDS = 10
+CHAIN_SECS_CAP = 4.0  # a line's voice evidence grows with its speech up to this many seconds
+
+
+def _chain_em(x: np.ndarray, secs: np.ndarray, prior: np.ndarray, change: np.ndarray,
+              idx: list[int], weight: float) -> np.ndarray | None:
+    """Each line's agent log-odds from two voices and the turn chain fitted together, or None.
+
+    When the voice windows form no clear clusters, a party's lines can still sound more like
+    one another than like the other party's, and turn-taking says roughly where the turns are:
+    either alone is too weak. So the two are fitted as one model, a two-state chain over the
+    lines (``smooth_turns``) whose states have voices: from the turn chain's sides, each line
+    is scored by diagonal Gaussians fitted on the *other* lines' current sides (leave-one-out,
+    so a line's own voice is no evidence for itself), the scores (times ``weight`` and the
+    line's seconds up to ``CHAIN_SECS_CAP``) are added to the lines' prior and the chain is run
+    again, until the sides settle. ``x`` are the voice columns of the ``idx`` lines; ``prior``
+    and ``change`` cover every line. None when one side has no speech left.
+    """
+    ok = np.isfinite(x)
+    count = np.maximum(ok.sum(0), 1)
+    mean = np.where(ok, x, 0.0).sum(0) / count
+    sd = np.sqrt(np.where(ok, (x - mean) ** 2, 0.0).sum(0) / count)
+    z = np.where(ok, (x - mean) / np.where(sd > 1e-9, sd, 1.0), 0.0)  # missing = average
+    columns = _em_weights(x.shape[1] - 1)
+    w = np.minimum(secs, CHAIN_SECS_CAP)
+    post = smooth_turns(prior, change)
+    for _ in range(CHAIN_ROUNDS):
+        p = 1.0 / (1.0 + np.exp(-np.clip(post[idx], -30, 30)))
+        mus = []
+        for q in (w * p, w * (1 - p)):
+            if q.sum() < 0.3:
+                return None
+            others = np.maximum(q.sum() - q, 1e-9)
+            mus.append(((q[:, None] * z).sum(0)[None, :] - q[:, None] * z) / others[:, None])
+        mu_a, mu_c = mus
+        llr = weight * w * ((((z - mu_c) ** 2 - (z - mu_a) ** 2) / 2) * columns).sum(1)
+        evidence = prior.copy()
+        evidence[idx] += np.clip(llr, -LLR_CAP, LLR_CAP)
+        new = smooth_turns(evidence, change)
+        settled = np.allclose(new, post, atol=1e-3)
+        post = new
+        if settled:
+            break
+    return post
 
 
 def _asr_confidence(utt: dict) -> float:

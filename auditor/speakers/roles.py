@@ -29,7 +29,7 @@ ROLES_SCHEMA = {
     "prior": {"first_speaker_agent": Key(float), "opener_voice_agent": Key(float, low=0),
               "utterance_cue_weight": Key(float, low=0),
               "long_line_s": Key(float, low=0.1), "line_length_weight": Key(float, low=0),
-              "line_length_cap": Key(float, low=0)},
+              "line_length_cap": Key(float, low=0), "chain_voice_weight": Key(float, low=0)},
     "turns": {"change": _PROBABILITY, "after_question": _PROBABILITY,
               "continuation": _PROBABILITY, "continuation_gap_s": Key(float, low=0),
               "touching": _PROBABILITY, "touch_gap_s": Key(float, low=0),
@@ -105,6 +105,7 @@ class Roles:
     line_length_weight: float = 0.0
     line_length_cap: float = 0.0
     opener_voice_agent: float = 0.0
+    chain_voice_weight: float = 0.0
 
 
 def length_prior(duration_s: float, roles: Roles | None = None) -> float:
@@ -166,6 +167,7 @@ def load_roles(path: str | Path = ROLES_PATH) -> Roles:
         line_length_weight=float(prior["line_length_weight"]),
         line_length_cap=float(prior["line_length_cap"]),
         opener_voice_agent=float(prior["opener_voice_agent"]),
+        chain_voice_weight=float(prior["chain_voice_weight"]),
     )
 
 
