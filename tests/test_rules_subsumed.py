@@ -52,3 +52,16 @@ def test_a_bad_subsumed_entry_is_reported_with_its_line(tmp_path: Path) -> None:
                     encoding="utf-8")
     problems = check_pack(pack)
     assert len(problems) == 1 and ":5:" in problems[0] and "GENERAL < SPECIFIC" in problems[0]
+
+
+def test_rules_explain_says_when_a_match_is_raised_as_the_specific_category() -> None:
+    from click.testing import CliRunner
+
+    from auditor.cli.main import cli
+
+    r = CliRunner().invoke(cli, ["rules", "explain", "我们已经报警了，警察很快就会上门抓你。"])
+    assert r.exit_code == 0, r.output
+    assert "MATCH threat.visit" in r.output
+    assert "raised as false_legal only" in r.output
+    r = CliRunner().invoke(cli, ["rules", "explain", "再不还我们就上门找你，还要告你诈骗坐牢。"])
+    assert "MATCH threat.visit" in r.output and "raised as" not in r.output

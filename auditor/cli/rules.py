@@ -86,6 +86,9 @@ def rules_explain(text: str, speaker: str, after: tuple[str, ...],
     for rule, hits in ex.matched:
         words = "、".join(dict.fromkeys(f"{h.surface} ({h.via})" for h in hits))
         click.echo(f"MATCH {rule.id} [{rule.category}, {rule.severity}]: {words}")
+        if rule.id in ex.subsumed:
+            click.echo(f"  raised as {ex.subsumed[rule.id]} only: its words lie inside that "
+                       f"match ([context] subsumed)")
     for rule, notes in ex.near_misses:
         for n in notes:
             click.echo(f"near-miss {rule.id}: {n}")

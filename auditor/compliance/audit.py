@@ -23,7 +23,7 @@ from auditor.compliance.evidence import (
     speaker_unsettled,
     utterance_flag,
 )
-from auditor.compliance.matching import analyse, applies, match_rule
+from auditor.compliance.matching import analyse, applies, match_rule, subsumed_by
 from auditor.compliance.pii import mask_text, pii_by_utterance
 from auditor.compliance.positions import call_positions
 from auditor.compliance.rules import RuleSet
@@ -33,24 +33,10 @@ from auditor.core.vocab import RULE_CATEGORIES
 
 def most_specific(line: list[tuple[dict[str, Any], list[tuple[int, int]]]],
                   subsumed: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
-    """One line's flags, less those a more specific category already covers.
-
-    ``subsumed`` holds (general, specific) pairs (context.toml): a flag of the general category
-    whose every hit lies inside a hit of the specific one is one act raised twice (上门 inside
-    警察很快就会上门抓你 is the false legal claim) and is left out; a general hit that reaches
-    beyond the specific words (照片…做成通缉令的样子发出去) stands."""
-    def inside(a: tuple[int, int], b: tuple[int, int]) -> bool:
-        return b[0] <= a[0] and a[1] <= b[1]
-
-    out = []
-    for flag, spans in line:
-        specific = [s for g, s in subsumed if g == flag["category"]]
-        covered = [sp for f, sps in line if f["category"] in specific for sp in sps]
-        if specific and spans and covered and all(any(inside(h, c) for c in covered)
-                                                  for h in spans):
-            continue
-        out.append(flag)
-    return out
+    """One line's flags, less those a more specific category already covers
+    (``matching.subsumed_by``: 警察会上门抓你 is the false legal claim, not also a threat)."""
+    cats = [(f["category"], spans) for f, spans in line]
+    return [f for f, spans in line if not subsumed_by(f["category"], spans, cats, subsumed)]
 
 
 def audit_utterances(utterances: Sequence[Mapping[str, Any]],

@@ -37,7 +37,7 @@ phrase.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -785,6 +785,24 @@ def _own_side_reason(cand: Candidate, a: Analysed, rules: RuleSet) -> str:
     named = [(s, e, sf) for s, e, sf in inside if any(rx.fullmatch(sf) for rx in people)]
     if named and all(_OWN_SIDE_BEFORE.search(a.text[max(0, s - 8):s]) for s, _, _ in named):
         return f"own side: '{named[0][2]}' is the speaker's own"
+    return ""
+
+
+def subsumed_by(category: str, spans: Sequence[tuple[int, int]],
+                line: Sequence[tuple[str, Sequence[tuple[int, int]]]],
+                subsumed: Sequence[tuple[str, str]]) -> str:
+    """The more specific category that already covers a hit on the same line ('' if none).
+
+    ``subsumed`` holds (general, specific) pairs (context.toml); ``line`` is every category
+    raised on the line with its hits' (start, end). A ``category`` hit whose every span lies
+    inside a hit of its specific category is one act raised twice (上门 inside 警察很快就会上门
+    抓你 is the false legal claim); a hit reaching beyond those words stands."""
+    for general, specific in subsumed:
+        if general != category or not spans:
+            continue
+        covered = [c for cat, sps in line if cat == specific for c in sps]
+        if covered and all(any(c[0] <= a and b <= c[1] for c in covered) for a, b in spans):
+            return specific
     return ""
 
 

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.compliance.evidence import speaker_of
-from auditor.compliance.matching import Analysed, Hit, Position, analyse, applies, match_rule
+from auditor.compliance.matching import (
+    Analysed,
+    Hit,
+    Position,
+    analyse,
+    applies,
+    match_rule,
+    subsumed_by,
+)
 from auditor.compliance.rules import Rule, RuleSet
 from auditor.compliance.steps import classify_reply
 
@@ -47,6 +55,9 @@ class Explanation:
 
     matched: list[tuple[Rule, list[Hit]]] = field(default_factory=list)
     near_misses: list[tuple[Rule, list[str]]] = field(default_factory=list)
+    # matched rules whose words lie inside a more specific category's match: (rule id, category
+    # it is reported as), as the audit raises them (context.toml ``subsumed``)
+    subsumed: dict[str, str] = field(default_factory=dict)
 
 
 def explain(text: str, rules: RuleSet, speaker: str = "agent",
@@ -66,4 +77,10 @@ def explain(text: str, rules: RuleSet, speaker: str = "agent",
             out.matched.append((rule, hits))
         elif notes:
             out.near_misses.append((rule, list(dict.fromkeys(notes))))
+    line = [(r.category, [(h.start, h.end) for h in hits]) for r, hits in out.matched]
+    for rule, hits in out.matched:
+        specific = subsumed_by(rule.category, [(h.start, h.end) for h in hits], line,
+                               rules.context.subsumed)
+        if specific:
+            out.subsumed[rule.id] = specific
     return out
