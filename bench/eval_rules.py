@@ -25,7 +25,7 @@ from typing import Any
 
 from auditor.compliance.audit import audit_utterances
 from auditor.compliance.rules import RuleSet, load_rules
-from auditor.core.vocab import CATEGORIES, RULE_CATEGORIES
+from auditor.core.vocab import CATEGORIES, LEXICAL_CATEGORIES, RULE_CATEGORIES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -167,8 +167,7 @@ def run_on_truths(truths: list[tuple[str, dict[str, Any]]], rules: RuleSet,
 # ----------------------------------------------------------------------------- real-wording corpus
 
 CORPUS = ROOT / "corpus" / "real_wording.jsonl"
-LEXICAL = ("abuse", "threat", "false_legal", "third_party_disclosure", "pii_leak", "new_loan",
-           "impatience")
+LEXICAL = LEXICAL_CATEGORIES
 
 
 def corpus_half(line_id: str) -> str:

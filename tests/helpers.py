@@ -221,6 +221,28 @@ def agent_line_flags(rules: Any, text: str, start: float = 0.0, end: float = 1.0
     return flags
 
 
+def lexical_raised(rules: Any, text: str) -> set[str]:
+    """The lexical categories (vocab.LEXICAL_CATEGORIES) the rules raise on one agent line."""
+    from auditor.core.vocab import LEXICAL_CATEGORIES
+
+    return categories(agent_line_flags(rules, text)) & set(LEXICAL_CATEGORIES)
+
+
+def jsonl_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of a JSON-lines data file (blank lines skipped): the rules dev sets."""
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def known_miss_param(row: dict[str, Any], known: set[str]) -> Any:
+    """A dev-set row as a pytest param named by its id, a strict xfail when it is a known miss
+    (the known misses are listed, with why, in the test module)."""
+    import pytest
+
+    marks = [pytest.mark.xfail(strict=True, reason="known, see above")] \
+        if row["id"] in known else []
+    return pytest.param(row, id=row["id"], marks=marks)
+
+
 class TranscriptAuditor:
     """The real analysis (no model) over a JSON transcript file standing for a recording, for
     batch tests that need real scorecards; its rules version is the pipeline's."""

@@ -14,17 +14,7 @@ import pytest
 from auditor.compliance.concepts import ba_forms, compile_ba, member_regex
 from auditor.compliance.matching import mask_a_not_a, negated, refused
 from auditor.compliance.rules import RuleSet, load_rules
-from tests.helpers import agent_line_flags, categories
-
-LEXICAL = {"abuse", "threat", "false_legal", "third_party_disclosure", "pii_leak", "new_loan",
-           "impatience"}
-
-
-
-def cats(rules: RuleSet, text: str) -> set[str]:
-    """Lexical categories raised on one agent line."""
-    return categories(agent_line_flags(rules, text)) & LEXICAL
-
+from tests.helpers import lexical_raised as cats
 
 # ------------------------------------------------------------------ A-not-A is no negation
 

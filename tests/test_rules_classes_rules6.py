@@ -10,10 +10,7 @@ from __future__ import annotations
 import pytest
 
 from auditor.compliance.rules import RuleSet
-from tests.helpers import agent_line_flags, categories
-
-LEXICAL = {"abuse", "threat", "false_legal", "third_party_disclosure", "pii_leak", "new_loan",
-           "impatience"}
+from tests.helpers import lexical_raised as raised
 
 INSULTS = ["蠢驴", "傻鸟", "混账东西", "痞子", "损种", "死胖子", "丑八怪",
            "低能儿", "脑瘫", "哈麻批", "寿头", "粉肠", "八婆", "犊子",
@@ -37,10 +34,6 @@ NEGATIVES = ["我这两天肚子疼，晚点再说。", "我最近手头紧，�
              "我们不建议您通过借网贷或者信用卡取现来还款。", "这个系统跟蜗牛一样慢，抱歉。",
              "电脑短路了，我重新打给您。", "我们不想给您的家人添麻烦，所以只联系您本人。",
              "法院的传票只会通过正式渠道送达，不会由我们发给您。"]
-
-
-def raised(rules: RuleSet, text: str) -> set[str]:
-    return categories(agent_line_flags(rules, text)) & LEXICAL
 
 
 @pytest.mark.parametrize("word", INSULTS)

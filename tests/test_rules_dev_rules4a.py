@@ -15,7 +15,6 @@ listed in KNOWN_MISSES (strict xfail): they are reported, not hidden."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -23,28 +22,21 @@ import pytest
 
 from auditor.compliance.audit import audit_utterances
 from auditor.compliance.rules import RuleSet
+from auditor.core.vocab import LEXICAL_CATEGORIES
+from tests.helpers import jsonl_rows, known_miss_param
 
 DATA = Path(__file__).parent / "data"
-LEXICAL = {"abuse", "threat", "false_legal", "third_party_disclosure", "pii_leak", "new_loan",
-           "impatience"}
+LEXICAL = set(LEXICAL_CATEGORIES)
 # dev4a2-l009 (a forged death notice: flagged as threat, not as a false legal document) and
 # dev4a2-l012 (reporting a civil servant to the discipline body: flagged as threat and third
 # party, the false-consequence reading is not recognised) are labelled false_legal.
 KNOWN_MISSES: set[str] = {"dev4a2-l009", "dev4a2-l012"}
 
 
-def _rows() -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for name in ("rules_dev_rules4a.jsonl", "rules_dev2_rules4a.jsonl",
-                 "rules_dev3_rules4a.jsonl"):
-        path = DATA / name
-        if path.exists():
-            rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-                     if line.strip()]
-    return rows
-
-
-ROWS = _rows()
+ROWS = [row for name in ("rules_dev_rules4a.jsonl", "rules_dev2_rules4a.jsonl",
+                         "rules_dev3_rules4a.jsonl") for row in jsonl_rows(DATA / name)]
+VIOLATIONS = [known_miss_param(r, KNOWN_MISSES) for r in ROWS if r["category"] != "compliant"]
+COMPLIANT = [known_miss_param(r, KNOWN_MISSES) for r in ROWS if r["category"] == "compliant"]
 
 
 
@@ -61,12 +53,6 @@ def raised(rules: RuleSet, row: dict[str, Any]) -> set[str]:
             if not f["rule"].startswith("steps.") and f["start"] >= last} & LEXICAL
 
 
-def _param(row: dict[str, Any]) -> Any:
-    marks = [pytest.mark.xfail(strict=True, reason="known miss, reported")] \
-        if row["id"] in KNOWN_MISSES else []
-    return pytest.param(row, id=row["id"], marks=marks)
-
-
 def test_dev_sets_are_balanced() -> None:
     cats = [r["category"] for r in ROWS]
     assert len(ROWS) >= 120
@@ -74,11 +60,11 @@ def test_dev_sets_are_balanced() -> None:
     assert len({r["id"] for r in ROWS}) == len(ROWS)
 
 
-@pytest.mark.parametrize("row", [_param(r) for r in ROWS if r["category"] != "compliant"])
+@pytest.mark.parametrize("row", VIOLATIONS)
 def test_violation_is_flagged(rules: RuleSet, row: dict[str, Any]) -> None:
     assert row["category"] in raised(rules, row)
 
 
-@pytest.mark.parametrize("row", [_param(r) for r in ROWS if r["category"] == "compliant"])
+@pytest.mark.parametrize("row", COMPLIANT)
 def test_compliant_line_is_not_flagged(rules: RuleSet, row: dict[str, Any]) -> None:
     assert raised(rules, row) == set()

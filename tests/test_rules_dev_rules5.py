@@ -8,18 +8,15 @@ them, which is noted here. No line comes from corpus/real_wording.jsonl."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from auditor.compliance.rules import RuleSet
-from tests.helpers import agent_line_flags, categories
+from tests.helpers import jsonl_rows, known_miss_param, lexical_raised
 
 DATA = Path(__file__).parent / "data" / "rules_dev_rules5.jsonl"
-LEXICAL = {"abuse", "threat", "false_legal", "third_party_disclosure", "pii_leak", "new_loan",
-           "impatience"}
 # Measured before any change: 14/15 violating found, 13/15 compliant clean.
 # dev5-v01: 凑一点 is no new-credit act in the packs (vocabulary, not the matcher).
 # dev5-c13: 把身份证后四位说一下 (asking for the ID's last digits) raises threat.classes through
@@ -27,19 +24,12 @@ LEXICAL = {"abuse", "threat", "false_legal", "third_party_disclosure", "pii_leak
 # dev5-c04 (公司禁止…上门骚扰您的家人) was a false threat; fixed by threat rules opting into
 # unless = ["refusal"], now an ordinary test.
 KNOWN: set[str] = {"dev5-v01", "dev5-c13"}
-ROWS = [json.loads(x) for x in DATA.read_text(encoding="utf-8").splitlines() if x.strip()]
+ROWS = jsonl_rows(DATA)
+VIOLATIONS = [known_miss_param(r, KNOWN) for r in ROWS if r["category"] != "compliant"]
+COMPLIANT = [known_miss_param(r, KNOWN) for r in ROWS if r["category"] == "compliant"]
 
 
 
-def raised(rules: RuleSet, text: str) -> set[str]:
-    """Lexical categories the rules raise on one agent line."""
-    return categories(agent_line_flags(rules, text)) & LEXICAL
-
-
-def _p(row: dict[str, Any]) -> Any:
-    marks = [pytest.mark.xfail(strict=True, reason="known, see above")] \
-        if row["id"] in KNOWN else []
-    return pytest.param(row, id=row["id"], marks=marks)
 
 
 def test_dev5_is_balanced() -> None:
@@ -47,11 +37,11 @@ def test_dev5_is_balanced() -> None:
     assert sum(r["category"] != "compliant" for r in ROWS) >= 15
 
 
-@pytest.mark.parametrize("row", [_p(r) for r in ROWS if r["category"] != "compliant"])
+@pytest.mark.parametrize("row", VIOLATIONS)
 def test_dev5_violation_is_flagged(rules: RuleSet, row: dict[str, Any]) -> None:
-    assert row["category"] in raised(rules, row["text"])
+    assert row["category"] in lexical_raised(rules, row["text"])
 
 
-@pytest.mark.parametrize("row", [_p(r) for r in ROWS if r["category"] == "compliant"])
+@pytest.mark.parametrize("row", COMPLIANT)
 def test_dev5_compliant_line_is_not_flagged(rules: RuleSet, row: dict[str, Any]) -> None:
-    assert raised(rules, row["text"]) == set()
+    assert lexical_raised(rules, row["text"]) == set()

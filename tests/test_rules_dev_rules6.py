@@ -15,18 +15,15 @@ Lines still missed are KNOWN (strict xfail), so a later fix shows up as an XPASS
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from auditor.compliance.rules import RuleSet
-from tests.helpers import agent_line_flags, categories
+from tests.helpers import jsonl_rows, known_miss_param, lexical_raised
 
 DATA = Path(__file__).parent / "data" / "rules_dev_rules6.jsonl"
-LEXICAL = {"abuse", "threat", "false_legal", "third_party_disclosure", "pii_leak", "new_loan",
-           "impatience"}
 # dev6b-v16: "apply to the court to deduct your wage card" (申请法院…划扣) reads as a lawful step.
 # dev6c-v09: a veiled accident wish (出门被车撞了都没人管) is heard as a curse, not a threat.
 # dev6c-v10: "I'll make sure you can't spend the new year in peace" (过不安生) has no class.
@@ -34,18 +31,11 @@ LEXICAL = {"abuse", "threat", "false_legal", "third_party_disclosure", "pii_leak
 # dev6c-v26, dev6c-v28: the flat denial 不可能 / 这不是我的问题 and the order 你必须 (call-centre
 # banned words) are not in the impatience constructions.
 KNOWN: set[str] = {"dev6b-v16", "dev6c-v09", "dev6c-v10", "dev6c-v13", "dev6c-v26", "dev6c-v28"}
-ROWS = [json.loads(x) for x in DATA.read_text(encoding="utf-8").splitlines() if x.strip()]
+ROWS = jsonl_rows(DATA)
+VIOLATIONS = [known_miss_param(r, KNOWN) for r in ROWS if r["category"] != "compliant"]
+COMPLIANT = [known_miss_param(r, KNOWN) for r in ROWS if r["category"] == "compliant"]
 
 
-def raised(rules: RuleSet, text: str) -> set[str]:
-    """Lexical categories the rules raise on one agent line."""
-    return categories(agent_line_flags(rules, text)) & LEXICAL
-
-
-def _p(row: dict[str, Any]) -> Any:
-    marks = [pytest.mark.xfail(strict=True, reason="known, see above")] \
-        if row["id"] in KNOWN else []
-    return pytest.param(row, id=row["id"], marks=marks)
 
 
 def test_dev6_sets_are_balanced_and_sourced() -> None:
@@ -57,11 +47,11 @@ def test_dev6_sets_are_balanced_and_sourced() -> None:
     assert len({r["id"] for r in ROWS}) == len(ROWS)
 
 
-@pytest.mark.parametrize("row", [_p(r) for r in ROWS if r["category"] != "compliant"])
+@pytest.mark.parametrize("row", VIOLATIONS)
 def test_dev6_violation_is_flagged(rules: RuleSet, row: dict[str, Any]) -> None:
-    assert row["category"] in raised(rules, row["text"])
+    assert row["category"] in lexical_raised(rules, row["text"])
 
 
-@pytest.mark.parametrize("row", [_p(r) for r in ROWS if r["category"] == "compliant"])
+@pytest.mark.parametrize("row", COMPLIANT)
 def test_dev6_compliant_line_is_not_flagged(rules: RuleSet, row: dict[str, Any]) -> None:
-    assert raised(rules, row["text"]) == set()
+    assert lexical_raised(rules, row["text"]) == set()
