@@ -188,7 +188,7 @@ def truth_only() -> None:
         print(f"  script steps disagreeing with truth: {len(step_errors)}\n")
         rows.append((name, report))
     if _dir_arg() is not None:
-        _dir_outcome(sets[0][1], sets[0][2], None, rows_only=True)
+        _dir_outcome(sets[0][1], sets[0][2], None, truth_only=True)
         print("\nSummary (rule categories, truth transcripts):")
         for name, report in rows:
             print(f"  {name:26} {report.summary()}")
@@ -238,7 +238,7 @@ def _dir_calls(folder: Path, truths: list) -> list:
 
 
 def _dir_outcome(folder: Path, truths: list, cards: dict | None,
-                 rows_only: bool = False) -> None:
+                 truth_only: bool = False) -> None:
     """The ``--dir`` set's outcome (result, amount, due right): from its truth transcripts, and
     from audio with the scorecards already made (`cards`, by audio path)."""
     from bench.eval_outcome import Tally, from_truth
@@ -248,7 +248,7 @@ def _dir_outcome(folder: Path, truths: list, cards: dict | None,
         return
     show = "--errors" in sys.argv
     sources = [("truth transcripts", from_truth(calls))]
-    if not rows_only and cards is not None:
+    if not truth_only and cards is not None:
         tally = Tally()
         for c in calls:
             tally.add(c, (cards.get(str(c.audio)) or {}).get("outcome"))

@@ -261,6 +261,21 @@ def _quoted(text: str, pos: int, ctx: Context) -> bool:
     return False
 
 
+def _ends_question(a: Analysed, clause: Clause) -> bool:
+    """Whether the clause is followed by a question mark in the utterance."""
+    end = clause.offset + len(clause.text)
+    return a.text[end:end + 1] in ("？", "?")
+
+
+def _spans_with_question(rx: re.Pattern[str], text: str, question: bool
+                         ) -> list[tuple[int, int]]:
+    """(start, end) of `rx` in a clause's `text`, read bare and, when the clause ends a
+    question, also with its ？ after it (a pattern or member ending in ？ matches; one anchored
+    with $ still matches the bare clause); a match is clipped to the clause."""
+    reads = [text, text + "？"] if question else [text]
+    return [(m.start(), min(m.end(), len(text))) for t in reads for m in rx.finditer(t)]
+
+
 def match_rule(rule: Rule, a: Analysed, rules: RuleSet, pos: Position | None = None,
                notes: list[str] | None = None) -> list[Hit]:
     """All hits of one rule in an analysed utterance, after context checks.
@@ -279,8 +294,7 @@ def match_rule(rule: Rule, a: Analysed, rules: RuleSet, pos: Position | None = N
         if rules.pinyin and canon != clause.text:
             variants.append((canon, True))
         found: dict[tuple[int, int], str] = {}
-        end = clause.offset + len(clause.text)
-        question = a.text[end:end + 1] in ("？", "?")
+        question = _ends_question(a, clause)
         for text, is_canon in variants:
             for ph in rule.phrases:
                 for s in _find_all(text, ph):
@@ -290,12 +304,9 @@ def match_rule(rule: Rule, a: Analysed, rules: RuleSet, pos: Position | None = N
                     if is_canon and not _touches(a.canon_spans[ci], s, e):
                         continue
                     found.setdefault((s, e), "pinyin" if is_canon else "word")
-            # a pattern sees the clause's final question mark (你这是干嘛？ has no 吗): the
-            # clause is read with a ？ after it, and a match is clipped to the clause
-            # (both readings: a pattern anchored with $ still matches the bare clause)
+            # a pattern sees the clause's final question mark (你这是干嘛？ has no 吗)
             for pat in rule.patterns:
-                for m in [*pat.finditer(text), *(pat.finditer(text + "？") if question else ())]:
-                    s, e = m.start(), min(m.end(), len(text))
+                for s, e in _spans_with_question(pat, text, question):
                     if e <= s or (is_canon and not _touches(a.canon_spans[ci], s, e)):
                         continue
                     found.setdefault((s, e), "pinyin" if is_canon else "pattern")
@@ -592,13 +603,11 @@ def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
         lits = compile_words(term.literals)
         if lits is not None:
             pats.append(lits)
-        end = clause.offset + len(clause.text)
-        question = a.text[end:end + 1] in ("？", "?")
+        question = _ends_question(a, clause)
         for text, via in texts:
             for rx in pats:
                 # a member may end with ？ (干嘛？): the clause is read with its question mark
-                for m in [*rx.finditer(text), *(rx.finditer(text + "？") if question else ())]:
-                    s, e = m.start(), min(m.end(), len(text))
+                for s, e in _spans_with_question(rx, text, question):
                     if e <= s or not _member_ok(clause, s, e, rules):
                         continue
                     if via == "pinyin" and not _touches(a.canon_spans[ci], s, e):

@@ -101,8 +101,7 @@ _CONCEPT_KEYS = {
     "suffix": bool,
 }
 UNLESS = ("negated", "hypothetical", "lawful", "procedure", "past", "addressee", "own_side",
-          "advice",
-          "refusal", "remedy")
+          "advice", "refusal", "remedy")
 _STEP_KEYS = {
     "id": str,
     "flag": str,
@@ -141,6 +140,15 @@ _PACK_KEYS = {"name": str, "description": str}
 _TOP_KEYS = ("pack", "rule", "step", "context", "verification", "concept", "meta",
              "numbers")  # numbers: pii.py
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+
+
+def subsumed_pair(item: object) -> tuple[str, str] | None:
+    """A context ``subsumed`` entry "GENERAL < SPECIFIC" as (general, specific), or None when
+    it is not two rule categories."""
+    parts = str(item).replace(" ", "").split("<")
+    if len(parts) != 2 or not all(c in RULE_CATEGORIES for c in parts):
+        return None
+    return parts[0], parts[1]
 
 
 class RulePackError(ConfigError):
@@ -381,8 +389,7 @@ def _problems(path: Path) -> tuple[list[tuple[int, str]], dict[str, Any] | None,
                            "verification", None, problems, regex=True)
     if isinstance(data.get("context"), dict):
         for k, item in enumerate(data["context"].get("subsumed") or []):
-            parts = str(item).replace(" ", "").split("<")
-            if len(parts) != 2 or not all(c in RULE_CATEGORIES for c in parts):
+            if subsumed_pair(item) is None:
                 problems.append((loc.line_of("context", None, key="subsumed"),
                                  f"subsumed entry {k + 1} '{item}' must be 'GENERAL < SPECIFIC', "
                                  f"two rule categories (e.g. 'threat < false_legal')"))

@@ -28,7 +28,13 @@ from auditor.compliance.concepts import (
     gap_pairs,
     parse_expr,
 )
-from auditor.compliance.rulepack import Pack, RulePackError, load_pack, pack_files
+from auditor.compliance.rulepack import (
+    Pack,
+    RulePackError,
+    load_pack,
+    pack_files,
+    subsumed_pair,
+)
 from auditor.compliance.tokens import phrase_pinyin
 from auditor.core.vocab import STEPS
 
@@ -285,8 +291,8 @@ def _build(packs: Sequence[Pack], pinyin: bool) -> RuleSet:
         pinyin_anchors=tuple(context.get("pinyin_anchors", [])),
         refusals=tuple(sorted(context.get("refusals", []), key=len, reverse=True)),
         nominal_quote_suffix=tuple(context.get("nominal_quote_suffix", [])),
-        subsumed=tuple(tuple(x.replace(" ", "").split("<", 1))  # type: ignore[misc]
-                       for x in context.get("subsumed", [])),
+        subsumed=tuple(pair for pair in map(subsumed_pair, context.get("subsumed", []))
+                       if pair is not None),
     )
     ver = Verification(
         confirm=tuple(re.compile(p) for p in verification.get("confirm_patterns", [])),
