@@ -6,8 +6,9 @@ import them rather than spelling them again.
 
 from __future__ import annotations
 
-# The scorecard's fixed flag categories, in the spec's order.
-CATEGORIES: tuple[str, ...] = (
+# Categories the rule packs raise from what the agent says (the lexical packs): the rule
+# categories less the script-step flags and the step order (disclosure_before_verification).
+LEXICAL_CATEGORIES: tuple[str, ...] = (
     "abuse",
     "threat",
     "false_legal",
@@ -15,6 +16,10 @@ CATEGORIES: tuple[str, ...] = (
     "pii_leak",
     "new_loan",
     "impatience",
+)
+# The scorecard's fixed flag categories, in the spec's order.
+CATEGORIES: tuple[str, ...] = (
+    *LEXICAL_CATEGORIES,
     "missing_greeting",
     "missing_self_identification",
     "missing_identity_verification",
@@ -29,17 +34,6 @@ CATEGORIES: tuple[str, ...] = (
 VOICE_CATEGORIES: frozenset[str] = frozenset(
     {"speech_rate_fast", "shouting", "long_silence", "interruption"})
 RULE_CATEGORIES: frozenset[str] = frozenset(c for c in CATEGORIES if c not in VOICE_CATEGORIES)
-# Categories the rule packs raise from what the agent says (the lexical packs): the rule
-# categories less the script-step flags and the step order (disclosure_before_verification).
-LEXICAL_CATEGORIES: tuple[str, ...] = (
-    "abuse",
-    "threat",
-    "false_legal",
-    "third_party_disclosure",
-    "pii_leak",
-    "new_loan",
-    "impatience",
-)
 # Categories raised by a script step that never happened.
 STEP_FLAGS: frozenset[str] = frozenset({
     "missing_greeting",
