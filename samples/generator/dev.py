@@ -1,6 +1,6 @@
 """Draw a DEV set of varied calls: the scenarios of scripts.CALLS under new stems, outside the repo.
 
-    python dev.py [--out DIR] [--cache DIR] [--list] [--only STEM ...]
+    python dev.py [--round N] [--out DIR] [--cache DIR] [--list] [--only STEM ...]
 
 samples/varied has a tuning half and a held-out half; the held-out half is never read, and the
 tuning half can be learned by heart. A third split, *dev*, is drawn here for development: the
@@ -9,6 +9,12 @@ stems ``<group>_dev<k>``. Every draw of varied.py (wording, slots, voices, level
 noise, echo, timing) is seeded by sha256("<purpose>:" + stem); a ``_dev<k>`` stem is never one
 of scripts.CALLS (those end in ``_<letter>``), so no dev call repeats a draw of a tuning or
 held-out call, and scripts.CALLS is untouched (its stems decide the held-out split).
+
+``--round 2`` draws a second dev split for checking a round's work without studying it: stems
+``<group>_dv2k<k>`` (never a ``_dev<k>`` stem, so never a round-1 draw: every seed is keyed on the
+stem), from its own plan (``PLANS[2]``), and a group's k-th call takes the entry of scripts.CALLS
+after the ones round 1 used (the scenario cycle is offset by round 1's count), into
+``dev2-varied`` by default; truth files carry ``"split": "dev2"``.
 
 The set is weighted to the scenarios that carry agent violations, script steps and third
 parties (``PLAN``: calls per group); layouts are drawn (about a third mono) unless a scenario
@@ -50,13 +56,49 @@ PLAN = {
     "in_kind": 1,
     "refusal": 1,
 }
-DEV_SPLIT = "dev"
+# round 2: about 30 calls, the same weighting, never the same stems
+PLAN2 = {
+    "compliant": 1,
+    "instalments": 1,
+    "short_replies": 2,
+    "backchannel": 1,
+    "abuse": 2,
+    "threat": 2,
+    "false_legal": 2,
+    "new_loan": 1,
+    "impatience": 1,
+    "third_party": 3,
+    "pii_leak": 2,
+    "missing_greeting": 1,
+    "missing_self_id": 2,
+    "missing_verification": 2,
+    "missing_closing": 1,
+    "disclosure_first": 2,
+    "wrong_party": 2,
+    "voicemail": 1,
+    "hostile_calm": 1,
+    "in_kind": 1,
+}
+PLANS = {1: PLAN, 2: PLAN2}
+SPLITS = {1: "dev", 2: "dev2"}
+DEV_SPLIT = SPLITS[1]
 # beside the checkout, never inside it
-DEFAULT_OUT = Path(__file__).resolve().parents[3] / "dev-varied"
+DEFAULT_OUT = {
+    1: Path(__file__).resolve().parents[3] / "dev-varied",
+    2: Path(__file__).resolve().parents[3] / "dev2-varied",
+}
 
 
-def dev_calls(plan: dict[str, int] = PLAN) -> list[tuple[str, str, dict]]:
-    """(stem, scenario, fixed) of every dev call, in plan order."""
+def dev_stem(group: str, k: int, rnd: int = 1) -> str:
+    """The stem of a group's k-th call (1-based) in a dev round: _dev<k>, then _dv<round>k<k>."""
+    return f"{group}_dev{k}" if rnd == 1 else f"{group}_dv{rnd}k{k}"
+
+
+def dev_calls(plan: dict[str, int] | None = None, rnd: int = 1) -> list[tuple[str, str, dict]]:
+    """(stem, scenario, fixed) of every call of a dev round, in plan order."""
+    plan = PLANS[rnd] if plan is None else plan
+    # a later round starts its scenario cycle after the entries the earlier rounds used
+    used = {g: sum(PLANS[r].get(g, 0) for r in PLANS if r < rnd) for g in plan}
     by_group: dict[str, list[tuple[str, dict]]] = {}
     for stem, scenario, fx in CALLS:
         by_group.setdefault(group_of(stem), []).append((scenario, fx))
@@ -66,8 +108,8 @@ def dev_calls(plan: dict[str, int] = PLAN) -> list[tuple[str, str, dict]]:
             raise SystemExit(f"no calls of group {group!r} in scripts.CALLS")
         entries = by_group[group]
         for k in range(n):
-            scenario, fx = entries[k % len(entries)]
-            stem = f"{group}_dev{k + 1}"
+            scenario, fx = entries[(used[group] + k) % len(entries)]
+            stem = dev_stem(group, k + 1, rnd)
             assert stem not in STEMS and group_of(stem) == group
             out.append((stem, scenario, dict(fx)))
     return out
@@ -75,18 +117,19 @@ def dev_calls(plan: dict[str, int] = PLAN) -> list[tuple[str, str, dict]]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=str(DEFAULT_OUT))
+    ap.add_argument("--round", type=int, default=1, choices=sorted(PLANS))
+    ap.add_argument("--out", help="output directory (default: dev-varied / dev2-varied beside the checkout)")
     ap.add_argument("--cache", help="directory caching synthesised clauses between runs")
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--list", action="store_true", help="print the plan and stop (no TTS)")
     args = ap.parse_args(argv)
-    calls = [c for c in dev_calls() if not args.only or c[0] in args.only]
+    calls = [c for c in dev_calls(rnd=args.round) if not args.only or c[0] in args.only]
     if args.list:
         for stem, scenario, fx in calls:
             print(f"{stem:28s} {scenario:22s} {fx}")
         print(f"{len(calls)} calls")
         return 0
-    out_dir = Path(args.out).resolve()
+    out_dir = Path(args.out or DEFAULT_OUT[args.round]).resolve()
     repo = Path(__file__).resolve().parents[2]
     if out_dir == repo or repo in out_dir.parents:
         raise SystemExit(f"{out_dir} is inside the repository: the dev set is never committed")
@@ -98,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     synth = varied.Synth()
     for stem, scenario, fx in calls:
-        truth, audio = varied.build(stem, scenario, fx, synth, split=DEV_SPLIT)
+        truth, audio = varied.build(stem, scenario, fx, synth, split=SPLITS[args.round])
         varied.write_call(out_dir, stem, truth, audio)
         print(
             f"{truth['file']:28s} {truth['layout']:6s} {truth['sample_rate']:5d} "

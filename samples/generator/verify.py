@@ -235,6 +235,9 @@ def truth_errors(t: dict, stem: str, stems: list[str]) -> list[str]:
     if t.get("split") == "dev":  # dev.py's stems (<group>_dev<k>), outside the two halves
         if not re.search(r"_dev\d+$", stem):
             errs.append("split dev on a stem that is not <group>_dev<k>")
+    elif t.get("split") == "dev2":  # dev.py --round 2 (<group>_dv2k<k>)
+        if not re.search(r"_dv2k\d+$", stem):
+            errs.append("split dev2 on a stem that is not <group>_dv2k<k>")
     elif t.get("split") != varied_split(stem, stems):
         errs.append(f"split {t.get('split')} != rule's {varied_split(stem, stems)}")
     utts = t["utterances"]
