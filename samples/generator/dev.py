@@ -118,7 +118,8 @@ def dev_calls(plan: dict[str, int] | None = None, rnd: int = 1) -> list[tuple[st
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--round", type=int, default=1, choices=sorted(PLANS))
-    ap.add_argument("--out", help="output directory (default: dev-varied / dev2-varied beside the checkout)")
+    ap.add_argument("--out", help="output directory (default: dev-varied / dev2-varied beside "
+                    "the checkout)")
     ap.add_argument("--cache", help="directory caching synthesised clauses between runs")
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--list", action="store_true", help="print the plan and stop (no TTS)")
