@@ -119,7 +119,7 @@ class Analyser:
         if audio is not None:
             metrics, measures = measure(audio.samples, audio.sample_rate, utterances, layout)
             flags.extend(delivery_flags(metrics, utterances, layout, self.thresholds, measures))
-        rule_flags, steps = audit_utterances(utterances, self.rules)
+        rule_flags, steps = audit_utterances(utterances, self.rules, measures=measures)
         flags.extend(rule_flags)
         outcome, handling = outcome_of(utterances, measures, call_start, self.outcome_config)
         flags.extend(handling)

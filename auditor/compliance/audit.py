@@ -7,6 +7,9 @@ their hits are raised with ``uncertain`` true, never dropped; a settled customer
 raises an agent category. A rule whose every hit on a line came only through sound-alike words
 (fuzzy pinyin) on a line below ``[confidence] fuzzy_none`` raises nothing
 (``evidence.sound_only_unheard``); above it, below ``fuzzy_low``, it is raised uncertain.
+With audio, the measures of each line (``voice.metrics``: speaking time, syllables counted in
+the signal) are read beside its text, on copies: the steps ask how much was said in a line
+whose words were not heard (``steps._may_hold``).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from auditor.compliance.pii import mask_text, pii_by_utterance
 from auditor.compliance.positions import call_positions
 from auditor.compliance.rules import RuleSet
 from auditor.compliance.steps import evaluate_steps
+from auditor.core.scorecard import Measures
 from auditor.core.vocab import RULE_CATEGORIES
 
 
@@ -41,9 +45,16 @@ def most_specific(line: list[tuple[dict[str, Any], list[tuple[int, int]]]],
 
 def audit_utterances(utterances: Sequence[Mapping[str, Any]],
                      rules: RuleSet, evidence: EvidenceSettings | None = None,
+                     measures: Sequence[Measures | None] | None = None,
                      ) -> tuple[list[dict[str, Any]], dict[str, bool]]:
-    """Run every rule and the script-step checks; return (flags sorted by start, steps)."""
+    """Run every rule and the script-step checks; return (flags sorted by start, steps).
+
+    `measures` (aligned with `utterances`, from ``voice.metrics.measure``) adds each line's
+    measured fields to a copy of it (a scorecard's utterances already hold them)."""
     ev = evidence or default_evidence()
+    if measures is not None:
+        utterances = [{**u, **m.to_dict()} if m is not None else u
+                      for u, m in zip(utterances, measures, strict=True)]
     utts = sorted(utterances, key=lambda u: float(u.get("start", 0.0) or 0.0))
     analyses = [analyse(str(u.get("text", "") or ""), rules) for u in utts]
     # personal numbers per utterance, a number split over two utterances joined (pii.py)

@@ -46,7 +46,7 @@ EVIDENCE_SCHEMA: config.Schema = {
         "short_reply_chars": Key(int, 0, 20), "opening_turns": Key(int, 1, 50),
         "min_confident_percent": Key(int, 0, 100), "staff_digits": Key(int, 1, 20),
         "judge_confidence_percent": Key(int, 0, 100), "min_chars_per_10s": Key(int, 0, 200),
-        "reply_confident_percent": Key(int, 0, 100),
+        "reply_confident_percent": Key(int, 0, 100), "question_min_syllables": Key(int, 0, 50),
     },
     "words": {"surnames": Key(list), "denial_extra": Key(list), "question_back": Key(list),
               "third_party_self": Key(list), "engagement": Key(list)},

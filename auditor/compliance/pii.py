@@ -25,6 +25,12 @@ run that starts and ends on group edges, so a mobile number is not found inside 
   sounds like a digit (似 for 四, 酒 for 九) is read as one, up to ``soft_digit_share``;
 - no anchor: only a validated number counts (您是440305199511231988这个身份证办的卡).
 
+**A digit heard as a unit.** After a positive anchor a number is read digit by digit, so a
+positional numeral inside it (六万一七 for 六二幺七: 二 heard as 万) makes no amount when two or
+more bare digits follow it with no unit after them (an amount allows one: 一万二 is 12000); such a
+numeral is read as one digit of unknown value (``misheard_units``) and the number found through
+it is never counted as validated: it rests on its anchor and length, like a garbled one.
+
 In a compound of anchor words the first names the number: 合同|号码 and 客服|电话 are negative,
 身份证|编号 positive.
 
@@ -40,6 +46,7 @@ with country code).
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -52,6 +59,7 @@ from stdnum.cn import ric
 
 from auditor.compliance.numbers import (
     DIGITS,
+    POSITIONAL,
     SEPARATORS,
     Group,
     is_gap,
@@ -390,8 +398,10 @@ def _judge(text: str, run: Run, anchor: str | None, cues: NumberCues) -> list[Pi
     if _unit_after(text, run[-1].end, cues):
         return []
     digits, positions, edges = _flatten(run)
-    out = [PiiMatch(kind, digits[lo:hi], positions[lo:hi])
-           for lo, hi, kind in _validated(digits, edges)]
+    # a unit heard for a digit (misheard_units): the digits are not all known, nothing validates
+    guessed = any(text[p] in POSITIONAL for p in positions if p < len(text))
+    out = [] if guessed else [PiiMatch(kind, digits[lo:hi], positions[lo:hi])
+                              for lo, hi, kind in _validated(digits, edges)]
     if out or anchor is None:
         return out
     if anchor == "mobile" and not digits.startswith(("1", "86")):
@@ -401,8 +411,44 @@ def _judge(text: str, run: Run, anchor: str | None, cues: NumberCues) -> list[Pi
     return []
 
 
+_DIGIT_CHARS = "".join(sorted(c for c, d in DIGITS.items() if d != "X"))
+_UNIT_IN_DIGITS = re.compile(
+    rf"(?<=[{_DIGIT_CHARS}])([{''.join(sorted(POSITIONAL))}])(?=[{_DIGIT_CHARS}]{{2}})")
+# the digit written in place of a unit heard for a digit (its value is unknown; the number
+# found through it is never validated)
+UNKNOWN_DIGIT = "〇"
+
+
+def misheard_units(text: str, cues: NumberCues) -> tuple[str, tuple[int, ...]]:
+    """The text with every positional numeral that can only be a misheard digit written as
+    ``UNKNOWN_DIGIT``, and the positions changed: after a positive anchor (a number read digit
+    by digit), a unit between a digit and two or more bare digits not followed by another unit
+    (六万一七: no amount reads so; 一万二, 三万五千 do)."""
+    changed: list[int] = []
+    for m in _UNIT_IN_DIGITS.finditer(text):
+        i = m.start(1)
+        j = i + 1
+        while j < len(text) and DIGITS.get(text[j]) is not None:
+            j += 1
+        if j < len(text) and text[j] in POSITIONAL:
+            continue  # a well-formed amount goes on with a unit (三万五千)
+        k = i
+        while k > 0 and (DIGITS.get(text[k - 1]) is not None or text[k - 1] in POSITIONAL):
+            k -= 1
+        if _anchor_before(text, k, cues) in KINDS:
+            changed.append(i)
+    if not changed:
+        return text, ()
+    chars = list(text)
+    for i in changed:
+        chars[i] = UNKNOWN_DIGIT
+    return "".join(chars), tuple(changed)
+
+
 def _scan(text: str, cues: NumberCues) -> list[tuple[Run, str | None]]:
-    """The runs of a text with the anchor before each (soft digits read after a positive one)."""
+    """The runs of a text with the anchor before each (soft digits read after a positive one;
+    a unit heard for a digit read as one, ``misheard_units``)."""
+    text, _ = misheard_units(text, cues)
     out: list[tuple[Run, str | None]] = []
     covered = -1
     for run in _runs(text, read_digits(text)):

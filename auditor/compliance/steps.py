@@ -28,23 +28,25 @@ words already written right are kept.
   particle or ？ within ``question_span`` characters, or right after it 吧 (the ？ lost) or a
   syllable sounding like 吗 (本人卖); or 是不是 + a name/title; or a verification
   procedure (核实身份, 身份证后四位). A polite 请问您…吗 without a name or title is not one.
-* **The reply** (the next ``reply_window`` non-agent lines) is a *denial* (``denial`` class, a
-  third party naming themselves 我是他老婆, 你找谁), a *confirmation* (``confirmation`` class; its
+* **The reply** (the next ``reply_window`` non-agent lines) is a *denial* (``denial`` class, a third
+  party naming themselves 我是他老婆, 你找谁), a *confirmation* (``confirmation`` class; its
   one-character members 是/对/嗯 only as the whole clause; the asked name repeated), a *question
-  back* (decides nothing), or *unclear*: a short reply on a low-confidence line, or a short one
-  that holds nothing recognisable. When no reply decides and one was unclear, the dialogue that
-  follows decides: the customer engaging with the debt (我下周还, 我没钱), or the agent addressing
-  them as the debtor (the asked name again, 您的 / 您在… + a debt word) confirms; a later denial
-  denies. A reply that decides nothing is unclear when short, or below ``reply_confident_percent``.
-  A reply the recogniser ran into an agent line (…吗？对，是我。 / 不是，我是他妈妈，我这边是…) is
-  read from the leading clauses. With no question recognised at all, a first-person confirmation
-  (我就是) in the other party's first replies shows it was asked and answered; a reply right after
-  a garbled agent line makes it unclear. A reply that talks of the debt as the speaker's own
-  (我不是不还) is no denial. With no question recognised, a reply that asks back and confirms
-  only by a one-syllable 嗯/对 (嗯，什么事？) is a backchannel, no sign of a question. Once the
-  debtor has confirmed, only a strong denial (a ``denial`` member, a third party naming
-  themselves) undoes it: a later name + question is a form of address, and 不是，我是说… a turn
-  of speech (``_settled_denials``).
+  back* (decides nothing), or *unclear*: a short reply on a low-confidence line, or a short one that
+  holds nothing recognisable. When no reply decides and one was unclear, the dialogue that follows
+  decides: the customer engaging with the debt (我下周还, 我没钱), or the agent addressing them as
+  the debtor (the asked name again, 您的 / 您在… + a debt word) confirms; a later denial denies. A
+  reply that decides nothing is unclear when short, or below ``reply_confident_percent``. A reply
+  the recogniser ran into an agent line (…吗？对，是我。 / 不是，我是他妈妈，我这边是…) is read from
+  the leading clauses. With no question recognised at all, a first-person confirmation (我就是) in
+  the other party's first replies shows it was asked and answered; a confirmation right after a
+  low-confidence agent line, or an unclear reply right after one too garbled to judge a step absent
+  from, makes it unclear -- if that line holds speech enough for the question
+  (``question_min_syllables`` counted in its signal: a garbled 嗯 of one syllable hides none). A
+  reply that talks of the debt as the speaker's own (我不是不还) is no denial. With no question
+  recognised, a reply that asks back and confirms only by a one-syllable 嗯/对 (嗯，什么事？) is a
+  backchannel, no sign of a question. Once the debtor has confirmed, only a strong denial (a
+  ``denial`` member, a third party naming themselves) undoes it: a later name + question is a form
+  of address, and 不是，我是说… a turn of speech (``_settled_denials``).
   An answer that stays unclear raises no major flag (no missing_identity_verification and no
   disclosure_before_verification): only an ``info_step_unclear`` note, uncertain.
 * **Closing**: a ``closing`` member in the agent's last ``closing_last_turns`` turns, or one of its
@@ -55,17 +57,18 @@ call where the step belongs (the first or last turns; the agent's first ``openin
 self-identification and the identity question) holds at least ``min_*_chars`` intelligible agent
 characters -- settled agent lines of confidence ``judge_confidence_percent`` or more that hold at
 least ``min_chars_per_10s`` characters per ten seconds of speech -- and those hold at least
-``min_confident_percent`` of the agent's characters there. When it does not, or when that part
-(the first or last turns, the opening) holds a garbled agent line the step may hide in (not
-judgeable: low confidence, or far fewer characters than its length; a line of an unsettled speaker
-that is only a reply word, 是的, is the other party's and hides nothing; for the closing, only a
+``min_confident_percent`` of the agent's characters there. When it does not, or when that part (the
+first or last turns, the opening) holds a garbled agent line the step may hide in (not judgeable:
+low confidence, or far fewer characters than its length; a line of an unsettled speaker that is only
+a reply word, 是的, is the other party's and hides nothing; a line with fewer syllables counted in
+its signal than ``question_min_syllables`` hides no identity question; for the closing, only a
 garbled line after which no intelligible agent turn was heard: a close is the agent's last words),
 the flag becomes an ``info_step_unclear`` note; so does a missing self-identification when the
-opening holds its words without their frame (``garbled_introduction``: 戴后 for 贷后, 过后 +
-digits for 工号 + digits). A garbled opening without a recognised identity question leaves the
-disclosure that follows unclear too. missing_identity_verification is raised on a denial, on a
-confident reply that is no confirmation, or on an intelligible opening without the question; a
-flag resting on low-confidence lines is raised uncertain.
+opening holds its words without their frame (``garbled_introduction``: 戴后 for 贷后, 过后 + digits
+for 工号 + digits). A garbled opening without a recognised identity question leaves the disclosure
+that follows unclear too. missing_identity_verification is raised on a denial, on a confident reply
+that is no confirmation, or on an intelligible opening without the question; a flag resting on
+low-confidence lines is raised uncertain.
 
 **Disclosure.** An agent line matching ``debt_disclosure`` before the debtor confirmed raises
 ``disclosure_before_verification`` (once per call; its moment is placed by the hit's share of
@@ -628,11 +631,37 @@ def unheard_question(utts: Sequence[Mapping[str, Any]], rules: RuleSet,
             return Answer(before if before is not None else j, j, _start(u), "confirm",
                           inferred=True)
         if result in ("unclear", "confirm") and before is not None \
-                and may_be_agent(utts[before], rec.ev) \
-                and (low_confidence(utts[before], rec.ev)
-                     or speaker_unsettled(utts[before], rec.ev)):
+                and _question_may_hide(utts[before], result, rec):
             return Answer(before, j, _start(u), "unclear")
     return None
+
+
+def _question_may_hide(u: Mapping[str, Any], result: str, rec: Recognisers) -> bool:
+    """Whether an unrecognised identity question may hide in the agent line `u` before a reply
+    (``unheard_question``). A confirmation (是的) shows something was asked: the question may
+    hide in a low-confidence line. An unclear reply shows nothing: the line must be one the
+    step is not judged absent from (``_judgeable``), as for a missing step. Either way the
+    line must hold speech enough for the question (``_may_hold``), and an unsettled speaker's
+    line may always be the agent's garbled question."""
+    if not may_be_agent(u, rec.ev) or not _may_hold(u, rec.ev.steps["question_min_syllables"]):
+        return False
+    if speaker_unsettled(u, rec.ev):
+        return True
+    return low_confidence(u, rec.ev) if result == "confirm" else not _judgeable(u, rec.ev)
+
+
+def _may_hold(u: Mapping[str, Any], least: int) -> bool:
+    """Whether the line holds speech enough to say `least` syllables in: the syllable nuclei
+    counted in its signal (``syllables_audio``, from voice.metrics) or its characters, whichever
+    is more. A garbled line of one syllable (嗯 heard as 等) hides no identity question; a line
+    without a signal count may hold anything."""
+    audio = u.get("syllables_audio")
+    if audio is None:
+        return True
+    try:
+        return max(int(audio), _han_count(str(u.get("text", "") or ""))) >= least
+    except (TypeError, ValueError):
+        return True
 
 
 def misattributed_confirmation(u: Mapping[str, Any], rec: Recognisers) -> bool:
@@ -870,7 +899,9 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
             continue
         weak = [utts[i] for i in region if low_confidence(utts[i], ev)]
         garbled = [utts[i] for i in region
-                   if not _judgeable(utts[i], ev) and not _reply_line(utts[i], rec)]
+                   if not _judgeable(utts[i], ev) and not _reply_line(utts[i], rec)
+                   and (sid != "identity_verification"
+                        or _may_hold(utts[i], ev.steps["question_min_syllables"]))]
         why = "low_confidence_text"
         if sid == "self_identification" and not garbled:
             garbled = [utts[i] for i in region if garbled_introduction(texts[i], rec)]
