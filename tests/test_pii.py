@@ -142,3 +142,23 @@ def test_anchor_words_do_not_make_amounts_service_numbers_or_tails_count():
     assert find_pii("客服电话4008201234") == []  # a service number, not a mobile
     assert find_pii("身份证号后六位是一二三四五六") == []
     assert find_pii("账号里还差三千五百元") == []
+
+
+def test_unit_heard_for_a_digit_inside_an_anchored_number() -> None:
+    # 二 heard as 万 in a card number read digit by digit after 卡号: no amount reads 六万一七
+    # (two bare digits after the unit), so the unit is one digit of unknown value; the number
+    # counts on its anchor and length, never as validated
+    text = "扣款的卡号是六万幺七，零零八五，八零二四，六零零六，您核对一下。"
+    found = find_pii(text)
+    assert [m.kind for m in found] == ["bank_card"] and not found[0].validated
+    assert len(found[0].digits) == 16
+    # the original character stays in the text; the middle digits are starred
+    masked = mask_text(text)
+    assert masked.startswith("扣款的卡号是六万幺") and "六零零六" in masked
+    assert "八零二四" not in masked
+    # well-formed amounts keep their units, anchored or not
+    assert find_pii("卡号是一万二，对吗") == []
+    assert find_pii("您的卡号上欠了三万五千块") == []
+    assert find_pii("待还两万八千五百块，逾期六十天") == []
+    # without a positive anchor a unit is never read as a digit
+    assert find_pii("六万幺七，零零八五，八零二四，六零零六") == []

@@ -61,3 +61,64 @@ def test_garbled_last_turn_leaves_the_close_unclear(rules: RuleSet) -> None:
     assert "missing_closing" not in cats(flags)
     assert any(f["category"] == "info_step_unclear" and f["rule"] == "steps.closing"
                for f in flags)
+
+
+# -------------------------------------------- a garbled line too short to hide the question
+
+_NO_QUESTION = (
+    ("agent", "您好，打扰了，我是恒通金融的贷后专员，工号五八三六一。", 0.6),
+    ("agent", "等", 0.15),  # the other party's 嗯 given to the agent's voice
+    ("customer", "小小", 0.05),  # the reply the recogniser did not catch
+    ("agent", "您在恒通金融的借款欠款一万三千元，已经逾期四十天了。", 0.65),
+    ("customer", "嗯，你说吧。", 0.6),
+    ("agent", "您看什么时候能还？", 0.7),
+    ("customer", "下周五还五千。", 0.7),
+    ("agent", "好的，感谢您的配合，再见。", 0.75),
+)
+
+
+def _with_syllables(turns: list[dict], counts: dict[int, int]) -> list[dict]:
+    return [{**u, "syllables_audio": counts[i]} if i in counts else u
+            for i, u in enumerate(turns)]
+
+
+def test_one_syllable_garbled_line_hides_no_identity_question(rules: RuleSet) -> None:
+    turns = call(*_NO_QUESTION)
+    # without a count of what was said, the garbled line may hold the question: unclear only
+    flags, _ = audit_utterances(turns, rules)
+    assert not cats(flags) & {"missing_identity_verification", "disclosure_before_verification"}
+    assert "info_step_unclear" in cats(flags)
+    # one syllable counted in its signal: no question fits in it, the opening is judged
+    flags, steps = audit_utterances(_with_syllables(turns, {1: 1}), rules)
+    assert steps["identity_verification"] is False
+    assert {"missing_identity_verification", "disclosure_before_verification"} <= cats(flags)
+    # five syllables said in it: the question may be there, unclear again
+    flags, _ = audit_utterances(_with_syllables(turns, {1: 5}), rules)
+    assert not cats(flags) & {"missing_identity_verification", "disclosure_before_verification"}
+
+
+def test_unclear_reply_after_a_judgeable_line_is_no_sign_of_a_question(rules: RuleSet) -> None:
+    # the agent's line is heard (confidence above judge_confidence_percent, full length), only
+    # the reply is garbled: nothing shows a question was asked, the opening is judged
+    flags, _ = audit_utterances(call(
+        ("agent", "您好，我是恒通金融委托的贷后专员，工号五八三六一，有重要的事情需要和您沟通。",
+         0.4),
+        ("customer", "继续按钮继续按钮", 0.1)), rules)
+    assert "missing_identity_verification" in cats(flags)
+    # a confirmation after the same low-confidence line shows something was asked: unclear
+    flags, _ = audit_utterances(call(
+        ("agent", "您好，我是恒通金融委托的贷后专员，工号五八三六一，有重要的事情需要和您沟通。",
+         0.4),
+        ("customer", "是的。", 0.9)), rules)
+    assert "missing_identity_verification" not in cats(flags)
+
+
+def test_measures_are_read_beside_the_text_on_copies(rules: RuleSet) -> None:
+    from auditor.core.scorecard import Measures
+
+    turns = call(*_NO_QUESTION)
+    measures = [None] * len(turns)
+    measures[1] = Measures(0.3, None, -27.0, 230.0, 1, 1, "text")
+    flags, _ = audit_utterances(turns, rules, measures=measures)
+    assert "missing_identity_verification" in cats(flags)
+    assert "syllables_audio" not in turns[1]  # the caller's utterances are left as they were
