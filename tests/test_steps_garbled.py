@@ -122,3 +122,18 @@ def test_measures_are_read_beside_the_text_on_copies(rules: RuleSet) -> None:
     flags, _ = audit_utterances(turns, rules, measures=measures)
     assert "missing_identity_verification" in cats(flags)
     assert "syllables_audio" not in turns[1]  # the caller's utterances are left as they were
+
+
+def test_flags_resting_on_a_doubted_denial_are_uncertain(rules: RuleSet) -> None:
+    def run(conf: float) -> list[dict]:
+        return audit_utterances(call(
+            ("agent", "您好，请问是刘洋先生吗？", 0.9), ("customer", "不是，我是他老婆。", conf),
+            ("agent", "我是恒通金融的贷后专员，工号五八三六一。他的借款逾期四十天了。", 0.9),
+            ("customer", "哦。", 0.9), ("agent", "好的，感谢您的配合，再见。", 0.9)), rules)[0]
+
+    heard = {f["category"]: f for f in run(0.9) if f["rule"].startswith("steps.")}
+    doubted = {f["category"]: f for f in run(0.3) if f["rule"].startswith("steps.")}
+    for cat in ("third_party_disclosure", "missing_identity_verification"):
+        assert heard[cat]["uncertain"] is False
+        assert doubted[cat]["uncertain"] is True
+        assert "low_confidence_text" in doubted[cat]["uncertain_reasons"]

@@ -68,7 +68,8 @@ opening holds its words without their frame (``garbled_introduction``: 戴后 fo
 for 工号 + digits). A garbled opening without a recognised identity question leaves the disclosure
 that follows unclear too. missing_identity_verification is raised on a denial, on a confident reply
 that is no confirmation, or on an intelligible opening without the question; a flag resting on
-low-confidence lines is raised uncertain.
+low-confidence lines is raised uncertain -- the denial's line counts among them, for
+missing_identity_verification and every third_party_disclosure that follows it.
 
 **Disclosure.** An agent line matching ``debt_disclosure`` before the debtor confirmed raises
 ``disclosure_before_verification`` (once per call; its moment is placed by the hit's share of
@@ -870,6 +871,9 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
                "closing": ev.steps["min_closing_chars"]}
     opening = agent[: ev.steps["opening_turns"]]
     denied = any(a.result == "deny" for a in answers)
+    # the lines a denial was heard in (a third party's reply): flags resting on it carry their
+    # doubt (utterance_flag's `also`)
+    denial_lines = [utts[a.reply] for a in answers if a.result == "deny" and a.reply is not None]
     # no identity question anywhere, and an opening too garbled to say it was not asked
     question_unheard = False
     for sid, step in rules.steps.items():
@@ -885,9 +889,10 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
         # a part of the call the step belongs to (first / last turns, the opening)
         bounded = bool(step.within_first or step.within_last) or region is opening
         if sid == "identity_verification" and (denied or (qlist and not unclear)):
-            # positive evidence: a denial, or a confident reply that is no confirmation
+            # positive evidence: a denial, or a confident reply that is no confirmation; the
+            # flag rests on the denial too (a doubted one makes it uncertain)
             flags.append(utterance_flag(step.flag, f"steps.{sid}", step.severity, where, "",
-                                        ev=ev))
+                                        also=denial_lines[:1], ev=ev))
             continue
         if sid == "identity_verification" and unclear:
             flags.append(_note(sid, utts[unclear[0].reply or unclear[0].question],
@@ -915,7 +920,6 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
 
     ver = rules.verification
     confirms = [a.time for a in answers if a.result == "confirm"]
-    denials = [a.time for a in answers if a.result == "deny"]
     # an unclear answer covers what follows its question: the reply may have been lost before
     unclear_times = [_start(utts[a.question]) for a in unclear]
     first_confirm = min(confirms) if confirms else None
@@ -932,11 +936,15 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
         t = _said_at(u, min((h.start for h in hits), default=0))
         matched = "、".join(dict.fromkeys(h.surface for h in hits))
         via = "pinyin" if hits and all(h.via == "pinyin" for h in hits) else None
-        third = any(d <= t and not any(d < c <= t for c in confirms) for d in denials)
+        third_by = [a for a in answers if a.result == "deny" and a.time <= t
+                    and not any(a.time < c <= t for c in confirms)]
+        third = bool(third_by)
         early = first_confirm is None or t < first_confirm
         if third:
             flags.append(utterance_flag("third_party_disclosure", "steps.third_party_disclosure",
-                                        ver.third_party_severity, u, matched, via, ev=ev))
+                                        ver.third_party_severity, u, matched, via,
+                                        also=[utts[a.reply] for a in third_by[-1:]
+                                              if a.reply is not None], ev=ev))
         if early and not third and (any(x <= t for x in unclear_times) or question_unheard
                                     or any(a <= t < b for a, b in lost_reply)):
             if not noted:
