@@ -109,3 +109,28 @@ def test_dev_refuses_an_output_inside_the_repository(generator) -> None:
     dev, _ = generator
     with pytest.raises(SystemExit, match="inside the repository"):
         dev.main(["--out", str(ROOT / "samples" / "dev-here")])
+
+
+def test_second_dev_round_never_repeats_a_draw(generator) -> None:
+    dev, scripts = generator
+    first = dev.dev_calls()
+    second = dev.dev_calls(rnd=2)
+    stems1, stems2 = {s for s, _, _ in first}, [s for s, _, _ in second]
+    assert 25 <= len(second) <= 40 and len(set(stems2)) == len(stems2)
+    assert not set(stems2) & (stems1 | set(scripts.STEMS))
+    assert all(s.rsplit("_", 1)[1].startswith("dv2k") for s in stems2)
+    # every draw is keyed on the stem: no seed of round 2 is one of round 1 or of the samples
+    used = {scripts.seed_of(s, "script") for s in stems1 | set(scripts.STEMS)}
+    assert not used & {scripts.seed_of(s, "script") for s in stems2}
+    # a group's calls continue its scenario cycle after round 1's entries
+    by_group: dict[str, list] = {}
+    for s, sc, fx in scripts.CALLS:
+        by_group.setdefault(scripts.group_of(s), []).append((sc, fx))
+    for stem, scenario, fx in second:
+        group = scripts.group_of(stem)
+        k = int(stem.rsplit("k", 1)[1]) - 1
+        entries = by_group[group]
+        assert (scenario, fx) == entries[(dev.PLAN.get(group, 0) + k) % len(entries)]
+    # round 1 is drawn exactly as before
+    assert [s for s, _, _ in first] == [dev.dev_stem(g, k + 1) for g, n in dev.PLAN.items()
+                                        for k in range(n)]
