@@ -162,3 +162,19 @@ def test_unit_heard_for_a_digit_inside_an_anchored_number() -> None:
     assert find_pii("待还两万八千五百块，逾期六十天") == []
     # without a positive anchor a unit is never read as a digit
     assert find_pii("六万幺七，零零八五，八零二四，六零零六") == []
+
+
+def test_number_read_through_misheard_characters_is_uncertain() -> None:
+    rules = load_rules()
+
+    def pii_flags(text: str) -> list[dict]:
+        flags, _ = audit_utterances([{"speaker": "agent", "start": 0.0, "end": 6.0,
+                                      "text": text, "confidence": 0.9}], rules)
+        return [f for f in flags if f["category"] == "pii_leak"]
+
+    heard = pii_flags("扣款的卡号是" + spoken(CARD) + "，您核对一下。")
+    assert len(heard) == 1 and heard[0]["uncertain"] is False
+    # 二 heard as 万: the same leak, raised, but it rests on a misheard word
+    garbled = pii_flags("扣款的卡号是六万幺七，零零八五，八零二四，六零零六，您核对一下。")
+    assert len(garbled) == 1 and garbled[0]["uncertain"] is True
+    assert garbled[0]["uncertain_reasons"] == ["misheard_digits"]

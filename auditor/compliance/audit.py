@@ -7,6 +7,8 @@ their hits are raised with ``uncertain`` true, never dropped; a settled customer
 raises an agent category. A rule whose every hit on a line came only through sound-alike words
 (fuzzy pinyin) on a line below ``[confidence] fuzzy_none`` raises nothing
 (``evidence.sound_only_unheard``); above it, below ``fuzzy_low``, it is raised uncertain.
+A personal number read through characters that are no digits (a same-sounding 似 for 四, a unit
+heard for a digit: ``pii.guessed_digits``) is raised uncertain (``misheard_digits``).
 With audio, the measures of each line (``voice.metrics``: speaking time, syllables counted in
 the signal) are read beside its text, on copies: the steps ask how much was said in a line
 whose words were not heard (``steps._may_hold``).
@@ -27,7 +29,12 @@ from auditor.compliance.evidence import (
     utterance_flag,
 )
 from auditor.compliance.matching import analyse, applies, match_rule, subsumed_by
-from auditor.compliance.pii import mask_text, pii_by_utterance
+from auditor.compliance.pii import (
+    MISHEARD_DIGITS,
+    guessed_digits,
+    mask_text,
+    pii_by_utterance,
+)
 from auditor.compliance.positions import call_positions
 from auditor.compliance.rules import RuleSet
 from auditor.compliance.steps import evaluate_steps
@@ -79,9 +86,14 @@ def audit_utterances(utterances: Sequence[Mapping[str, Any]],
                     and (o.end - o.start) > (h.end - h.start) for o in hits)]
                 matched = "、".join(dict.fromkeys(h.surface for h in hits))
                 via = hits[0].via
-                shown = {**u, "text": mask_text(str(u.get("text", "") or ""), a.pii())}
+                shown_text = str(u.get("text", "") or "")
+                shown = {**u, "text": mask_text(shown_text, a.pii())}
+                # a number read through characters that are no digits (似 for 四, 万 for 二)
+                guessed = [MISHEARD_DIGITS] if rule.detector and any(
+                    guessed_digits(shown_text, m) for m in a.pii()
+                    if m.kind == rule.detector) else []
                 line.append((utterance_flag(rule.category, rule.id, rule.severity, shown,
-                                            matched, via, ev=ev),
+                                            matched, via, reasons=guessed, ev=ev),
                              [(h.start, h.end) for h in hits]))
         flags.extend(most_specific(line, rules.context.subsumed))
     step_flags, steps = evaluate_steps(utts, analyses, rules, ev)

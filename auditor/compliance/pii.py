@@ -471,6 +471,16 @@ def find_pii(text: str, cues: NumberCues | None = None) -> list[PiiMatch]:
     return sorted(found, key=lambda m: m.start)
 
 
+MISHEARD_DIGITS = "misheard_digits"  # the reason a flag on such a number is uncertain
+
+
+def guessed_digits(text: str, match: PiiMatch) -> int:
+    """How many of the match's digits in `text` were read from characters that are no digits:
+    a same-sounding character (似 for 四) or a unit heard for a digit (``misheard_units``). A
+    number found through them rests on misheard words, so its flag is uncertain."""
+    return sum(1 for p in match.positions if p < len(text) and DIGITS.get(text[p]) is None)
+
+
 def mask_text(text: str, matches: list[PiiMatch] | None = None) -> str:
     """The text with the middle digits of each personal number replaced by '*'."""
     if matches is None:

@@ -13,8 +13,9 @@ held-out call, and scripts.CALLS is untouched (its stems decide the held-out spl
 ``--round 2`` draws a second dev split for checking a round's work without studying it: stems
 ``<group>_dv2k<k>`` (never a ``_dev<k>`` stem, so never a round-1 draw: every seed is keyed on the
 stem), from its own plan (``PLANS[2]``), and a group's k-th call takes the entry of scripts.CALLS
-after the ones round 1 used (the scenario cycle is offset by round 1's count), into
-``dev2-varied`` by default; truth files carry ``"split": "dev2"``.
+after the ones the earlier rounds used (the scenario cycle is offset by their count), into
+``dev2-varied`` by default; truth files carry ``"split": "dev2"``. ``--round 3`` (stems
+``<group>_dv3k<k>``, ``dev3-varied``, split ``dev3``) is a further study set drawn the same way.
 
 The set is weighted to the scenarios that carry agent violations, script steps and third
 parties (``PLAN``: calls per group); layouts are drawn (about a third mono) unless a scenario
@@ -79,13 +80,31 @@ PLAN2 = {
     "hostile_calm": 1,
     "in_kind": 1,
 }
-PLANS = {1: PLAN, 2: PLAN2}
-SPLITS = {1: "dev", 2: "dev2"}
+# round 3: a further study set (about 20 calls) weighted to the script steps and third parties
+PLAN3 = {
+    "compliant": 1,
+    "short_replies": 2,
+    "backchannel": 1,
+    "threat": 1,
+    "third_party": 3,
+    "pii_leak": 1,
+    "missing_greeting": 1,
+    "missing_self_id": 2,
+    "missing_verification": 2,
+    "missing_closing": 1,
+    "disclosure_first": 2,
+    "wrong_party": 2,
+    "voicemail": 1,
+    "refusal": 1,
+}
+PLANS = {1: PLAN, 2: PLAN2, 3: PLAN3}
+SPLITS = {1: "dev", 2: "dev2", 3: "dev3"}
 DEV_SPLIT = SPLITS[1]
 # beside the checkout, never inside it
 DEFAULT_OUT = {
     1: Path(__file__).resolve().parents[3] / "dev-varied",
     2: Path(__file__).resolve().parents[3] / "dev2-varied",
+    3: Path(__file__).resolve().parents[3] / "dev3-varied",
 }
 
 

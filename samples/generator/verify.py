@@ -235,9 +235,9 @@ def truth_errors(t: dict, stem: str, stems: list[str]) -> list[str]:
     if t.get("split") == "dev":  # dev.py's stems (<group>_dev<k>), outside the two halves
         if not re.search(r"_dev\d+$", stem):
             errs.append("split dev on a stem that is not <group>_dev<k>")
-    elif t.get("split") == "dev2":  # dev.py --round 2 (<group>_dv2k<k>)
-        if not re.search(r"_dv2k\d+$", stem):
-            errs.append("split dev2 on a stem that is not <group>_dv2k<k>")
+    elif re.fullmatch(r"dev\d", str(t.get("split"))):  # dev.py --round N (<group>_dv<N>k<k>)
+        if not re.search(rf"_dv{t['split'][3:]}k\d+$", stem):
+            errs.append(f"split {t['split']} on a stem that is not <group>_dv{t['split'][3:]}k<k>")
     elif t.get("split") != varied_split(stem, stems):
         errs.append(f"split {t.get('split')} != rule's {varied_split(stem, stems)}")
     utts = t["utterances"]
