@@ -137,3 +137,34 @@ def test_flags_resting_on_a_doubted_denial_are_uncertain(rules: RuleSet) -> None
         assert heard[cat]["uncertain"] is False
         assert doubted[cat]["uncertain"] is True
         assert "low_confidence_text" in doubted[cat]["uncertain_reasons"]
+
+
+def test_question_opener_makes_the_question_when_its_tag_was_cut() -> None:
+    # the recogniser ends a line on a pause: the closing 吗 lands in the next line or is lost
+    assert identity_question("请问这是孙丽娜女士的电话", REC)[0]
+    assert identity_question("下午好请问是周建国先生本", REC)[0]
+    # an opener without a name or title asks something else; a name far after it is an address
+    assert not identity_question("请问您什么时候能还", REC)[0]
+    assert not identity_question("好的周先生，请问您什么时候能还款", REC)[0]
+
+
+def test_greeting_heard_with_one_syllable_more() -> None:
+    # 上午好 heard with a syllable doubled and written as a digit
+    assert greets("上午5号，请问这是周建国先生的电话吗？", REC)
+    assert greets("晚上好好", REC)
+    # a time word and a date are no greeting
+    assert not greets("下午三点前还", REC)
+    assert not greets("晚上5号还", REC)
+
+
+def test_after_a_strong_denial_a_yes_about_the_debtor_does_not_confirm(rules: RuleSet) -> None:
+    def run(reply: str) -> dict:
+        return audit_utterances(call(
+            ("agent", "您好，我是恒通金融的客服，工号五八三六一。请问您是周建国先生本人吗？"),
+            ("customer", "我不是，他是我弟弟，他不在。"),
+            ("agent", "那请问您认识周建国吗？"), ("customer", reply),
+            ("agent", "这个需要和本人沟通，麻烦让他回个电话，谢谢，再见。")), rules)[1]
+
+    assert run("是认识，什么事啊？")["identity_verification"] is False
+    # a first-person confirmation after the denial does settle it
+    assert run("哦，是我，我就是周建国。")["identity_verification"] is True

@@ -49,6 +49,7 @@ EVIDENCE_SCHEMA: config.Schema = {
         "reply_confident_percent": Key(int, 0, 100), "question_min_syllables": Key(int, 0, 50),
     },
     "words": {"surnames": Key(list), "denial_extra": Key(list), "question_back": Key(list),
+              "question_openers": Key(list),
               "third_party_self": Key(list), "engagement": Key(list)},
 }
 

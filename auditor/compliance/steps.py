@@ -15,7 +15,8 @@ words already written right are kept.
 
 * **Greeting**: a ``greeting`` member in the agent's first ``within_first`` turns, or a
   clause opening one of those turns that sounds nearly like a member of three syllables or more
-  (all syllables but one, that one sharing its initial: 剩五号 for 上午好; ``sounds_nearly``).
+  (all syllables but one, that one sharing its initial: 剩五号 for 上午好; ``sounds_nearly``),
+  or that is such a member with one syllable more in it (上午5号: ``_one_inserted``).
 * **Self-identification**: the introduction frame (``self_intro_frame``: 我是 / 这里是 /
   我这边是 ...) followed within ``intro_span`` characters by a ``role_word``, an
   ``institution_word``, a ``lender_product`` or a lender brand (a word ending in
@@ -26,8 +27,10 @@ words already written right are kept.
 * **Identity question**: a name (a common surname + one or two characters, not an everyday word)
   or a title (``title_word``: 先生, 女士, 本人; 总 / 老师 ... only after a name), then a question
   particle or ？ within ``question_span`` characters, or right after it 吧 (the ？ lost) or a
-  syllable sounding like 吗 (本人卖); or 是不是 + a name/title; or a verification
-  procedure (核实身份, 身份证后四位). A polite 请问您…吗 without a name or title is not one.
+  syllable sounding like 吗 (本人卖), or in a clause a ``question_openers`` word begins (请问是X
+  先生本人: the 吗 cut into the next line by the recogniser's segmenting); or 是不是 + a
+  name/title; or a verification procedure (核实身份, 身份证后四位). A polite 请问您…吗 without a
+  name or title is not one.
 * **The reply** (the next ``reply_window`` non-agent lines) is a *denial* (``denial`` class, a third
   party naming themselves 我是他老婆, 你找谁), a *confirmation* (``confirmation`` class; its
   one-character members 是/对/嗯 only as the whole clause; the asked name repeated), a *question
@@ -297,9 +300,21 @@ def greets(text: str, rec: Recognisers) -> bool:
     # the recogniser often writes no comma after the greeting (向5号麻烦确认一下…): the
     # greeting is then the head of the first clause, a numeral in it written as a digit; the
     # head must end on the greeting's own last syllable (上午还款 is no 上午好)
-    return any(sounds_nearly(first, g) or (
+    return any(sounds_nearly(first, g) or _one_inserted(first, g) or (
         len(first) > len(g) and sounds_nearly(first[: len(g)], g)
         and word_keys(g)[-1] in char_keys(first[len(g) - 1])) for g in members)
+
+
+def _one_inserted(clause: str, word: str) -> bool:
+    """The clause is `word` (three syllables or more) said whole with one syllable more in it:
+    the recogniser doubled a syllable or wrote one as a digit beside it (上午5号 for 上午好) --
+    every syllable of the word heard, in order, on toneless pinyin."""
+    keys = word_keys(word)
+    if len(word) < 3 or len(keys) != len(word) or len(clause) != len(word) + 1:
+        return False
+    return any(all(k in char_keys(c) for c, k in zip(clause[:i] + clause[i + 1:], keys,
+                                                       strict=True))
+               for i in range(len(clause)))
 
 
 def _han_count(text: str) -> int:
@@ -387,6 +402,21 @@ def _tag_after(rest: str) -> bool:
         k[0] == "m" and k[1] in ("an", "ang", "ao") for k in keys)
 
 
+def _opened_as_question(sentence: str, end: int, rec: Recognisers) -> bool:
+    """A name or title (ending at `end`) after a question opener in its clause (请问是X先生本人,
+    晚上好请问这是X女士的电话): the opener makes it the question, whatever follows -- the
+    recogniser ends its lines on pauses, so a closing 吗 is often cut into the next line or
+    lost. The name must end within ``question_span`` + 4 characters of the opener."""
+    clause_start = max((m.end() for m in CLAUSE_SPLIT.finditer(sentence, 0, end)), default=0)
+    head = sentence[clause_start:end]
+    limit = rec.ev.steps["question_span"] + 4
+    for o in rec.ev.words["question_openers"]:
+        i = head.rfind(o)
+        if i >= 0 and len(head) - (i + len(o)) <= limit:
+            return True
+    return False
+
+
 def identity_question(text: str, rec: Recognisers) -> tuple[bool, str | None]:
     """Whether an agent line asks who is on the line, and the name it asks for (if any)."""
     span = rec.ev.steps["question_span"]
@@ -406,6 +436,8 @@ def identity_question(text: str, rec: Recognisers) -> tuple[bool, str | None]:
             heads.append((t.end(), None))
         for end, name in heads:
             if _tag_after(sentence[end:]):
+                return True, name
+            if _opened_as_question(sentence, end, rec):
                 return True, name
             if rec.particle.search(sentence[end: end + span + 3]):
                 window = sentence[end: end + span + 3]
@@ -724,17 +756,27 @@ def strong_denial(text: str, rec: Recognisers) -> bool:
 
 def _settled_denials(answers: list[Answer], utts: Sequence[Mapping[str, Any]],
                      rec: Recognisers) -> list[Answer]:
-    """The answers without the weak denials that follow a confirmation. Once the debtor has
+    """The answers without the weak ones that follow a settled answer. Once the debtor has
     confirmed, a later name + question is a form of address (王先生，您看行吗？), and a reply
     opening with 不是 there is a turn of speech (不是，我是说…): only a strong denial (a wrong
-    number, a third party naming themselves) undoes the confirmation."""
+    number, a third party naming themselves) undoes the confirmation. Likewise once the other
+    party has strongly denied (他不在, 我是他妹妹), a later question naming the debtor asks about
+    them (您认识X吗, X在吗) and a yes to it is about them: only a first-person confirmation
+    (是我, 我就是, 本人) undoes the denial, never one read from the dialogue."""
+    firsts = [w for w in rec.vocab["confirmation"].members if "我" in w or "本人" in w]
     out: list[Answer] = []
-    confirmed = False
+    confirmed = denied = False
     for a in sorted(answers, key=lambda a: a.time):
-        if a.result == "deny" and confirmed and (a.inferred or a.reply is None or not strong_denial(
-                str(utts[a.reply].get("text", "") or ""), rec)):
+        said = "" if a.reply is None else str(utts[a.reply].get("text", "") or "")
+        if a.result == "deny" and confirmed and (a.inferred or a.reply is None
+                                                 or not strong_denial(said, rec)):
+            continue
+        if a.result == "confirm" and denied and (a.inferred or not any(
+                w in heard_as(said, rec) for w in firsts)):
             continue
         confirmed = confirmed or a.result == "confirm"
+        denied = (denied or (a.result == "deny" and not a.inferred and a.reply is not None
+                             and strong_denial(said, rec))) and a.result != "confirm"
         out.append(a)
     return out
 
