@@ -168,3 +168,16 @@ def test_after_a_strong_denial_a_yes_about_the_debtor_does_not_confirm(rules: Ru
     assert run("是认识，什么事啊？")["identity_verification"] is False
     # a first-person confirmation after the denial does settle it
     assert run("哦，是我，我就是周建国。")["identity_verification"] is True
+
+
+def test_debt_stated_as_product_verb_and_sum_is_a_disclosure(rules: RuleSet) -> None:
+    from auditor.compliance.matching import analyse, match_rule
+
+    def disclosed(text: str) -> bool:
+        return bool(match_rule(rules.steps["debt_disclosure"].matcher, analyse(text, rules), rules))
+
+    # the possessive and the unit lost, the product, the verb and the sum heard
+    assert disclosed("在恒通金融的消费贷款借了三万二千一百五十")
+    assert disclosed("尾号6120的信用卡还有5230")
+    # the lender's department and a staff number are no debt
+    assert not disclosed("这里是恒通银行信用卡中心，工号58361")
