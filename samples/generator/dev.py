@@ -15,7 +15,8 @@ held-out call, and scripts.CALLS is untouched (its stems decide the held-out spl
 stem), from its own plan (``PLANS[2]``), and a group's k-th call takes the entry of scripts.CALLS
 after the ones the earlier rounds used (the scenario cycle is offset by their count), into
 ``dev2-varied`` by default; truth files carry ``"split": "dev2"``. ``--round 3`` (stems
-``<group>_dv3k<k>``, ``dev3-varied``, split ``dev3``) is a further study set drawn the same way.
+``<group>_dv3k<k>``, ``dev3-varied``, split ``dev3``) is a further study set drawn the same
+way, and ``--round 4`` a small one of compliant and step calls (``dev4-varied``).
 
 The set is weighted to the scenarios that carry agent violations, script steps and third
 parties (``PLAN``: calls per group); layouts are drawn (about a third mono) unless a scenario
@@ -97,14 +98,29 @@ PLAN3 = {
     "voicemail": 1,
     "refusal": 1,
 }
-PLANS = {1: PLAN, 2: PLAN2, 3: PLAN3}
-SPLITS = {1: "dev", 2: "dev2", 3: "dev3"}
+# round 4: a small study set of compliant and step calls (where the audio-only false alarms of
+# the script steps arise)
+PLAN4 = {
+    "compliant": 2,
+    "instalments": 1,
+    "short_replies": 2,
+    "backchannel": 1,
+    "third_party": 2,
+    "missing_self_id": 1,
+    "disclosure_first": 1,
+    "wrong_party": 1,
+    "hostile_calm": 1,
+    "refusal": 1,
+}
+PLANS = {1: PLAN, 2: PLAN2, 3: PLAN3, 4: PLAN4}
+SPLITS = {1: "dev", 2: "dev2", 3: "dev3", 4: "dev4"}
 DEV_SPLIT = SPLITS[1]
 # beside the checkout, never inside it
 DEFAULT_OUT = {
     1: Path(__file__).resolve().parents[3] / "dev-varied",
     2: Path(__file__).resolve().parents[3] / "dev2-varied",
     3: Path(__file__).resolve().parents[3] / "dev3-varied",
+    4: Path(__file__).resolve().parents[3] / "dev4-varied",
 }
 
 
