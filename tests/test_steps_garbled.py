@@ -181,3 +181,28 @@ def test_debt_stated_as_product_verb_and_sum_is_a_disclosure(rules: RuleSet) -> 
     assert disclosed("尾号6120的信用卡还有5230")
     # the lender's department and a staff number are no debt
     assert not disclosed("这里是恒通银行信用卡中心，工号58361")
+
+
+def test_weak_reply_asking_back_with_more_in_it_is_unclear(rules: RuleSet) -> None:
+    from auditor.compliance.steps import classify_reply
+
+    # 是我 misheard beside the question back: the rest may be the answer
+    assert classify_reply({"text": "轮起我，什么事", "confidence": 0.2}, rules) == "unclear"
+    # heard well, or nothing but the question back: a question back
+    assert classify_reply({"text": "轮起我，什么事", "confidence": 0.9}, rules) == "question"
+    assert classify_reply({"text": "嗯，哪位？", "confidence": 0.2}, rules) == "question"
+
+
+def test_no_reply_heard_is_taken_after_the_question_in_its_own_line(rules: RuleSet) -> None:
+    # one agent line runs question, introduction and debt together; the other side not heard
+    flags, _ = audit_utterances([{
+        "speaker": "agent", "start": 0.0, "end": 20.0, "confidence": 0.8,
+        "text": "您好，麻烦确认一下，您是周建国先生本人吧。我是恒通金融的客服，工号五八三六一，"
+                "您在恒通金融的借款还有一万没还，逾期七十二天。好的，再见。"}], rules)
+    assert "disclosure_before_verification" not in cats(flags)
+    # the debt said before the question in the same line is early
+    flags, _ = audit_utterances([{
+        "speaker": "agent", "start": 0.0, "end": 20.0, "confidence": 0.8,
+        "text": "您好，我是恒通金融的客服，工号五八三六一，您在恒通金融的借款还有一万没还，"
+                "逾期七十二天。麻烦确认一下，您是周建国先生本人吧。好的，再见。"}], rules)
+    assert "disclosure_before_verification" in cats(flags)

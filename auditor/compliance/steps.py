@@ -487,7 +487,14 @@ def classify_reply(u: Mapping[str, Any] | str, rules: RuleSet, rec: Recognisers 
             if any(p.search(c) for p in rules.verification.confirm) or (c and set(c) <= single):
                 return "confirm"
     if any(q in text for q in w["question_back"]):
-        return "question"
+        # 是我，什么事？ is the commonest answer: on a low-confidence line the rest of a reply
+        # that asks back may be the misheard confirmation (轮起我，什么事), so it is unclear;
+        # a question back alone (什么事？, 嗯，哪位？) holds nothing else to mishear
+        rest = text
+        for q in w["question_back"]:
+            rest = rest.replace(q, "")
+        others = _han_count(re.sub(r"[嗯哦啊呃喂诶哎]", "", rest))
+        return "unclear" if low and others else "question"
     if short and low:
         return "unclear"
     if name and name in text:
@@ -553,7 +560,9 @@ def find_answers(utts: Sequence[Mapping[str, Any]], questions: list[int], rules:
     window, follow = rec.ev.steps["reply_window"], rec.ev.steps["follow_turns"]
     for q in questions:
         if not has_other:
-            answers.append(Answer(q, None, float(utts[q].get("end", 0.0) or 0.0), "confirm"))
+            # no other party heard: taken as answered right after the question was said (in a
+            # line that runs question and debt together, the debt came after it)
+            answers.append(Answer(q, None, _question_said(utts[q], rec), "confirm"))
             continue
         name = names.get(q)
         seen, unclear = 0, None
@@ -601,6 +610,19 @@ def find_answers(utts: Sequence[Mapping[str, Any]], questions: list[int], rules:
         if found is not None:
             answers.append(found)
     return answers
+
+
+def _question_said(u: Mapping[str, Any], rec: Recognisers) -> float:
+    """When the identity question of the agent line `u` was said: the end of its first
+    sentence that asks (``identity_question``), placed by its share of the line
+    (``_said_at``); the line's end when no one sentence asks alone."""
+    text = str(u.get("text", "") or "")
+    pos = 0
+    for m in re.finditer(r"[^。！!？?；;]+[。！!？?；;]*", text):
+        pos = m.end()
+        if identity_question(m.group(0), rec)[0]:
+            return _said_at(u, pos)
+    return float(u.get("end", 0.0) or 0.0)
 
 
 def _run_in_reply(utts: Sequence[Mapping[str, Any]], q: int, rules: RuleSet, rec: Recognisers,
