@@ -212,3 +212,70 @@ def _wvar(v: np.ndarray, w: np.ndarray) -> float:
     m = _wmean(v, w)
     return float((w[ok] * (v[ok] - m) ** 2).sum() / w[ok].sum())
 
+
+
+# --------------------------------------------------------------------------- speaker embeddings
+
+EMBED_COS_CLEAR = 0.50  # two cluster centres this far apart (cosine) are surely two people
+EMBED_COS_ONE = 0.65  # ... this close, no evidence of two (one person's lines vary this much)
+EMBED_LLR_SCALE = 12.0  # log-odds per unit of cosine difference between the two centres
+EMBED_MIN_ITEMS = 4  # fewer embedded lines than this: no split is tried
+
+
+def split_embeddings(x: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray] | None:
+    """Two voices among unit speaker embeddings (``encoder.embed_spans``): how clearly, and
+    each item's log-odds of the second voice.
+
+    A weighted spherical two-means (cosine to the two centres), started from the least similar
+    pair and the first principal axis. Its clarity comes from how far apart the centres are:
+    1.0 at a cosine of ``EMBED_COS_CLEAR`` or less, 0.0 at ``EMBED_COS_ONE`` or more (the range
+    where, on the tuning calls, the split matched the parties or did not). Each item is then
+    scored against centres fitted *without it* (leave-one-out), so one odd line cannot make
+    its own cluster. None with fewer than ``MIN_ITEMS`` items or no split at all.
+    """
+    n = len(x)
+    if n < EMBED_MIN_ITEMS:
+        return None
+    sim = x @ x.T
+    i, j = np.unravel_index(int(np.argmin(sim)), sim.shape)
+    inits = [sim[:, j] > sim[:, i]]
+    xc = x - (w[:, None] * x).sum(0) / w.sum()
+    _, _, vt = np.linalg.svd(xc * np.sqrt(w)[:, None], full_matrices=False)
+    inits.append(xc @ vt[0] > 0)
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
+    for labels in inits:
+        for _ in range(20):
+            if labels.all() or not labels.any():
+                break
+            c = _unit(np.stack([(w[~labels, None] * x[~labels]).sum(0),
+                                (w[labels, None] * x[labels]).sum(0)]))
+            new = x @ c[1] > x @ c[0]
+            if np.array_equal(new, labels):
+                break
+            labels = new
+        if labels.all() or not labels.any():
+            continue
+        c = _unit(np.stack([(w[~labels, None] * x[~labels]).sum(0),
+                            (w[labels, None] * x[labels]).sum(0)]))
+        score = float((w * np.where(labels, x @ c[1], x @ c[0])).sum())
+        if best is None or score > best[0]:
+            best = (score, labels, c)
+    if best is None:
+        return None
+    _, labels, c = best
+    cos = float(c[0] @ c[1])
+    clarity = float(np.clip((EMBED_COS_ONE - cos) / (EMBED_COS_ONE - EMBED_COS_CLEAR), 0, 1))
+    sums = np.stack([(w[~labels, None] * x[~labels]).sum(0), (w[labels, None] * x[labels]).sum(0)])
+    llr = np.zeros(n)
+    for k in range(n):
+        own = sums.copy()
+        own[int(labels[k])] -= w[k] * x[k]
+        if np.linalg.norm(own[int(labels[k])]) < 1e-9:
+            continue  # the only item of its cluster: no centre without it
+        ck = _unit(own)
+        llr[k] = EMBED_LLR_SCALE * float(x[k] @ ck[1] - x[k] @ ck[0])
+    return clarity, np.clip(llr, -LLR_CAP, LLR_CAP)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
