@@ -219,7 +219,9 @@ def _wvar(v: np.ndarray, w: np.ndarray) -> float:
 EMBED_COS_CLEAR = 0.50  # two cluster centres this far apart (cosine) are surely two people
 EMBED_COS_ONE = 0.65  # ... this close, no evidence of two (one person's lines vary this much)
 EMBED_LLR_SCALE = 12.0  # log-odds per unit of cosine difference between the two centres
-EMBED_MIN_ITEMS = 4  # fewer embedded lines than this: no split is tried
+EMBED_MIN_ITEMS = 2  # fewer embedded lines than this: no split is tried (a line alone is scored
+# against the other line with EMBED_SAME_COS, so even a call of two lines has evidence)
+EMBED_SAME_COS = 0.73  # median cosine of neighbouring lines of one real speaker (tuning calls)
 
 
 def split_embeddings(x: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray] | None:
@@ -231,7 +233,8 @@ def split_embeddings(x: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray] |
     1.0 at a cosine of ``EMBED_COS_CLEAR`` or less, 0.0 at ``EMBED_COS_ONE`` or more (the range
     where, on the tuning calls, the split matched the parties or did not). Each item is then
     scored against centres fitted *without it* (leave-one-out), so one odd line cannot make
-    its own cluster. None with fewer than ``MIN_ITEMS`` items or no split at all.
+    its own cluster; a line alone in its cluster is compared with the other centre only.
+    None with fewer than ``EMBED_MIN_ITEMS`` items or no split at all.
     """
     n = len(x)
     if n < EMBED_MIN_ITEMS:
@@ -268,12 +271,16 @@ def split_embeddings(x: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray] |
     sums = np.stack([(w[~labels, None] * x[~labels]).sum(0), (w[labels, None] * x[labels]).sum(0)])
     llr = np.zeros(n)
     for k in range(n):
+        mine = int(labels[k])
         own = sums.copy()
-        own[int(labels[k])] -= w[k] * x[k]
-        if np.linalg.norm(own[int(labels[k])]) < 1e-9:
-            continue  # the only item of its cluster: no centre without it
+        own[mine] -= w[k] * x[k]
         ck = _unit(own)
-        llr[k] = EMBED_LLR_SCALE * float(x[k] @ ck[1] - x[k] @ ck[0])
+        sims = x[k] @ ck.T
+        if np.linalg.norm(own[mine]) < 1e-9:
+            # The only item of its cluster has no centre without it: it is scored against the
+            # other centre and the cosine one speaker's lines typically have.
+            sims[mine] = EMBED_SAME_COS
+        llr[k] = EMBED_LLR_SCALE * float(sims[1] - sims[0])
     return clarity, np.clip(llr, -LLR_CAP, LLR_CAP)
 
 
