@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup test test-unit test-e2e lint bench eval samples clean
 
-setup: $(STAMP) models/whisper-base/model.bin
+setup: $(STAMP) models/whisper-base/model.bin models/voice-encoder/ge2e.npz
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml
 models/whisper-base/model.bin: scripts/fetch_model.py
 	$(PY) scripts/fetch_model.py models/whisper-base
 	touch $@
+
+models/voice-encoder/ge2e.npz: scripts/fetch_voice_encoder.py $(STAMP)
+	$(PY) scripts/fetch_voice_encoder.py $@
 
 test: setup
 	$(PY) -m ruff check auditor tests bench scripts

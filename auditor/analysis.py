@@ -107,11 +107,13 @@ class Analyser:
         confidence = None
         if attribute_mono and audio is not None and audio.channels == 1 and utterances:
             from auditor.speakers.attribution import attribute
+            from auditor.speakers.encoder import utterance_embeddings
             from auditor.speakers.features import voice_frames
 
             if frames is None:
                 frames = voice_frames(audio.samples[0], audio.sample_rate)
-            utterances, confidence = attribute(frames, utterances)
+            embeddings = utterance_embeddings(audio.samples[0], audio.sample_rate, utterances)
+            utterances, confidence = attribute(frames, utterances, embeddings=embeddings)
             confidence = round(float(confidence), 3)
         flags: list[dict[str, Any]] = []
         metrics: dict[str, Any] = {}

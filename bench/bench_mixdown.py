@@ -368,11 +368,13 @@ def real_calls() -> list[Call]:
 def measure(call: Call) -> dict:
     """Attribute a call from its audio and truth texts; accuracy, confidence, seconds taken."""
     from auditor.speakers.attribution import attribute
+    from auditor.speakers.encoder import utterance_embeddings
     from auditor.speakers.features import voice_frames
 
     given = [dict(u, speaker="unknown", channel=0) for u in call.truth]
     t0, c0 = time.perf_counter(), time.process_time()
-    pred, conf = attribute(voice_frames(call.samples, SR), given)
+    embeddings = utterance_embeddings(call.samples, SR, given)
+    pred, conf = attribute(voice_frames(call.samples, SR), given, embeddings=embeddings)
     cost, cpu = time.perf_counter() - t0, time.process_time() - c0
     return {"call": call.call_id, "kind": call.kind, "split": call.split,
             "accuracy": attribution_accuracy(pred, call.truth), "confidence": conf,

@@ -28,7 +28,13 @@ from auditor.speakers.roles import (
     smooth_turns,
     turn_evidence,
 )
-from auditor.speakers.voices import LLR_CAP, MIN_ITEMS, block_weights, fit_voices
+from auditor.speakers.voices import (
+    LLR_CAP,
+    MIN_ITEMS,
+    block_weights,
+    fit_voices,
+    split_embeddings,
+)
 
 SHORT_TAU_S = 0.5  # acoustic evidence of an utterance is shrunk by dur / (dur + tau)
 MIN_CONFIDENT_SPEECH_S = 20.0  # shorter calls get proportionally lower confidence
@@ -38,6 +44,7 @@ def attribute(
     frames: VoiceFrames,
     utterances: list[dict],
     roles: Roles | None = None,
+    embeddings: list[np.ndarray | None] | None = None,
 ) -> tuple[list[dict], float]:
     """Label mono utterances ``agent`` / ``customer`` / ``unknown``; return them and a confidence.
 
@@ -66,16 +73,25 @@ def attribute(
     look like evidence. Confidence is how far voices and text agree, times how consistent the
     cues are, times a length factor. ``frames`` are the call's features from
     ``features.voice_frames``, the same value the speaker-change splitting used.
+
+    ``embeddings`` (optional, one per utterance in the given order, None where a line is too
+    short) are speaker embeddings from the voice encoder (``encoder.embed_spans``). Where they
+    split the lines into two voices more clearly than the timbre windows do
+    (``voices.split_embeddings``), their split is the call's voice clusters: two real people
+    whose cepstral statistics overlap are still far apart there.
     """
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):  # small products: no thread pool
-        return _attribute(frames, utterances, roles or load_roles())
+        return _attribute(frames, utterances, roles or load_roles(), embeddings)
 
 
-def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles
+def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles,
+               embeddings: list[np.ndarray | None] | None = None
                ) -> tuple[list[dict], float]:
-    utts = sorted((dict(u) for u in utterances), key=lambda u: (u["start"], u["end"]))
+    order = sorted(range(len(utterances)),
+                   key=lambda i: (utterances[i]["start"], utterances[i]["end"]))
+    utts = [dict(utterances[i]) for i in order]
     if not utts:
         return [], 0.0
     embs = [embed(frames, float(u["start"]), float(u["end"])) for u in utts]
@@ -87,12 +103,17 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles
     prior[first] += roles.first_speaker_agent
     pairs = zip(utts, utts[1:], strict=False)
     change = np.array([change_probability(a, b, roles) for a, b in pairs])
+    if embeddings is not None and len(embeddings) == len(utts):
+        change = _changes_heard(change, [embeddings[i] for i in order])
     speech_s = float(sum(max(0.0, u["end"] - u["start"]) for u in utts))
     length_factor = min(1.0, speech_s / MIN_CONFIDENT_SPEECH_S)
 
     idx = [i for i, e in enumerate(embs) if e is not None]
     secs = np.array([embs[i][1] for i in idx])
     voice_sep, unsup = _window_voices(frames, [utts[i] for i in idx])
+    if embeddings is not None and len(embeddings) == len(utts):
+        voice_sep, unsup = _embedding_voices([embeddings[order[i]] for i in idx], secs,
+                                             voice_sep, unsup)
     turn_change = change  # turn-taking as the text says, before any one-voice assumption
     if not (prior <= -1.0).any() and voice_sep <= 0.0:
         # Nothing sounds like a second party: the voices do not split in two and no line's text
@@ -231,6 +252,46 @@ def _window_voices(frames: VoiceFrames, utts: list[dict]) -> tuple[float, np.nda
         if m.size:
             out[k] = float(np.clip(m.mean() * np.sqrt((m.size + 1) / 2), -LLR_CAP, LLR_CAP))
     return sep, out
+
+
+DIFFERENT_COS = 0.5  # neighbours' embeddings this far apart (cosine): two people speak
+DIFFERENT_CHANGE = 0.9  # ... and the chance of a change of speaker between them is at least this
+
+
+def _changes_heard(change: np.ndarray, vecs: list[np.ndarray | None]) -> np.ndarray:
+    """Turn-change chances raised where two neighbouring lines are clearly different people.
+
+    Only one way. On the tuning calls with real voices, neighbours below ``DIFFERENT_COS`` were
+    a change of speaker five times as often as one speaker going on (39% of changes, 7% of
+    same-speaker pairs), so the chance rises to ``DIFFERENT_CHANGE``; but two close lines may
+    still be two similar voices (the synthetic voices of one engine are), so closeness lowers
+    nothing.
+    """
+    out = change.copy()
+    for k in range(len(out)):
+        a, b = vecs[k], vecs[k + 1]
+        if a is not None and b is not None and float(a @ b) < DIFFERENT_COS:
+            out[k] = max(out[k], DIFFERENT_CHANGE)
+    return out
+
+
+def _embedding_voices(vecs: list[np.ndarray | None], secs: np.ndarray, voice_sep: float,
+                      unsup: np.ndarray | None) -> tuple[float, np.ndarray | None]:
+    """The speaker embeddings' two voices in place of the windows' when they are clearer.
+
+    Returns (separation, per-line log-odds of the second voice), as ``_window_voices`` does; a
+    line without an embedding (too short) has no voice evidence (0). The windows' result is kept
+    when the embeddings split less clearly (at equal clarity the embeddings, the better evidence).
+    """
+    ok = [k for k, v in enumerate(vecs) if v is not None]
+    if len(ok) < 2:
+        return voice_sep, unsup
+    split = split_embeddings(np.stack([vecs[k] for k in ok]), np.minimum(secs[ok], 4.0))
+    if split is None or split[0] <= 0.0 or split[0] < voice_sep:
+        return voice_sep, unsup
+    out = np.zeros(len(vecs))
+    out[ok] = split[1]
+    return split[0], out
 
 
 def _turn_voices(embs: list, utts: list[dict], idx: list[int], secs: np.ndarray,

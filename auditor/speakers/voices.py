@@ -212,3 +212,88 @@ def _wvar(v: np.ndarray, w: np.ndarray) -> float:
     m = _wmean(v, w)
     return float((w[ok] * (v[ok] - m) ** 2).sum() / w[ok].sum())
 
+
+
+# --------------------------------------------------------------------------- speaker embeddings
+
+EMBED_COS_CLEAR = 0.50  # two cluster centres this far apart (cosine) are surely two people
+EMBED_COS_ONE = 0.65  # ... this close, no evidence of two (one person's lines vary this much)
+EMBED_LLR_SCALE = 12.0  # log-odds per unit of cosine difference between the two centres
+EMBED_MIN_ITEMS = 2  # fewer embedded lines than this: no split is tried (a line alone is scored
+# against the other line with EMBED_SAME_COS, so even a call of two lines has evidence)
+EMBED_SAME_COS = 0.73  # median cosine of neighbouring lines of one real speaker (tuning calls)
+
+
+def split_embeddings(x: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray] | None:
+    """Two voices among unit speaker embeddings (``encoder.embed_spans``): how clearly, and
+    each item's log-odds of the second voice.
+
+    A weighted spherical two-means (cosine to the two centres), started from the least similar
+    pair, the first principal axis and the lines least like the call's centre; of its results
+    the one whose centres lie farthest apart is kept (on the tuning calls with real voices this
+    put 1.1% more speech right on long calls and 1.1% less on calls of 3-4 lines). Its
+    clarity comes from how far apart the centres are:
+    1.0 at a cosine of ``EMBED_COS_CLEAR`` or less, 0.0 at ``EMBED_COS_ONE`` or more (the range
+    where, on the tuning calls, the split matched the parties or did not). Each item is then
+    scored against centres fitted *without it* (leave-one-out), so one odd line cannot make
+    its own cluster; a line alone in its cluster is compared with the other centre only.
+    None with fewer than ``EMBED_MIN_ITEMS`` items or no split at all.
+    """
+    n = len(x)
+    if n < EMBED_MIN_ITEMS:
+        return None
+    sim = x @ x.T
+    i, j = np.unravel_index(int(np.argmin(sim)), sim.shape)
+    inits = [sim[:, j] > sim[:, i]]
+    xc = x - (w[:, None] * x).sum(0) / w.sum()
+    _, _, vt = np.linalg.svd(xc * np.sqrt(w)[:, None], full_matrices=False)
+    inits.append(xc @ vt[0] > 0)
+    # ... and the lines least like the call's centre, each against it: a party heard in one or
+    # two short lines sits far from the centre the other party's many lines make.
+    centre = _unit((w[:, None] * x).sum(0))
+    for k in np.argsort(x @ centre)[:3]:
+        inits.append(sim[:, k] > x @ centre)
+    best: tuple[tuple[float, float], np.ndarray, np.ndarray] | None = None
+    for labels in inits:
+        for _ in range(20):
+            if labels.all() or not labels.any():
+                break
+            c = _unit(np.stack([(w[~labels, None] * x[~labels]).sum(0),
+                                (w[labels, None] * x[labels]).sum(0)]))
+            new = x @ c[1] > x @ c[0]
+            if np.array_equal(new, labels):
+                break
+            labels = new
+        if labels.all() or not labels.any():
+            continue
+        c = _unit(np.stack([(w[~labels, None] * x[~labels]).sum(0),
+                            (w[labels, None] * x[labels]).sum(0)]))
+        # The split whose centres lie farthest apart, then the tighter one: two-means' own
+        # objective prefers halving the party with many lines to isolating the one with few.
+        score = (-round(float(c[0] @ c[1]), 3),
+                 float((w * np.where(labels, x @ c[1], x @ c[0])).sum()))
+        if best is None or score > best[0]:
+            best = (score, labels, c)
+    if best is None:
+        return None
+    _, labels, c = best
+    cos = float(c[0] @ c[1])
+    clarity = float(np.clip((EMBED_COS_ONE - cos) / (EMBED_COS_ONE - EMBED_COS_CLEAR), 0, 1))
+    sums = np.stack([(w[~labels, None] * x[~labels]).sum(0), (w[labels, None] * x[labels]).sum(0)])
+    llr = np.zeros(n)
+    for k in range(n):
+        mine = int(labels[k])
+        own = sums.copy()
+        own[mine] -= w[k] * x[k]
+        ck = _unit(own)
+        sims = x[k] @ ck.T
+        if np.linalg.norm(own[mine]) < 1e-9:
+            # The only item of its cluster has no centre without it: it is scored against the
+            # other centre and the cosine one speaker's lines typically have.
+            sims[mine] = EMBED_SAME_COS
+        llr[k] = EMBED_LLR_SCALE * float(sims[1] - sims[0])
+    return clarity, np.clip(llr, -LLR_CAP, LLR_CAP)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
