@@ -229,10 +229,7 @@ def split_embeddings(x: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray] |
     each item's log-odds of the second voice.
 
     A weighted spherical two-means (cosine to the two centres), started from the least similar
-    pair, the first principal axis and the lines least like the call's centre; of its results
-    the one whose centres lie farthest apart is kept (on the tuning calls with real voices this
-    put 1.1% more speech right on long calls and 1.1% less on calls of 3-4 lines). Its
-    clarity comes from how far apart the centres are:
+    pair and the first principal axis. Its clarity comes from how far apart the centres are:
     1.0 at a cosine of ``EMBED_COS_CLEAR`` or less, 0.0 at ``EMBED_COS_ONE`` or more (the range
     where, on the tuning calls, the split matched the parties or did not). Each item is then
     scored against centres fitted *without it* (leave-one-out), so one odd line cannot make
@@ -248,12 +245,7 @@ def split_embeddings(x: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray] |
     xc = x - (w[:, None] * x).sum(0) / w.sum()
     _, _, vt = np.linalg.svd(xc * np.sqrt(w)[:, None], full_matrices=False)
     inits.append(xc @ vt[0] > 0)
-    # ... and the lines least like the call's centre, each against it: a party heard in one or
-    # two short lines sits far from the centre the other party's many lines make.
-    centre = _unit((w[:, None] * x).sum(0))
-    for k in np.argsort(x @ centre)[:3]:
-        inits.append(sim[:, k] > x @ centre)
-    best: tuple[tuple[float, float], np.ndarray, np.ndarray] | None = None
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
     for labels in inits:
         for _ in range(20):
             if labels.all() or not labels.any():
@@ -268,10 +260,7 @@ def split_embeddings(x: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray] |
             continue
         c = _unit(np.stack([(w[~labels, None] * x[~labels]).sum(0),
                             (w[labels, None] * x[labels]).sum(0)]))
-        # The split whose centres lie farthest apart, then the tighter one: two-means' own
-        # objective prefers halving the party with many lines to isolating the one with few.
-        score = (-round(float(c[0] @ c[1]), 3),
-                 float((w * np.where(labels, x @ c[1], x @ c[0])).sum()))
+        score = float((w * np.where(labels, x @ c[1], x @ c[0])).sum())
         if best is None or score > best[0]:
             best = (score, labels, c)
     if best is None:
