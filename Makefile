@@ -18,7 +18,7 @@ models/whisper-base/model.bin: scripts/fetch_model.py
 	$(PY) scripts/fetch_model.py models/whisper-base
 	touch $@
 
-models/voice-encoder/ge2e.npz: scripts/fetch_voice_encoder.py $(STAMP)
+models/voice-encoder/ge2e.npz: scripts/fetch_voice_encoder.py | $(STAMP)
 	$(PY) scripts/fetch_voice_encoder.py $@
 
 test: setup

@@ -250,16 +250,14 @@ def split_embeddings(x: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray] |
         for _ in range(20):
             if labels.all() or not labels.any():
                 break
-            c = _unit(np.stack([(w[~labels, None] * x[~labels]).sum(0),
-                                (w[labels, None] * x[labels]).sum(0)]))
+            c = _unit(_cluster_sums(x, w, labels))
             new = x @ c[1] > x @ c[0]
             if np.array_equal(new, labels):
                 break
             labels = new
         if labels.all() or not labels.any():
             continue
-        c = _unit(np.stack([(w[~labels, None] * x[~labels]).sum(0),
-                            (w[labels, None] * x[labels]).sum(0)]))
+        c = _unit(_cluster_sums(x, w, labels))
         score = float((w * np.where(labels, x @ c[1], x @ c[0])).sum())
         if best is None or score > best[0]:
             best = (score, labels, c)
@@ -268,7 +266,7 @@ def split_embeddings(x: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray] |
     _, labels, c = best
     cos = float(c[0] @ c[1])
     clarity = float(np.clip((EMBED_COS_ONE - cos) / (EMBED_COS_ONE - EMBED_COS_CLEAR), 0, 1))
-    sums = np.stack([(w[~labels, None] * x[~labels]).sum(0), (w[labels, None] * x[labels]).sum(0)])
+    sums = _cluster_sums(x, w, labels)
     llr = np.zeros(n)
     for k in range(n):
         mine = int(labels[k])
@@ -282,6 +280,11 @@ def split_embeddings(x: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray] |
             sims[mine] = EMBED_SAME_COS
         llr[k] = EMBED_LLR_SCALE * float(sims[1] - sims[0])
     return clarity, np.clip(llr, -LLR_CAP, LLR_CAP)
+
+
+def _cluster_sums(x: np.ndarray, w: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """(2, dim): the weighted sums of the items of cluster 0 and of cluster 1."""
+    return np.stack([(w[~labels, None] * x[~labels]).sum(0), (w[labels, None] * x[labels]).sum(0)])
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
