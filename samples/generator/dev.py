@@ -113,15 +113,12 @@ PLAN4 = {
     "refusal": 1,
 }
 PLANS = {1: PLAN, 2: PLAN2, 3: PLAN3, 4: PLAN4}
-SPLITS = {1: "dev", 2: "dev2", 3: "dev3", 4: "dev4"}
+# a round's split name (truth files' "split"): dev, dev2, dev3, ...
+SPLITS = {r: "dev" if r == 1 else f"dev{r}" for r in PLANS}
 DEV_SPLIT = SPLITS[1]
-# beside the checkout, never inside it
-DEFAULT_OUT = {
-    1: Path(__file__).resolve().parents[3] / "dev-varied",
-    2: Path(__file__).resolve().parents[3] / "dev2-varied",
-    3: Path(__file__).resolve().parents[3] / "dev3-varied",
-    4: Path(__file__).resolve().parents[3] / "dev4-varied",
-}
+# written beside the checkout, never inside it: dev-varied, dev2-varied, ...
+DEFAULT_OUT = {r: Path(__file__).resolve().parents[3] / f"{name}-varied"
+               for r, name in SPLITS.items()}
 
 
 def dev_stem(group: str, k: int, rnd: int = 1) -> str:
