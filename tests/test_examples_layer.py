@@ -150,3 +150,10 @@ def test_explain_shows_the_layer_decision(tmp_path: Path) -> None:
     assert "not asked (not an agent line)" in cust
     off = CliRunner().invoke(cli, ["rules", "explain", "你先去借点钱把这期还了"]).output
     assert "example layer OFF in audits" in off and "nearest example" in off
+
+
+def test_a_bad_examples_file_in_a_pack_directory_is_a_pack_error(tmp_path: Path) -> None:
+    pack = _enabled_pack(tmp_path)
+    (pack / "examples" / "zz.toml").write_text('[layer]\nthreshold = 2.0\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["rules", "list", "--rules", str(pack)])
+    assert result.exit_code == 1 and "zz.toml:2:" in result.output

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from auditor.compliance.rulepack import RulePackError
 from auditor.core import config
 from auditor.core.vocab import LEXICAL_CATEGORIES
 
@@ -66,8 +67,9 @@ _CLASS_BASE = 0xE000  # private-use characters stand for word classes
 DEFAULT_STRENGTH = 30.0  # the model's inverse L2 penalty when [layer] does not say
 
 
-class ExamplesError(config.ConfigError):
-    """An examples file cannot be used (the message names the file and line)."""
+class ExamplesError(RulePackError):
+    """An examples file cannot be used (the message names the file and line); a RulePackError,
+    so every command that reports a bad pack reports a bad examples file the same way."""
 
 
 @dataclass(frozen=True)
@@ -276,16 +278,21 @@ def load_examples(files: Sequence[Path | str], classes: Mapping[str, str],
     enabled`` is false (unless `force`: ``auditor rules explain`` shows what it would say)."""
     if not files:
         return None
-    _, settings = read_examples(files)
-    if not (force or settings.get("enabled", False)):
-        return None
     h = hashlib.sha256()
     for f in files:
         h.update(Path(f).name.encode() + b"\0" + Path(f).read_bytes() + b"\0")
+    if not (force or _enabled(h.hexdigest(), tuple(str(f) for f in files))):
+        return None
     for w, c in sorted(classes.items()):
         h.update(f"{w}\0{c}\0".encode())
     return _load_cached(h.hexdigest()[:12], tuple(str(f) for f in files),
                         tuple(sorted(classes.items())))
+
+
+@lru_cache(maxsize=8)
+def _enabled(digest: str, files: tuple[str, ...]) -> bool:
+    """Whether [layer] enabled is true in the files (read once per content digest)."""
+    return bool(read_examples(files)[1].get("enabled", False))
 
 
 @lru_cache(maxsize=4)
