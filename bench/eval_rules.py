@@ -11,6 +11,15 @@ categories speech_rate_fast, shouting, long_silence and interruption are left ou
 matching on and off, and prints both reports plus the script-step agreement::
 
     .venv/bin/python -m bench.eval_rules [samples/calls]
+
+The example layer (``auditor.compliance.similar``) is decided by a leave-one-group-out estimate
+over the lines it may learn from (dev files, the corpus tuning half by source kind, compliant
+sample-call lines; never a held-out line): (a) today's rules alone, (b) rules + layer, (c) the
+layer alone, a threshold sweep and each fold; ``--cv-history`` judges a dev set with the rules of
+the commit before its round (``HISTORIC_FOLDS``), the honest "wording never seen" figure::
+
+    .venv/bin/python -m bench.eval_rules --cv [--threshold T] [--strength C] [--errors]
+    .venv/bin/python -m bench.eval_rules --cv-history [--threshold T] [--strength C]
 """
 
 from __future__ import annotations
@@ -307,6 +316,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     A directory whose truth files carry a ``split`` (samples/varied) is reported per split.
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ("--cv", "--cv-history"):
+        opts = {k: v for k, v in zip(args, [*args[1:], ""], strict=True)
+                if k in ("--threshold", "--strength")}
+        t = float(opts["--threshold"]) if "--threshold" in opts else None
+        s = float(opts["--strength"]) if "--strength" in opts else None
+        if args[0] == "--cv-history":
+            print(history_report(t, s))
+        else:
+            print(cv_report(load_rules(), t, s, show_errors="--errors" in args))
+        return 0
     samples = Path(args[0]) if args else DEFAULT_SAMPLES
     truths = load_truths(samples)
     if not truths:
@@ -333,6 +352,249 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  - {e}")
         print()
     return 0
+
+
+
+# ----------------------------------------------------------------------------- example-layer CV
+
+DEV_FILES = sorted((ROOT / "tests" / "data").glob("rules_dev*.jsonl"))
+CV_THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+CV_STRENGTHS = (3.0, 10.0, 30.0, 100.0)
+# Dev sets written before their round's rule changes, with the last commit before that round:
+# the rules of that commit never saw the set's wording, so (a) is an honest "never seen" figure,
+# and (b) adds the layer fitted on every other group with that commit's word classes.
+HISTORIC_FOLDS = (("rules_dev_rules6", "21eaa85"),)
+
+
+def cv_lines() -> list[dict[str, Any]]:
+    """Every line the example layer may learn from, each with its ``group`` (one fold of the
+    leave-one-group-out estimate): each dev file; the corpus TUNING half by source kind; the
+    agent and customer lines of the sample calls (samples/calls, samples/varied tuning) whose
+    truth expects no lexical flag, as compliant lines. No held-out line is read."""
+    out: list[dict[str, Any]] = []
+    for f in DEV_FILES:
+        for raw in f.read_text("utf-8").splitlines():
+            if raw.strip():
+                out.append({**json.loads(raw), "group": f.stem})
+    for line in load_corpus():
+        if line["half"] == "tuning":
+            out.append({**line, "group": f"corpus:{line.get('source_kind', '?')}"})
+    calls = [("samples/calls", t) for _, t in load_truths(DEFAULT_SAMPLES)]
+    calls += [("samples/varied tuning", t)
+              for _, t in split_truths(load_truths(VARIED_SAMPLES), "tuning")]
+    for group, truth in calls:
+        if set(truth.get("expected_flags") or []) & set(LEXICAL):
+            continue  # a violating call's lines are not labelled one by one
+        for n, u in enumerate(truth.get("utterances") or []):
+            if u.get("speaker") in ("agent", "customer") and str(u.get("text", "")).strip():
+                out.append({"id": f"{group}#{n}", "category": "compliant",
+                            "speaker": u["speaker"], "text": u["text"], "group": group})
+    return out
+
+
+def examples_of(lines: Iterable[dict[str, Any]]) -> list[Any]:
+    """The agent lines as layer examples (a customer's words are never an agent example)."""
+    from auditor.compliance.similar import Example
+
+    return [Example(x["category"], x["text"], x["group"]) for x in lines
+            if x["speaker"] == "agent"
+            and (x["category"] == "compliant" or x["category"] in LEXICAL)]
+
+
+@dataclass
+class CvResult:
+    """Per line: the rules' categories and the layer's probability per category."""
+
+    lines: list[dict[str, Any]]
+    rules_cats: list[set[str]]
+    scores: list[dict[str, tuple[float, float]]]  # category -> (probability, similarity)
+    categories: frozenset[str] = frozenset(LEXICAL)  # the ones the layer may raise
+
+    def layer_cats(self, i: int, threshold: float) -> set[str]:
+        """The categories the layer raises on line i (agent lines only)."""
+        if self.lines[i]["speaker"] != "agent":
+            return set()
+        return {c for c, (p, _) in self.scores[i].items()
+                if p >= threshold and c in self.categories}
+
+    def report(self, threshold: float | None, groups: Iterable[str] | None = None,
+               rules: bool = True) -> CorpusReport:
+        """Score (a) the rules alone (``threshold`` None), (b) rules + layer, or (c) the layer
+        alone (``rules`` false), the way the corpus is scored."""
+        keep = set(groups) if groups is not None else None
+        rep = CorpusReport(half="cv")
+        for i, line in enumerate(self.lines):
+            if keep is not None and line["group"] not in keep:
+                continue
+            got = set(self.rules_cats[i]) if rules else set()
+            if threshold is not None:
+                got |= self.layer_cats(i, threshold)
+            want: set[str] = set()
+            if line["category"] != "compliant" and line["speaker"] == "agent":
+                want = {line["category"], *(line.get("also") or [])} & set(LEXICAL)
+            if line["category"] in LEXICAL:
+                cc = rep.per_category.setdefault(line["category"], CategoryCount())
+                if line["category"] in got:
+                    cc.hits += 1
+                else:
+                    cc.misses += 1
+                    rep.errors.append(f"{line['id']}: missed {line['category']}: {line['text']}")
+            for cat in got - want:
+                if want or line["category"] in LEXICAL:
+                    rep.other += 1
+                    continue
+                rep.per_category.setdefault(cat, CategoryCount()).false_alarms += 1
+                rep.errors.append(f"{line['id']}: false alarm {cat}: {line['text']}")
+        return rep
+
+
+def _fold_scores(train: list[dict[str, Any]], test: list[dict[str, Any]],
+                 classes: dict[str, str], strength: float,
+                 ) -> list[dict[str, tuple[float, float]]]:
+    from auditor.compliance.similar import fit
+
+    layer = fit(examples_of(train), classes, 1.0, strength)
+    return [{v.category: (v.score, v.similarity) for v in row}
+            for row in layer.judge_many([x["text"] for x in test])]
+
+
+def run_cv(rules: RuleSet, strength: float) -> CvResult:
+    """Leave one group out: fit the layer on every other group's agent lines, judge this one."""
+    from dataclasses import replace
+
+    from auditor.compliance.similar import class_members
+
+    lines = cv_lines()
+    classes = class_members(rules.concepts)
+    alone = replace(rules, examples=None)  # (a) is the rules without the shipped layer
+    rules_cats = [line_categories(x, alone) for x in lines]
+    scores: list[dict[str, tuple[float, float]]] = [{} for _ in lines]
+    for g in sorted({x["group"] for x in lines}):
+        idx = [i for i, x in enumerate(lines) if x["group"] == g]
+        got = _fold_scores([x for x in lines if x["group"] != g], [lines[i] for i in idx],
+                           classes, strength)
+        for i, sc in zip(idx, got, strict=True):
+            scores[i] = sc
+    return CvResult(lines, rules_cats, scores)
+
+
+def _shipped() -> tuple[float, float, frozenset[str]]:
+    """The shipped [layer] settings: threshold, strength and the categories it may raise."""
+    from auditor.compliance.similar import DEFAULT_STRENGTH, example_files, read_examples
+
+    _, settings = read_examples(example_files())
+    return (float(settings.get("threshold", 0.7)),  # type: ignore[arg-type]
+            float(settings.get("strength", DEFAULT_STRENGTH)),  # type: ignore[arg-type]
+            frozenset(settings.get("categories") or LEXICAL))  # type: ignore[call-overload]
+
+
+def _sweep(cv: CvResult) -> list[str]:
+    out = []
+    for t in CV_THRESHOLDS:
+        b, c = cv.report(t), cv.report(t, rules=False)
+        fa = sum(x.false_alarms for x in b.per_category.values())
+        out.append(f"  threshold {t:.2f}: (b) recall {b.recall:.2f} precision {b.precision:.2f} "
+                   f"(false alarms {fa})   (c) recall {c.recall:.2f} precision {c.precision:.2f}")
+    return out
+
+
+def cv_report(rules: RuleSet, threshold: float | None = None, strength: float | None = None,
+              show_errors: bool = False) -> str:
+    """The leave-one-group-out estimate: (a) rules alone, (b) rules + example layer and (c) the
+    layer alone at the shipped (or given) settings, a threshold sweep, and each fold."""
+    t0, s0, cats = _shipped()
+    t = t0 if threshold is None else threshold
+    s = s0 if strength is None else strength
+    cv = run_cv(rules, s)
+    cv.categories = cats
+    groups = sorted({x["group"] for x in cv.lines})
+    out = [f"Leave-one-group-out over {len(groups)} groups, {len(cv.lines)} lines "
+           f"(dev files, corpus tuning half by source kind, compliant sample-call lines); "
+           f"model strength {s}; the layer raises {', '.join(sorted(cv.categories))}",
+           cv.report(None).format("\n(a) rules alone:", show_errors),
+           cv.report(t).format(f"\n(b) rules + example layer (threshold {t}):", show_errors),
+           cv.report(t, rules=False).format(f"\n(c) example layer alone (threshold {t}):"),
+           "\nthreshold sweep:", *_sweep(cv),
+           "\nper fold: group, violations found (a -> b), false alarms (a -> b)"]
+    for g in groups:
+        a, b = cv.report(None, groups=[g]), cv.report(t, groups=[g])
+        n = sum(c.hits + c.misses for c in a.per_category.values())
+        ha, hb = (sum(c.hits for c in r.per_category.values()) for r in (a, b))
+        fa, fb = (sum(c.false_alarms for c in r.per_category.values()) for r in (a, b))
+        n_ok = sum(1 for x in cv.lines if x["group"] == g and x["category"] == "compliant")
+        out.append(f"  {g:40} {ha:>3} -> {hb:<3} of {n:<4} false alarms {fa} -> {fb} "
+                   f"on {n_ok} compliant lines")
+    return "\n".join(out)
+
+
+_OLD_RUN = r"""
+import json, sys
+from auditor.compliance.audit import audit_utterances
+from auditor.compliance.rules import load_rules
+rules = load_rules()
+out = {"cats": [], "classes": {}}
+for raw in open(sys.argv[1], encoding="utf-8"):
+    if not raw.strip():
+        continue
+    x = json.loads(raw)
+    utts = [*(x.get("context") or []), {"speaker": x["speaker"], "text": x["text"]}]
+    utts = [{"speaker": u["speaker"], "text": u["text"], "start": float(i * 4),
+             "end": float(i * 4 + 3)} for i, u in enumerate(utts)]
+    flags, _ = audit_utterances(utts, rules)
+    out["cats"].append(sorted({f["category"] for f in flags if f["start"] == utts[-1]["start"]}))
+out["concepts"] = {n: [list(c.members), list(c.context_members)]
+                   for n, c in rules.concepts.items()}
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+@dataclass(frozen=True)
+class _Members:
+    members: tuple[str, ...]
+    context_members: tuple[str, ...] = ()
+
+
+def historic_fold(stem: str, commit: str, strength: float) -> CvResult:
+    """One dev set judged by the rules of `commit` (its auditor/ copied to a temporary directory
+    and run in a child process) and by the layer fitted on every other CV group with that
+    commit's word classes."""
+    import subprocess
+    import tempfile
+
+    from auditor.compliance.similar import class_members
+
+    lines = cv_lines()
+    dev = ROOT / "tests" / "data" / f"{stem}.jsonl"
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "auditor"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        res = subprocess.run([sys.executable, "-c", _OLD_RUN, str(dev)], cwd=tmp, check=True,
+                             capture_output=True, text=True)
+    data = json.loads(res.stdout)
+    classes = class_members({n: _Members(tuple(m), tuple(cm))
+                             for n, (m, cm) in data["concepts"].items()})
+    test = [x for x in lines if x["group"] == stem]
+    scores = _fold_scores([x for x in lines if x["group"] != stem], test, classes, strength)
+    return CvResult(test, [set(c) & set(LEXICAL) for c in data["cats"]], scores)
+
+
+def history_report(threshold: float | None = None, strength: float | None = None) -> str:
+    """(a), (b), (c) on each dev set with the rules from before its round (HISTORIC_FOLDS)."""
+    t0, s0, cats = _shipped()
+    t = t0 if threshold is None else threshold
+    s = s0 if strength is None else strength
+    out = []
+    for stem, commit in HISTORIC_FOLDS:
+        cv = historic_fold(stem, commit, s)
+        cv.categories = cats
+        out += [f"{stem} ({len(cv.lines)} lines) with the rules and word classes of {commit} "
+                f"(before its round); model strength {s}",
+                cv.report(None).format("\n(a) rules alone:"),
+                cv.report(t).format(f"\n(b) rules + example layer (threshold {t}):"),
+                cv.report(t, rules=False).format(f"\n(c) example layer alone (threshold {t}):"),
+                "\nthreshold sweep:", *_sweep(cv)]
+    return "\n".join(out)
 
 
 if __name__ == "__main__":

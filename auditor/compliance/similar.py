@@ -1,0 +1,318 @@
+"""The example layer: a line said like a labelled example line of a category is flagged uncertain.
+
+Why: four rounds of growing word classes stopped moving recall on wording never seen; real agents
+say the same act in words no list holds. This layer generalises from EXAMPLE lines per category
+(``packs/examples/*.toml``, data a QA lead reads and extends) instead of from words.
+
+How: a line is normalised (digits to 0, punctuation to a clause mark) and read twice, as written
+and with every member of the packs' word classes replaced by one character standing for its class
+(冻结你的支付宝 and 封了你微信 then share "freeze_action … freeze_target" features); character
+1-3-grams of both readings, TF-IDF weighted (sublinear counts); a multinomial logistic regression
+over the seven categories and ``compliant`` gives each category a probability. A category is
+raised when its probability reaches ``threshold``; the most similar example of the category
+(cosine of the TF-IDF rows) is named as the reason. The caller (``audit``) asks only on a settled
+agent's line the recogniser is sure of, only for a category no rule raised, and raises it
+``uncertain``.
+
+Examples file (``[layer]`` settings in any file, the last file's value wins)::
+
+    [layer]
+    enabled = false      # whether audits use the layer (explain shows it either way)
+    threshold = 0.7      # the model's probability from which a category is raised
+    strength = 30.0      # inverse L2 penalty of the model (higher: follows the examples closer)
+
+    [examples.threat]
+    source = "what kinds of public source the wording came from"
+    lines = ["…", "…"]
+
+``load_examples`` validates every file by line (``auditor.core.config``) and builds the layer
+once per process for the same file contents and word classes (``lru_cache`` on their digest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from auditor.compliance.rulepack import RulePackError
+from auditor.core import config
+from auditor.core.vocab import LEXICAL_CATEGORIES
+
+EXAMPLES_DIR = Path(__file__).parent / "packs" / "examples"
+COMPLIANT = "compliant"
+EXAMPLE_CATEGORIES = (*LEXICAL_CATEGORIES, COMPLIANT)
+REASON = "similar_to_example"  # flags[].uncertain_reasons of a flag raised by this layer
+
+_EXAMPLES_TABLE = {"source": config.Key(str), "lines": config.Key(list)}
+SCHEMA: config.Schema = {
+    "layer": {
+        "enabled": config.Key(bool),
+        "threshold": config.Key(float, 0.0, 1.0),
+        "strength": config.Key(float, 0.001, 10000.0),
+        "categories": config.Key(list, choices=LEXICAL_CATEGORIES),
+    },
+    "examples": {cat: _EXAMPLES_TABLE for cat in EXAMPLE_CATEGORIES},
+}
+
+_PUNCT = re.compile(r"[\s，。！？、；：,.!?;:…~～\-—\"'“”‘’()（）《》<>【】\[\]]+")
+_DIGITS = re.compile(r"[0-9０-９]+")
+_CLASS_BASE = 0xE000  # private-use characters stand for word classes
+DEFAULT_STRENGTH = 30.0  # the model's inverse L2 penalty when [layer] does not say
+
+
+class ExamplesError(RulePackError):
+    """An examples file cannot be used (the message names the file and line); a RulePackError,
+    so every command that reports a bad pack reports a bad examples file the same way."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled example line."""
+
+    category: str
+    text: str
+    file: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The layer's reading of one line for one category."""
+
+    category: str
+    score: float  # the linear model's probability of the category
+    nearest: Example | None  # the most similar example of the category (cosine of TF-IDF)
+    similarity: float
+    raised: bool
+
+
+@dataclass(frozen=True)
+class ExampleLayer:
+    """The fitted layer: the vectoriser, the linear model, the example vectors and settings."""
+
+    examples: tuple[Example, ...]
+    threshold: float
+    categories: tuple[str, ...]
+    digest: str
+    classes: Mapping[str, str]
+    class_rx: re.Pattern[str] | None
+    vectoriser: Any
+    tfidf: Any
+    model: Any
+    matrix: Any  # the examples' TF-IDF rows (L2-normalised)
+    labels: np.ndarray
+
+    def vectors(self, texts: Sequence[str]) -> Any:
+        """TF-IDF rows of the texts over the examples' vocabulary."""
+        return self.tfidf.transform(self.vectoriser.transform(
+            [_counts(features(t, self.class_rx, self.classes)) for t in texts]))
+
+    def judge_many(self, texts: Sequence[str],
+                   categories: Iterable[str] | None = None) -> list[list[Verdict]]:
+        """Every category's verdict on each text (best first), in one pass over the texts."""
+        if not texts:
+            return []
+        x = self.vectors(texts)
+        probs = self.model.predict_proba(x)
+        sims = (x @ self.matrix.T).toarray()
+        col = {c: i for i, c in enumerate(self.model.classes_)}
+        cats = [c for c in (categories if categories is not None else self.categories)
+                if c in col]
+        out = []
+        for k in range(len(texts)):
+            row = []
+            for cat in cats:
+                mask = self.labels == cat
+                i = int(np.argmax(np.where(mask, sims[k], -1.0)))
+                p = float(probs[k][col[cat]])
+                row.append(Verdict(cat, p, self.examples[i], float(sims[k][i]),
+                                   cat in self.categories and p >= self.threshold))
+            row.sort(key=lambda v: -v.score)
+            out.append(row)
+        return out
+
+    def judge(self, text: str, categories: Iterable[str] | None = None) -> list[Verdict]:
+        """Every category's verdict on one text (best first)."""
+        return self.judge_many([text], categories)[0]
+
+    def raised(self, text: str, skip: Iterable[str] = ()) -> list[Verdict]:
+        """The categories the layer raises on `text`, less those in `skip` (a rule raised them)."""
+        done = set(skip)
+        return [v for v in self.judge(text, [c for c in self.categories if c not in done])
+                if v.raised]
+
+
+def normalise(text: str) -> str:
+    """Digits to 0 and punctuation to one clause mark '|', padded with marks."""
+    t = _DIGITS.sub("0", text.lower())
+    t = _PUNCT.sub("|", t).strip("|")
+    return f"|{t}|"
+
+
+def class_reading(text: str, rx: re.Pattern[str] | None, classes: Mapping[str, str]) -> str:
+    """`text` with each word-class member (longest first) replaced by one private-use character
+    standing for its class, so that members of one class share every n-gram around them."""
+    if rx is None:
+        return text
+    code = _codes(tuple(sorted(set(classes.values()))))
+    return rx.sub(lambda m: code[classes[m.group(0)]], text)
+
+
+def features(text: str, rx: re.Pattern[str] | None, classes: Mapping[str, str]) -> list[str]:
+    """Character 1-3-grams of the line as written (``w:``) and as classes (``c:``).
+
+    Measured against word-level features (jieba words, word pairs, whole-word classes) by the
+    leave-one-group-out estimate: character n-grams found more (docs/rule-sources.md)."""
+    plain = normalise(text)
+    out = [f"w:{g}" for g in _grams(plain)]
+    if rx is not None:
+        out.extend(f"c:{g}" for g in _grams(class_reading(plain, rx, classes)))
+    return out
+
+
+def _grams(t: str) -> list[str]:
+    return [t[i:i + n] for n in (1, 2, 3) for i in range(len(t) - n + 1) if t[i:i + n] != "|"]
+
+
+@lru_cache(maxsize=8)
+def _codes(names: tuple[str, ...]) -> dict[str, str]:
+    return {n: chr(_CLASS_BASE + i) for i, n in enumerate(names)}
+
+
+def class_regex(classes: Mapping[str, str]) -> re.Pattern[str] | None:
+    """One alternation of every member, longest first (the longer member wins)."""
+    words = sorted((w for w in classes if w), key=lambda w: (-len(w), w))
+    return re.compile("|".join(re.escape(w) for w in words)) if words else None
+
+
+def fit(examples: Sequence[Example], classes: Mapping[str, str], threshold: float,
+        strength: float = DEFAULT_STRENGTH, categories: Sequence[str] = LEXICAL_CATEGORIES,
+        digest: str = "") -> ExampleLayer:
+    """Fit the layer on labelled examples: TF-IDF (sublinear counts) over both readings, then a
+    multinomial logistic regression over the categories and ``compliant`` (classes weighted by
+    their size, ``strength`` the inverse of the L2 penalty). Pure and deterministic."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.linear_model import LogisticRegression
+
+    rx = class_regex(classes)
+    vec = DictVectorizer()
+    tfidf = TfidfTransformer(sublinear_tf=True)
+    x = tfidf.fit_transform(vec.fit_transform(
+        [_counts(features(e.text, rx, classes)) for e in examples]))
+    labels = np.array([e.category for e in examples], dtype=object)
+    model = LogisticRegression(C=strength, solver="newton-cg", max_iter=300,
+                               class_weight="balanced")
+    model.fit(x, labels)
+    return ExampleLayer(examples=tuple(examples), threshold=threshold,
+                        categories=tuple(categories), digest=digest, classes=dict(classes),
+                        class_rx=rx, vectoriser=vec, tfidf=tfidf, model=model, matrix=x,
+                        labels=labels)
+
+
+def _counts(grams: Iterable[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for g in grams:
+        out[g] = out.get(g, 0) + 1
+    return out
+
+
+# --------------------------------------------------------------------------- files
+
+
+def check_examples(path: Path | str) -> list[str]:
+    """An examples file's problems as 'file:line: message' (empty when it is fine)."""
+    doc, found = config.parse(path)
+    if doc is not None:
+        found = config.check(doc, SCHEMA)
+        for cat, table in (doc.data.get("examples") or {}).items():
+            if isinstance(table, dict) and not table.get("lines"):
+                found.append((doc.locator.table_line(f"examples.{cat}"),
+                              f"[examples.{cat}] has no 'lines'"))
+        found.sort(key=lambda p: p[0])
+    return [f"{path}:{line}: {msg}" for line, msg in found]
+
+
+def is_examples_file(path: Path | str) -> bool:
+    """Whether a TOML file is an example file (a table [examples.*] or [layer] at the top)."""
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return re.search(r"^\s*\[(examples\.[A-Za-z_]+|layer)\]", text, re.M) is not None
+
+
+def read_examples(files: Iterable[Path | str]) -> tuple[list[Example], dict[str, object]]:
+    """The examples and ``[layer]`` settings of the files (later files' settings win)."""
+    examples: list[Example] = []
+    layer: dict[str, object] = {}
+    for f in files:
+        bad = check_examples(f)
+        if bad:
+            more = f" (and {len(bad) - 1} more problems)" if len(bad) > 1 else ""
+            raise ExamplesError(f"Cannot read the examples file {bad[0]}{more}.")
+        data = config.read(f, SCHEMA, "examples file")
+        layer.update(data.get("layer") or {})
+        for cat, table in (data.get("examples") or {}).items():
+            examples.extend(Example(cat, t, Path(f).name)
+                            for t in dict.fromkeys(table.get("lines", [])))
+    return examples, layer
+
+
+def example_files(directory: Path | str = EXAMPLES_DIR) -> list[Path]:
+    """The *.toml example files of a directory, sorted (none when it does not exist)."""
+    d = Path(directory)
+    return sorted(p for p in d.glob("*.toml") if p.is_file()) if d.is_dir() else []
+
+
+def load_examples(files: Sequence[Path | str], classes: Mapping[str, str],
+                  force: bool = False) -> ExampleLayer | None:
+    """The layer fitted on the example files, built once per process for the same file contents
+    and word classes. None without examples, without a ``threshold``, or while ``[layer]
+    enabled`` is false (unless `force`: ``auditor rules explain`` shows what it would say)."""
+    if not files:
+        return None
+    h = hashlib.sha256()
+    for f in files:
+        h.update(Path(f).name.encode() + b"\0" + Path(f).read_bytes() + b"\0")
+    if not (force or _enabled(h.hexdigest(), tuple(str(f) for f in files))):
+        return None
+    for w, c in sorted(classes.items()):
+        h.update(f"{w}\0{c}\0".encode())
+    return _load_cached(h.hexdigest()[:12], tuple(str(f) for f in files),
+                        tuple(sorted(classes.items())))
+
+
+@lru_cache(maxsize=8)
+def _enabled(digest: str, files: tuple[str, ...]) -> bool:
+    """Whether [layer] enabled is true in the files (read once per content digest)."""
+    return bool(read_examples(files)[1].get("enabled", False))
+
+
+@lru_cache(maxsize=4)
+def _load_cached(digest: str, files: tuple[str, ...],
+                 classes: tuple[tuple[str, str], ...]) -> ExampleLayer | None:
+    examples, layer = read_examples(files)
+    if not examples or "threshold" not in layer:
+        return None
+    cats = tuple(layer.get("categories") or LEXICAL_CATEGORIES)  # type: ignore[arg-type]
+    return fit(examples, dict(classes), float(layer["threshold"]),  # type: ignore[arg-type]
+               float(layer.get("strength", DEFAULT_STRENGTH)), cats, digest)  # type: ignore[arg-type]
+
+
+def class_members(concepts: Mapping[str, object]) -> dict[str, str]:
+    """Member word -> class name over the packs' word classes (members and context members;
+    a word in two classes goes to the first class by name)."""
+    out: dict[str, str] = {}
+    for name in sorted(concepts):
+        c = concepts[name]
+        for w in (*getattr(c, "members", ()), *getattr(c, "context_members", ())):
+            if len(w) >= 2 and not re.search(r"[\\^$*+?{}()\[\]|]", w):
+                out.setdefault(w.lower(), name)
+    return out
