@@ -175,7 +175,10 @@ def run_on_truths(truths: list[tuple[str, dict[str, Any]]], rules: RuleSet,
 
 # ----------------------------------------------------------------------------- real-wording corpus
 
-CORPUS = ROOT / "corpus" / "real_wording.jsonl"
+CORPUS = ROOT / "corpus" / "real_wording.jsonl"  # the held-out half
+EXAMPLES = ROOT / "auditor" / "compliance" / "packs" / "examples"
+CORPUS_TUNING = EXAMPLES / "corpus_tuning.jsonl"  # the tuning half: the layer's examples
+CORPUS_FILES = (CORPUS, CORPUS_TUNING)
 LEXICAL = LEXICAL_CATEGORIES
 
 
@@ -185,15 +188,18 @@ def corpus_half(line_id: str) -> str:
         "tuning"
 
 
-def load_corpus(path: Path = CORPUS) -> list[dict[str, Any]]:
-    """Every labelled line of the real-wording corpus, with its half under the key 'half'."""
+def load_corpus(paths: Sequence[Path] = CORPUS_FILES) -> list[dict[str, Any]]:
+    """Every labelled line of the real-wording corpus, with its half under the key 'half' (by
+    the id, never by the file: corpus/real_wording.jsonl holds the held-out half, the tuning
+    half is the example file packs/examples/corpus_tuning.jsonl, one copy of each line)."""
     out = []
-    for raw in path.read_text("utf-8").splitlines():
-        if raw.strip():
-            line = json.loads(raw)
-            line["half"] = corpus_half(line["id"])
-            out.append(line)
-    return out
+    for path in paths:
+        for raw in path.read_text("utf-8").splitlines():
+            if raw.strip():
+                line = json.loads(raw)
+                line["half"] = corpus_half(line["id"])
+                out.append(line)
+    return sorted(out, key=lambda x: x["id"])
 
 
 def line_transcript(line: dict[str, Any]) -> list[dict[str, Any]]:
@@ -357,7 +363,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # ----------------------------------------------------------------------------- example-layer CV
 
-DEV_FILES = sorted((ROOT / "tests" / "data").glob("rules_dev*.jsonl"))
+# the dev sets: the older ones are example files; a round's new set stays in tests/data (it is
+# no example, so the shipped layer has never seen it)
+DEV_FILES = sorted([*EXAMPLES.glob("rules_dev*.jsonl"),
+                    *(ROOT / "tests" / "data").glob("rules_dev*.jsonl")], key=lambda p: p.name)
 CV_THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 CV_STRENGTHS = (3.0, 10.0, 30.0, 100.0)
 # Dev sets written before their round's rule changes, with the last commit before that round:
@@ -370,12 +379,20 @@ def cv_lines() -> list[dict[str, Any]]:
     """Every line the example layer may learn from, each with its ``group`` (one fold of the
     leave-one-group-out estimate): each dev file; the corpus TUNING half by source kind; the
     agent and customer lines of the sample calls (samples/calls, samples/varied tuning) whose
-    truth expects no lexical flag, as compliant lines. No held-out line is read."""
+    truth expects no lexical flag, as compliant lines; each other TOML example file (the hard
+    negatives). No held-out line is read."""
+    from auditor.compliance.similar import example_files, read_examples
+
     out: list[dict[str, Any]] = []
     for f in DEV_FILES:
         for raw in f.read_text("utf-8").splitlines():
             if raw.strip():
                 out.append({**json.loads(raw), "group": f.stem})
+    for f in example_files(EXAMPLES):
+        if f.suffix == ".toml" and not f.name.startswith("samples_"):  # samples: read below
+            out.extend({"id": f"{f.stem}#{n}", "category": e.category, "speaker": "agent",
+                        "text": e.text, "group": f.stem}
+                       for n, e in enumerate(read_examples([f])[0]))
     for line in load_corpus():
         if line["half"] == "tuning":
             out.append({**line, "group": f"corpus:{line.get('source_kind', '?')}"})
@@ -408,14 +425,17 @@ class CvResult:
     lines: list[dict[str, Any]]
     rules_cats: list[set[str]]
     scores: list[dict[str, tuple[float, float]]]  # category -> (probability, similarity)
+    support: list[dict[str, set[str]]]  # gate -> the categories the rules corroborate (line i)
     categories: frozenset[str] = frozenset(LEXICAL)  # the ones the layer may raise
+    gate: str = "none"  # matching.GATES
 
     def layer_cats(self, i: int, threshold: float) -> set[str]:
-        """The categories the layer raises on line i (agent lines only)."""
+        """The categories the layer raises on line i (agent lines only), through the gate."""
         if self.lines[i]["speaker"] != "agent":
             return set()
         return {c for c, (p, _) in self.scores[i].items()
-                if p >= threshold and c in self.categories}
+                if p >= threshold and c in self.categories
+                and (self.gate == "none" or c in self.support[i][self.gate])}
 
     def report(self, threshold: float | None, groups: Iterable[str] | None = None,
                rules: bool = True) -> CorpusReport:
@@ -458,6 +478,15 @@ def _fold_scores(train: list[dict[str, Any]], test: list[dict[str, Any]],
             for row in layer.judge_many([x["text"] for x in test])]
 
 
+def line_support(text: str, rules: RuleSet) -> dict[str, set[str]]:
+    """Per gate (matching.GATES), the lexical categories the rules corroborate on a line."""
+    from auditor.compliance.matching import analyse, layer_support
+    from auditor.compliance.similar import GATES
+
+    a = analyse(text, rules)
+    return {g: {c for c in LEXICAL if layer_support(c, a, rules, g)} for g in GATES}
+
+
 def run_cv(rules: RuleSet, strength: float) -> CvResult:
     """Leave one group out: fit the layer on every other group's agent lines, judge this one."""
     from dataclasses import replace
@@ -468,6 +497,7 @@ def run_cv(rules: RuleSet, strength: float) -> CvResult:
     classes = class_members(rules.concepts)
     alone = replace(rules, examples=None)  # (a) is the rules without the shipped layer
     rules_cats = [line_categories(x, alone) for x in lines]
+    support = [line_support(x["text"], alone) for x in lines]
     scores: list[dict[str, tuple[float, float]]] = [{} for _ in lines]
     for g in sorted({x["group"] for x in lines}):
         idx = [i for i, x in enumerate(lines) if x["group"] == g]
@@ -475,17 +505,38 @@ def run_cv(rules: RuleSet, strength: float) -> CvResult:
                            classes, strength)
         for i, sc in zip(idx, got, strict=True):
             scores[i] = sc
-    return CvResult(lines, rules_cats, scores)
+    return CvResult(lines, rules_cats, scores, support)
 
 
-def _shipped() -> tuple[float, float, frozenset[str]]:
-    """The shipped [layer] settings: threshold, strength and the categories it may raise."""
+def _shipped() -> tuple[float, float, frozenset[str], str]:
+    """The shipped [layer] settings: threshold, strength, the categories it may raise, gate."""
     from auditor.compliance.similar import DEFAULT_STRENGTH, example_files, read_examples
 
     _, settings = read_examples(example_files())
     return (float(settings.get("threshold", 0.7)),  # type: ignore[arg-type]
             float(settings.get("strength", DEFAULT_STRENGTH)),  # type: ignore[arg-type]
-            frozenset(settings.get("categories") or LEXICAL))  # type: ignore[call-overload]
+            frozenset(settings.get("categories") or LEXICAL),  # type: ignore[call-overload]
+            str(settings.get("gate", "member")))
+
+
+def _gates(cv: CvResult, threshold: float) -> list[str]:
+    """(b) at `threshold` through each gate: overall, then recall (precision) per category."""
+    from auditor.compliance.similar import GATES
+
+    keep, out = cv.gate, []
+    for g in GATES:
+        cv.gate = g
+        b = cv.report(threshold)
+        per = []
+        for cat in LEXICAL:
+            c = b.per_category.get(cat, CategoryCount())
+            rec = c.hits / (c.hits + c.misses) if c.hits + c.misses else 1.0
+            pre = c.hits / (c.hits + c.false_alarms) if c.hits + c.false_alarms else 1.0
+            per.append(f"{cat[:12]} {rec:.2f}" + (f" ({pre:.2f})" if pre < 1 else ""))
+        out.append(f"  gate {g:7} recall {b.recall:.3f} precision {b.precision:.3f}: "
+                   + ", ".join(per))
+    cv.gate = keep
+    return out
 
 
 def _sweep(cv: CvResult) -> list[str]:
@@ -502,19 +553,21 @@ def cv_report(rules: RuleSet, threshold: float | None = None, strength: float | 
               show_errors: bool = False) -> str:
     """The leave-one-group-out estimate: (a) rules alone, (b) rules + example layer and (c) the
     layer alone at the shipped (or given) settings, a threshold sweep, and each fold."""
-    t0, s0, cats = _shipped()
+    t0, s0, cats, gate = _shipped()
     t = t0 if threshold is None else threshold
     s = s0 if strength is None else strength
     cv = run_cv(rules, s)
-    cv.categories = cats
+    cv.categories, cv.gate = cats, gate
     groups = sorted({x["group"] for x in cv.lines})
     out = [f"Leave-one-group-out over {len(groups)} groups, {len(cv.lines)} lines "
            f"(dev files, corpus tuning half by source kind, compliant sample-call lines); "
-           f"model strength {s}; the layer raises {', '.join(sorted(cv.categories))}",
+           f"model strength {s}; the layer raises {', '.join(sorted(cv.categories))}; "
+           f"gate {cv.gate}",
            cv.report(None).format("\n(a) rules alone:", show_errors),
            cv.report(t).format(f"\n(b) rules + example layer (threshold {t}):", show_errors),
            cv.report(t, rules=False).format(f"\n(c) example layer alone (threshold {t}):"),
            "\nthreshold sweep:", *_sweep(cv),
+           f"\ngates (b, threshold {t}):", *_gates(cv, t),
            "\nper fold: group, violations found (a -> b), false alarms (a -> b)"]
     for g in groups:
         a, b = cv.report(None, groups=[g]), cv.report(t, groups=[g])
@@ -528,11 +581,14 @@ def cv_report(rules: RuleSet, threshold: float | None = None, strength: float | 
 
 
 _OLD_RUN = r"""
+from __future__ import annotations
 import json, sys
 from auditor.compliance.audit import audit_utterances
-from auditor.compliance.rules import load_rules
+from auditor.compliance.matching import Analysed, analyse, term_spans
+from auditor.compliance.rules import RuleSet, load_rules
+GATE_FUNCTION
 rules = load_rules()
-out = {"cats": [], "classes": {}}
+out = {"cats": [], "classes": {}, "support": []}
 for raw in open(sys.argv[1], encoding="utf-8"):
     if not raw.strip():
         continue
@@ -542,6 +598,9 @@ for raw in open(sys.argv[1], encoding="utf-8"):
              "end": float(i * 4 + 3)} for i, u in enumerate(utts)]
     flags, _ = audit_utterances(utts, rules)
     out["cats"].append(sorted({f["category"] for f in flags if f["start"] == utts[-1]["start"]}))
+    a = analyse(x["text"], rules)
+    out["support"].append({g: [c for c in sys.argv[2].split(",") if layer_support(c, a, rules, g)]
+                           for g in sys.argv[3].split(",")})
 out["concepts"] = {n: [list(c.members), list(c.context_members)]
                    for n, c in rules.concepts.items()}
 print(json.dumps(out, ensure_ascii=False))
@@ -558,42 +617,49 @@ def historic_fold(stem: str, commit: str, strength: float) -> CvResult:
     """One dev set judged by the rules of `commit` (its auditor/ copied to a temporary directory
     and run in a child process) and by the layer fitted on every other CV group with that
     commit's word classes."""
+    import inspect
     import subprocess
     import tempfile
 
-    from auditor.compliance.similar import class_members
+    from auditor.compliance.matching import layer_support
+    from auditor.compliance.similar import GATES, class_members
 
+    # the gate runs on the old rules with today's gate function (it needs only term_spans)
+    script = _OLD_RUN.replace("GATE_FUNCTION", inspect.getsource(layer_support))
     lines = cv_lines()
-    dev = ROOT / "tests" / "data" / f"{stem}.jsonl"
+    dev = next(p for p in DEV_FILES if p.stem == stem)
     with tempfile.TemporaryDirectory() as tmp:
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "auditor"],
                                  check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
-        res = subprocess.run([sys.executable, "-c", _OLD_RUN, str(dev)], cwd=tmp, check=True,
-                             capture_output=True, text=True)
+        res = subprocess.run([sys.executable, "-c", script, str(dev), ",".join(LEXICAL),
+                              ",".join(GATES)], cwd=tmp, check=True, capture_output=True,
+                             text=True)
     data = json.loads(res.stdout)
     classes = class_members({n: _Members(tuple(m), tuple(cm))
                              for n, (m, cm) in data["concepts"].items()})
     test = [x for x in lines if x["group"] == stem]
     scores = _fold_scores([x for x in lines if x["group"] != stem], test, classes, strength)
-    return CvResult(test, [set(c) & set(LEXICAL) for c in data["cats"]], scores)
+    return CvResult(test, [set(c) & set(LEXICAL) for c in data["cats"]], scores,
+                    [{g: set(c) for g, c in sup.items()} for sup in data["support"]])
 
 
 def history_report(threshold: float | None = None, strength: float | None = None) -> str:
     """(a), (b), (c) on each dev set with the rules from before its round (HISTORIC_FOLDS)."""
-    t0, s0, cats = _shipped()
+    t0, s0, cats, gate = _shipped()
     t = t0 if threshold is None else threshold
     s = s0 if strength is None else strength
     out = []
     for stem, commit in HISTORIC_FOLDS:
         cv = historic_fold(stem, commit, s)
-        cv.categories = cats
+        cv.categories, cv.gate = cats, gate
         out += [f"{stem} ({len(cv.lines)} lines) with the rules and word classes of {commit} "
                 f"(before its round); model strength {s}",
                 cv.report(None).format("\n(a) rules alone:"),
                 cv.report(t).format(f"\n(b) rules + example layer (threshold {t}):"),
                 cv.report(t, rules=False).format(f"\n(c) example layer alone (threshold {t}):"),
-                "\nthreshold sweep:", *_sweep(cv)]
+                "\nthreshold sweep:", *_sweep(cv),
+                f"\ngates (b, threshold {t}):", *_gates(cv, t)]
     return "\n".join(out)
 
 

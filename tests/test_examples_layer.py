@@ -1,9 +1,11 @@
 """The example layer (auditor/compliance/similar.py): its files validated by line, the layer on
 lines written for these tests (not corpus or dev lines), its flags in an audit, its part of
-`auditor rules explain`, and packs in today's format loading beside it."""
+`auditor rules explain`, its gate (the rules must corroborate a category), JSON-lines example
+files, and packs in today's format loading beside it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from click.testing import CliRunner
 
 from auditor.cli import cli
 from auditor.compliance.audit import audit_utterances
+from auditor.compliance.matching import analyse, layer_support
 from auditor.compliance.rules import BUILTIN_DIR, load_rules
 from auditor.compliance.similar import (
     REASON,
@@ -22,6 +25,7 @@ from auditor.compliance.similar import (
     example_files,
     fit,
     is_examples_file,
+    labelled_lines,
     read_examples,
 )
 
@@ -89,12 +93,16 @@ def test_shipped_example_files_are_valid_and_name_their_sources() -> None:
     examples, settings = read_examples(files)
     cats = {e.category for e in examples}
     assert {"compliant", "abuse", "threat", "new_loan", "impatience"} <= cats
-    assert "threshold" in settings and "enabled" in settings
-    assert all('source = "' in f.read_text("utf-8") for f in files if f.name != "layer.toml")
+    assert "threshold" in settings and "enabled" in settings and settings.get("gate") == "pair"
+    assert all('source = "' in f.read_text("utf-8") for f in files
+               if f.suffix == ".toml" and f.name != "layer.toml")
+    assert all(rec is not None and rec.get("source_kind") for f in files if f.suffix == ".jsonl"
+               for _, rec, _ in labelled_lines(f))
 
 
-def _enabled_pack(tmp_path: Path) -> Path:
-    """A pack directory holding a one-rule pack and example files, with the layer switched on."""
+def _enabled_pack(tmp_path: Path, gate: str = "none") -> Path:
+    """A pack directory holding a one-rule pack and example files, with the layer switched on
+    (no gate by default: the one-rule pack has no threat rule to corroborate the layer)."""
     (tmp_path / "mine.toml").write_text(
         '[pack]\nname = "mine"\n\n[[rule]]\nid = "mine.rare"\ncategory = "abuse"\n'
         'phrases = ["蓝色长颈鹿"]\n', encoding="utf-8")
@@ -104,8 +112,8 @@ def _enabled_pack(tmp_path: Path) -> Path:
                    "".join(f'  "{e.text}",\n' for e in EXAMPLES if e.category == c) + "]\n"
                    for c in ("threat", "impatience", "compliant"))
     (ex / "mine.toml").write_text('[layer]\nenabled = true\nthreshold = 0.4\nstrength = 30.0\n'
-                                  'categories = ["threat", "impatience"]\n' + body,
-                                  encoding="utf-8")
+                                  f'gate = "{gate}"\ncategories = ["threat", "impatience"]\n'
+                                  + body, encoding="utf-8")
     return tmp_path
 
 
@@ -124,9 +132,50 @@ def test_audit_raises_the_layer_uncertain_on_sure_agent_lines_only(tmp_path: Pat
     assert f["similar"]["nearest"] and 0.4 <= f["similar"]["score"] <= 1.0
 
 
-def test_layer_is_off_in_audits_while_disabled() -> None:
+def test_shipped_layer_is_on_with_the_pair_gate() -> None:
     rules = load_rules()
-    assert rules.examples is None  # packs/examples/layer.toml: enabled = false
+    assert rules.examples is not None and rules.examples.gate == "pair"
+
+
+def test_layer_is_off_in_audits_while_disabled(tmp_path: Path) -> None:
+    pack = _enabled_pack(tmp_path)
+    f = pack / "examples" / "mine.toml"
+    f.write_text(f.read_text("utf-8").replace("enabled = true", "enabled = false"), "utf-8")
+    assert load_rules([pack], builtin=False).examples is None
+
+
+def test_the_gate_keeps_the_layer_from_raising_what_no_rule_corroborates(tmp_path: Path) -> None:
+    """With gate = "member" a category needs a word of one of its rules' word classes on a word
+    boundary: the one-rule pack has no threat rule, so the layer's threat is not raised, and
+    `rules explain` says why."""
+    rules = load_rules([_enabled_pack(tmp_path, gate="member")], builtin=False)
+    assert rules.examples is not None and rules.examples.gate == "member"
+    text = "明天我们就带人去你单位闹一闹，看你还躲不躲"
+    verdict = rules.examples.judge(text, ["threat"])[0]
+    assert verdict.raised  # the model alone would raise it ...
+    flags, _ = audit_utterances([{"speaker": "agent", "text": text, "start": 0.0, "end": 3.0}],
+                                rules)
+    assert not [f for f in flags if f["rule"].startswith("similar.")]  # ... the gate does not
+    assert layer_support("threat", analyse(text, rules), rules, "member") == []
+    assert layer_support("threat", analyse(text, rules), rules, "none") == ["-"]
+
+
+def test_jsonl_example_files_are_read_and_checked_by_line(tmp_path: Path) -> None:
+    good = tmp_path / "lines.jsonl"
+    rows = [{"id": "a", "category": "threat", "speaker": "agent", "text": "今晚就去你家门口等你",
+             "source_kind": "written for this test"},
+            {"id": "b", "category": "compliant", "speaker": "customer", "text": "你们再打我就报警"}]
+    good.write_text("\n\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    examples, _ = read_examples([good])
+    assert [(e.category, e.text) for e in examples] == [("threat", "今晚就去你家门口等你")]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"category": "threat", "text": "x"}\nnot json\n'
+                   '{"category": "threatt", "text": "y"}\n', encoding="utf-8")
+    problems = check_examples(bad)
+    assert [p.split(":")[1] for p in problems] == ["2", "3"]
+    assert "unknown category 'threatt'" in problems[1]
+    with pytest.raises(ExamplesError, match=r"bad.jsonl:2:"):
+        read_examples([bad])
 
 
 def test_pack_in_todays_format_loads_beside_the_examples() -> None:
@@ -149,7 +198,7 @@ def test_explain_shows_the_layer_decision(tmp_path: Path) -> None:
                                     "--rules", str(pack)]).output
     assert "not asked (not an agent line)" in cust
     off = CliRunner().invoke(cli, ["rules", "explain", "你先去借点钱把这期还了"]).output
-    assert "example layer OFF in audits" in off and "nearest example" in off
+    assert "example layer on (threshold 0.5, gate pair" in off and "nearest example" in off
 
 
 def test_a_bad_examples_file_in_a_pack_directory_is_a_pack_error(tmp_path: Path) -> None:

@@ -15,15 +15,15 @@ Lines still missed are KNOWN (strict xfail), so a later fix shows up as an XPASS
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from auditor.compliance.rules import RuleSet
+from auditor.compliance.similar import EXAMPLES_DIR
 from tests.helpers import jsonl_rows, known_miss_param, lexical_raised
 
-DATA = Path(__file__).parent / "data" / "rules_dev_rules6.jsonl"
+DATA = EXAMPLES_DIR / "rules_dev_rules6.jsonl"
 # dev6b-v16: "apply to the court to deduct your wage card" (申请法院…划扣) reads as a lawful step.
 # dev6c-v09: a veiled accident wish (出门被车撞了都没人管) is heard as a curse, not a threat.
 # dev6c-v10: "I'll make sure you can't spend the new year in peace" (过不安生) has no class.

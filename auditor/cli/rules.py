@@ -109,17 +109,26 @@ def rules_explain(text: str, speaker: str, after: tuple[str, ...],
     eligible = speaker == "agent"
     state = "on" if active.examples is not None else \
         "OFF in audits ([layer] enabled = false); what it would say"
-    click.echo(f"example layer {state} (threshold {layer.threshold:g}; asked only on agent "
-               f"lines, for categories no rule raised):")
+    click.echo(f"example layer {state} (threshold {layer.threshold:g}, gate {layer.gate}; asked "
+               f"only on agent lines, for categories no rule raised):")
+    from auditor.compliance.matching import analyse, layer_support
+
+    a = analyse(text, active)
     for v in layer.judge(text):
         if v.category not in layer.categories:
             continue
+        support = layer_support(v.category, a, active, layer.gate)
         if not eligible:
             verdict = "not asked (not an agent line)"
         elif v.category in raised:
             verdict = "not asked (a rule raised it)"
+        elif not v.raised:
+            verdict = "below threshold"
+        elif support:
+            words = "、".join(w for w in support if w != "-")
+            verdict = "RAISED, uncertain" + (f" (the rules see {words})" if words else "")
         else:
-            verdict = "RAISED, uncertain" if v.raised else "below threshold"
+            verdict = f"not raised: the rules do not corroborate it (gate {layer.gate})"
         near = f"nearest example '{v.nearest.text}' ({v.nearest.file}, similarity " \
                f"{v.similarity:.2f})" if v.nearest else "no example"
         click.echo(f"  {v.category:24} score {v.score:.2f}  {verdict}; {near}")

@@ -7,12 +7,13 @@ say the same act in words no list holds. This layer generalises from EXAMPLE lin
 How: a line is normalised (digits to 0, punctuation to a clause mark) and read twice, as written
 and with every member of the packs' word classes replaced by one character standing for its class
 (冻结你的支付宝 and 封了你微信 then share "freeze_action … freeze_target" features); character
-1-3-grams of both readings, TF-IDF weighted (sublinear counts); a multinomial logistic regression
-over the seven categories and ``compliant`` gives each category a probability. A category is
-raised when its probability reaches ``threshold``; the most similar example of the category
-(cosine of the TF-IDF rows) is named as the reason. The caller (``audit``) asks only on a settled
-agent's line the recogniser is sure of, only for a category no rule raised, and raises it
-``uncertain``.
+1-3-grams of both readings, TF-IDF weighted (sublinear counts); a multinomial logistic
+regression (numpy, Newton-CG from scipy) over the seven categories and ``compliant`` gives each
+category a probability. A category is raised when its probability reaches ``threshold`` and
+the rules corroborate it (``gate``: ``matching.layer_support``); the most similar example of the
+category (cosine of the TF-IDF rows) is named as the reason. The caller (``audit``) asks only
+on a settled agent's line the recogniser is sure of, only for a category no rule raised, and
+raises it ``uncertain``.
 
 Examples file (``[layer]`` settings in any file, the last file's value wins)::
 
@@ -20,10 +21,15 @@ Examples file (``[layer]`` settings in any file, the last file's value wins)::
     enabled = false      # whether audits use the layer (explain shows it either way)
     threshold = 0.7      # the model's probability from which a category is raised
     strength = 30.0      # inverse L2 penalty of the model (higher: follows the examples closer)
+    gate = "member"      # what the rules must corroborate first: "none", "member" or "pair"
 
     [examples.threat]
     source = "what kinds of public source the wording came from"
     lines = ["…", "…"]
+
+or JSON lines (``*.jsonl``), one labelled line an object (``category``, ``speaker``, ``text``,
+``source_kind``, ...): the corpus tuning half and the dev sets live there as the one copy the
+bench and the tests read too.
 
 ``load_examples`` validates every file by line (``auditor.core.config``) and builds the layer
 once per process for the same file contents and word classes (``lru_cache`` on their digest).
@@ -32,6 +38,7 @@ once per process for the same file contents and word classes (``lru_cache`` on t
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +56,10 @@ EXAMPLES_DIR = Path(__file__).parent / "packs" / "examples"
 COMPLIANT = "compliant"
 EXAMPLE_CATEGORIES = (*LEXICAL_CATEGORIES, COMPLIANT)
 REASON = "similar_to_example"  # flags[].uncertain_reasons of a flag raised by this layer
+# How much the rules must corroborate before the layer may raise a category
+# (``auditor.compliance.matching.layer_support``): nothing, a word-class member of one of the
+# category's rules on a word boundary, or two terms of one of its expressions.
+GATES = ("none", "member", "pair")
 
 _EXAMPLES_TABLE = {"source": config.Key(str), "lines": config.Key(list)}
 SCHEMA: config.Schema = {
@@ -57,6 +68,7 @@ SCHEMA: config.Schema = {
         "threshold": config.Key(float, 0.0, 1.0),
         "strength": config.Key(float, 0.001, 10000.0),
         "categories": config.Key(list, choices=LEXICAL_CATEGORIES),
+        "gate": config.Key(str, choices=GATES),
     },
     "examples": {cat: _EXAMPLES_TABLE for cat in EXAMPLE_CATEGORIES},
 }
@@ -94,7 +106,8 @@ class Verdict:
 
 @dataclass(frozen=True)
 class ExampleLayer:
-    """The fitted layer: the vectoriser, the linear model, the example vectors and settings."""
+    """The fitted layer: the feature vocabulary and IDF weights, the linear model, the example
+    vectors and the settings."""
 
     examples: tuple[Example, ...]
     threshold: float
@@ -102,16 +115,17 @@ class ExampleLayer:
     digest: str
     classes: Mapping[str, str]
     class_rx: re.Pattern[str] | None
-    vectoriser: Any
-    tfidf: Any
-    model: Any
-    matrix: Any  # the examples' TF-IDF rows (L2-normalised)
+    vocabulary: Mapping[str, int]  # feature -> column
+    idf: np.ndarray
+    model: LinearModel
+    matrix: Any  # the examples' TF-IDF rows (L2-normalised, scipy CSR)
     labels: np.ndarray
+    gate: str = "member"  # GATES: what the rules must corroborate (matching.layer_support)
 
     def vectors(self, texts: Sequence[str]) -> Any:
-        """TF-IDF rows of the texts over the examples' vocabulary."""
-        return self.tfidf.transform(self.vectoriser.transform(
-            [_counts(features(t, self.class_rx, self.classes)) for t in texts]))
+        """TF-IDF rows of the texts over the examples' vocabulary (unknown features dropped)."""
+        return tfidf_rows([features(t, self.class_rx, self.classes) for t in texts],
+                          self.vocabulary, self.idf)
 
     def judge_many(self, texts: Sequence[str],
                    categories: Iterable[str] | None = None) -> list[list[Verdict]]:
@@ -119,9 +133,9 @@ class ExampleLayer:
         if not texts:
             return []
         x = self.vectors(texts)
-        probs = self.model.predict_proba(x)
+        probs = self.model.probabilities(x)
         sims = (x @ self.matrix.T).toarray()
-        col = {c: i for i, c in enumerate(self.model.classes_)}
+        col = {c: i for i, c in enumerate(self.model.classes)}
         cats = [c for c in (categories if categories is not None else self.categories)
                 if c in col]
         out = []
@@ -191,29 +205,122 @@ def class_regex(classes: Mapping[str, str]) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(w) for w in words)) if words else None
 
 
+@dataclass(frozen=True)
+class LinearModel:
+    """A multinomial logistic regression: one weight row and intercept per class."""
+
+    classes: tuple[str, ...]
+    coef: np.ndarray  # (classes, features)
+    intercept: np.ndarray  # (classes,)
+
+    def probabilities(self, x: Any) -> np.ndarray:
+        """Each row's probability per class (softmax of the linear scores)."""
+        z = np.asarray(x @ self.coef.T) + self.intercept
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+
+def fit_logistic(x: Any, labels: Sequence[str], strength: float,
+                 max_iter: int = 200) -> LinearModel:
+    """Multinomial logistic regression, classes weighted by their size (n / (k * n_class)), an
+    L2 penalty of 1 / (2 * strength) on the weights (not the intercepts): the objective of
+    scikit-learn's ``LogisticRegression(C=strength, class_weight="balanced")``, in numpy so
+    the layer needs no further dependency.
+
+    With far fewer examples than features the weights lie in the span of the examples, so the
+    problem is solved on n coordinates instead of d: the Cholesky factor L of the Gram matrix
+    (L Lᵀ = X Xᵀ) gives the examples coordinates with the same scores and penalty (W = B X,
+    Bᵀ = L⁻ᵀ Vᵀ), and Newton steps (scipy's trust-region Newton-CG, exact Hessian-vector
+    products) run on V."""
+    from scipy.linalg import cholesky, solve_triangular
+    from scipy.optimize import minimize
+
+    classes = tuple(sorted(set(labels)))
+    k, n = len(classes), x.shape[0]
+    y = np.array([classes.index(c) for c in labels])
+    w = (n / (k * np.bincount(y, minlength=k)))[y]  # balanced sample weights
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), y] = 1.0
+    gram = np.asarray((x @ x.T).todense())
+    gram[np.diag_indices(n)] += 1e-9 * max(float(np.trace(gram)) / n, 1e-12)  # a repeated line
+    coords = cholesky(gram, lower=True)  # (n, n), L Lᵀ = X Xᵀ
+    r_dim = n
+    last: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+
+    def probs(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        key = theta.tobytes()
+        if key not in last:  # the Hessian products of one Newton step share one point
+            z = coords @ theta[:k * r_dim].reshape(k, r_dim).T + theta[k * r_dim:]
+            z -= z.max(axis=1, keepdims=True)
+            logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+            last.clear()
+            last[key] = (logp, np.exp(logp))
+        return last[key]
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        v = theta[:k * r_dim].reshape(k, r_dim)
+        logp, p = probs(theta)
+        value = strength * float(-(w * (onehot * logp).sum(axis=1)).sum()) \
+            + 0.5 * float((v * v).sum())
+        r = strength * (p - onehot) * w[:, None]  # (n, k)
+        return value, np.concatenate([(r.T @ coords + v).ravel(), r.sum(axis=0)])
+
+    def hessp(theta: np.ndarray, d: np.ndarray) -> np.ndarray:
+        p = probs(theta)[1]
+        dv = d[:k * r_dim].reshape(k, r_dim)
+        xd = coords @ dv.T + d[k * r_dim:]  # (n, k)
+        r = strength * w[:, None] * p * (xd - (p * xd).sum(axis=1, keepdims=True))
+        return np.concatenate([(r.T @ coords + dv).ravel(), r.sum(axis=0)])
+
+    res = minimize(loss, np.zeros(k * r_dim + k), jac=True, hessp=hessp, method="trust-ncg",
+                   options={"maxiter": max_iter, "gtol": 1e-6})
+    b = solve_triangular(coords, res.x[:k * r_dim].reshape(k, r_dim).T, lower=True,
+                         trans="T").T  # (k, n): W = B X with Bᵀ = L⁻ᵀ Vᵀ
+    return LinearModel(classes, np.asarray((x.T @ b.T).T), res.x[k * r_dim:])
+
+
+def tfidf_rows(rows: Sequence[Sequence[str]], vocabulary: Mapping[str, int],
+               idf: np.ndarray) -> Any:
+    """Sublinear TF-IDF rows (1 + ln count, times IDF), L2-normalised, as a CSR matrix."""
+    from scipy.sparse import csr_matrix
+
+    data: list[float] = []
+    cols: list[int] = []
+    ptr = [0]
+    for grams in rows:
+        counts = _counts(g for g in grams if g in vocabulary)
+        idx = np.array([vocabulary[g] for g in counts], dtype=np.int64)
+        val = (1.0 + np.log(np.array(list(counts.values()), dtype=float))) * idf[idx] \
+            if counts else np.zeros(0)
+        norm = float(np.sqrt((val * val).sum()))
+        cols.extend(idx.tolist())
+        data.extend((val / norm if norm else val).tolist())
+        ptr.append(len(cols))
+    return csr_matrix((data, cols, ptr), shape=(len(rows), len(idf)))
+
+
 def fit(examples: Sequence[Example], classes: Mapping[str, str], threshold: float,
         strength: float = DEFAULT_STRENGTH, categories: Sequence[str] = LEXICAL_CATEGORIES,
-        digest: str = "") -> ExampleLayer:
-    """Fit the layer on labelled examples: TF-IDF (sublinear counts) over both readings, then a
-    multinomial logistic regression over the categories and ``compliant`` (classes weighted by
-    their size, ``strength`` the inverse of the L2 penalty). Pure and deterministic."""
-    from sklearn.feature_extraction import DictVectorizer
-    from sklearn.feature_extraction.text import TfidfTransformer
-    from sklearn.linear_model import LogisticRegression
-
+        digest: str = "", gate: str = "member") -> ExampleLayer:
+    """Fit the layer on labelled examples: TF-IDF (sublinear counts, smoothed IDF) over both
+    readings, then a multinomial logistic regression over the categories and ``compliant``
+    (classes weighted by their size, ``strength`` the inverse of the L2 penalty). Pure and
+    deterministic."""
     rx = class_regex(classes)
-    vec = DictVectorizer()
-    tfidf = TfidfTransformer(sublinear_tf=True)
-    x = tfidf.fit_transform(vec.fit_transform(
-        [_counts(features(e.text, rx, classes)) for e in examples]))
+    rows = [features(e.text, rx, classes) for e in examples]
+    vocabulary = {g: i for i, g in enumerate(sorted({g for r in rows for g in r}))}
+    df = np.zeros(len(vocabulary))
+    for r in rows:
+        df[[vocabulary[g] for g in set(r)]] += 1
+    idf = np.log((1 + len(rows)) / (1 + df)) + 1.0
+    x = tfidf_rows(rows, vocabulary, idf)
     labels = np.array([e.category for e in examples], dtype=object)
-    model = LogisticRegression(C=strength, solver="newton-cg", max_iter=300,
-                               class_weight="balanced")
-    model.fit(x, labels)
+    model = fit_logistic(x, [e.category for e in examples], strength)
     return ExampleLayer(examples=tuple(examples), threshold=threshold,
                         categories=tuple(categories), digest=digest, classes=dict(classes),
-                        class_rx=rx, vectoriser=vec, tfidf=tfidf, model=model, matrix=x,
-                        labels=labels)
+                        class_rx=rx, vocabulary=vocabulary, idf=idf, model=model, matrix=x,
+                        labels=labels, gate=gate)
 
 
 def _counts(grams: Iterable[str]) -> dict[str, int]:
@@ -226,8 +333,40 @@ def _counts(grams: Iterable[str]) -> dict[str, int]:
 # --------------------------------------------------------------------------- files
 
 
+def labelled_lines(path: Path | str) -> list[tuple[int, dict[str, Any] | None, str]]:
+    """A JSON-lines examples file read line by line: (line number, record or None, problem).
+
+    The format of the real-wording corpus and the dev sets (one object a line: ``id``,
+    ``category``, ``speaker``, ``text``, ``source_kind``, optional ``context``/``also``/``note``),
+    so that those files are the examples themselves rather than copied into TOML."""
+    out: list[tuple[int, dict[str, Any] | None, str]] = []
+    for n, raw in enumerate(Path(path).read_text("utf-8").splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            rec = json.loads(raw)
+        except json.JSONDecodeError as e:
+            out.append((n, None, f"not a JSON object ({e.msg})"))
+            continue
+        if not isinstance(rec, dict):
+            out.append((n, None, "not a JSON object"))
+        elif not isinstance(rec.get("text"), str) or not rec["text"].strip():
+            out.append((n, None, "no 'text'"))
+        elif rec.get("category") not in EXAMPLE_CATEGORIES:
+            out.append((n, None, f"unknown category {rec.get('category')!r} (one of "
+                                 f"{', '.join(EXAMPLE_CATEGORIES)})"))
+        elif rec.get("speaker", "agent") not in ("agent", "customer"):
+            out.append((n, None, f"speaker must be 'agent' or 'customer', not "
+                                 f"{rec.get('speaker')!r}"))
+        else:
+            out.append((n, rec, ""))
+    return out
+
+
 def check_examples(path: Path | str) -> list[str]:
     """An examples file's problems as 'file:line: message' (empty when it is fine)."""
+    if Path(path).suffix == ".jsonl":
+        return [f"{path}:{n}: {msg}" for n, _, msg in labelled_lines(path) if msg]
     doc, found = config.parse(path)
     if doc is not None:
         found = config.check(doc, SCHEMA)
@@ -240,7 +379,10 @@ def check_examples(path: Path | str) -> list[str]:
 
 
 def is_examples_file(path: Path | str) -> bool:
-    """Whether a TOML file is an example file (a table [examples.*] or [layer] at the top)."""
+    """Whether a file is an example file: JSON lines, or TOML with a table [examples.*] or
+    [layer] at the top."""
+    if Path(path).suffix == ".jsonl":
+        return True
     try:
         text = Path(path).read_text("utf-8")
     except (OSError, UnicodeDecodeError):
@@ -257,6 +399,11 @@ def read_examples(files: Iterable[Path | str]) -> tuple[list[Example], dict[str,
         if bad:
             more = f" (and {len(bad) - 1} more problems)" if len(bad) > 1 else ""
             raise ExamplesError(f"Cannot read the examples file {bad[0]}{more}.")
+        if Path(f).suffix == ".jsonl":  # agent lines only: a customer's words are no example
+            examples.extend(Example(rec["category"], rec["text"], Path(f).name)
+                            for _, rec, _ in labelled_lines(f)
+                            if rec is not None and rec.get("speaker", "agent") == "agent")
+            continue
         data = config.read(f, SCHEMA, "examples file")
         layer.update(data.get("layer") or {})
         for cat, table in (data.get("examples") or {}).items():
@@ -266,9 +413,11 @@ def read_examples(files: Iterable[Path | str]) -> tuple[list[Example], dict[str,
 
 
 def example_files(directory: Path | str = EXAMPLES_DIR) -> list[Path]:
-    """The *.toml example files of a directory, sorted (none when it does not exist)."""
+    """The *.toml and *.jsonl example files of a directory, sorted by name (none when it does
+    not exist)."""
     d = Path(directory)
-    return sorted(p for p in d.glob("*.toml") if p.is_file()) if d.is_dir() else []
+    return sorted((p for p in d.iterdir() if p.is_file() and p.suffix in (".toml", ".jsonl")),
+                  key=lambda p: p.name) if d.is_dir() else []
 
 
 def load_examples(files: Sequence[Path | str], classes: Mapping[str, str],
@@ -303,7 +452,8 @@ def _load_cached(digest: str, files: tuple[str, ...],
         return None
     cats = tuple(layer.get("categories") or LEXICAL_CATEGORIES)  # type: ignore[arg-type]
     return fit(examples, dict(classes), float(layer["threshold"]),  # type: ignore[arg-type]
-               float(layer.get("strength", DEFAULT_STRENGTH)), cats, digest)  # type: ignore[arg-type]
+               float(layer.get("strength", DEFAULT_STRENGTH)), cats, digest,  # type: ignore[arg-type]
+               str(layer.get("gate", "member")))
 
 
 def class_members(concepts: Mapping[str, object]) -> dict[str, str]:
