@@ -23,7 +23,9 @@ DATA = EXAMPLES_DIR / "rules_dev_rules5.jsonl"
 # 身份证 + 说 (an exposure reading of a verification request; pack vocabulary).
 # dev5-c04 (公司禁止…上门骚扰您的家人) was a false threat; fixed by threat rules opting into
 # unless = ["refusal"], now an ordinary test.
-KNOWN: set[str] = {"dev5-v01", "dev5-c13"}
+# dev5-v01 is raised since rules8 by the example layer (uncertain), whose examples include this
+# very line (packs/examples/rules_dev_rules5.jsonl): memory, not a rule fix.
+KNOWN: set[str] = {"dev5-c13"}
 ROWS = jsonl_rows(DATA)
 VIOLATIONS = [known_miss_param(r, KNOWN) for r in ROWS if r["category"] != "compliant"]
 COMPLIANT = [known_miss_param(r, KNOWN) for r in ROWS if r["category"] == "compliant"]

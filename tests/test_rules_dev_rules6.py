@@ -30,7 +30,9 @@ DATA = EXAMPLES_DIR / "rules_dev_rules6.jsonl"
 # dev6c-v13: the bank "stopping all your cards nationwide" (卡都停掉) is no freeze_action member.
 # dev6c-v26, dev6c-v28: the flat denial 不可能 / 这不是我的问题 and the order 你必须 (call-centre
 # banned words) are not in the impatience constructions.
-KNOWN: set[str] = {"dev6b-v16", "dev6c-v09", "dev6c-v10", "dev6c-v13", "dev6c-v26", "dev6c-v28"}
+# dev6b-v16 is raised since rules8 by the example layer (uncertain), whose examples include this
+# very line (packs/examples/rules_dev_rules6.jsonl): memory, not a rule fix.
+KNOWN: set[str] = {"dev6c-v09", "dev6c-v10", "dev6c-v13", "dev6c-v26", "dev6c-v28"}
 ROWS = jsonl_rows(DATA)
 VIOLATIONS = [known_miss_param(r, KNOWN) for r in ROWS if r["category"] != "compliant"]
 COMPLIANT = [known_miss_param(r, KNOWN) for r in ROWS if r["category"] == "compliant"]
