@@ -2,6 +2,7 @@
 third-party disclosure in plain words (a relay, a third person, a relative; a relative pressed in
 their family role), the impatience families (mocking concession, wasted-time dismissal,
 counter-question, cutting off), the quote marker whose object is the speaker (你问我，…), the
+exclamation 没见过这么…的 (degree, not negation), the
 own_goods exemption (selling one's own things is no new credit and no exposure, unless a
 credit source is named), and the example layer's numpy model and gate."""
 
@@ -45,6 +46,9 @@ OWN_GOODS_OK = [
     "家里用不着的旧电脑可以拿去回收，换点钱先还一部分。",
     "闲置的家具挂到闲鱼上卖掉，攒一攒先把这期还了。",
 ]
+# 没见过这么…的: an exclamation of degree, not a negation; a real denial still negates
+EXCLAMATION = ["从没见过你这样脸皮厚的人，拖了半年还有理。"]
+DENIAL = ["我们没说过您脸皮厚，您误会了。"]
 SHAM_SALE = ["用花呗在闲鱼上买个东西再卖出去，钱就到手了，先还我们这笔。"]
 
 
@@ -52,7 +56,8 @@ CASES = [*((t, "third_party_disclosure", True) for t in THIRD_PARTY),
          *((t, "third_party_disclosure", False) for t in THIRD_PARTY_OK),
          *((t, "impatience", True) for t in IMPATIENCE),
          *((t, None, False) for t in IMPATIENCE_OK + OWN_GOODS_OK),
-         *((t, "new_loan", True) for t in SHAM_SALE)]
+         *((t, "new_loan", True) for t in SHAM_SALE),
+         *((t, "abuse", True) for t in EXCLAMATION), *((t, None, False) for t in DENIAL)]
 
 
 @pytest.mark.parametrize(("text", "category", "flagged"), CASES)

@@ -196,12 +196,21 @@ def _a_not_a(text: str, i: int) -> bool:
 _MASK = "\ufffc"  # stands in for the 不/没 of an A-not-A question: no negator contains it
 
 
+# 没见过这么…的 ("never seen anyone this …") is an exclamation of degree, not a negation
+_EXCLAMATIVE = re.compile(r"没(见过|见到过|遇到过|碰到过|遇见过|看到过|见识过)[^，。？！,.?!]{0,4}?"
+                          r"(这么|这样|如此|那么|这种|这号)")
+
+
 def mask_a_not_a(text: str) -> str:
     """The text with the 不/没 of every A-not-A question masked (same length), so that no
-    negator (不能, 不要, 没有) is found inside 能不能, 要不要, 有没有."""
+    negator (不能, 不要, 没有) is found inside 能不能, 要不要, 有没有; likewise the 没 of the
+    exclamation 没见过这么厚脸皮的 (degree, not negation)."""
     if "不" not in text and "没" not in text:
         return text
-    return "".join(_MASK if _a_not_a(text, i) else ch for i, ch in enumerate(text))
+    out = "".join(_MASK if _a_not_a(text, i) else ch for i, ch in enumerate(text))
+    for m in _EXCLAMATIVE.finditer(text):
+        out = out[:m.start()] + _MASK + out[m.start() + 1:]
+    return out
 
 
 def negated(text: str, s: int, ctx: Context) -> bool:
