@@ -250,7 +250,8 @@ _ECHO = re.compile(r"^\s*(您|你)(是|刚才|刚刚)?说(?![得的吧呢，,：
 
 
 _CREDIT_CLASSES = ("lender_product", "money_source")  # a credit source named: no own-goods sale
-_ASKED_ME = re.compile(r"我[，,、；;：:]")  # a quote marker whose object is the speaker, then a pause
+# a quote marker whose object is the speaker, then a pause (你问我，…)
+_ASKED_ME = re.compile(r"我[，,、；;：:]")
 
 
 def _quoted(text: str, pos: int, ctx: Context) -> bool:
