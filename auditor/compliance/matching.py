@@ -1000,8 +1000,9 @@ def layer_support(category: str, a: Analysed, rules: RuleSet, gate: str = "membe
     that are no insult or legal term here (坐牢固, 你老子当年); the matcher reads words on the
     boundaries jieba keeps. ``member``: a member of a word class one of the category's rules is
     built from, on a word boundary (a rule's near miss); ``pair``: two terms of one of its
-    expressions found (or a one-term class expression); ``none``: no gate. Stand-alone (only
-    ``term_spans`` and the rules' expressions), so the bench can run it with older rules too."""
+    expressions found (or a one-term class expression); ``none``: no gate. Words in a sentence
+    that repeats someone else's (您是说…) count for nothing. Stand-alone (only ``term_spans``,
+    ``_quoted`` and the rules' expressions), so the bench can run it with older rules too."""
     from auditor.compliance.concepts import Term
 
     if gate == "none":
@@ -1011,9 +1012,13 @@ def layer_support(category: str, a: Analysed, rules: RuleSet, gate: str = "membe
         if rule.category != category or "agent" not in rule.speakers:
             continue
         for expr in rule.near:
-            found = [term_spans(t, a, rules, rule.positioned) for t in expr.terms]
-            classes = [term_spans(Term(f"{t.text}#classes", t.concepts, ()), a, rules,
-                                  rule.positioned) for t in expr.terms if t.concepts]
+            # words in a sentence that repeats someone else's (您是说…) corroborate nothing
+            found = [[sp for sp in term_spans(t, a, rules, rule.positioned)
+                      if not _quoted(a.text, sp[0], rules.context)] for t in expr.terms]
+            classes = [[sp for sp in term_spans(Term(f"{t.text}#classes", t.concepts, ()), a,
+                                                rules, rule.positioned)
+                        if not _quoted(a.text, sp[0], rules.context)]
+                       for t in expr.terms if t.concepts]
             if not any(classes):
                 continue
             if gate == "pair" and len(expr.terms) > 1 and sum(1 for f in found if f) < 2:
