@@ -427,7 +427,8 @@ class CvResult:
     scores: list[dict[str, tuple[float, float]]]  # category -> (probability, similarity)
     support: list[dict[str, set[str]]]  # gate -> the categories the rules corroborate (line i)
     categories: frozenset[str] = frozenset(LEXICAL)  # the ones the layer may raise
-    gate: str = "none"  # matching.GATES
+    gate: str = "none"  # similar.GATES
+    gates: dict[str, str] = field(default_factory=dict)  # a category's own gate
 
     def layer_cats(self, i: int, threshold: float) -> set[str]:
         """The categories the layer raises on line i (agent lines only), through the gate."""
@@ -435,7 +436,7 @@ class CvResult:
             return set()
         return {c for c, (p, _) in self.scores[i].items()
                 if p >= threshold and c in self.categories
-                and (self.gate == "none" or c in self.support[i][self.gate])}
+                and c in self.support[i][self.gates.get(c, self.gate)]}
 
     def report(self, threshold: float | None, groups: Iterable[str] | None = None,
                rules: bool = True) -> CorpusReport:
@@ -508,24 +509,26 @@ def run_cv(rules: RuleSet, strength: float) -> CvResult:
     return CvResult(lines, rules_cats, scores, support)
 
 
-def _shipped() -> tuple[float, float, frozenset[str], str]:
-    """The shipped [layer] settings: threshold, strength, the categories it may raise, gate."""
+def _shipped() -> tuple[float, float, frozenset[str], str, dict[str, str]]:
+    """The shipped [layer] settings: threshold, strength, the categories it may raise, the gate
+    and the categories' own gates."""
     from auditor.compliance.similar import DEFAULT_STRENGTH, example_files, read_examples
 
     _, settings = read_examples(example_files())
     return (float(settings.get("threshold", 0.7)),  # type: ignore[arg-type]
             float(settings.get("strength", DEFAULT_STRENGTH)),  # type: ignore[arg-type]
             frozenset(settings.get("categories") or LEXICAL),  # type: ignore[call-overload]
-            str(settings.get("gate", "member")))
+            str(settings.get("gate", "member")),
+            dict(settings.get("gates") or {}))  # type: ignore[call-overload]
 
 
 def _gates(cv: CvResult, threshold: float) -> list[str]:
     """(b) at `threshold` through each gate: overall, then recall (precision) per category."""
     from auditor.compliance.similar import GATES
 
-    keep, out = cv.gate, []
-    for g in GATES:
-        cv.gate = g
+    keep, kept, out = cv.gate, cv.gates, []
+    for g in (*GATES, "shipped"):
+        cv.gate, cv.gates = (keep, kept) if g == "shipped" else (g, {})
         b = cv.report(threshold)
         per = []
         for cat in LEXICAL:
@@ -535,7 +538,7 @@ def _gates(cv: CvResult, threshold: float) -> list[str]:
             per.append(f"{cat[:12]} {rec:.2f}" + (f" ({pre:.2f})" if pre < 1 else ""))
         out.append(f"  gate {g:7} recall {b.recall:.3f} precision {b.precision:.3f}: "
                    + ", ".join(per))
-    cv.gate = keep
+    cv.gate, cv.gates = keep, kept
     return out
 
 
@@ -553,16 +556,16 @@ def cv_report(rules: RuleSet, threshold: float | None = None, strength: float | 
               show_errors: bool = False) -> str:
     """The leave-one-group-out estimate: (a) rules alone, (b) rules + example layer and (c) the
     layer alone at the shipped (or given) settings, a threshold sweep, and each fold."""
-    t0, s0, cats, gate = _shipped()
+    t0, s0, cats, gate, gates = _shipped()
     t = t0 if threshold is None else threshold
     s = s0 if strength is None else strength
     cv = run_cv(rules, s)
-    cv.categories, cv.gate = cats, gate
+    cv.categories, cv.gate, cv.gates = cats, gate, gates
     groups = sorted({x["group"] for x in cv.lines})
     out = [f"Leave-one-group-out over {len(groups)} groups, {len(cv.lines)} lines "
            f"(dev files, corpus tuning half by source kind, compliant sample-call lines); "
            f"model strength {s}; the layer raises {', '.join(sorted(cv.categories))}; "
-           f"gate {cv.gate}",
+           f"gate {cv.gate} {cv.gates or ''}",
            cv.report(None).format("\n(a) rules alone:", show_errors),
            cv.report(t).format(f"\n(b) rules + example layer (threshold {t}):", show_errors),
            cv.report(t, rules=False).format(f"\n(c) example layer alone (threshold {t}):"),
@@ -646,13 +649,13 @@ def historic_fold(stem: str, commit: str, strength: float) -> CvResult:
 
 def history_report(threshold: float | None = None, strength: float | None = None) -> str:
     """(a), (b), (c) on each dev set with the rules from before its round (HISTORIC_FOLDS)."""
-    t0, s0, cats, gate = _shipped()
+    t0, s0, cats, gate, gates = _shipped()
     t = t0 if threshold is None else threshold
     s = s0 if strength is None else strength
     out = []
     for stem, commit in HISTORIC_FOLDS:
         cv = historic_fold(stem, commit, s)
-        cv.categories, cv.gate = cats, gate
+        cv.categories, cv.gate, cv.gates = cats, gate, gates
         out += [f"{stem} ({len(cv.lines)} lines) with the rules and word classes of {commit} "
                 f"(before its round); model strength {s}",
                 cv.report(None).format("\n(a) rules alone:"),

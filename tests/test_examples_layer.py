@@ -206,3 +206,20 @@ def test_a_bad_examples_file_in_a_pack_directory_is_a_pack_error(tmp_path: Path)
     (pack / "examples" / "zz.toml").write_text('[layer]\nthreshold = 2.0\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["rules", "list", "--rules", str(pack)])
     assert result.exit_code == 1 and "zz.toml:2:" in result.output
+
+
+def test_a_category_may_have_its_own_gate_checked_by_line(tmp_path: Path) -> None:
+    pack = _enabled_pack(tmp_path, gate="pair")
+    f = pack / "examples" / "mine.toml"
+    text = f.read_text("utf-8")
+
+    def with_gate(value: str) -> str:
+        return text.replace("\n[examples.", f'\n[layer.gates]\nthreat = "{value}"\n\n[examples.', 1)
+
+    f.write_text(with_gate("member"), "utf-8")
+    layer = load_rules([pack], builtin=False).examples
+    assert layer is not None
+    assert (layer.gate_for("threat"), layer.gate_for("impatience")) == ("member", "pair")
+    f.write_text(with_gate("loose"), "utf-8")
+    line = 1 + f.read_text("utf-8").splitlines().index('threat = "loose"')
+    assert any(p.startswith(f"{f}:{line}:") for p in check_examples(f))

@@ -117,7 +117,7 @@ def rules_explain(text: str, speaker: str, after: tuple[str, ...],
     for v in layer.judge(text):
         if v.category not in layer.categories:
             continue
-        support = layer_support(v.category, a, active, layer.gate)
+        support = layer_support(v.category, a, active, layer.gate_for(v.category))
         if not eligible:
             verdict = "not asked (not an agent line)"
         elif v.category in raised:
@@ -128,7 +128,8 @@ def rules_explain(text: str, speaker: str, after: tuple[str, ...],
             words = "、".join(w for w in support if w != "-")
             verdict = "RAISED, uncertain" + (f" (the rules see {words})" if words else "")
         else:
-            verdict = f"not raised: the rules do not corroborate it (gate {layer.gate})"
+            verdict = f"not raised: the rules do not corroborate it (gate " \
+                      f"{layer.gate_for(v.category)})"
         near = f"nearest example '{v.nearest.text}' ({v.nearest.file}, similarity " \
                f"{v.similarity:.2f})" if v.nearest else "no example"
         click.echo(f"  {v.category:24} score {v.score:.2f}  {verdict}; {near}")

@@ -74,7 +74,7 @@ def example_verdicts(utts: Sequence[Mapping[str, Any]], rules: RuleSet, ev: Evid
     rows = layer.judge_many([str(utts[i].get("text", "")) for i in idx], layer.categories)
     out: dict[int, list[tuple[Verdict, list[str]]]] = {}
     for i, row in zip(idx, rows, strict=True):
-        found = [(v, layer_support(v.category, analyses[i], rules, layer.gate))
+        found = [(v, layer_support(v.category, analyses[i], rules, layer.gate_for(v.category)))
                  for v in row if v.raised]
         out[i] = [(v, words) for v, words in found if words]
     return out

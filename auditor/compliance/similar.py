@@ -23,6 +23,9 @@ Examples file (``[layer]`` settings in any file, the last file's value wins)::
     strength = 30.0      # inverse L2 penalty of the model (higher: follows the examples closer)
     gate = "member"      # what the rules must corroborate first: "none", "member" or "pair"
 
+    [layer.gates]        # a category's own gate (optional)
+    threat = "member"
+
     [examples.threat]
     source = "what kinds of public source the wording came from"
     lines = ["…", "…"]
@@ -41,7 +44,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -69,6 +72,7 @@ SCHEMA: config.Schema = {
         "strength": config.Key(float, 0.001, 10000.0),
         "categories": config.Key(list, choices=LEXICAL_CATEGORIES),
         "gate": config.Key(str, choices=GATES),
+        "gates": {cat: config.Key(str, choices=GATES) for cat in LEXICAL_CATEGORIES},
     },
     "examples": {cat: _EXAMPLES_TABLE for cat in EXAMPLE_CATEGORIES},
 }
@@ -121,6 +125,11 @@ class ExampleLayer:
     matrix: Any  # the examples' TF-IDF rows (L2-normalised, scipy CSR)
     labels: np.ndarray
     gate: str = "member"  # GATES: what the rules must corroborate (matching.layer_support)
+    gates: Mapping[str, str] = field(default_factory=dict)  # a category's own gate, if any
+
+    def gate_for(self, category: str) -> str:
+        """The gate of one category: its own ([layer.gates]) or the layer's."""
+        return self.gates.get(category, self.gate)
 
     def vectors(self, texts: Sequence[str]) -> Any:
         """TF-IDF rows of the texts over the examples' vocabulary (unknown features dropped)."""
@@ -302,7 +311,8 @@ def tfidf_rows(rows: Sequence[Sequence[str]], vocabulary: Mapping[str, int],
 
 def fit(examples: Sequence[Example], classes: Mapping[str, str], threshold: float,
         strength: float = DEFAULT_STRENGTH, categories: Sequence[str] = LEXICAL_CATEGORIES,
-        digest: str = "", gate: str = "member") -> ExampleLayer:
+        digest: str = "", gate: str = "member",
+        gates: Mapping[str, str] | None = None) -> ExampleLayer:
     """Fit the layer on labelled examples: TF-IDF (sublinear counts, smoothed IDF) over both
     readings, then a multinomial logistic regression over the categories and ``compliant``
     (classes weighted by their size, ``strength`` the inverse of the L2 penalty). Pure and
@@ -320,7 +330,7 @@ def fit(examples: Sequence[Example], classes: Mapping[str, str], threshold: floa
     return ExampleLayer(examples=tuple(examples), threshold=threshold,
                         categories=tuple(categories), digest=digest, classes=dict(classes),
                         class_rx=rx, vocabulary=vocabulary, idf=idf, model=model, matrix=x,
-                        labels=labels, gate=gate)
+                        labels=labels, gate=gate, gates=dict(gates or {}))
 
 
 def _counts(grams: Iterable[str]) -> dict[str, int]:
@@ -453,7 +463,8 @@ def _load_cached(digest: str, files: tuple[str, ...],
     cats = tuple(layer.get("categories") or LEXICAL_CATEGORIES)  # type: ignore[arg-type]
     return fit(examples, dict(classes), float(layer["threshold"]),  # type: ignore[arg-type]
                float(layer.get("strength", DEFAULT_STRENGTH)), cats, digest,  # type: ignore[arg-type]
-               str(layer.get("gate", "member")))
+               str(layer.get("gate", "member")),
+               dict(layer.get("gates") or {}))  # type: ignore[call-overload]
 
 
 def class_members(concepts: Mapping[str, object]) -> dict[str, str]:
