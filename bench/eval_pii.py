@@ -177,8 +177,12 @@ def _prf(tp: int, fn: int, fp: int) -> str:
     return f"recall {r:.2f} ({tp}/{tp + fn})  precision {p:.2f} ({tp}/{tp + fp})"
 
 
-def corpus_lines(path: Path = CORPUS) -> list[dict[str, Any]]:
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+def corpus_lines(path: Path | None = None) -> list[dict[str, Any]]:
+    """The corpus lines: both halves (bench.eval_rules.CORPUS_FILES) unless a path is given."""
+    from bench.eval_rules import CORPUS_FILES
+
+    return [json.loads(x) for p in ([path] if path else CORPUS_FILES)
+            for x in p.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
 def corpus_utterances(line: dict[str, Any]) -> list[dict[str, Any]]:

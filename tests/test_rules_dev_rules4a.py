@@ -7,25 +7,25 @@ from corpus/real_wording.jsonl. Each violating line must raise its category; eac
 (reassurance, lawful hedged notices, visit procedure, customers' own words, kinship words, plain
 debt statements) must raise no lexical category.
 
-tests/data/rules_dev_rules4a.jsonl was measured on the packs before any change (the honest unseen
-figure) and then used to find classes of failure; tests/data/rules_dev2_rules4a.jsonl was written
-after that round, measured before the second round, and used the same way; rules_dev3 (rhetorical
-questions, object-first and 把 forms) likewise before the third. Lines the rules still miss are
-listed in KNOWN_MISSES (strict xfail): they are reported, not hidden."""
+packs/examples/rules_dev_rules4a.jsonl was measured on the packs before any change (the honest
+unseen figure) and then used to find classes of failure; packs/examples/rules_dev2_rules4a.jsonl
+was written after that round, measured before the second round, and used the same way;
+rules_dev3 (rhetorical questions, object-first and 把 forms) likewise before the third. Lines
+the rules still miss are listed in KNOWN_MISSES (strict xfail): they are reported, not hidden."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from auditor.compliance.audit import audit_utterances
 from auditor.compliance.rules import RuleSet
+from auditor.compliance.similar import EXAMPLES_DIR
 from auditor.core.vocab import LEXICAL_CATEGORIES
 from tests.helpers import jsonl_rows, known_miss_param
 
-DATA = Path(__file__).parent / "data"
+DATA = EXAMPLES_DIR  # the dev sets are example files of the example layer
 LEXICAL = set(LEXICAL_CATEGORIES)
 # dev4a2-l009 (a forged death notice: flagged as threat, not as a false legal document) and
 # dev4a2-l012 (reporting a civil servant to the discipline body: flagged as threat and third

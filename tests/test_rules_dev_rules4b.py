@@ -314,9 +314,10 @@ KNOWN_MISSED_C = {
     # fixed in the matcher (rules5), now ordinary tests: 把你们家的脸都丢尽了 (a 把 form of a
     # verb-object member), 你这人怎么说不通呢 (an opening 跟你 is optional), and in KNOWN_FALSE_C
     # 请不要相信…套现还款的说法 (a warning is a refusal of the act)
+    # found since rules8 by the example layer (uncertain flags; this set is no example file, so
+    # that is generalisation): 招行闪电贷你试一下… and 你老婆名下不是有张卡吗…
     "像你这种赖账的，我见一个骂一个。", "你那脑子是摆设吧？",
-    "你朋友圈那么多人，一人借你五百就够了。", "招行闪电贷你试一下，批了就能把这期还掉。",
-    "你老婆名下不是有张卡吗，让她刷一下先帮你还上。",
+    "你朋友圈那么多人，一人借你五百就够了。",
     "你把你那个车押给车贷公司，几万块就到手了，欠款一下就清了。",
     "这些都是系统算的，你问我我也不知道。",
     "我又不是你的客服，问这些干嘛。",

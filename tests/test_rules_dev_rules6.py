@@ -15,22 +15,24 @@ Lines still missed are KNOWN (strict xfail), so a later fix shows up as an XPASS
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from auditor.compliance.rules import RuleSet
+from auditor.compliance.similar import EXAMPLES_DIR
 from tests.helpers import jsonl_rows, known_miss_param, lexical_raised
 
-DATA = Path(__file__).parent / "data" / "rules_dev_rules6.jsonl"
+DATA = EXAMPLES_DIR / "rules_dev_rules6.jsonl"
 # dev6b-v16: "apply to the court to deduct your wage card" (申请法院…划扣) reads as a lawful step.
 # dev6c-v09: a veiled accident wish (出门被车撞了都没人管) is heard as a curse, not a threat.
 # dev6c-v10: "I'll make sure you can't spend the new year in peace" (过不安生) has no class.
 # dev6c-v13: the bank "stopping all your cards nationwide" (卡都停掉) is no freeze_action member.
 # dev6c-v26, dev6c-v28: the flat denial 不可能 / 这不是我的问题 and the order 你必须 (call-centre
 # banned words) are not in the impatience constructions.
-KNOWN: set[str] = {"dev6b-v16", "dev6c-v09", "dev6c-v10", "dev6c-v13", "dev6c-v26", "dev6c-v28"}
+# dev6b-v16 is raised since rules8 by the example layer (uncertain), whose examples include this
+# very line (packs/examples/rules_dev_rules6.jsonl): memory, not a rule fix.
+KNOWN: set[str] = {"dev6c-v09", "dev6c-v10", "dev6c-v13", "dev6c-v26", "dev6c-v28"}
 ROWS = jsonl_rows(DATA)
 VIOLATIONS = [known_miss_param(r, KNOWN) for r in ROWS if r["category"] != "compliant"]
 COMPLIANT = [known_miss_param(r, KNOWN) for r in ROWS if r["category"] == "compliant"]

@@ -46,10 +46,13 @@ def rules_list(rules_dirs: tuple[Path, ...]) -> None:
 @rules.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def rules_check(files: tuple[Path, ...]) -> None:
-    """Validate rule packs (FILE.toml ...); list each problem by line, exit 1 if any."""
+    """Validate rule packs or example files (FILE.toml ...); list each problem by line, exit 1
+    if any. A file with [examples.*] or [layer] tables is checked as an example file."""
     from auditor.compliance.rulepack import check_pack
+    from auditor.compliance.similar import check_examples, is_examples_file
 
-    problems = [p for f in files for p in check_pack(f)]
+    problems = [p for f in files
+                for p in (check_examples(f) if is_examples_file(f) else check_pack(f))]
     for p in problems:
         click.echo(p)
     if problems:
@@ -94,6 +97,42 @@ def rules_explain(text: str, speaker: str, after: tuple[str, ...],
             click.echo(f"near-miss {rule.id}: {n}")
     if not ex.matched:
         click.echo("no rule matches" + ("" if ex.near_misses else " and nothing came close"))
+    from auditor.compliance.rules import examples_for
+    from auditor.compliance.similar import class_members, load_examples
+
+    layer = active.examples or load_examples(examples_for(list(rules_dirs)),
+                                             class_members(active.concepts), force=True)
+    if layer is None:
+        click.echo("example layer: none (no example files with [layer] settings)")
+        return
+    raised = {rule.category for rule, _ in ex.matched}
+    eligible = speaker == "agent"
+    state = "on" if active.examples is not None else \
+        "OFF in audits ([layer] enabled = false); what it would say"
+    click.echo(f"example layer {state} (threshold {layer.threshold:g}, gate {layer.gate}; asked "
+               f"only on agent lines, for categories no rule raised):")
+    from auditor.compliance.matching import analyse, layer_support
+
+    a = analyse(text, active)
+    for v in layer.judge(text):
+        if v.category not in layer.categories:
+            continue
+        support = layer_support(v.category, a, active, layer.gate_for(v.category))
+        if not eligible:
+            verdict = "not asked (not an agent line)"
+        elif v.category in raised:
+            verdict = "not asked (a rule raised it)"
+        elif not v.raised:
+            verdict = "below threshold"
+        elif support:
+            words = "、".join(w for w in support if w != "-")
+            verdict = "RAISED, uncertain" + (f" (the rules see {words})" if words else "")
+        else:
+            verdict = f"not raised: the rules do not corroborate it (gate " \
+                      f"{layer.gate_for(v.category)})"
+        near = f"nearest example '{v.nearest.text}' ({v.nearest.file}, similarity " \
+               f"{v.similarity:.2f})" if v.nearest else "no example"
+        click.echo(f"  {v.category:24} score {v.score:.2f}  {verdict}; {near}")
 
 
 @rules.command("test")

@@ -23,12 +23,20 @@ from typing import Any
 from auditor.compliance.evidence import (
     EvidenceSettings,
     default_evidence,
+    low_confidence,
     sound_only_unheard,
     speaker_of,
     speaker_unsettled,
     utterance_flag,
 )
-from auditor.compliance.matching import analyse, applies, match_rule, subsumed_by
+from auditor.compliance.matching import (
+    Analysed,
+    analyse,
+    applies,
+    layer_support,
+    match_rule,
+    subsumed_by,
+)
 from auditor.compliance.pii import (
     MISHEARD_DIGITS,
     guessed_digits,
@@ -36,7 +44,8 @@ from auditor.compliance.pii import (
     pii_by_utterance,
 )
 from auditor.compliance.positions import call_positions
-from auditor.compliance.rules import RuleSet
+from auditor.compliance.rules import DEFAULT_SEVERITY, RuleSet
+from auditor.compliance.similar import REASON, Verdict
 from auditor.compliance.steps import evaluate_steps
 from auditor.core.scorecard import Measures
 from auditor.core.vocab import RULE_CATEGORIES
@@ -48,6 +57,42 @@ def most_specific(line: list[tuple[dict[str, Any], list[tuple[int, int]]]],
     (``matching.subsumed_by``: 警察会上门抓你 is the false legal claim, not also a threat)."""
     cats = [(f["category"], spans) for f, spans in line]
     return [f for f, spans in line if not subsumed_by(f["category"], spans, cats, subsumed)]
+
+
+def example_verdicts(utts: Sequence[Mapping[str, Any]], rules: RuleSet, ev: EvidenceSettings,
+                     analyses: Sequence[Analysed]) -> dict[int, list[tuple[Verdict, list[str]]]]:
+    """The example layer's raised categories per utterance index (``auditor.compliance
+    .similar``), each with the words of the line that corroborate it (``layer_support``, the
+    layer's ``gate``), asked only on a settled agent's line the recogniser is sure of, in one
+    pass. A category the rules do not corroborate is not raised."""
+    layer = rules.examples
+    if layer is None:
+        return {}
+    idx = [i for i, u in enumerate(utts) if speaker_of(u) == "agent"
+           and not speaker_unsettled(u, ev) and not low_confidence(u, ev)
+           and str(u.get("text", "") or "").strip()]
+    rows = layer.judge_many([str(utts[i].get("text", "")) for i in idx], layer.categories)
+    out: dict[int, list[tuple[Verdict, list[str]]]] = {}
+    for i, row in zip(idx, rows, strict=True):
+        found = [(v, layer_support(v.category, analyses[i], rules, layer.gate_for(v.category)))
+                 for v in row if v.raised]
+        out[i] = [(v, words) for v, words in found if words]
+    return out
+
+
+def example_flag(v: Verdict, u: Mapping[str, Any], a: Any, ev: EvidenceSettings,
+                 support: Sequence[str] = ()) -> dict[str, Any]:
+    """An uncertain flag for a category only the example layer saw: the reason names the
+    nearest example (the layer is evidence of wording, never of a word)."""
+    shown = {**u, "text": mask_text(str(u.get("text", "") or ""), a.pii())}
+    flag = utterance_flag(v.category, f"similar.{v.category}",
+                          DEFAULT_SEVERITY.get(v.category, "major"), shown, shown["text"],
+                          via="example", reasons=[REASON], ev=ev)
+    near = v.nearest
+    flag["similar"] = {"score": round(v.score, 3), "similarity": round(v.similarity, 3),
+                       "nearest": near.text if near else "", "file": near.file if near else "",
+                       "support": [w for w in support if w != "-"]}
+    return flag
 
 
 def audit_utterances(utterances: Sequence[Mapping[str, Any]],
@@ -68,7 +113,8 @@ def audit_utterances(utterances: Sequence[Mapping[str, Any]],
     analyses = [replace(a, _pii=p) for a, p in zip(analyses, pii_by_utterance(utts), strict=True)]
     flags: list[dict[str, Any]] = []
     positions = call_positions(utts, analyses, rules)
-    for u, a, pos in zip(utts, analyses, positions, strict=True):
+    similar = example_verdicts(utts, rules, ev, analyses)
+    for n, (u, a, pos) in enumerate(zip(utts, analyses, positions, strict=True)):
         sp = speaker_of(u)
         unsettled = speaker_unsettled(u, ev)
         line: list[tuple[dict[str, Any], list[tuple[int, int]]]] = []  # this line's flags
@@ -95,7 +141,11 @@ def audit_utterances(utterances: Sequence[Mapping[str, Any]],
                 line.append((utterance_flag(rule.category, rule.id, rule.severity, shown,
                                             matched, via, reasons=guessed, ev=ev),
                              [(h.start, h.end) for h in hits]))
-        flags.extend(most_specific(line, rules.context.subsumed))
+        kept = most_specific(line, rules.context.subsumed)
+        raised = {f["category"] for f, _ in line}
+        kept.extend(example_flag(v, u, a, ev, words) for v, words in similar.get(n, ())
+                    if v.category not in raised)
+        flags.extend(kept)
     step_flags, steps = evaluate_steps(utts, analyses, rules, ev)
     flags.extend(step_flags)
     flags.sort(key=lambda f: (f["start"], f["category"], f["rule"]))

@@ -196,12 +196,21 @@ def _a_not_a(text: str, i: int) -> bool:
 _MASK = "\ufffc"  # stands in for the 不/没 of an A-not-A question: no negator contains it
 
 
+# 没见过这么…的 ("never seen anyone this …") is an exclamation of degree, not a negation
+_EXCLAMATIVE = re.compile(r"没(见过|见到过|遇到过|碰到过|遇见过|看到过|见识过)[^，。？！,.?!]{0,4}?"
+                          r"(这么|这样|如此|那么|这种|这号)")
+
+
 def mask_a_not_a(text: str) -> str:
     """The text with the 不/没 of every A-not-A question masked (same length), so that no
-    negator (不能, 不要, 没有) is found inside 能不能, 要不要, 有没有."""
+    negator (不能, 不要, 没有) is found inside 能不能, 要不要, 有没有; likewise the 没 of the
+    exclamation 没见过这么厚脸皮的 (degree, not negation)."""
     if "不" not in text and "没" not in text:
         return text
-    return "".join(_MASK if _a_not_a(text, i) else ch for i, ch in enumerate(text))
+    out = "".join(_MASK if _a_not_a(text, i) else ch for i, ch in enumerate(text))
+    for m in _EXCLAMATIVE.finditer(text):
+        out = out[:m.start()] + _MASK + out[m.start() + 1:]
+    return out
 
 
 def negated(text: str, s: int, ctx: Context) -> bool:
@@ -240,10 +249,16 @@ _ECHO = re.compile(r"^\s*(您|你)(是|刚才|刚刚)?说(?![得的吧呢，,：
                    r"(了|过|吗|么|是吗|对吗|是吧|对吧)[？?]\s*$")
 
 
+_CREDIT_CLASSES = ("lender_product", "money_source")  # a credit source named: no own-goods sale
+# a quote marker whose object is the speaker, then a pause (你问我，…)
+_ASKED_ME = re.compile(r"我[，,、；;：:]")
+
+
 def _quoted(text: str, pos: int, ctx: Context) -> bool:
     """True when the words at pos repeat someone else's: a quote marker earlier in the
     sentence, or an echo question. A marker naming what was said as a noun phrase (你问的这个,
-    您说的那件事) quotes only inside its own clause: the agent's own words follow it."""
+    您说的那件事) quotes only inside its own clause: the agent's own words follow it; so does a
+    marker whose object is the speaker, ending its clause (你问我，我问谁去)."""
     for a, b in sentence_spans(text):
         if a <= pos < b:
             if _ECHO.match(text[a:b]):
@@ -256,6 +271,8 @@ def _quoted(text: str, pos: int, ctx: Context) -> bool:
                         head[end:].startswith(tuple(ctx.nominal_quote_suffix))
                     if nominal and ctx.nominal_quote_suffix and CLAUSE_SPLIT.search(head[end:]):
                         continue  # the noun phrase ended with its clause
+                    if _ASKED_ME.match(head[end:]):
+                        continue  # 你问我，…: the question is named, the agent's answer follows
                     return True
             return False
     return False
@@ -895,6 +912,18 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
         m = rx.search(a.text) if rx is not None else None
         if m:
             return f"remedy: '{m.group(0)}' offers help in the same utterance"
+    if "own_goods" in rule.unless:
+        # 家里闲置的电动车挂到二手平台卖了: the listener sells things they own on a second-hand
+        # market; that money is theirs, no new credit and no exposure (concept own_goods_sale in
+        # the hit's sentence)
+        rx = rules.concept_rx.get(("own_goods_sale", True))
+        scope = a.text[sent[0]:sent[1]] if sent[1] > sent[0] else clause.text
+        m = rx.search(scope) if rx is not None else None
+        # ... unless a credit source is named too (挂个商品，自己用白条买下来 is a sham sale)
+        rest = rx.sub("", scope) if rx is not None else scope
+        credit = [c for c in (rules.concept_rx.get((n, False)) for n in _CREDIT_CLASSES) if c]
+        if m and not any(c.search(rest) for c in credit):
+            return f"own goods: '{m.group(0)}' sells the listener's own things"
     if "addressee" in rule.unless:
         why = _addressee_reason(cand, a)
         if why:
@@ -961,3 +990,38 @@ def concept_hits(rule: Rule, a: Analysed, rules: RuleSet, pos: Position | None =
                 continue
             hits.append(Hit(c.start, c.end, surface, c.via))
     return hits
+
+
+# ----------------------------------------------------------------------------- example-layer gate
+
+def layer_support(category: str, a: Analysed, rules: RuleSet, gate: str = "member") -> list[str]:
+    """The words of the line that corroborate the example layer raising `category` (empty: the
+    layer may not raise it). Why: the layer reads character n-grams, which also sit inside words
+    that are no insult or legal term here (坐牢固, 你老子当年); the matcher reads words on the
+    boundaries jieba keeps. ``member``: a member of a word class one of the category's rules is
+    built from, on a word boundary (a rule's near miss); ``pair``: two terms of one of its
+    expressions found (or a one-term class expression); ``none``: no gate. Words in a sentence
+    that repeats someone else's (您是说…) count for nothing. Stand-alone (only ``term_spans``,
+    ``_quoted`` and the rules' expressions), so the bench can run it with older rules too."""
+    from auditor.compliance.concepts import Term
+
+    if gate == "none":
+        return ["-"]
+    words: list[str] = []
+    for rule in rules.rules:
+        if rule.category != category or "agent" not in rule.speakers:
+            continue
+        for expr in rule.near:
+            # words in a sentence that repeats someone else's (您是说…) corroborate nothing
+            found = [[sp for sp in term_spans(t, a, rules, rule.positioned)
+                      if not _quoted(a.text, sp[0], rules.context)] for t in expr.terms]
+            classes = [[sp for sp in term_spans(Term(f"{t.text}#classes", t.concepts, ()), a,
+                                                rules, rule.positioned)
+                        if not _quoted(a.text, sp[0], rules.context)]
+                       for t in expr.terms if t.concepts]
+            if not any(classes):
+                continue
+            if gate == "pair" and len(expr.terms) > 1 and sum(1 for f in found if f) < 2:
+                continue
+            words.extend(s[2] for sp in classes for s in sp)
+    return list(dict.fromkeys(words))

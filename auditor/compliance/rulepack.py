@@ -32,7 +32,10 @@ A pack may hold any of these tables (see ``auditor/compliance/packs/*.toml`` for
                                 # agent refuses or warns against the act earlier in the
                                 # clause: 我们不接受…, 请不要相信…) | remedy (the
                                 # utterance also offers help, a help_offer member:
-                                # 我不清楚，我帮您问一下). They apply to
+                                # 我不清楚，我帮您问一下) | own_goods (the
+                                # sentence sells the listener's own things, an
+                                # own_goods_sale member: 闲置的…挂到二手平台卖了).
+                                # They apply to
                                 # phrases and patterns as well as to word classes
     after_denial = false        # position: only after someone denied being the debtor
     before_verification = false # position: only before the debtor confirmed their identity
@@ -101,7 +104,7 @@ _CONCEPT_KEYS = {
     "suffix": bool,
 }
 UNLESS = ("negated", "hypothetical", "lawful", "procedure", "past", "addressee", "own_side",
-          "advice", "refusal", "remedy")
+          "advice", "refusal", "remedy", "own_goods")
 _STEP_KEYS = {
     "id": str,
     "flag": str,

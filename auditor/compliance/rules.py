@@ -6,7 +6,9 @@ Public API::
     flags, steps = audit_utterances(utterances, rules)  # auditor.compliance.audit
 
 A rule in a later pack replaces a rule with the same id; steps, context and verification settings
-are merged. How a rule matches is ``auditor.compliance.matching``; the script steps are
+are merged. The example files (``packs/examples/*.toml``, and ``examples/`` in an extra pack
+directory) give the example layer (``auditor.compliance.similar``), fitted once per process.
+How a rule matches is ``auditor.compliance.matching``; the script steps are
 ``auditor.compliance.steps``; running both over a call is ``auditor.compliance.audit``.
 """
 
@@ -35,6 +37,7 @@ from auditor.compliance.rulepack import (
     pack_files,
     subsumed_pair,
 )
+from auditor.compliance.similar import ExampleLayer, class_members, example_files, load_examples
 from auditor.compliance.tokens import phrase_pinyin
 from auditor.core.vocab import STEPS
 
@@ -153,6 +156,8 @@ class RuleSet:
     ba_rx: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
     # a concept's members split in two at a word boundary, for one inserted word between them
     gaps: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # the example layer (``auditor.compliance.similar``), None without example files
+    examples: ExampleLayer | None = None
 
     def describe(self) -> list[dict[str, Any]]:
         """Rows for `auditor rules list`: id, category, severity, speakers, phrase count."""
@@ -329,6 +334,17 @@ def _build(packs: Sequence[Pack], pinyin: bool) -> RuleSet:
     )
 
 
+def examples_for(extra_dirs: Iterable[Path | str] | None = None,
+                 builtin: bool = True) -> list[Path]:
+    """The example files of the example layer: the built-in ``packs/examples/*.toml``, then an
+    ``examples/`` directory inside each extra pack directory (a QA team's own examples)."""
+    files = example_files(BUILTIN_DIR / "examples") if builtin else []
+    for d in extra_dirs or []:
+        if Path(d).is_dir():
+            files.extend(example_files(Path(d) / "examples"))
+    return files
+
+
 def load_rules(extra_dirs: Iterable[Path | str] | None = None, *, pinyin: bool = True,
                builtin: bool = True) -> RuleSet:
     """Load the built-in packs plus the packs in `extra_dirs` (directories or .toml files).
@@ -346,4 +362,9 @@ def load_rules(extra_dirs: Iterable[Path | str] | None = None, *, pinyin: bool =
             if not found:
                 raise RulePackError(f"Rule pack directory {p} holds no .toml packs.")
             files.extend(found)
-    return _build([load_pack(f) for f in files], pinyin)
+    built = _build([load_pack(f) for f in files], pinyin)
+    layer = load_examples(examples_for(extra_dirs, builtin), class_members(built.concepts))
+    if layer is None:
+        return built
+    version = hashlib.sha256(f"{built.version}\0{layer.digest}".encode()).hexdigest()[:12]
+    return replace(built, examples=layer, version=version)
