@@ -64,7 +64,11 @@ least ``min_chars_per_10s`` characters per ten seconds of speech -- and those ho
 first or last turns, the opening) holds a garbled agent line the step may hide in (not judgeable:
 low confidence, or far fewer characters than its length; a line of an unsettled speaker that is only
 a reply word, 是的, is the other party's and hides nothing; a line with fewer syllables counted in
-its signal than ``question_min_syllables`` hides no identity question; for the closing, only a
+its signal than ``question_min_syllables`` hides no identity question, nor does one whose text
+holds every syllable counted in its signal (fewer than ``question_min_syllables`` lost) and has no
+question's shape in it -- no ？, no clause closed by a tag such as 吧 or a 吗-like syllable, no
+title on sound (``_may_hide_question``): a greeting, an introduction and a staff number misheard
+leave no room for the question; for the closing, only a
 garbled line after which no intelligible agent turn was heard: a close is the agent's last words),
 the flag becomes an ``info_step_unclear`` note; so does a missing self-identification when the
 opening holds its words without their frame (``garbled_introduction``: 戴后 for 贷后, 过后 + digits
@@ -122,6 +126,7 @@ from auditor.compliance.tokens import CLAUSE_SPLIT, word_freq
 from auditor.core import config
 from auditor.core.config import ConfigError
 from auditor.core.vocab import STEPS
+from auditor.voice.speech_rate import spoken_units
 
 # The one word-class library (the rule packs use it too).
 CONCEPT_PATHS = (Path(__file__).parent / "packs" / "concepts.toml",)
@@ -698,11 +703,56 @@ def _question_may_hide(u: Mapping[str, Any], result: str, rec: Recognisers) -> b
     step is not judged absent from (``_judgeable``), as for a missing step. Either way the
     line must hold speech enough for the question (``_may_hold``), and an unsettled speaker's
     line may always be the agent's garbled question."""
-    if not may_be_agent(u, rec.ev) or not _may_hold(u, rec.ev.steps["question_min_syllables"]):
+    if not may_be_agent(u, rec.ev) or not _may_hide_question(u, rec):
         return False
     if speaker_unsettled(u, rec.ev):
         return True
     return low_confidence(u, rec.ev) if result == "confirm" else not _judgeable(u, rec.ev)
+
+
+def _lost_syllables(u: Mapping[str, Any]) -> int | None:
+    """Syllables counted in the line's signal (``syllables_audio``) beyond those its text takes
+    to say (``syllables_text``, numbers read aloud): the words the recogniser dropped. None
+    without a signal count. The count errs low (a median of one syllable under the text on
+    confident lines), so a positive figure is speech the text does not hold."""
+    audio = u.get("syllables_audio")
+    if audio is None:
+        return None
+    text = u.get("syllables_text")
+    try:
+        written = int(text) if text is not None else spoken_units(str(u.get("text", "") or ""))
+        return int(audio) - written
+    except (TypeError, ValueError):
+        return None
+
+
+def _question_shaped(text: str, rec: Recognisers) -> bool:
+    """Whether a garbled line still has the shape of a question to the person on the line: a ？,
+    a clause closed by a question tag as the recogniser writes it (吧, or a syllable sounding like
+    吗 / 么: ``_tag_after``), a title heard on sound (先生, 女士, 本人), or 是不是. Misheard words
+    keep their syllables and mostly their sounds, so a question hidden in a line that holds every
+    syllable it was said in shows one of these."""
+    if "？" in text or "?" in text or "是不是" in text:
+        return True
+    heard = heard_as(text, rec)
+    if rec.title.search(heard):
+        return True
+    clauses = [c for c in CLAUSE_SPLIT.split(heard) if c]
+    return any(_HAN.fullmatch(c[-1]) and _tag_after(c[-1]) for c in clauses)
+
+
+def _may_hide_question(u: Mapping[str, Any], rec: Recognisers) -> bool:
+    """Whether an identity question the recogniser did not catch may hide in the garbled line
+    `u`: it holds speech enough for one (``_may_hold``), and either it lost syllables enough for
+    one (``_lost_syllables`` at least ``question_min_syllables``; unknown without a signal
+    count), or its text, every syllable written, still has a question's shape
+    (``_question_shaped``). A line whose text holds all it was said in, as a greeting, an
+    introduction and a staff number misheard, hides no question."""
+    least = rec.ev.steps["question_min_syllables"]
+    if not _may_hold(u, least):
+        return False
+    lost = _lost_syllables(u)
+    return lost is None or lost >= least or _question_shaped(str(u.get("text", "") or ""), rec)
 
 
 def _may_hold(u: Mapping[str, Any], least: int) -> bool:
@@ -970,7 +1020,7 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
         garbled = [utts[i] for i in region
                    if not _judgeable(utts[i], ev) and not _reply_line(utts[i], rec)
                    and (sid != "identity_verification"
-                        or _may_hold(utts[i], ev.steps["question_min_syllables"]))]
+                        or _may_hide_question(utts[i], rec))]
         why = "low_confidence_text"
         if sid == "self_identification" and not garbled:
             garbled = [utts[i] for i in region if garbled_introduction(texts[i], rec)]
