@@ -483,9 +483,10 @@ def classify_reply(u: Mapping[str, Any] | str, rules: RuleSet, rec: Recognisers 
     low = low_confidence(u, rec.ev)
     # a denial only on the words as written: a third party read into a misheard line would
     # raise third-party disclosures on every later line
-    denies = (any(d in text for d in (*v["denial"].members, *w["denial_extra"]))
-              or rec.third_party.search(text)
-              or any(p.search(text) for p in rules.verification.deny))
+    said = own_state_blanked(text, rec)
+    denies = (any(d in said for d in (*v["denial"].members, *w["denial_extra"]))
+              or rec.third_party.search(said)
+              or any(p.search(said) for p in rules.verification.deny))
     if denies and (rec.third_party.search(text) or not engages_with_debt(text, rec)):
         return "deny"
     clauses = [c for c in CLAUSE_SPLIT.split(heard) if c]
@@ -852,9 +853,19 @@ def _judgeable(u: Mapping[str, Any], ev: EvidenceSettings) -> bool:
         ev.steps["min_chars_per_10s"] * length)
 
 
+def own_state_blanked(text: str, rec: Recognisers) -> str:
+    """`text` with the speaker's words about their own state blanked (``[words] own_state``:
+    我不在家, 我现在不方便, 不认识你): a debtor putting the caller off, not a denial of being the
+    debtor -- a third party says 他不在 or 不认识这个人."""
+    for phrase in sorted(rec.ev.words.get("own_state", ()), key=len, reverse=True):
+        text = text.replace(phrase, " " * len(phrase))
+    return text
+
+
 def strong_denial(text: str, rec: Recognisers) -> bool:
     """A reply that says outright it is not the debtor: a ``denial`` member (打错了, 不是我, 他不在)
     or a third party naming themselves (我是他老婆) -- not just a negation (不是，我是说…)."""
+    text = own_state_blanked(text, rec)
     return any(d in text for d in rec.vocab["denial"].members) or bool(
         rec.third_party.search(text))
 
