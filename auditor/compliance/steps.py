@@ -706,15 +706,19 @@ def unheard_question(utts: Sequence[Mapping[str, Any]], rules: RuleSet,
 def _question_may_hide(u: Mapping[str, Any], result: str, rec: Recognisers) -> bool:
     """Whether an unrecognised identity question may hide in the agent line `u` before a reply
     (``unheard_question``). A confirmation (是的) shows something was asked: the question may
-    hide in a low-confidence line. An unclear reply shows nothing: the line must be one the
-    step is not judged absent from (``_judgeable``), as for a missing step. Either way the
-    line must hold speech enough for the question (``_may_hold``), and an unsettled speaker's
-    line may always be the agent's garbled question."""
-    if not may_be_agent(u, rec.ev) or not _may_hide_question(u, rec):
+    hide in a low-confidence line that holds speech enough for it (``_may_hold``). An unclear
+    reply shows nothing: the line must be one the step is not judged absent from, as for a
+    missing step (``_judgeable``, and not heard whole without the question:
+    ``_may_hide_question``). An unsettled speaker's line may always be the agent's garbled
+    question."""
+    least = rec.ev.steps["question_min_syllables"]
+    if not may_be_agent(u, rec.ev) or not _may_hold(u, least):
         return False
     if speaker_unsettled(u, rec.ev):
         return True
-    return low_confidence(u, rec.ev) if result == "confirm" else not _judgeable(u, rec.ev)
+    if result == "confirm":
+        return low_confidence(u, rec.ev)
+    return not _judgeable(u, rec.ev) and _may_hide_question(u, rec)
 
 
 def _lost_syllables(u: Mapping[str, Any]) -> int | None:
