@@ -206,3 +206,88 @@ def test_no_reply_heard_is_taken_after_the_question_in_its_own_line(rules: RuleS
         "text": "您好，我是恒通金融的客服，工号五八三六一，您在恒通金融的借款还有一万没还，"
                 "逾期七十二天。麻烦确认一下，您是周建国先生本人吧。好的，再见。"}], rules)
     assert "disclosure_before_verification" in cats(flags)
+
+
+# ------------------------------- a garbled opening that holds every syllable it was said in
+
+# A greeting, an introduction and a staff number misheard (打扰了 -> 大要冷, 贷后 -> 戴后,
+# 工号 -> 公后), then the debt: the agent never asked who was on the line.
+_MISHEARD_OPENING = (
+    ("agent", "您好,大要冷,我是一达分析委托的戴后专员,公后92708。", 0.29),
+    ("customer", "嗯，什么事？", 0.6),
+    ("agent", "您在一达分期的分期账单欠款两万二千元，已经逾期七十一天了。", 0.65),
+    ("customer", "嗯，你说吧。", 0.6),
+    ("agent", "您看什么时候能还？", 0.7),
+    ("customer", "月底之前还八千。", 0.7),
+    ("agent", "好的，感谢您的配合，再见。", 0.75),
+)
+
+
+def _opening_said_in(syllables: int | None, first: str | None = None) -> list[dict]:
+    turns = call(*_MISHEARD_OPENING)
+    if first is not None:
+        turns[0] = {**turns[0], "text": first}
+    if syllables is not None:
+        turns[0] = {**turns[0], "syllables_audio": syllables}
+    return turns
+
+
+def test_garbled_opening_holding_all_its_syllables_hides_no_question(rules: RuleSet) -> None:
+    # the signal counts as many syllables as the text holds: nothing was lost, and nothing of it
+    # sounds like a question to the person on the line, so the question was not asked
+    flags, steps = audit_utterances(_opening_said_in(24), rules)
+    assert steps["identity_verification"] is False
+    got = {f["category"]: f for f in flags}
+    assert {"missing_identity_verification", "disclosure_before_verification"} <= set(got)
+    # the flag rests on the doubted opening: raised, but for QA to listen to
+    assert got["missing_identity_verification"]["uncertain"] is True
+
+
+def test_garbled_opening_that_lost_syllables_may_hide_the_question(rules: RuleSet) -> None:
+    # no count of what was said, or the signal holds far more than the text: unclear only
+    for syllables in (None, 36):
+        flags, _ = audit_utterances(_opening_said_in(syllables), rules)
+        assert not cats(flags) & {"missing_identity_verification",
+                                  "disclosure_before_verification"}
+        assert "info_step_unclear" in cats(flags)
+
+
+def test_garbled_opening_shaped_as_a_question_may_hide_it(rules: RuleSet) -> None:
+    from auditor.compliance.steps import _question_shaped
+
+    # every syllable written, but a clause closes on a question tag or holds a title on sound
+    for first in ("您好,大要冷,我是一达分析委托的戴后专员,无令华硕吧。",
+                  "您好,大要冷,我是一达分析委托的戴后专员,吴令华鲜生。"):
+        assert _question_shaped(first, REC)
+        flags, _ = audit_utterances(_opening_said_in(24, first), rules)
+        assert "missing_identity_verification" not in cats(flags)
+    assert not _question_shaped("您好,大要冷,我是一达分析委托的戴后专员,公后92708。", REC)
+
+
+def _no_greeting_call(first: str, syllables: int | None) -> list[dict]:
+    # 喂，胡丽华是吧？ misheard: no greeting said, the first two agent turns both garbled
+    turns = call(("agent", first, 0.18), ("customer", "嗯，是我，什么事？", 0.6),
+                 ("agent", "不来消费金融贷后部,高后午九零零八,"
+                           "您在福来消费金融的消费贷款一七五十二天。", 0.28),
+                 ("customer", "是，最近手头紧。", 0.6),
+                 ("agent", "您看什么时候能还？", 0.7), ("customer", "月底还三千。", 0.7),
+                 ("agent", "好的，谢谢您，再见。", 0.75))
+    if syllables is not None:
+        turns[0] = {**turns[0], "syllables_audio": syllables}
+        turns[2] = {**turns[2], "syllables_audio": 30}
+    return turns
+
+
+def test_garbled_first_turns_heard_whole_without_a_greeting(rules: RuleSet) -> None:
+    # every syllable written and none sounding like a greeting: the greeting was not said
+    flags, _ = audit_utterances(_no_greeting_call("为,无令华硕吧。", 6), rules)
+    got = {f["category"]: f for f in flags}
+    assert "missing_greeting" in got and got["missing_greeting"]["uncertain"] is True
+    # no signal count, or syllables lost enough for a greeting: unclear, no flag
+    for first, syllables in (("为,无令华硕吧。", None), ("为,无令华硕吧。", 9)):
+        flags, _ = audit_utterances(_no_greeting_call(first, syllables), rules)
+        assert "missing_greeting" not in cats(flags)
+        assert any(f["rule"] == "steps.greeting" for f in flags)  # the note
+    # a greeting heard on sound in the garbled line (宁好 for 您好): no flag either
+    flags, _ = audit_utterances(_no_greeting_call("宁好,无令华硕吧。", 8), rules)
+    assert "missing_greeting" not in cats(flags)

@@ -64,9 +64,17 @@ least ``min_chars_per_10s`` characters per ten seconds of speech -- and those ho
 first or last turns, the opening) holds a garbled agent line the step may hide in (not judgeable:
 low confidence, or far fewer characters than its length; a line of an unsettled speaker that is only
 a reply word, 是的, is the other party's and hides nothing; a line with fewer syllables counted in
-its signal than ``question_min_syllables`` hides no identity question; for the closing, only a
+its signal than ``question_min_syllables`` hides no identity question, nor does one whose text
+holds every syllable counted in its signal (fewer than ``question_min_syllables`` lost) and has no
+question's shape in it -- no ？, no clause closed by a tag such as 吧 or a 吗-like syllable, no
+title on sound (``_may_hide_question``): a greeting, an introduction and a staff number misheard
+leave no room for the question; for the closing, only a
 garbled line after which no intelligible agent turn was heard: a close is the agent's last words),
-the flag becomes an ``info_step_unclear`` note; so does a missing self-identification when the
+the flag becomes an ``info_step_unclear`` note -- unless that garbled line was heard whole
+(``_heard_without``): for the greeting and the identity question, a line holding every syllable
+counted in its signal (``_lost_syllables``) with nothing in it sounding like a greeting or shaped
+like a question is evidence of the step's absence as a confident line is, and counts among the
+intelligible characters; so does a missing self-identification when the
 opening holds its words without their frame (``garbled_introduction``: 戴后 for 贷后, 过后 + digits
 for 工号 + digits). A garbled opening without a recognised identity question leaves the disclosure
 that follows unclear too. missing_identity_verification is raised on a denial, on a confident reply
@@ -91,7 +99,7 @@ step flags.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -122,6 +130,7 @@ from auditor.compliance.tokens import CLAUSE_SPLIT, word_freq
 from auditor.core import config
 from auditor.core.config import ConfigError
 from auditor.core.vocab import STEPS
+from auditor.voice.speech_rate import spoken_units
 
 # The one word-class library (the rule packs use it too).
 CONCEPT_PATHS = (Path(__file__).parent / "packs" / "concepts.toml",)
@@ -192,6 +201,7 @@ class Recognisers:
     sound: SoundIndex  # the step words heard on sound
     staff: re.Pattern[str]
     role_sound: SoundIndex  # every role word (context members too), for a garbled introduction
+    greet_sound: SoundIndex  # the greetings, for a garbled opening heard whole
 
 
 _COMPILED: dict[tuple, Recognisers] = {}
@@ -244,6 +254,7 @@ def _compile(ev: EvidenceSettings) -> Recognisers:
         staff=re.compile(rf"工号(?:是)?[^{_DIGIT}]{{0,2}}?[{_DIGIT}](?:[{_DIGIT}\s\-—.]*?[{_DIGIT}])"
                          rf"{{{ev.steps['staff_digits'] - 1},}}"),
         role_sound=SoundIndex.of(list(v["role_word"].all)),
+        greet_sound=SoundIndex.of(list(v["greeting"].members)),
     )
 
 
@@ -472,9 +483,10 @@ def classify_reply(u: Mapping[str, Any] | str, rules: RuleSet, rec: Recognisers 
     low = low_confidence(u, rec.ev)
     # a denial only on the words as written: a third party read into a misheard line would
     # raise third-party disclosures on every later line
-    denies = (any(d in text for d in (*v["denial"].members, *w["denial_extra"]))
-              or rec.third_party.search(text)
-              or any(p.search(text) for p in rules.verification.deny))
+    said = own_state_blanked(text, rec)
+    denies = (any(d in said for d in (*v["denial"].members, *w["denial_extra"]))
+              or rec.third_party.search(said)
+              or any(p.search(said) for p in rules.verification.deny))
     if denies and (rec.third_party.search(text) or not engages_with_debt(text, rec)):
         return "deny"
     clauses = [c for c in CLAUSE_SPLIT.split(heard) if c]
@@ -694,15 +706,90 @@ def unheard_question(utts: Sequence[Mapping[str, Any]], rules: RuleSet,
 def _question_may_hide(u: Mapping[str, Any], result: str, rec: Recognisers) -> bool:
     """Whether an unrecognised identity question may hide in the agent line `u` before a reply
     (``unheard_question``). A confirmation (是的) shows something was asked: the question may
-    hide in a low-confidence line. An unclear reply shows nothing: the line must be one the
-    step is not judged absent from (``_judgeable``), as for a missing step. Either way the
-    line must hold speech enough for the question (``_may_hold``), and an unsettled speaker's
-    line may always be the agent's garbled question."""
-    if not may_be_agent(u, rec.ev) or not _may_hold(u, rec.ev.steps["question_min_syllables"]):
+    hide in a low-confidence line that holds speech enough for it (``_may_hold``). An unclear
+    reply shows nothing: the line must be one the step is not judged absent from, as for a
+    missing step (``_judgeable``, and not heard whole without the question:
+    ``_may_hide_question``). An unsettled speaker's line may always be the agent's garbled
+    question."""
+    least = rec.ev.steps["question_min_syllables"]
+    if not may_be_agent(u, rec.ev) or not _may_hold(u, least):
         return False
     if speaker_unsettled(u, rec.ev):
         return True
-    return low_confidence(u, rec.ev) if result == "confirm" else not _judgeable(u, rec.ev)
+    if result == "confirm":
+        return low_confidence(u, rec.ev)
+    return not _judgeable(u, rec.ev) and _may_hide_question(u, rec)
+
+
+def _lost_syllables(u: Mapping[str, Any]) -> int | None:
+    """Syllables counted in the line's signal (``syllables_audio``) beyond those its text takes
+    to say (``syllables_text``, numbers read aloud): the words the recogniser dropped. None
+    without a signal count. The count errs low (a median of one syllable under the text on
+    confident lines), so a positive figure is speech the text does not hold."""
+    audio = u.get("syllables_audio")
+    if audio is None:
+        return None
+    text = u.get("syllables_text")
+    try:
+        written = int(text) if text is not None else spoken_units(str(u.get("text", "") or ""))
+        return int(audio) - written
+    except (TypeError, ValueError):
+        return None
+
+
+def _question_shaped(text: str, rec: Recognisers) -> bool:
+    """Whether a garbled line still has the shape of a question to the person on the line: a ？,
+    a clause closed by a question tag as the recogniser writes it (吧, or a syllable sounding like
+    吗 / 么: ``_tag_after``), a title heard on sound (先生, 女士, 本人), or 是不是. Misheard words
+    keep their syllables and mostly their sounds, so a question hidden in a line that holds every
+    syllable it was said in shows one of these."""
+    if "？" in text or "?" in text or "是不是" in text:
+        return True
+    heard = heard_as(text, rec)
+    if rec.title.search(heard):
+        return True
+    clauses = [c for c in CLAUSE_SPLIT.split(heard) if c]
+    return any(_HAN.fullmatch(c[-1]) and _tag_after(c[-1]) for c in clauses)
+
+
+def _may_hide_question(u: Mapping[str, Any], rec: Recognisers) -> bool:
+    """Whether an identity question the recogniser did not catch may hide in the garbled line
+    `u`: it holds speech enough for one (``_may_hold``), and either it lost syllables enough for
+    one (``_lost_syllables`` at least ``question_min_syllables``; unknown without a signal
+    count), or its text, every syllable written, still has a question's shape
+    (``_question_shaped``). A line whose text holds all it was said in, as a greeting, an
+    introduction and a staff number misheard, hides no question."""
+    least = rec.ev.steps["question_min_syllables"]
+    if not _may_hold(u, least):
+        return False
+    lost = _lost_syllables(u)
+    return lost is None or lost >= least or _question_shaped(str(u.get("text", "") or ""), rec)
+
+
+def _may_hide_greeting(u: Mapping[str, Any], rec: Recognisers) -> bool:
+    """Whether a greeting the recogniser did not catch may hide in the garbled line `u`: it holds
+    speech enough for the shortest greeting, and either lost that many syllables
+    (``_lost_syllables``; unknown without a signal count) or, every syllable written, sounds like
+    one somewhere (fuzzy pinyin, ``greets`` on the line heard as the greetings)."""
+    least = min(len(g) for g in rec.vocab["greeting"].members)
+    if not _may_hold(u, least):
+        return False
+    lost = _lost_syllables(u)
+    text = str(u.get("text", "") or "")
+    return lost is None or lost >= least or greets(heard_as_fuzzy(text, rec.greet_sound), rec)
+
+
+def _heard_without(sid: str, u: Mapping[str, Any], rec: Recognisers) -> bool:
+    """A garbled line the step `sid` cannot hide in although its words were misheard: for the
+    greeting and the identity question (words of a known sound and shape), a line that holds
+    every syllable counted in its signal and nothing sounding or shaped like the step
+    (``_may_hide_greeting``, ``_may_hide_question``). Such a line is evidence of the step's
+    absence as a confident one is; other steps are judged on confident lines only."""
+    if sid == "greeting":
+        return not _may_hide_greeting(u, rec)
+    if sid == "identity_verification":
+        return not _may_hide_question(u, rec)
+    return False
 
 
 def _may_hold(u: Mapping[str, Any], least: int) -> bool:
@@ -748,11 +835,12 @@ def _filler_asking_back(text: str, rec: Recognisers) -> bool:
 
 
 def _confident_chars(utts: Sequence[Mapping[str, Any]], idx: Sequence[int],
-                     ev: EvidenceSettings) -> int:
-    """Han characters of settled agent lines intelligible enough to judge a step absent."""
+                     ev: EvidenceSettings, whole: Collection[int] = ()) -> int:
+    """Han characters of settled agent lines intelligible enough to judge a step absent (or
+    heard whole without it: `whole`, ``_heard_without``)."""
     return sum(_han_count(str(utts[i].get("text", "") or "")) for i in idx
                if speaker_of(utts[i]) == "agent" and not speaker_unsettled(utts[i], ev)
-               and _judgeable(utts[i], ev))
+               and (_judgeable(utts[i], ev) or i in whole))
 
 
 def _judgeable(u: Mapping[str, Any], ev: EvidenceSettings) -> bool:
@@ -769,9 +857,19 @@ def _judgeable(u: Mapping[str, Any], ev: EvidenceSettings) -> bool:
         ev.steps["min_chars_per_10s"] * length)
 
 
+def own_state_blanked(text: str, rec: Recognisers) -> str:
+    """`text` with the speaker's words about their own state blanked (``[words] own_state``:
+    我不在家, 我现在不方便, 不认识你): a debtor putting the caller off, not a denial of being the
+    debtor -- a third party says 他不在 or 不认识这个人."""
+    for phrase in sorted(rec.ev.words.get("own_state", ()), key=len, reverse=True):
+        text = text.replace(phrase, " " * len(phrase))
+    return text
+
+
 def strong_denial(text: str, rec: Recognisers) -> bool:
     """A reply that says outright it is not the debtor: a ``denial`` member (打错了, 不是我, 他不在)
     or a third party naming themselves (我是他老婆) -- not just a negation (不是，我是说…)."""
+    text = own_state_blanked(text, rec)
     return any(d in text for d in rec.vocab["denial"].members) or bool(
         rec.third_party.search(text))
 
@@ -836,11 +934,11 @@ def _said_at(u: Mapping[str, Any], offset: int) -> float:
 
 
 def _intelligible(utts: Sequence[Mapping[str, Any]], region: Sequence[int], least: int,
-                  ev: EvidenceSettings) -> bool:
+                  ev: EvidenceSettings, whole: Collection[int] = ()) -> bool:
     """Enough intelligible agent speech in `region` to say a step is not there: at least
     `least` confident agent characters, and confident lines holding at least
     ``min_confident_percent`` of the agent's characters there (a garbled opening may hide it)."""
-    confident = _confident_chars(utts, region, ev)
+    confident = _confident_chars(utts, region, ev, whole)
     total = sum(_han_count(str(utts[i].get("text", "") or "")) for i in region)
     return confident >= least and 100 * confident >= ev.steps["min_confident_percent"] * total
 
@@ -962,15 +1060,18 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
             flags.append(_note(sid, utts[unclear[0].reply or unclear[0].question],
                                UNCLEAR_REPLY, ev))
             continue
-        if not _intelligible(utts, region, minimum.get(sid, ev.steps["min_agent_chars"]), ev):
+        # garbled lines heard whole, none of it sounding like the step: evidence of its absence
+        whole = {i for i in region if not _judgeable(utts[i], ev)
+                 and _heard_without(sid, utts[i], rec)}
+        if not _intelligible(utts, region, minimum.get(sid, ev.steps["min_agent_chars"]), ev,
+                             whole):
             flags.append(_note(sid, where, "too_little_confident_agent_speech", ev))
             question_unheard = question_unheard or sid == "identity_verification"
             continue
         weak = [utts[i] for i in region if low_confidence(utts[i], ev)]
         garbled = [utts[i] for i in region
                    if not _judgeable(utts[i], ev) and not _reply_line(utts[i], rec)
-                   and (sid != "identity_verification"
-                        or _may_hold(utts[i], ev.steps["question_min_syllables"]))]
+                   and i not in whole]
         why = "low_confidence_text"
         if sid == "self_identification" and not garbled:
             garbled = [utts[i] for i in region if garbled_introduction(texts[i], rec)]

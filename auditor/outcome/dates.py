@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from auditor.compliance.tokens import char_readings, is_han
+
 from .numbers import parse_number
 
 _N = r"[\d零〇一二两三四五六七八九十幺]{1,4}"
@@ -173,8 +175,52 @@ _PATTERNS: list[tuple[re.Pattern, Callable[[re.Match, date], date | None]]] = [
 ]
 
 
+# A day of the month heard as a common word right after a month (下个月时候 for 下个月十号): up to
+# three syllables each read as a numeral (toneless, exact), then one with 号's initial h and a
+# final ao / ou (候, 后, 好). After 月 with no 的 between, 时候 is not the everyday "time" (that
+# takes 下个月的时候); it is the day as said.
+_DAY_SLOT = re.compile(r"(?:下个?|本|这个?|当|[\d零〇一二两三四五六七八九十])月")
+_NUMERALS = "一二三四五六七八九十"
+_NUMERAL_OF = {r: n for n in _NUMERALS for r in char_readings(n)}
+
+
+def _heard_numeral(ch: str) -> str | None:
+    """The numeral a Han character sounds exactly like (toneless), if any (时 -> 十)."""
+    if not is_han(ch):
+        return None
+    if ch in _NUMERALS:
+        return ch
+    return next((_NUMERAL_OF[r] for r in sorted(char_readings(ch)) if r in _NUMERAL_OF), None)
+
+
+def _sounds_like_hao(ch: str) -> bool:
+    return is_han(ch) and any(r in ("hao", "hou") for r in char_readings(ch))
+
+
+def heard_days(text: str) -> str:
+    """`text` with a day of the month heard as other words right after a month written as the
+    numerals and 号 it sounds like (下个月时候 -> 下个月十号); same length, so spans stay valid."""
+    out = list(text)
+    for m in _DAY_SLOT.finditer(text):
+        i = m.end()
+        for n in (1, 2, 3):
+            span = text[i:i + n + 1]
+            if len(span) < n + 1 or span.endswith("号") and all(c in _NUMERALS for c in span[:-1]):
+                continue
+            digits = [_heard_numeral(c) for c in span[:n]]
+            if all(digits) and _sounds_like_hao(span[n]):
+                day = _num("".join(digits))  # type: ignore[arg-type]
+                if day and 1 <= day <= 31:
+                    out[i:i + n + 1] = [*digits, "号"]  # type: ignore[list-item]
+                    break
+    return "".join(out)
+
+
 def find_dates(text: str, today: date | None) -> list[DateMention]:
-    """Every date expression in `text`, in order, resolved against `today` when it is given."""
+    """Every date expression in `text`, in order, resolved against `today` when it is given. A
+    day heard as other words after a month (``heard_days``) is read as the day; the mention keeps
+    the words as written."""
+    written, text = text, heard_days(text)
     taken: list[tuple[int, int]] = []
     out: list[DateMention] = []
     for pattern, resolve in _PATTERNS:
@@ -189,6 +235,6 @@ def find_dates(text: str, today: date | None) -> list[DateMention]:
                 continue
             due = resolve(m, today) if today is not None else None
             taken.append((s, e))
-            out.append(DateMention(m.group(), s, e, due))
+            out.append(DateMention(written[s:e], s, e, due))
             pos = e
     return sorted(out, key=lambda d: d.start)
