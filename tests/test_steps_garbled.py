@@ -262,32 +262,3 @@ def test_garbled_opening_shaped_as_a_question_may_hide_it(rules: RuleSet) -> Non
         flags, _ = audit_utterances(_opening_said_in(24, first), rules)
         assert "missing_identity_verification" not in cats(flags)
     assert not _question_shaped("您好,大要冷,我是一达分析委托的戴后专员,公后92708。", REC)
-
-
-def _no_greeting_call(first: str, syllables: int | None) -> list[dict]:
-    # 喂，胡丽华是吧？ misheard: no greeting said, the first two agent turns both garbled
-    turns = call(("agent", first, 0.18), ("customer", "嗯，是我，什么事？", 0.6),
-                 ("agent", "不来消费金融贷后部,高后午九零零八,"
-                           "您在福来消费金融的消费贷款一七五十二天。", 0.28),
-                 ("customer", "是，最近手头紧。", 0.6),
-                 ("agent", "您看什么时候能还？", 0.7), ("customer", "月底还三千。", 0.7),
-                 ("agent", "好的，谢谢您，再见。", 0.75))
-    if syllables is not None:
-        turns[0] = {**turns[0], "syllables_audio": syllables}
-        turns[2] = {**turns[2], "syllables_audio": 30}
-    return turns
-
-
-def test_garbled_first_turns_heard_whole_without_a_greeting(rules: RuleSet) -> None:
-    # every syllable written and none sounding like a greeting: the greeting was not said
-    flags, _ = audit_utterances(_no_greeting_call("为,无令华硕吧。", 6), rules)
-    got = {f["category"]: f for f in flags}
-    assert "missing_greeting" in got and got["missing_greeting"]["uncertain"] is True
-    # no signal count, or syllables lost enough for a greeting: unclear, no flag
-    for first, syllables in (("为,无令华硕吧。", None), ("为,无令华硕吧。", 9)):
-        flags, _ = audit_utterances(_no_greeting_call(first, syllables), rules)
-        assert "missing_greeting" not in cats(flags)
-        assert any(f["rule"] == "steps.greeting" for f in flags)  # the note
-    # a greeting heard on sound in the garbled line (宁好 for 您好): no flag either
-    flags, _ = audit_utterances(_no_greeting_call("宁好,无令华硕吧。", 8), rules)
-    assert "missing_greeting" not in cats(flags)

@@ -70,11 +70,7 @@ question's shape in it -- no ？, no clause closed by a tag such as 吧 or a 吗
 title on sound (``_may_hide_question``): a greeting, an introduction and a staff number misheard
 leave no room for the question; for the closing, only a
 garbled line after which no intelligible agent turn was heard: a close is the agent's last words),
-the flag becomes an ``info_step_unclear`` note -- unless that garbled line was heard whole
-(``_heard_without``): for the greeting and the identity question, a line holding every syllable
-counted in its signal (``_lost_syllables``) with nothing in it sounding like a greeting or shaped
-like a question is evidence of the step's absence as a confident line is, and counts among the
-intelligible characters; so does a missing self-identification when the
+the flag becomes an ``info_step_unclear`` note; so does a missing self-identification when the
 opening holds its words without their frame (``garbled_introduction``: 戴后 for 贷后, 过后 + digits
 for 工号 + digits). A garbled opening without a recognised identity question leaves the disclosure
 that follows unclear too. missing_identity_verification is raised on a denial, on a confident reply
@@ -99,7 +95,7 @@ step flags.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -201,7 +197,6 @@ class Recognisers:
     sound: SoundIndex  # the step words heard on sound
     staff: re.Pattern[str]
     role_sound: SoundIndex  # every role word (context members too), for a garbled introduction
-    greet_sound: SoundIndex  # the greetings, for a garbled opening heard whole
 
 
 _COMPILED: dict[tuple, Recognisers] = {}
@@ -254,7 +249,6 @@ def _compile(ev: EvidenceSettings) -> Recognisers:
         staff=re.compile(rf"工号(?:是)?[^{_DIGIT}]{{0,2}}?[{_DIGIT}](?:[{_DIGIT}\s\-—.]*?[{_DIGIT}])"
                          rf"{{{ev.steps['staff_digits'] - 1},}}"),
         role_sound=SoundIndex.of(list(v["role_word"].all)),
-        greet_sound=SoundIndex.of(list(v["greeting"].members)),
     )
 
 
@@ -766,32 +760,6 @@ def _may_hide_question(u: Mapping[str, Any], rec: Recognisers) -> bool:
     return lost is None or lost >= least or _question_shaped(str(u.get("text", "") or ""), rec)
 
 
-def _may_hide_greeting(u: Mapping[str, Any], rec: Recognisers) -> bool:
-    """Whether a greeting the recogniser did not catch may hide in the garbled line `u`: it holds
-    speech enough for the shortest greeting, and either lost that many syllables
-    (``_lost_syllables``; unknown without a signal count) or, every syllable written, sounds like
-    one somewhere (fuzzy pinyin, ``greets`` on the line heard as the greetings)."""
-    least = min(len(g) for g in rec.vocab["greeting"].members)
-    if not _may_hold(u, least):
-        return False
-    lost = _lost_syllables(u)
-    text = str(u.get("text", "") or "")
-    return lost is None or lost >= least or greets(heard_as_fuzzy(text, rec.greet_sound), rec)
-
-
-def _heard_without(sid: str, u: Mapping[str, Any], rec: Recognisers) -> bool:
-    """A garbled line the step `sid` cannot hide in although its words were misheard: for the
-    greeting and the identity question (words of a known sound and shape), a line that holds
-    every syllable counted in its signal and nothing sounding or shaped like the step
-    (``_may_hide_greeting``, ``_may_hide_question``). Such a line is evidence of the step's
-    absence as a confident one is; other steps are judged on confident lines only."""
-    if sid == "greeting":
-        return not _may_hide_greeting(u, rec)
-    if sid == "identity_verification":
-        return not _may_hide_question(u, rec)
-    return False
-
-
 def _may_hold(u: Mapping[str, Any], least: int) -> bool:
     """Whether the line holds speech enough to say `least` syllables in: the syllable nuclei
     counted in its signal (``syllables_audio``, from voice.metrics) or its characters, whichever
@@ -835,12 +803,11 @@ def _filler_asking_back(text: str, rec: Recognisers) -> bool:
 
 
 def _confident_chars(utts: Sequence[Mapping[str, Any]], idx: Sequence[int],
-                     ev: EvidenceSettings, whole: Collection[int] = ()) -> int:
-    """Han characters of settled agent lines intelligible enough to judge a step absent (or
-    heard whole without it: `whole`, ``_heard_without``)."""
+                     ev: EvidenceSettings) -> int:
+    """Han characters of settled agent lines intelligible enough to judge a step absent."""
     return sum(_han_count(str(utts[i].get("text", "") or "")) for i in idx
                if speaker_of(utts[i]) == "agent" and not speaker_unsettled(utts[i], ev)
-               and (_judgeable(utts[i], ev) or i in whole))
+               and _judgeable(utts[i], ev))
 
 
 def _judgeable(u: Mapping[str, Any], ev: EvidenceSettings) -> bool:
@@ -934,11 +901,11 @@ def _said_at(u: Mapping[str, Any], offset: int) -> float:
 
 
 def _intelligible(utts: Sequence[Mapping[str, Any]], region: Sequence[int], least: int,
-                  ev: EvidenceSettings, whole: Collection[int] = ()) -> bool:
+                  ev: EvidenceSettings) -> bool:
     """Enough intelligible agent speech in `region` to say a step is not there: at least
     `least` confident agent characters, and confident lines holding at least
     ``min_confident_percent`` of the agent's characters there (a garbled opening may hide it)."""
-    confident = _confident_chars(utts, region, ev, whole)
+    confident = _confident_chars(utts, region, ev)
     total = sum(_han_count(str(utts[i].get("text", "") or "")) for i in region)
     return confident >= least and 100 * confident >= ev.steps["min_confident_percent"] * total
 
@@ -1060,18 +1027,15 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
             flags.append(_note(sid, utts[unclear[0].reply or unclear[0].question],
                                UNCLEAR_REPLY, ev))
             continue
-        # garbled lines heard whole, none of it sounding like the step: evidence of its absence
-        whole = {i for i in region if not _judgeable(utts[i], ev)
-                 and _heard_without(sid, utts[i], rec)}
-        if not _intelligible(utts, region, minimum.get(sid, ev.steps["min_agent_chars"]), ev,
-                             whole):
+        if not _intelligible(utts, region, minimum.get(sid, ev.steps["min_agent_chars"]), ev):
             flags.append(_note(sid, where, "too_little_confident_agent_speech", ev))
             question_unheard = question_unheard or sid == "identity_verification"
             continue
         weak = [utts[i] for i in region if low_confidence(utts[i], ev)]
         garbled = [utts[i] for i in region
                    if not _judgeable(utts[i], ev) and not _reply_line(utts[i], rec)
-                   and i not in whole]
+                   and (sid != "identity_verification"
+                        or _may_hide_question(utts[i], rec))]
         why = "low_confidence_text"
         if sid == "self_identification" and not garbled:
             garbled = [utts[i] for i in region if garbled_introduction(texts[i], rec)]
