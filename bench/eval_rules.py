@@ -267,25 +267,31 @@ def evaluate_corpus(lines: Iterable[dict[str, Any]], rules: RuleSet, half: str) 
     for line in lines:
         if line["half"] != half:
             continue
-        got = line_categories(line, rules)
-        want: set[str] = set()
-        if line["category"] != "compliant" and line["speaker"] == "agent":
-            want = {line["category"], *(line.get("also") or [])} & set(LEXICAL)
-        main_cat = line["category"]
-        if main_cat in LEXICAL:
-            cc = rep.per_category.setdefault(main_cat, CategoryCount())
-            if main_cat in got:
-                cc.hits += 1
-            else:
-                cc.misses += 1
-                rep.errors.append(f"{line['id']}: missed {main_cat}: {line['text']}")
-        for cat in got - want:
-            if want or line["category"] in LEXICAL:
-                rep.other += 1  # a violation line that also raises another category
-                continue
-            rep.per_category.setdefault(cat, CategoryCount()).false_alarms += 1
-            rep.errors.append(f"{line['id']}: false alarm {cat}: {line['text']}")
+        count_line(rep, line, line_categories(line, rules))
     return rep
+
+
+def count_line(rep: CorpusReport, line: dict[str, Any], got: set[str]) -> None:
+    """Add one labelled line, raised as ``got``, to ``rep``: a hit or a miss of its category,
+    and a false alarm for every category a compliant (or customer's) line raises. A violation
+    line raising another category as well counts in ``rep.other``, not as a false alarm."""
+    want: set[str] = set()
+    if line["category"] != "compliant" and line["speaker"] == "agent":
+        want = {line["category"], *(line.get("also") or [])} & set(LEXICAL)
+    main_cat = line["category"]
+    if main_cat in LEXICAL:
+        cc = rep.per_category.setdefault(main_cat, CategoryCount())
+        if main_cat in got:
+            cc.hits += 1
+        else:
+            cc.misses += 1
+            rep.errors.append(f"{line['id']}: missed {main_cat}: {line['text']}")
+    for cat in got - want:
+        if want or main_cat in LEXICAL:
+            rep.other += 1  # a violation line that also raises another category
+            continue
+        rep.per_category.setdefault(cat, CategoryCount()).false_alarms += 1
+        rep.errors.append(f"{line['id']}: false alarm {cat}: {line['text']}")
 
 
 def corpus_report(rules: RuleSet, show_tuning_errors: bool = False) -> str:
@@ -450,22 +456,7 @@ class CvResult:
             got = set(self.rules_cats[i]) if rules else set()
             if threshold is not None:
                 got |= self.layer_cats(i, threshold)
-            want: set[str] = set()
-            if line["category"] != "compliant" and line["speaker"] == "agent":
-                want = {line["category"], *(line.get("also") or [])} & set(LEXICAL)
-            if line["category"] in LEXICAL:
-                cc = rep.per_category.setdefault(line["category"], CategoryCount())
-                if line["category"] in got:
-                    cc.hits += 1
-                else:
-                    cc.misses += 1
-                    rep.errors.append(f"{line['id']}: missed {line['category']}: {line['text']}")
-            for cat in got - want:
-                if want or line["category"] in LEXICAL:
-                    rep.other += 1
-                    continue
-                rep.per_category.setdefault(cat, CategoryCount()).false_alarms += 1
-                rep.errors.append(f"{line['id']}: false alarm {cat}: {line['text']}")
+            count_line(rep, line, got)
         return rep
 
 

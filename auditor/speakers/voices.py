@@ -218,11 +218,12 @@ def _wvar(v: np.ndarray, w: np.ndarray) -> float:
 
 EMBED_COS_CLEAR = 0.50  # two cluster centres this far apart (cosine) are surely two people
 EMBED_COS_ONE = 0.70  # ... this close, no evidence of two. One real voice's lines, split by
-# this two-means, leave centres at a median cosine of 0.82 (22 one-voice tuning calls; 0.74 at the
-# 30th percentile); at 0.65 a clean two-voice split whose parties sit close (0.65-0.70) counted
-# for nothing and its lines were left unknown. Moving it from 0.65 named no more one-voice lines
-# customer (64 one-voice tuning calls) and put 1.2 (truth lines) to 1.8 (heard lines) points
-# more speech right on the tuning real-voice calls.
+# this two-means, leave centres at a median cosine of 0.82 (22 one-voice tuning calls; 4 of them
+# below 0.70 and 3 below 0.65, so this limit gives one more of them a little clarity). At 0.65 a
+# clean two-voice split whose parties sit close (0.65-0.70) counted for nothing and its lines were
+# left unknown. Moving it from 0.65 named no more one-voice lines customer (64 one-voice tuning
+# calls) and put 1.2 (truth lines) to 1.8 (heard lines) points more speech right on the tuning
+# real-voice calls.
 EMBED_LLR_SCALE = 12.0  # log-odds per unit of cosine difference between the two centres
 EMBED_MIN_ITEMS = 2  # fewer embedded lines than this: no split is tried (a line alone is scored
 # against the other line with EMBED_SAME_COS, so even a call of two lines has evidence)
