@@ -56,6 +56,7 @@ from auditor.compliance.tokens import (
     CLAUSE_SPLIT,
     Clause,
     is_han,
+    person_names,
     phrase_pinyin,
     sentence_spans,
     split_clauses,
@@ -637,6 +638,10 @@ def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
             for s, e in gap_spans(clause, rules.gaps.get(name, ())):
                 found.setdefault((clause.offset + s, clause.offset + e),
                                  (clause.text[s:e], "gap"))
+        if any(name == "person_name" for name, _ in term.concepts):
+            for s, e in person_names(clause.text):
+                found.setdefault((clause.offset + s, clause.offset + e),
+                                 (clause.text[s:e], "name"))
         if "把" in clause.text or "将" in clause.text:
             for name, _ in term.concepts:
                 rx = rules.ba_rx.get(name)
