@@ -81,3 +81,37 @@ def test_rules9_classes(rules: RuleSet, text: str, category: str) -> None:
 ])
 def test_rules9_look_alikes_stay_clean(rules: RuleSet, text: str) -> None:
     assert lexical_raised(rules, text) == set()
+
+
+@pytest.mark.parametrize("text", [
+    "我跟你说，法院不会通过电话通知您案件进度，如果有人这样说请您提高警惕。",
+    "我跟你说啊，您的个人信息我们会严格保密。",
+    "说实话，法院是否立案我们并不清楚，以法院的通知为准。",
+])
+def test_a_discourse_marker_clause_tells_no_one(rules: RuleSet, text: str) -> None:
+    assert lexical_raised(rules, text) == set()
+
+
+def test_a_discourse_marker_leaves_the_next_clause_judged(rules: RuleSet) -> None:
+    assert "threat" in lexical_raised(rules, "我跟你说，明天我们就上门去你家。")
+    assert "false_legal" in lexical_raised(rules, "我告诉你，警察已经在来抓你的路上了。")
+
+
+def test_discourse_markers_are_read_from_context(tmp_path: Path) -> None:
+    packs = [BUILTIN_DIR / p for p in ("context.toml", "concepts.toml")]
+    assert "我跟你说" in load_rules(packs, builtin=False).context.discourse_markers
+
+
+@pytest.mark.parametrize("text,category", [
+    ("您是猪吗？说了半天还听不明白。", "abuse"),  # the polite pronoun in a rude pattern
+    ("是猪吗？说了半天还听不明白。", "abuse"),  # the subject dropped
+    ("懂还是我懂？照我说的办就完了。", "impatience"),
+])
+def test_patterns_read_the_polite_and_the_dropped_subject(rules: RuleSet, text: str,
+                                                           category: str) -> None:
+    assert category in lexical_raised(rules, text)
+
+
+def test_a_dropped_subject_leaves_anchored_patterns_alone(rules: RuleSet) -> None:
+    # ^(你|…)大爷$ is a curse; the bare title is a vocative and gets no 你 put before it
+    assert "abuse" not in lexical_raised(rules, "大爷，您儿子在家吗？")
