@@ -36,7 +36,8 @@ def test_a_pack_may_use_person_name(tmp_path: Path) -> None:
     assert check_pack(pack) == []
     rules = load_rules([pack, BUILTIN_DIR / "context.toml", BUILTIN_DIR / "concepts.toml"],
                        builtin=False)
-    assert {f["rule"] for f in agent_line_flags(rules, "你跟王磊讲，他的欠款该还了")} == {"mine.named"}
+    named = agent_line_flags(rules, "你跟王磊讲，他的欠款该还了")
+    assert {f["rule"] for f in named} == {"mine.named"}
     assert agent_line_flags(rules, "你跟他讲，欠款该还了") == []
 
 
@@ -97,7 +98,7 @@ def test_a_discourse_marker_leaves_the_next_clause_judged(rules: RuleSet) -> Non
     assert "false_legal" in lexical_raised(rules, "我告诉你，警察已经在来抓你的路上了。")
 
 
-def test_discourse_markers_are_read_from_context(tmp_path: Path) -> None:
+def test_discourse_markers_are_read_from_context() -> None:
     packs = [BUILTIN_DIR / p for p in ("context.toml", "concepts.toml")]
     assert "我跟你说" in load_rules(packs, builtin=False).context.discourse_markers
 
