@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import jieba
 from pypinyin import Style, lazy_pinyin, pinyin
@@ -56,7 +57,7 @@ _NOT_IN_NAMES = set("你您他她我们的了吗呢吧啊")  # jieba tags some g
 
 
 @lru_cache(maxsize=1)
-def _pos_tokenizer() -> object:
+def _pos_tokenizer() -> Any:
     import jieba.posseg
 
     return jieba.posseg.POSTokenizer(tokenizer())
@@ -68,7 +69,7 @@ def person_names(text: str) -> tuple[tuple[int, int], ...]:
     clause: two to four Han characters. A name says nothing about who the person is; rules use
     it with a relation word or a relay (您邻居李芳, 跟王磊讲) for a third person."""
     out, pos = [], 0
-    for w in _pos_tokenizer().cut(text):  # type: ignore[attr-defined]
+    for w in _pos_tokenizer().cut(text):
         word, flag = w.word, w.flag
         if (flag == "nr" and 2 <= len(word) <= 4 and all(is_han(c) for c in word)
                 and not set(word) & _NOT_IN_NAMES):
