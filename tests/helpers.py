@@ -228,6 +228,16 @@ def lexical_raised(rules: Any, text: str) -> set[str]:
     return categories(agent_line_flags(rules, text)) & set(LEXICAL_CATEGORIES)
 
 
+def assert_dev_row(rules: Any, row: dict[str, Any]) -> None:
+    """A dev-set row judged: a violating agent line raises its category, a compliant one no
+    lexical category at all."""
+    raised = lexical_raised(rules, row["text"])
+    if row["category"] == "compliant":
+        assert raised == set()
+    else:
+        assert row["category"] in raised
+
+
 def jsonl_rows(path: Path) -> list[dict[str, Any]]:
     """The rows of a JSON-lines data file (blank lines skipped): the rules dev sets."""
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]

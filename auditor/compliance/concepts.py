@@ -258,6 +258,13 @@ class Expr:
         return any(w == "next" for _, w in self.ops)
 
 
+BUILTIN_TERMS = {
+    "person_name": "a word jieba tags as a personal name (王磊, 李芳): tokens.person_names",
+}
+"""Terms an expression may name that are not word classes: found by the matcher, not by
+members (matching.term_spans)."""
+
+
 class ExprError(ValueError):
     """An expression that cannot be parsed; the message says why."""
 
@@ -287,7 +294,7 @@ def parse_expr(text: str, known: set[str] | None = None) -> Expr:
                 lits.append(alt)
             elif _NAME_RE.match(alt):
                 name = alt.rstrip("+")
-                if known is not None and name not in known:
+                if known is not None and name not in known and name not in BUILTIN_TERMS:
                     raise ExprError(f"unknown concept '{name}'")
                 names.append((name, alt.endswith("+")))
             else:

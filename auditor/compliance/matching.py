@@ -56,6 +56,7 @@ from auditor.compliance.tokens import (
     CLAUSE_SPLIT,
     Clause,
     is_han,
+    person_names,
     phrase_pinyin,
     sentence_spans,
     split_clauses,
@@ -146,8 +147,10 @@ def pinyin_spans(clause: Clause, phrase: str, ctx: Context) -> list[tuple[int, i
 
 
 def analyse(text: str, rules: RuleSet) -> Analysed:
-    """Split an utterance into clauses and, with pinyin on, rewrite domain-word homophones."""
-    clauses = split_clauses(text)
+    """Split an utterance into clauses and, with pinyin on, rewrite domain-word homophones. A
+    clause that is only a discourse marker (我跟你说，…) is left out: it frames the next one."""
+    marks = rules.context.discourse_markers
+    clauses = [c for c in split_clauses(text) if c.text.rstrip("啊呀哈吧嘛") not in marks]
     a = Analysed(text=text, clauses=clauses)
     for c in clauses:
         chars = list(c.text)
@@ -308,6 +311,8 @@ def match_rule(rule: Rule, a: Analysed, rules: RuleSet, pos: Position | None = N
     for ci, clause in enumerate(a.clauses):
         canon = a.canon[ci] if a.canon else clause.text
         variants = [(clause.text, False)]
+        if "您" in clause.text:  # the polite pronoun in a rude phrase (您是猪吗): read as 你
+            variants.append((clause.text.replace("您", "你"), False))
         if rules.pinyin and canon != clause.text:
             variants.append((canon, True))
         found: dict[tuple[int, int], str] = {}
@@ -327,6 +332,9 @@ def match_rule(rule: Rule, a: Analysed, rules: RuleSet, pos: Position | None = N
                     if e <= s or (is_canon and not _touches(a.canon_spans[ci], s, e)):
                         continue
                     found.setdefault((s, e), "pinyin" if is_canon else "pattern")
+            if not is_canon:
+                for s, e in _dropped_subject_spans(rule.patterns, text, question):
+                    found.setdefault((s, e), "pattern")
         if rules.pinyin and rule.pinyin:
             for ph in rule.phrases:
                 for s, e in pinyin_spans(clause, ph, ctx):
@@ -358,6 +366,27 @@ def match_rule(rule: Rule, a: Analysed, rules: RuleSet, pos: Position | None = N
                     continue
             hits.append(hit)
     return hits
+
+
+_SUBJECT_START = ("你", "您", "我", "他", "她", "它", "咱", "大家", "谁")
+
+
+def _dropped_subject_spans(patterns: Sequence[re.Pattern[str]], text: str, question: bool
+                           ) -> list[tuple[int, int]]:
+    """Spans of patterns written with 你 as the subject in a clause that starts with no subject
+    (是猪吗？ for 你是猪吗, 懂还是我懂 for 你懂还是我懂): real speech drops the pronoun, so the
+    clause is read once more with 你 before it. Anchored patterns (^…) keep their own start, and
+    the span must cover some of the clause's own words."""
+    if not text or text.startswith(_SUBJECT_START):
+        return []
+    out = []
+    for pat in patterns:
+        if pat.pattern.startswith("^"):
+            continue
+        for s, e in _spans_with_question(pat, "你" + text, question):
+            if s == 0 and e > 1:
+                out.append((0, e - 1))
+    return out
 
 
 def _touches(spans: list[tuple[int, int]], s: int, e: int) -> bool:
@@ -637,6 +666,10 @@ def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
             for s, e in gap_spans(clause, rules.gaps.get(name, ())):
                 found.setdefault((clause.offset + s, clause.offset + e),
                                  (clause.text[s:e], "gap"))
+        if any(name == "person_name" for name, _ in term.concepts):
+            for s, e in person_names(clause.text):
+                found.setdefault((clause.offset + s, clause.offset + e),
+                                 (clause.text[s:e], "name"))
         if "把" in clause.text or "将" in clause.text:
             for name, _ in term.concepts:
                 rx = rules.ba_rx.get(name)

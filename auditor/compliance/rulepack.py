@@ -130,6 +130,7 @@ _CONTEXT_KEYS = {
     "refusals": list,
     "nominal_quote_suffix": list,
     "subsumed": list,
+    "discourse_markers": list,
 }
 _VERIFICATION_KEYS = {
     "confirm_patterns": list,

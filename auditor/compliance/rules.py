@@ -123,6 +123,9 @@ class Context:
     # hit of the specific one on the same line is one act, reported as the specific category
     # (警察会上门抓你: false_legal, not also threat); context.toml ``subsumed``
     subsumed: tuple[tuple[str, str], ...] = ()
+    # clauses that only frame what follows (我跟你说，…, 说实话，…): their speech verbs tell no
+    # one anything, so they are left out of matching; context.toml ``discourse_markers``
+    discourse_markers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -298,6 +301,7 @@ def _build(packs: Sequence[Pack], pinyin: bool) -> RuleSet:
         nominal_quote_suffix=tuple(context.get("nominal_quote_suffix", [])),
         subsumed=tuple(pair for pair in map(subsumed_pair, context.get("subsumed", []))
                        if pair is not None),
+        discourse_markers=frozenset(context.get("discourse_markers", [])),
     )
     ver = Verification(
         confirm=tuple(re.compile(p) for p in verification.get("confirm_patterns", [])),
