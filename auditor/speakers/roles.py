@@ -159,18 +159,11 @@ def load_roles(path: str | Path = ROLES_PATH) -> Roles:
         agent_patterns=patterns(agent),
         customer_phrases={k: float(v) for k, v in customer["phrases"].items()},
         customer_patterns=patterns(customer),
-        first_speaker_agent=float(prior["first_speaker_agent"]),
-        utterance_cue_weight=float(prior["utterance_cue_weight"]),
         agent_pinyin_min=int(agent["pinyin_min_chars"]),
         customer_pinyin_min=int(customer["pinyin_min_chars"]),
         decision=Decision(settled=float(d["settled"]),
                           settled_text_only=float(d["settled_text_only"])),
-        long_line_s=float(prior["long_line_s"]),
-        line_length_weight=float(prior["line_length_weight"]),
-        line_length_cap=float(prior["line_length_cap"]),
-        opener_voice_agent=float(prior["opener_voice_agent"]),
-        chain_voice_weight=float(prior["chain_voice_weight"]),
-        cue_cap=float(prior["cue_cap"]),
+        **{key: float(value) for key, value in prior.items()},  # [prior]: all numbers
     )
 
 

@@ -103,37 +103,37 @@ def load_attribution_settings(path: str | Path | None = None) -> AttributionSett
     for table, lo, hi in _ORDERED:
         if not data[table][lo] < data[table][hi]:
             raise _order_error(path, table, lo, hi)
-    ev, win, emb, em = data["evidence"], data["windows"], data["embeddings"], data["em"]
-    agree, text = data["agreement"], data["text"]
+    emb = data["embeddings"]
     return AttributionSettings(
-        short_tau_s=float(ev["short_tau_s"]),
-        min_confident_speech_s=float(ev["min_confident_speech_s"]),
-        line_secs_cap=float(ev["line_secs_cap"]),
-        window_s=float(win["window_s"]),
-        hop_s=float(win["hop_s"]),
-        min_windows=int(win["min_windows"]),
-        null_runs=int(win["null_runs"]),
-        excess_span=float(win["excess_span"]),
         blocks=MappingProxyType({k: float(v) for k, v in data["blocks"].items()}),
-        embeddings=EmbeddingSettings(
-            cos_clear=float(emb["cos_clear"]), cos_one=float(emb["cos_one"]),
-            llr_scale=float(emb["llr_scale"]), min_items=int(emb["min_items"]),
-            same_cos=float(emb["same_cos"]), different_cos=float(emb["different_cos"]),
-            different_change=float(emb["different_change"])),
-        em_scale=float(em["scale"]),
-        em_rate_weight=float(em["rate_weight"]),
-        em_rounds=int(em["rounds"]),
-        em_var_prior=float(em["var_prior"]),
-        chain_rounds=int(data["chain"]["rounds"]),
-        turn_test_runs=int(data["turn_test"]["runs"]),
-        turn_p_none=float(data["turn_test"]["p_none"]),
-        turn_p_clear=float(data["turn_test"]["p_clear"]),
-        agree_low=float(agree["low"]),
-        agree_high=float(agree["high"]),
-        agree_null_sd=float(agree["null_sd"]),
-        text_conf_max=float(text["conf_max"]),
-        text_balance_mass=float(text["balance_mass"]),
+        embeddings=EmbeddingSettings(**{k: _typed("embeddings", k, v) for k, v in emb.items()}),
+        **{name: _typed(table, key, data[table][key])
+           for name, (table, key) in _FIELDS.items()},
     )
+
+
+# The flat fields of AttributionSettings: where each is found in attribution.toml.
+_FIELDS = {
+    "short_tau_s": ("evidence", "short_tau_s"),
+    "min_confident_speech_s": ("evidence", "min_confident_speech_s"),
+    "line_secs_cap": ("evidence", "line_secs_cap"),
+    "window_s": ("windows", "window_s"), "hop_s": ("windows", "hop_s"),
+    "min_windows": ("windows", "min_windows"), "null_runs": ("windows", "null_runs"),
+    "excess_span": ("windows", "excess_span"),
+    "em_scale": ("em", "scale"), "em_rate_weight": ("em", "rate_weight"),
+    "em_rounds": ("em", "rounds"), "em_var_prior": ("em", "var_prior"),
+    "chain_rounds": ("chain", "rounds"),
+    "turn_test_runs": ("turn_test", "runs"), "turn_p_none": ("turn_test", "p_none"),
+    "turn_p_clear": ("turn_test", "p_clear"),
+    "agree_low": ("agreement", "low"), "agree_high": ("agreement", "high"),
+    "agree_null_sd": ("agreement", "null_sd"),
+    "text_conf_max": ("text", "conf_max"), "text_balance_mass": ("text", "balance_mass"),
+}
+
+
+def _typed(table: str, key: str, value: float) -> float | int:
+    """A checked number as its schema's type (a whole number given for a float key is a float)."""
+    return int(value) if SCHEMA[table][key].kind is int else float(value)
 
 
 def _order_error(path: str | Path | None, table: str, lo: str, hi: str) -> ConfigError:
