@@ -33,10 +33,8 @@ from auditor.speakers.voices import (
     LLR_CAP,
     MIN_ITEMS,
     block_weights,
-    cluster_sums,
     fit_voices,
     split_embeddings,
-    unit,
 )
 
 
@@ -79,13 +77,7 @@ def attribute(
     short) are speaker embeddings from the voice encoder (``encoder.embed_spans``). Where they
     split the lines into two voices more clearly than the timbre windows do
     (``voices.split_embeddings``), their split is the call's voice clusters: two real people
-    whose cepstral statistics overlap are still far apart there. Where the two voices sit too
-    close for that split, the partition the dialogue proposes (turn-taking and cues, from the
-    text alone) is tested on the embeddings by permutation (``_turn_embeddings``) and taken when
-    they back it more clearly, or when the clusters found do not change where the turns do
-    (``_turn_fit``: two recordings or moods of one party, not the two parties). A partition made
-    from the turns has the opener on its agent side by construction, so its naming counts the
-    opener for that side, not for how clearly the first line alone sounds like it.
+    whose cepstral statistics overlap are still far apart there.
 
     ``roles`` (cues, turn-taking, decision thresholds) default to ``roles.toml``, ``settings``
     (the voice side's thresholds) to ``attribution.toml``; both are frozen values, loaded once.
@@ -114,7 +106,6 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles,
     prior[first] += roles.first_speaker_agent
     pairs = zip(utts, utts[1:], strict=False)
     change = np.array([change_probability(a, b, roles) for a, b in pairs])
-    text_change = change  # what the dialogue alone says of the turns, before any voice
     if embeddings is not None and len(embeddings) == len(utts):
         change = _changes_heard(change, [embeddings[i] for i in order], s)
     speech_s = float(sum(max(0.0, u["end"] - u["start"]) for u in utts))
@@ -126,18 +117,6 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles,
     if embeddings is not None and len(embeddings) == len(utts):
         voice_sep, unsup = _embedding_voices([embeddings[order[i]] for i in idx], secs,
                                              voice_sep, unsup, s)
-    # Two voice clusters that do not change where the turns do are something else about the
-    # voices (two recordings of one party, a calm and a shouted stretch), not the two parties:
-    # then the partition the dialogue proposes, if the embeddings back it, is taken instead.
-    against_turns = unsup is not None and _turn_fit(unsup, _between(text_change, idx)) < 0.0
-    opener_side: float | None = None  # the opener's voice, when the partition itself says it
-    if embeddings is not None and len(embeddings) == len(utts):
-        durations = np.array([max(0.0, u["end"] - u["start"]) for u in utts])
-        text_turns = smooth_turns(prior, text_change)
-        heard = _turn_embeddings([embeddings[i] for i in order], durations, text_turns, s)
-        if heard is not None and (unsup is None or against_turns or heard[0] > voice_sep):
-            voice_sep, unsup = heard[0], heard[1][idx]
-            opener_side = 1.0 if text_turns[first] > 0 else -1.0  # where the test put it
     turn_change = change  # turn-taking as the text says, before any one-voice assumption
     if not (prior <= -1.0).any() and voice_sep <= 0.0:
         # Nothing sounds like a second party: the voices do not split in two and no line's text
@@ -163,8 +142,7 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles,
     if unsup is not None:
         # Name the two voice clusters: the opener, the role cues and the line lengths, each
         # weighed once per voice; the orientation's own margin bounds every line's evidence.
-        naming = _spread(len(utts), idx, unsup,
-                         _naming(unsup, idx_utts, idx_cues, roles, opener_side))
+        naming = _spread(len(utts), idx, unsup, _naming(unsup, idx_utts, idx_cues, roles))
         unsup = _oriented(unsup, naming[1][idx])
         both_sides = (guide <= -1.0).any() and (guide >= 1.0).any()
         # With cues on both sides the clusters must also agree with them: a split of shouted vs
@@ -187,9 +165,7 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles,
         # as well, and keep whichever of the two the voices back more.
         turns = _turn_partition(embs, utts, idx, secs, prior, turn_change, s)
         if turns is not None and turns[1] > sep:
-            # The partition was made with the opener on the side turn-taking gives it.
-            opener = float(np.sign(smooth_turns(prior, turn_change)[first]))
-            margin = _naming(turns[0], idx_utts, idx_cues, roles, opener or None)
+            margin = _naming(turns[0], idx_utts, idx_cues, roles)
             acoustic[idx], sep = _oriented(turns[0], margin), turns[1]
             naming = _spread(len(utts), idx, turns[0], margin)
             change, one_voice = turn_change, False
@@ -296,16 +272,6 @@ def _changes_heard(change: np.ndarray, vecs: list[np.ndarray | None], s: Attribu
     return out
 
 
-def _between(change: np.ndarray, idx: list[int]) -> np.ndarray:
-    """Turn-change chances between consecutive ``idx`` lines (skipping the lines between them:
-    the speaker changes an odd number of times across them)."""
-    out = []
-    for a, b in zip(idx, idx[1:], strict=False):
-        stay = float(np.prod(1.0 - 2.0 * change[a:b]))  # P(even changes) - P(odd changes)
-        out.append((1.0 - stay) / 2.0)
-    return np.array(out)
-
-
 def _embedding_voices(vecs: list[np.ndarray | None], secs: np.ndarray, voice_sep: float,
                       unsup: np.ndarray | None, s: AttributionSettings
                       ) -> tuple[float, np.ndarray | None]:
@@ -325,63 +291,6 @@ def _embedding_voices(vecs: list[np.ndarray | None], secs: np.ndarray, voice_sep
     out = np.zeros(len(vecs))
     out[ok] = split[1]
     return split[0], out
-
-
-def _turn_fit(voice: np.ndarray, change: np.ndarray) -> float:
-    """How well a voice partition fits the dialogue's turn-taking: the mean log-likelihood
-    ratio, over the boundaries between lines that both have a side, of the partition's changes
-    under ``change`` against changes at chance (0.5). Positive: the voices change where the
-    dialogue says the turn changes."""
-    sides = np.sign(voice)
-    terms = [math.log((c if sides[k] != sides[k + 1] else 1.0 - c) / 0.5)
-             for k, c in enumerate(change) if sides[k] != 0 and sides[k + 1] != 0]
-    return float(np.mean(terms)) if terms else 0.0
-
-
-def _turn_embeddings(vecs: list[np.ndarray | None], secs: np.ndarray, turns: np.ndarray,
-                     s: AttributionSettings) -> tuple[float, np.ndarray] | None:
-    """The partition turn-taking proposes, tested on the speaker embeddings: (clarity 0..1,
-    per-line log-odds of the opener's side), or None when there is nothing to test.
-
-    Two real voices whose embeddings sit close (centre cosine above ``cos_one``) give the
-    embeddings' own two-means no clarity, and on a short call it often splits the wrong way: it
-    searches every partition. The dialogue names ONE partition without hearing the audio
-    (``turns``: the text-only turn chain, positive = the opener's side), and a single hypothesis
-    needs far less evidence. Its statistic is each line's cosine to its own side's centre
-    (fitted without it) minus its cosine to the other side's, weighted by speech; the null is the
-    same statistic over random relabellings of the same lines (a permutation test: one voice's
-    lines back any labelling only by chance, whatever the encoder's spread for that voice, so
-    nothing is calibrated on particular voices). The p-value maps to clarity, 0 at
-    ``turn_p_none``, 1 at ``turn_p_clear`` (log scale). Each line is then scored against the two
-    sides' centres fitted without it, so a line the dialogue put on the wrong side can still go
-    with its voice. ``turns`` must not have used the audio, or the test would be circular.
-    """
-    ok = [k for k, v in enumerate(vecs) if v is not None]
-    side = np.array([turns[k] > 0 for k in ok], dtype=bool)
-    if len(ok) < 4 or side.sum() < 2 or (~side).sum() < 2:
-        return None
-    x = np.stack([vecs[k] for k in ok])
-    w = np.minimum(secs[ok], s.line_secs_cap)
-
-    def margins(labels: np.ndarray) -> np.ndarray:
-        sums = cluster_sums(x, w, labels)  # (2, dim): the other side, the opener's side
-        own = np.where(labels[:, None], sums[1] - w[:, None] * x, sums[0] - w[:, None] * x)
-        other = np.where(labels[:, None], sums[0], sums[1])
-        return np.einsum("ij,ij->i", x, unit(own)) - np.einsum("ij,ij->i", x, unit(other))
-
-    observed = float((w * margins(side)).sum() / w.sum())
-    rng = np.random.default_rng(2468)
-    null = np.array([float((w * margins(rng.permutation(side))).sum() / w.sum())
-                     for _ in range(s.turn_test_runs)])
-    p = (1.0 + float((null >= observed).sum())) / (1.0 + len(null))
-    clarity = float(np.clip(math.log(s.turn_p_none / p) / math.log(s.turn_p_none / s.turn_p_clear),
-                            0.0, 1.0))
-    if clarity <= 0.0:
-        return None
-    m = margins(side)
-    out = np.zeros(len(vecs))
-    out[ok] = np.clip(s.embeddings.llr_scale * np.where(side, m, -m), -LLR_CAP, LLR_CAP)
-    return clarity, out
 
 
 def _turn_voices(embs: list, utts: list[dict], idx: list[int], secs: np.ndarray,
@@ -450,8 +359,8 @@ def _null_backing(x: np.ndarray, secs: np.ndarray, guide: np.ndarray, s: Attribu
     return float(np.mean(out) + s.agree_null_sd * np.std(out))
 
 
-def _orientation(unsup: np.ndarray, utts: list[dict], cue_ev: np.ndarray, roles: Roles,
-                 opener: float | None = None) -> float:
+def _orientation(unsup: np.ndarray, utts: list[dict], cue_ev: np.ndarray, roles: Roles
+                 ) -> float:
     """Log-odds that the voice cluster of positive ``unsup`` is the agent's.
 
     Voice-level evidence, each kind counted once: the opener (the voice of the first line,
@@ -462,8 +371,7 @@ def _orientation(unsup: np.ndarray, utts: list[dict], cue_ev: np.ndarray, roles:
     number alone, and flipped whole calls whose answers happened to be long.
     """
     m = np.tanh(unsup / 2)
-    opener = float(m[0]) if opener is None else opener
-    score = float((m * cue_ev).sum()) + roles.opener_voice_agent * opener
+    score = float((m * cue_ev).sum()) + roles.opener_voice_agent * float(m[0])
     durs = np.log2(np.array([max(0.05, float(u["end"]) - float(u["start"])) for u in utts]))
     wa, wc = (1 + m) / 2, (1 - m) / 2
     if wa.sum() > 1e-6 and wc.sum() > 1e-6 and roles.line_length_weight > 0:
@@ -484,12 +392,10 @@ def _named(unsup: np.ndarray, utts: list[dict], cue_ev: np.ndarray, roles: Roles
     return _oriented(unsup, _naming(unsup, utts, cue_ev, roles))
 
 
-def _naming(unsup: np.ndarray, utts: list[dict], cue_ev: np.ndarray, roles: Roles,
-            opener: float | None = None) -> np.ndarray:
+def _naming(unsup: np.ndarray, utts: list[dict], cue_ev: np.ndarray, roles: Roles) -> np.ndarray:
     """Per line, the log-odds that the positive voice is the agent's, without the line's own
-    cues (``_named``). ``opener``: how surely the first line is in the positive voice (-1..1),
-    when known from how the partition was made rather than from that line's own voice score."""
-    orient = _orientation(unsup, utts, cue_ev, roles, opener)
+    cues (``_named``)."""
+    orient = _orientation(unsup, utts, cue_ev, roles)
     own = np.tanh(unsup / 2) * cue_ev  # each line's share of the orientation's cue term
     return orient - own
 

@@ -39,14 +39,11 @@ SCHEMA = {
     "em": {"scale": _WEIGHT, "rate_weight": _WEIGHT, "rounds": Key(int, low=1),
            "var_prior": _WEIGHT},
     "chain": {"rounds": Key(int, low=1)},
-    "turn_test": {"runs": Key(int, low=10), "p_none": Key(float, low=0.0001, high=1),
-                  "p_clear": Key(float, low=0.0001, high=1)},
     "agreement": {"low": _SHARE, "high": _SHARE, "null_sd": _WEIGHT},
     "text": {"conf_max": _SHARE, "balance_mass": _POSITIVE},
 }
 # Pairs that must be in order, (table, lower key, upper key): each is a range's two ends.
-_ORDERED = (("embeddings", "cos_clear", "cos_one"), ("agreement", "low", "high"),
-            ("turn_test", "p_clear", "p_none"))
+_ORDERED = (("embeddings", "cos_clear", "cos_one"), ("agreement", "low", "high"))
 
 
 @dataclass(frozen=True)
@@ -81,9 +78,6 @@ class AttributionSettings:
     em_rounds: int
     em_var_prior: float
     chain_rounds: int
-    turn_test_runs: int
-    turn_p_none: float
-    turn_p_clear: float
     agree_low: float
     agree_high: float
     agree_null_sd: float
@@ -96,8 +90,7 @@ def load_attribution_settings(path: str | Path | None = None) -> AttributionSett
     """The built-in attribution settings, with the TOML file at `path` (if given) over them.
 
     Raises `ConfigError` naming the file and line of a problem, including a range given in the
-    wrong order (``cos_clear`` not below ``cos_one``, ``low`` not below ``high``, ``p_clear``
-    not below ``p_none``).
+    wrong order (``cos_clear`` not below ``cos_one``, ``low`` not below ``high``).
     """
     data = config.load(ATTRIBUTION_PATH, path, SCHEMA, "attribution settings")
     for table, lo, hi in _ORDERED:
@@ -123,8 +116,6 @@ _FIELDS = {
     "em_scale": ("em", "scale"), "em_rate_weight": ("em", "rate_weight"),
     "em_rounds": ("em", "rounds"), "em_var_prior": ("em", "var_prior"),
     "chain_rounds": ("chain", "rounds"),
-    "turn_test_runs": ("turn_test", "runs"), "turn_p_none": ("turn_test", "p_none"),
-    "turn_p_clear": ("turn_test", "p_clear"),
     "agree_low": ("agreement", "low"), "agree_high": ("agreement", "high"),
     "agree_null_sd": ("agreement", "null_sd"),
     "text_conf_max": ("text", "conf_max"), "text_balance_mass": ("text", "balance_mass"),

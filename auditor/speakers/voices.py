@@ -246,14 +246,14 @@ def split_embeddings(x: np.ndarray, w: np.ndarray, s: EmbeddingSettings
         for _ in range(20):
             if labels.all() or not labels.any():
                 break
-            c = unit(cluster_sums(x, w, labels))
+            c = _unit(_cluster_sums(x, w, labels))
             new = x @ c[1] > x @ c[0]
             if np.array_equal(new, labels):
                 break
             labels = new
         if labels.all() or not labels.any():
             continue
-        c = unit(cluster_sums(x, w, labels))
+        c = _unit(_cluster_sums(x, w, labels))
         score = float((w * np.where(labels, x @ c[1], x @ c[0])).sum())
         if best is None or score > best[0]:
             best = (score, labels, c)
@@ -262,13 +262,13 @@ def split_embeddings(x: np.ndarray, w: np.ndarray, s: EmbeddingSettings
     _, labels, c = best
     cos = float(c[0] @ c[1])
     clarity = float(np.clip((s.cos_one - cos) / (s.cos_one - s.cos_clear), 0, 1))
-    sums = cluster_sums(x, w, labels)
+    sums = _cluster_sums(x, w, labels)
     llr = np.zeros(n)
     for k in range(n):
         mine = int(labels[k])
         own = sums.copy()
         own[mine] -= w[k] * x[k]
-        ck = unit(own)
+        ck = _unit(own)
         sims = x[k] @ ck.T
         if np.linalg.norm(own[mine]) < 1e-9:
             # The only item of its cluster has no centre without it: it is scored against the
@@ -278,12 +278,10 @@ def split_embeddings(x: np.ndarray, w: np.ndarray, s: EmbeddingSettings
     return clarity, np.clip(llr, -LLR_CAP, LLR_CAP)
 
 
-def cluster_sums(x: np.ndarray, w: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """(2, dim): the weighted sums of the items of cluster 0 (``labels`` False) and of cluster 1
-    (True)."""
+def _cluster_sums(x: np.ndarray, w: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """(2, dim): the weighted sums of the items of cluster 0 and of cluster 1."""
     return np.stack([(w[~labels, None] * x[~labels]).sum(0), (w[labels, None] * x[labels]).sum(0)])
 
 
-def unit(v: np.ndarray) -> np.ndarray:
-    """Each row (or the vector) scaled to unit length; an all-zero row stays zero."""
+def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
