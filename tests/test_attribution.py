@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 from scipy.signal import lfilter
 
-from auditor.speakers.attribution import TEXT_CONF_MAX, _agreement_confidence, attribute
+from auditor.speakers.attribution import _agreement_confidence, attribute
 from auditor.speakers.changes import split_at_speaker_changes
 from auditor.speakers.features import VoiceFrames, voice_frames
 from auditor.speakers.roles import change_probability, cue_score, smooth_turns
+from auditor.speakers.settings import load_attribution_settings
 
 SR = 16000
 HIGH = {"f0": 210.0, "tilt": 1.0, "formants": [(700, 120), (1500, 150), (2800, 200)]}
@@ -193,7 +194,8 @@ def test_asr_text_with_indistinct_voices_is_attributed_by_text_and_turns():
     y, truth = _call(ASR_DIALOGUE, voices={"agent": HIGH, "customer": HIGH}, seed=5)
     out, conf = attribute(voice_frames(y, SR), _unknown(truth))
     assert [u["speaker"] for u in out] == [u["speaker"] for u in truth]
-    assert 0.2 < conf <= TEXT_CONF_MAX + 1e-9  # the text settles it, the voices do not confirm
+    # The text settles it, the voices do not confirm.
+    assert 0.2 < conf <= load_attribution_settings().text_conf_max + 1e-9
 
 
 def test_asr_text_with_two_voices():
@@ -251,8 +253,9 @@ def test_voices_that_agree_with_one_side_only_are_no_evidence():
     # Voice scores all say "agent": they agree with the agent lines and with nothing else.
     acoustic = np.full(6, 5.0)
     sides = np.array([4.0, -3.0, 4.0, -3.0, 4.0, -3.0])
-    assert _agreement_confidence(acoustic, sides, np.full(6, 2.0)) == 0.0
-    assert _agreement_confidence(np.sign(sides) * 5, sides, np.full(6, 2.0)) == 1.0
+    s = load_attribution_settings()
+    assert _agreement_confidence(acoustic, sides, np.full(6, 2.0), s) == 0.0
+    assert _agreement_confidence(np.sign(sides) * 5, sides, np.full(6, 2.0), s) == 1.0
 
 
 class _TextByTime:

@@ -7,6 +7,7 @@ import numpy as np
 from auditor.speakers.attribution import _chain_em
 from auditor.speakers.features import EMBED_INDEX
 from auditor.speakers.roles import smooth_turns
+from auditor.speakers.settings import load_attribution_settings
 
 N_EMBED = EMBED_INDEX["ltas"].stop
 
@@ -33,7 +34,8 @@ def test_a_run_of_one_partys_lines_goes_with_its_voice_not_with_strict_alternati
     change = np.full(len(sides) - 1, 0.65)
     turns_only = smooth_turns(prior, change)
     assert np.sign(turns_only[5]) < 0  # turn-taking alone puts line 5 on the customer side
-    post = _chain_em(x, secs, prior, change, list(range(len(sides))), weight=0.5)
+    post = _chain_em(x, secs, prior, change, list(range(len(sides))), 0.5,
+                     load_attribution_settings())
     assert post is not None
     assert [("A" if v > 0 else "c") for v in post] == list(sides)
 
@@ -43,6 +45,7 @@ def test_without_voice_weight_the_chain_is_the_turn_chain():
     x = _lines(sides, gap=1.0, seed=4)
     prior = np.array([1.0, 0, 0, 0, 0, 0])
     change = np.full(5, 0.65)
-    post = _chain_em(x, np.full(6, 2.0), prior, change, list(range(6)), weight=0.0)
+    post = _chain_em(x, np.full(6, 2.0), prior, change, list(range(6)), 0.0,
+                     load_attribution_settings())
     assert post is not None
     assert np.allclose(post, smooth_turns(prior, change))

@@ -112,6 +112,7 @@ def _embedded_call(n: int, two: bool, seed: int):
 def test_turn_taking_proposes_the_voices_and_the_voices_must_back_it() -> None:
     from auditor.speakers.attribution import _turn_voices
     from auditor.speakers.roles import change_probability
+    from auditor.speakers.settings import load_attribution_settings
 
     roles = load_roles()
     for seed in range(5):
@@ -123,7 +124,8 @@ def test_turn_taking_proposes_the_voices_and_the_voices_must_back_it() -> None:
             prior[0] = roles.first_speaker_agent
             change = np.array([change_probability(a, b, roles) for a, b in
                                zip(utts, utts[1:], strict=False)])
-            out = _turn_voices(embs, utts, idx, secs, prior, change, np.zeros(len(utts)), roles)
+            out = _turn_voices(embs, utts, idx, secs, prior, change, np.zeros(len(utts)), roles,
+                               load_attribution_settings())
             if two:
                 assert out is not None
                 llr, agree = out

@@ -18,7 +18,9 @@ from auditor.core.errors import AuditorError
 from auditor.score import scoring
 from auditor.score.scoring import load_config
 from auditor.speakers import roles as roles_mod
+from auditor.speakers import settings as attribution_settings
 from auditor.speakers.roles import load_roles
+from auditor.speakers.settings import load_attribution_settings
 from auditor.voice import delivery
 from auditor.voice.delivery import load_thresholds
 
@@ -31,6 +33,7 @@ BUILTINS = {
     "delivery": (delivery.DEFAULT_PATH, delivery.SCHEMA),
     "scoring": (scoring.DEFAULT_CONFIG_PATH, scoring.SCHEMA),
     "roles": (roles_mod.ROLES_PATH, roles_mod.ROLES_SCHEMA),
+    "attribution": (attribution_settings.ATTRIBUTION_PATH, attribution_settings.SCHEMA),
 }
 
 
@@ -76,6 +79,8 @@ def test_defaults_load_as_before() -> None:
     assert plain(load_thresholds()) == snapshot["delivery"]
     assert plain(load_config()) == snapshot["scoring"]
     assert plain(load_roles()) == snapshot["roles"]
+    # The attribution's thresholds as the constants in code held them before they moved.
+    assert plain(load_attribution_settings()) == snapshot["attribution"]
 
 
 @pytest.mark.parametrize("name", sorted(BUILTINS))
@@ -104,6 +109,13 @@ def test_builtin_files_pass_their_schema(name: str) -> None:
         ("roles", '"工号" = 3.0', '"工号" = "high"', "'工号' in [agent.phrases] must be a number"),
         ("roles", "'吧\\W*$' = 1.0", "'吧(\\W*$' = 1.0",
          "pattern '吧(\\W*$' in [customer.patterns] is not a valid regular expression"),
+        ("roles", "cue_cap = 6.0", "cue_cap = 0", "'cue_cap' in [prior] must be 0.1 or more"),
+        ("attribution", "null_runs = 6", "null_runs = 2.5",
+         "'null_runs' in [windows] must be a whole number"),
+        ("attribution", "cos_one = 0.70", "cos_one = 1.7",
+         "'cos_one' in [embeddings] must be between -1 and 1"),
+        ("attribution", "mfcc = 1.2", "mfc = 1.2",
+         "unknown key 'mfc' in [blocks] (did you mean 'mfcc'?)"),
     ],
 )
 def test_a_bad_value_is_reported_at_its_line(name: str, old: str, new: str, message: str,
@@ -123,7 +135,8 @@ def test_loaders_raise_one_sentence_with_file_and_line(tmp_path: Path) -> None:
     assert str(err.value) == (f"Cannot read the ASR settings {path}: line 3: 'batch_size' in "
                               f"[decode] must be 1 or more.")
     for loader, what in ((load_thresholds, "delivery thresholds"),
-                         (load_config, "scoring configuration"), (load_roles, "role cues")):
+                         (load_config, "scoring configuration"), (load_roles, "role cues"),
+                         (load_attribution_settings, "attribution settings")):
         with pytest.raises(ConfigError, match=f"Cannot read the {what} .*asr.toml: line 1: "):
             loader(path)
 
@@ -167,6 +180,25 @@ def test_a_user_file_overrides_the_builtins_key_by_key(tmp_path: Path) -> None:
     roles = load_roles(path)
     assert roles.agent_phrases == {**load_roles().agent_phrases, "催收": 2.5}
     assert roles.turns == load_roles().turns
+
+
+def test_attribution_settings_override_and_their_ranges_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "attribution.toml"
+    path.write_text("[windows]\nnull_runs = 3\n", encoding="utf-8")
+    mine = load_attribution_settings(path)
+    assert mine.null_runs == 3
+    assert dataclasses.replace(mine, null_runs=6) == load_attribution_settings()
+    # A range's ends in the wrong order is reported at the line of the end the file sets.
+    path = tmp_path / "low.toml"  # (the loader caches by path: one file a case)
+    path.write_text("[agreement]\n# chance\nlow = 0.95\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"{re.escape(str(path))}: line 3: 'low' in "
+                                          r"\[agreement\] must be below 'high'\."):
+        load_attribution_settings(path)
+    path = tmp_path / "cos.toml"
+    path.write_text("[embeddings]\ncos_clear = 0.5\ncos_one = 0.4\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"line 3: 'cos_clear' in \[embeddings\] must be "
+                                          r"below 'cos_one'"):
+        load_attribution_settings(path)
 
 
 def test_merge_replaces_values_and_merges_tables() -> None:

@@ -13,9 +13,12 @@ import numpy as np
 import pytest
 
 from auditor.speakers import encoder
-from auditor.speakers.attribution import DIFFERENT_CHANGE, _changes_heard, attribute
+from auditor.speakers.attribution import _changes_heard, attribute
 from auditor.speakers.features import voice_frames
+from auditor.speakers.settings import load_attribution_settings
 from auditor.speakers.voices import split_embeddings
+
+SETTINGS = load_attribution_settings()
 
 SR = 16000
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +78,7 @@ def test_two_separate_groups_are_split_clearly():
     base = np.random.default_rng(3).standard_normal((2, 256))
     a, b = _directions(4, 5, base[0], 0.05), _directions(5, 4, base[1], 0.05)
     x = np.concatenate([a, b])
-    clarity, llr = split_embeddings(x, np.ones(len(x)))
+    clarity, llr = split_embeddings(x, np.ones(len(x)), SETTINGS.embeddings)
     assert clarity == 1.0
     signs = np.sign(llr)
     assert len(set(signs[:5])) == 1 and len(set(signs[5:])) == 1 and signs[0] != signs[5]
@@ -84,20 +87,20 @@ def test_two_separate_groups_are_split_clearly():
 def test_one_voice_is_not_two():
     base = np.random.default_rng(6).standard_normal(256)
     x = _directions(7, 8, base, 0.03)
-    clarity, _ = split_embeddings(x, np.ones(len(x)))
+    clarity, _ = split_embeddings(x, np.ones(len(x)), SETTINGS.embeddings)
     assert clarity == 0.0
 
 
 def test_too_few_lines_are_not_split():
     x = _directions(8, 1, np.ones(256), 0.1)
-    assert split_embeddings(x, np.ones(1)) is None
+    assert split_embeddings(x, np.ones(1), SETTINGS.embeddings) is None
 
 
 def test_only_clearly_different_neighbours_raise_the_change_chance():
     e = np.eye(3)
     near = (e[0] + 0.1 * e[1]) / np.linalg.norm(e[0] + 0.1 * e[1])
-    out = _changes_heard(np.array([0.3, 0.3, 0.3]), [e[0], e[1], None, near])
-    assert out[0] == DIFFERENT_CHANGE  # orthogonal: two people
+    out = _changes_heard(np.array([0.3, 0.3, 0.3]), [e[0], e[1], None, near], SETTINGS)
+    assert out[0] == SETTINGS.embeddings.different_change  # orthogonal: two people
     assert out[1] == 0.3 and out[2] == 0.3  # a line without an embedding, or close ones: as was
 
 

@@ -8,11 +8,11 @@ line, a syntax error at its own line, as ``"file:line: message"`` (`problems`) o
 `ConfigError` (`load`).
 
 Where defaults live: each settings group's built-in file under ``auditor/config/`` (asr.toml,
-delivery.toml, scoring.toml, roles.toml) is the single home of its default values, each
-explained there by a comment. The settings classes have no defaults of their own and the loaders
-no fallbacks; a schema in the loader's module says only which keys exist, their types and
-ranges. A user-supplied file is checked against the same schema and overrides the built-in file
-key by key (`load`: tables merge, any other value replaces the built-in one).
+delivery.toml, scoring.toml, roles.toml, attribution.toml) is the single home of its default
+values, each explained there by a comment. The settings classes have no defaults of their own
+and the loaders no fallbacks; a schema in the loader's module says only which keys exist, their
+types and ranges. A user-supplied file is checked against the same schema and overrides the
+built-in file key by key (`load`: tables merge, any other value replaces the built-in one).
 """
 
 from __future__ import annotations

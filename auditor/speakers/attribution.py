@@ -28,6 +28,7 @@ from auditor.speakers.roles import (
     smooth_turns,
     turn_evidence,
 )
+from auditor.speakers.settings import AttributionSettings, load_attribution_settings
 from auditor.speakers.voices import (
     LLR_CAP,
     MIN_ITEMS,
@@ -36,15 +37,13 @@ from auditor.speakers.voices import (
     split_embeddings,
 )
 
-SHORT_TAU_S = 0.5  # acoustic evidence of an utterance is shrunk by dur / (dur + tau)
-MIN_CONFIDENT_SPEECH_S = 20.0  # shorter calls get proportionally lower confidence
-
 
 def attribute(
     frames: VoiceFrames,
     utterances: list[dict],
     roles: Roles | None = None,
     embeddings: list[np.ndarray | None] | None = None,
+    settings: AttributionSettings | None = None,
 ) -> tuple[list[dict], float]:
     """Label mono utterances ``agent`` / ``customer`` / ``unknown``; return them and a confidence.
 
@@ -79,15 +78,19 @@ def attribute(
     split the lines into two voices more clearly than the timbre windows do
     (``voices.split_embeddings``), their split is the call's voice clusters: two real people
     whose cepstral statistics overlap are still far apart there.
+
+    ``roles`` (cues, turn-taking, decision thresholds) default to ``roles.toml``, ``settings``
+    (the voice side's thresholds) to ``attribution.toml``; both are frozen values, loaded once.
     """
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):  # small products: no thread pool
-        return _attribute(frames, utterances, roles or load_roles(), embeddings)
+        return _attribute(frames, utterances, roles or load_roles(), embeddings,
+                          settings or load_attribution_settings())
 
 
 def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles,
-               embeddings: list[np.ndarray | None] | None = None
+               embeddings: list[np.ndarray | None] | None, s: AttributionSettings
                ) -> tuple[list[dict], float]:
     order = sorted(range(len(utterances)),
                    key=lambda i: (utterances[i]["start"], utterances[i]["end"]))
@@ -104,16 +107,16 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles,
     pairs = zip(utts, utts[1:], strict=False)
     change = np.array([change_probability(a, b, roles) for a, b in pairs])
     if embeddings is not None and len(embeddings) == len(utts):
-        change = _changes_heard(change, [embeddings[i] for i in order])
+        change = _changes_heard(change, [embeddings[i] for i in order], s)
     speech_s = float(sum(max(0.0, u["end"] - u["start"]) for u in utts))
-    length_factor = min(1.0, speech_s / MIN_CONFIDENT_SPEECH_S)
+    length_factor = min(1.0, speech_s / s.min_confident_speech_s)
 
     idx = [i for i, e in enumerate(embs) if e is not None]
     secs = np.array([embs[i][1] for i in idx])
-    voice_sep, unsup = _window_voices(frames, [utts[i] for i in idx])
+    voice_sep, unsup = _window_voices(frames, [utts[i] for i in idx], s)
     if embeddings is not None and len(embeddings) == len(utts):
         voice_sep, unsup = _embedding_voices([embeddings[order[i]] for i in idx], secs,
-                                             voice_sep, unsup)
+                                             voice_sep, unsup, s)
     turn_change = change  # turn-taking as the text says, before any one-voice assumption
     if not (prior <= -1.0).any() and voice_sep <= 0.0:
         # Nothing sounds like a second party: the voices do not split in two and no line's text
@@ -146,21 +149,21 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles,
         # calm lines of one party is two clusters, but not the two parties.
         # The veto counts as far as the cues show both parties (a stray 是我 or 不记得 in the
         # agent's talk is no reason to drop two clearly separate voices).
-        agree = 1.0 - _cue_balance(cues) * (1.0 - _agreement_confidence(unsup, guide, secs)) \
-            if both_sides else 1.0
+        agree = 1.0 - _cue_balance(cues, s) * (
+            1.0 - _agreement_confidence(unsup, guide, secs, s)) if both_sides else 1.0
         acoustic[idx], sep = unsup, max(0.0, voice_sep) * agree
     if len(idx) >= MIN_ITEMS and (guide <= -1.0).any() and (guide >= 1.0).any():
         # Cues on both sides: voice models guided by the text, scored leave-one-out.
         x = np.stack([_voice_features(embs[i], utts[i]) for i in idx])
-        llr = _em_loo(x, secs, guide, guide)
-        guided = _agreement_confidence(llr, guide, secs)
+        llr = _em_loo(x, secs, guide, guide, s)
+        guided = _agreement_confidence(llr, guide, secs, s)
         if guided > sep:
             acoustic[idx], sep, naming = llr, guided, None  # oriented by the cues already
     elif sep < 1.0 and len(idx) >= MIN_ITEMS:
         # No cues on both sides and the clusters not clearly two voices (none, or weakly: on a
         # short call the windows' test has little power): test the turn-taking's own partition
         # as well, and keep whichever of the two the voices back more.
-        turns = _turn_partition(embs, utts, idx, secs, prior, turn_change)
+        turns = _turn_partition(embs, utts, idx, secs, prior, turn_change, s)
         if turns is not None and turns[1] > sep:
             margin = _naming(turns[0], idx_utts, idx_cues, roles)
             acoustic[idx], sep = _oriented(turns[0], margin), turns[1]
@@ -173,7 +176,7 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles,
         # No voice clusters, no cues on both sides, not one voice (the chain would split a
         # monologue): voices and turns fitted together.
         x = np.stack([_voice_features(embs[i], utts[i]) for i in idx])
-        chain = _chain_em(x, secs, prior, change, idx, roles.chain_voice_weight)
+        chain = _chain_em(x, secs, prior, change, idx, roles.chain_voice_weight, s)
         if chain is not None:
             total, decide, chained = chain, roles.decision.log_odds, True
     if chained:
@@ -204,17 +207,12 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles,
     role_conf = (1.0 - math.exp(-max(0.0, s_role) / 4.0)) * min(1.0, 1.5 * consistency)
     durations = np.array([max(0.0, u["end"] - u["start"]) for u in utts])
     evidence = max(sep, _text_confidence(cues, text_post, durations,
-                                         roles.decision.text_only_log_odds))
+                                         roles.decision.text_only_log_odds, s))
     return utts, round(float(np.clip(evidence * role_conf * length_factor, 0.0, 1.0)), 3)
 
 
-EXCESS_SPAN = 0.5  # voice clusters count fully once d' exceeds one voice's by this ratio
-WIN_S, WIN_HOP_S = 1.0, 0.5  # voice windows inside the utterances
-MIN_WINDOWS = 8
-NULL_RUNS = 6  # one-voice simulations for the test (the cost of attribution is mostly these)
-
-
-def _window_voices(frames: VoiceFrames, utts: list[dict]) -> tuple[float, np.ndarray | None]:
+def _window_voices(frames: VoiceFrames, utts: list[dict], s: AttributionSettings
+                   ) -> tuple[float, np.ndarray | None]:
     """Two voices from 1 s windows inside the utterances, without the text.
 
     Windows, not utterances, are clustered: a call of four lines gives dozens of windows, so the
@@ -223,25 +221,27 @@ def _window_voices(frames: VoiceFrames, utts: list[dict]) -> tuple[float, np.nda
     do, each utterance's log-odds of the second cluster: the mean of its windows' log-odds,
     counted as if the windows were half independent, capped. The sign is arbitrary here.
     The separation is -1.0 when there is too little speech to test at all, 0.0 when the test
-    ran and the windows split no better than one voice would.
+    ran and the windows split no better than one voice would. Window size, the test's runs and
+    its span are attribution.toml's [windows].
     """
     owner, vecs, weights = [], [], []
     for k, u in enumerate(utts):
         a, b = float(u["start"]), float(u["end"])
-        centres = [(a + b) / 2] if b - a <= WIN_S else list(
-            np.arange(a + WIN_S / 2, b - WIN_S / 2 + 1e-6, WIN_HOP_S))
+        half = s.window_s / 2
+        centres = [(a + b) / 2] if b - a <= s.window_s else list(
+            np.arange(a + half, b - half + 1e-6, s.hop_s))
         for c in centres:
-            e = embed(frames, max(a, c - WIN_S / 2), min(b, c + WIN_S / 2))
+            e = embed(frames, max(a, c - half), min(b, c + half))
             if e is not None:
                 owner.append(k)
                 vecs.append(e[0])
                 weights.append(e[1])
-    if len(vecs) < MIN_WINDOWS or len(set(owner)) < 2:
+    if len(vecs) < s.min_windows or len(set(owner)) < 2:
         return -1.0, None
-    model = fit_voices(np.stack(vecs), np.array(weights), null_runs=NULL_RUNS)
+    model = fit_voices(np.stack(vecs), np.array(weights), null_runs=s.null_runs, blocks=s.blocks)
     if model is None or not np.isfinite(model.excess):
         return -1.0, None
-    sep = float(np.clip((model.excess - 1.0) / EXCESS_SPAN, 0.0, 1.0))
+    sep = float(np.clip((model.excess - 1.0) / s.excess_span, 0.0, 1.0))
     if sep <= 0.0:
         return 0.0, None
     win = np.array([model.llr(v) for v in vecs])
@@ -254,29 +254,27 @@ def _window_voices(frames: VoiceFrames, utts: list[dict]) -> tuple[float, np.nda
     return sep, out
 
 
-DIFFERENT_COS = 0.5  # neighbours' embeddings this far apart (cosine): two people speak
-DIFFERENT_CHANGE = 0.9  # ... and the chance of a change of speaker between them is at least this
-
-
-def _changes_heard(change: np.ndarray, vecs: list[np.ndarray | None]) -> np.ndarray:
+def _changes_heard(change: np.ndarray, vecs: list[np.ndarray | None], s: AttributionSettings
+                   ) -> np.ndarray:
     """Turn-change chances raised where two neighbouring lines are clearly different people.
 
-    Only one way. On the tuning calls with real voices, neighbours below ``DIFFERENT_COS`` were
-    a change of speaker five times as often as one speaker going on (39% of changes, 7% of
-    same-speaker pairs), so the chance rises to ``DIFFERENT_CHANGE``; but two close lines may
+    Only one way. On the tuning calls with real voices, neighbours below ``different_cos``
+    (attribution.toml [embeddings]) were a change of speaker five times as often as one speaker
+    going on, so the chance rises to ``different_change``; but two close lines may
     still be two similar voices (the synthetic voices of one engine are), so closeness lowers
     nothing.
     """
-    out = change.copy()
+    out, e = change.copy(), s.embeddings
     for k in range(len(out)):
         a, b = vecs[k], vecs[k + 1]
-        if a is not None and b is not None and float(a @ b) < DIFFERENT_COS:
-            out[k] = max(out[k], DIFFERENT_CHANGE)
+        if a is not None and b is not None and float(a @ b) < e.different_cos:
+            out[k] = max(out[k], e.different_change)
     return out
 
 
 def _embedding_voices(vecs: list[np.ndarray | None], secs: np.ndarray, voice_sep: float,
-                      unsup: np.ndarray | None) -> tuple[float, np.ndarray | None]:
+                      unsup: np.ndarray | None, s: AttributionSettings
+                      ) -> tuple[float, np.ndarray | None]:
     """The speaker embeddings' two voices in place of the windows' when they are clearer.
 
     Returns (separation, per-line log-odds of the second voice), as ``_window_voices`` does; a
@@ -286,7 +284,8 @@ def _embedding_voices(vecs: list[np.ndarray | None], secs: np.ndarray, voice_sep
     ok = [k for k, v in enumerate(vecs) if v is not None]
     if len(ok) < 2:
         return voice_sep, unsup
-    split = split_embeddings(np.stack([vecs[k] for k in ok]), np.minimum(secs[ok], 4.0))
+    split = split_embeddings(np.stack([vecs[k] for k in ok]),
+                             np.minimum(secs[ok], s.line_secs_cap), s.embeddings)
     if split is None or split[0] <= 0.0 or split[0] < voice_sep:
         return voice_sep, unsup
     out = np.zeros(len(vecs))
@@ -295,8 +294,8 @@ def _embedding_voices(vecs: list[np.ndarray | None], secs: np.ndarray, voice_sep
 
 
 def _turn_voices(embs: list, utts: list[dict], idx: list[int], secs: np.ndarray,
-                 prior: np.ndarray, change: np.ndarray, cues: np.ndarray, roles: Roles
-                 ) -> tuple[np.ndarray, float] | None:
+                 prior: np.ndarray, change: np.ndarray, cues: np.ndarray, roles: Roles,
+                 s: AttributionSettings) -> tuple[np.ndarray, float] | None:
     """Voice evidence from the partition that turn-taking proposes, when clustering found none.
 
     On a short call, a few dozen windows in ~40 columns, unsupervised two-means has little power
@@ -307,7 +306,7 @@ def _turn_voices(embs: list, utts: list[dict], idx: list[int], secs: np.ndarray,
     beyond chance (``_agreement_confidence``; one voice agrees only by chance). Returns the
     lines' oriented log-odds and the agreement, or None when the voices do not back the turns.
     """
-    turns = _turn_partition(embs, utts, idx, secs, prior, change)
+    turns = _turn_partition(embs, utts, idx, secs, prior, change, s)
     if turns is None:
         return None
     return _named(turns[0], [utts[i] for i in idx], roles.utterance_cue_weight * cues[idx],
@@ -315,7 +314,8 @@ def _turn_voices(embs: list, utts: list[dict], idx: list[int], secs: np.ndarray,
 
 
 def _turn_partition(embs: list, utts: list[dict], idx: list[int], secs: np.ndarray,
-                    prior: np.ndarray, change: np.ndarray) -> tuple[np.ndarray, float] | None:
+                    prior: np.ndarray, change: np.ndarray, s: AttributionSettings
+                    ) -> tuple[np.ndarray, float] | None:
     """``_turn_voices`` before the voices are named: the lines' voice log-odds (positive =
     the voice turn-taking gives the opener) and the agreement, or None."""
     alt = smooth_turns(prior, change)[idx]
@@ -323,26 +323,28 @@ def _turn_partition(embs: list, utts: list[dict], idx: list[int], secs: np.ndarr
     if not ((guide > 0).any() and (guide < 0).any()):
         return None
     x = np.stack([_voice_features(embs[i], utts[i]) for i in idx])
-    llr = _em_loo(x, secs, guide, guide)
-    agree = _agreement_confidence(llr, guide, secs)
-    if agree <= 0.0 or _backing(llr, guide, secs) <= _null_backing(x, secs, guide):
+    llr = _em_loo(x, secs, guide, guide, s)
+    agree = _agreement_confidence(llr, guide, secs, s)
+    if agree <= 0.0 or _backing(llr, guide, secs, s) <= _null_backing(x, secs, guide, s):
         return None
     return llr, agree
 
 
-def _backing(llr: np.ndarray, guide: np.ndarray, secs: np.ndarray) -> float:
+def _backing(llr: np.ndarray, guide: np.ndarray, secs: np.ndarray, s: AttributionSettings
+             ) -> float:
     """How far leave-one-out voice scores back a proposed partition: -1..1 (0 = not at all)."""
-    w = np.minimum(secs, 4.0)
+    w = np.minimum(secs, s.line_secs_cap)
     return float((w * guide * np.tanh(llr / 2)).sum() / max(float(w.sum()), 1e-9))
 
 
-def _null_backing(x: np.ndarray, secs: np.ndarray, guide: np.ndarray) -> float:
+def _null_backing(x: np.ndarray, secs: np.ndarray, guide: np.ndarray, s: AttributionSettings
+                  ) -> float:
     """Upper range of ``_backing`` when one voice speaks every line (a parametric null).
 
     The EM rounds of ``_em_loo`` feed each line's score back into the others' models, so even
     one voice backs any proposal a little, and on a short call the agreement can pass by chance.
     The same procedure is run on Gaussian data of the call's size and covariance (as
-    ``voices.fit_voices`` does for clustering); its mean + 2 sd is the bar to clear.
+    ``voices.fit_voices`` does for clustering); its mean + ``agree_null_sd`` sd is the bar.
     """
     ok = np.isfinite(x)
     count = np.maximum(ok.sum(0), 1)
@@ -352,9 +354,9 @@ def _null_backing(x: np.ndarray, secs: np.ndarray, guide: np.ndarray) -> float:
     cov = z.T @ z / len(z)
     root = np.linalg.cholesky(cov + 1e-6 * np.eye(len(cov)))
     rng = np.random.default_rng(4321)
-    out = [_backing(_em_loo(rng.standard_normal(z.shape) @ root.T, secs, guide, guide),
-                    guide, secs) for _ in range(NULL_RUNS)]
-    return float(np.mean(out) + 2.0 * np.std(out))
+    out = [_backing(_em_loo(rng.standard_normal(z.shape) @ root.T, secs, guide, guide, s),
+                    guide, secs, s) for _ in range(s.null_runs)]
+    return float(np.mean(out) + s.agree_null_sd * np.std(out))
 
 
 def _orientation(unsup: np.ndarray, utts: list[dict], cue_ev: np.ndarray, roles: Roles
@@ -442,12 +444,8 @@ def _oriented(unsup: np.ndarray, margin: float | np.ndarray) -> np.ndarray:
     return np.clip(np.log(p) - np.log1p(-p), -LLR_CAP, LLR_CAP)
 
 
-CHAIN_ROUNDS = 10
-CHAIN_SECS_CAP = 4.0  # a line's voice evidence grows with its speech up to this many seconds
-
-
 def _chain_em(x: np.ndarray, secs: np.ndarray, prior: np.ndarray, change: np.ndarray,
-              idx: list[int], weight: float) -> np.ndarray | None:
+              idx: list[int], weight: float, s: AttributionSettings) -> np.ndarray | None:
     """Each line's agent log-odds from two voices and the turn chain fitted together, or None.
 
     When the voice windows form no clear clusters, a party's lines can still sound more like
@@ -456,7 +454,7 @@ def _chain_em(x: np.ndarray, secs: np.ndarray, prior: np.ndarray, change: np.nda
     lines (``smooth_turns``) whose states have voices: from the turn chain's sides, each line
     is scored by diagonal Gaussians fitted on the *other* lines' current sides (leave-one-out,
     so a line's own voice is no evidence for itself), the scores (times ``weight`` and the
-    line's seconds up to ``CHAIN_SECS_CAP``) are added to the lines' prior and the chain is run
+    line's seconds up to ``line_secs_cap``) are added to the lines' prior and the chain is run
     again, until the sides settle. ``x`` are the voice columns of the ``idx`` lines; ``prior``
     and ``change`` cover every line. None when one side has no speech left.
     """
@@ -465,10 +463,10 @@ def _chain_em(x: np.ndarray, secs: np.ndarray, prior: np.ndarray, change: np.nda
     mean = np.where(ok, x, 0.0).sum(0) / count
     sd = np.sqrt(np.where(ok, (x - mean) ** 2, 0.0).sum(0) / count)
     z = np.where(ok, (x - mean) / np.where(sd > 1e-9, sd, 1.0), 0.0)  # missing = average
-    columns = _em_weights(x.shape[1] - 1)
-    w = np.minimum(secs, CHAIN_SECS_CAP)
+    columns = _em_weights(x.shape[1] - 1, s)
+    w = np.minimum(secs, s.line_secs_cap)
     post = smooth_turns(prior, change)
-    for _ in range(CHAIN_ROUNDS):
+    for _ in range(s.chain_rounds):
         p = 1.0 / (1.0 + np.exp(-np.clip(post[idx], -30, 30)))
         mus = []
         for q in (w * p, w * (1 - p)):
@@ -497,42 +495,32 @@ def _asr_confidence(utt: dict) -> float:
         return 1.0
 
 
-TEXT_CONF_MAX = 0.6  # text and turn-taking alone never make a call certain: voices must agree
-TEXT_BALANCE_MASS = 6.0  # cue weight each role needs before the text shows two parties
-
-
-def _cue_balance(cues: np.ndarray) -> float:
-    """How far the cues show both parties: each role's cue weight over ``TEXT_BALANCE_MASS``
+def _cue_balance(cues: np.ndarray, s: AttributionSettings) -> float:
+    """How far the cues show both parties: each role's cue weight over ``text_balance_mass``
     (0 = one role or none has cues, 1 = both have plenty)."""
     agent_mass, customer_mass = float(cues[cues > 0].sum()), float(-cues[cues < 0].sum())
-    return min(1.0, agent_mass / TEXT_BALANCE_MASS, customer_mass / TEXT_BALANCE_MASS)
+    return min(1.0, agent_mass / s.text_balance_mass, customer_mass / s.text_balance_mass)
 
 
 def _text_confidence(cues: np.ndarray, post: np.ndarray, durations: np.ndarray,
-                     decide: float) -> float:
+                     decide: float, s: AttributionSettings) -> float:
     """How far text and turn-taking alone settle the call: both roles clearly present in the
     cues (a monologue or voicemail has no customer side, so it stays near 0) and most speech
-    time decided well beyond ``decide`` (log-odds). At most ``TEXT_CONF_MAX``."""
-    balance = _cue_balance(cues)
+    time decided well beyond ``decide`` (log-odds). At most ``text_conf_max``."""
+    balance = _cue_balance(cues, s)
     if balance <= 0.0 or durations.sum() <= 0:
         return 0.0
     decided = np.minimum(1.0, np.abs(post) / (2.0 * decide))
-    return TEXT_CONF_MAX * balance * float((decided * durations).sum() / durations.sum())
+    return s.text_conf_max * balance * float((decided * durations).sum() / durations.sum())
 
 
 # The voice model uses every column of the voice vector plus the speaking rate; the
 # log-likelihood ratio of each column is scaled by its block's weight (``voices.block_weights``:
 # timbre strong, pitch and level weak since emotion moves them), scaled so the blocks sum to
-# EM_SCALE column units.
-EM_SCALE = 5.0
-RATE_WEIGHT = 0.3
-EM_ROUNDS = 4
-VAR_PRIOR = 2.0  # pseudo-count pulling each class variance towards the call's total variance
-
-
-def _em_weights(n_embed: int) -> np.ndarray:
-    w = block_weights(n_embed) ** 2
-    return np.concatenate([EM_SCALE * w / w.sum(), [RATE_WEIGHT]])
+# ``em_scale`` column units (attribution.toml [em]).
+def _em_weights(n_embed: int, s: AttributionSettings) -> np.ndarray:
+    w = block_weights(n_embed, s.blocks) ** 2
+    return np.concatenate([s.em_scale * w / w.sum(), [s.em_rate_weight]])
 
 
 def _voice_features(emb: tuple[np.ndarray, float], utt: dict) -> np.ndarray:
@@ -543,7 +531,8 @@ def _voice_features(emb: tuple[np.ndarray, float], utt: dict) -> np.ndarray:
     return np.concatenate([vec, [rate]])
 
 
-def _em_loo(x: np.ndarray, secs: np.ndarray, prior: np.ndarray, start: np.ndarray) -> np.ndarray:
+def _em_loo(x: np.ndarray, secs: np.ndarray, prior: np.ndarray, start: np.ndarray,
+            s: AttributionSettings) -> np.ndarray:
     """Leave-one-out acoustic log-odds (agent vs customer) after a few EM rounds.
 
     Columns are z-scored over the call (missing values count as average). In each round every
@@ -556,12 +545,12 @@ def _em_loo(x: np.ndarray, secs: np.ndarray, prior: np.ndarray, start: np.ndarra
     sd = np.nanstd(np.where(np.isfinite(x), x, np.nan), axis=0)
     z = (x - np.nan_to_num(mean)) / np.where(np.nan_to_num(sd) > 1e-9, np.nan_to_num(sd), 1.0)
     z = np.where(np.isfinite(z), z, 0.0)
-    w = np.minimum(secs, 4.0)
-    weights = _em_weights(x.shape[1] - 1)
-    reliability = secs / (secs + SHORT_TAU_S)
+    w = np.minimum(secs, s.line_secs_cap)
+    weights = _em_weights(x.shape[1] - 1, s)
+    reliability = secs / (secs + s.short_tau_s)
     p = 1.0 / (1.0 + np.exp(-np.clip(start, -30, 30)))
     llr = np.zeros(n)
-    for _ in range(EM_ROUNDS):
+    for _ in range(s.em_rounds):
         # Leave-one-out sums for every item at once: the totals minus the item's own share.
         llr = np.zeros(n)
         var_num = np.zeros_like(z)
@@ -574,7 +563,7 @@ def _em_loo(x: np.ndarray, secs: np.ndarray, prior: np.ndarray, start: np.ndarra
             var_num += np.maximum(s2 - wo[:, None] * mu**2, 0.0)
             mus.append((mu, wo))
         (mu_a, wa), (mu_c, wc) = mus
-        var = (var_num + VAR_PRIOR) / (wa + wc + VAR_PRIOR)[:, None]
+        var = (var_num + s.em_var_prior) / (wa + wc + s.em_var_prior)[:, None]
         contrib = ((z - mu_c) ** 2 - (z - mu_a) ** 2) / (2 * var)
         llr = np.clip((contrib * weights).sum(1) * reliability, -LLR_CAP, LLR_CAP)
         llr = np.where((wa < 0.3) | (wc < 0.3), 0.0, llr)
@@ -582,7 +571,8 @@ def _em_loo(x: np.ndarray, secs: np.ndarray, prior: np.ndarray, start: np.ndarra
     return llr
 
 
-def _agreement_confidence(acoustic: np.ndarray, prior: np.ndarray, secs: np.ndarray) -> float:
+def _agreement_confidence(acoustic: np.ndarray, prior: np.ndarray, secs: np.ndarray,
+                          s: AttributionSettings) -> float:
     """How well the held-out voice scores agree with what the cues say: 0 chance, 1 clear.
 
     Only utterances whose cues lean clearly one way count, and both roles must be among them.
@@ -591,18 +581,15 @@ def _agreement_confidence(acoustic: np.ndarray, prior: np.ndarray, secs: np.ndar
     side = np.sign(prior) * (np.abs(prior) >= 1.0)
     if (secs[side > 0].sum() < 0.5) or (secs[side < 0].sum() < 0.3):
         return 0.0
-    w = np.minimum(secs, 4.0) * np.minimum(1.0, np.abs(acoustic))
+    w = np.minimum(secs, s.line_secs_cap) * np.minimum(1.0, np.abs(acoustic))
     # Agreement on each side separately, then the mean: voices that put everything on one side
     # (all lines "agent") agree with the agent lines only, which is chance, not evidence. A side
     # whose lines get no voice evidence at all counts as chance (0.5).
     agree = []
-    for s in (1, -1):
-        ws = w * (side == s)
-        agree.append(float((ws * (np.sign(acoustic) == s)).sum() / ws.sum()) if ws.sum() > 0
+    for one in (1, -1):
+        ws = w * (side == one)
+        agree.append(float((ws * (np.sign(acoustic) == one)).sum() / ws.sum()) if ws.sum() > 0
                      else 0.5)
     agree_mean = float(np.mean(agree))
-    return float(np.clip((agree_mean - AGREE_LOW) / (AGREE_HIGH - AGREE_LOW), 0.0, 1.0))
-
-
-AGREE_LOW, AGREE_HIGH = 0.65, 0.9
+    return float(np.clip((agree_mean - s.agree_low) / (s.agree_high - s.agree_low), 0.0, 1.0))
 

@@ -27,7 +27,7 @@ _CUES = {"pinyin_min_chars": Key(int, low=1), "phrases": AnyKeys(Key(float)),
 _PROBABILITY = Key(float, low=0, high=1)
 ROLES_SCHEMA = {
     "prior": {"first_speaker_agent": Key(float), "opener_voice_agent": Key(float, low=0),
-              "utterance_cue_weight": Key(float, low=0),
+              "utterance_cue_weight": Key(float, low=0), "cue_cap": Key(float, low=0.1),
               "long_line_s": Key(float, low=0.1), "line_length_weight": Key(float, low=0),
               "line_length_cap": Key(float, low=0), "chain_voice_weight": Key(float, low=0)},
     "turns": {"change": _PROBABILITY, "after_question": _PROBABILITY,
@@ -60,11 +60,11 @@ class Turns:
     touching: float
     touch_gap_s: float
     question_patterns: tuple[re.Pattern[str], ...]
-    around_backchannel: float = 0.9
-    backchannel_patterns: tuple[re.Pattern[str], ...] = ()
-    between_long_lines: float = 0.65
-    one_voice: float = 0.5
-    long_line_s: float = 1e9
+    around_backchannel: float
+    backchannel_patterns: tuple[re.Pattern[str], ...]
+    between_long_lines: float
+    one_voice: float
+    long_line_s: float
 
 
 @dataclass(frozen=True)
@@ -73,8 +73,8 @@ class Decision:
     below 1 - ``settled`` the customer; between, the line stays ``unknown`` (its posterior is
     kept). Without usable voice evidence the stricter ``settled_text_only`` applies."""
 
-    settled: float = 0.73
-    settled_text_only: float = 0.82
+    settled: float
+    settled_text_only: float
 
     @property
     def log_odds(self) -> float:
@@ -89,7 +89,8 @@ class Decision:
 
 @dataclass(frozen=True)
 class Roles:
-    """Role cues loaded from ``roles.toml`` (the only home of their values), per role."""
+    """Role cues loaded from ``roles.toml`` (the only home of their values, and of the defaults
+    of ``Turns`` and ``Decision``: no class here has defaults of its own), per role."""
 
     agent_phrases: dict[str, float]
     agent_patterns: tuple[tuple[re.Pattern[str], float], ...]
@@ -100,12 +101,13 @@ class Roles:
     agent_pinyin_min: int
     customer_pinyin_min: int
     turns: Turns
-    decision: Decision = Decision()
-    long_line_s: float = 3.0
-    line_length_weight: float = 0.0
-    line_length_cap: float = 0.0
-    opener_voice_agent: float = 0.0
-    chain_voice_weight: float = 0.0
+    decision: Decision
+    long_line_s: float
+    line_length_weight: float
+    line_length_cap: float
+    opener_voice_agent: float
+    chain_voice_weight: float
+    cue_cap: float
 
 
 def length_prior(duration_s: float, roles: Roles | None = None) -> float:
@@ -157,17 +159,11 @@ def load_roles(path: str | Path = ROLES_PATH) -> Roles:
         agent_patterns=patterns(agent),
         customer_phrases={k: float(v) for k, v in customer["phrases"].items()},
         customer_patterns=patterns(customer),
-        first_speaker_agent=float(prior["first_speaker_agent"]),
-        utterance_cue_weight=float(prior["utterance_cue_weight"]),
         agent_pinyin_min=int(agent["pinyin_min_chars"]),
         customer_pinyin_min=int(customer["pinyin_min_chars"]),
         decision=Decision(settled=float(d["settled"]),
                           settled_text_only=float(d["settled_text_only"])),
-        long_line_s=float(prior["long_line_s"]),
-        line_length_weight=float(prior["line_length_weight"]),
-        line_length_cap=float(prior["line_length_cap"]),
-        opener_voice_agent=float(prior["opener_voice_agent"]),
-        chain_voice_weight=float(prior["chain_voice_weight"]),
+        **{key: float(value) for key, value in prior.items()},  # [prior]: all numbers
     )
 
 
@@ -250,14 +246,15 @@ def _phrase_hits(text: str, phrases: dict[str, float], pinyin_min: int = 2) -> f
 
 
 def cue_score(text: str, roles: Roles | None = None) -> float:
-    """Role evidence of one utterance's text: positive says agent, negative says customer."""
+    """Role evidence of one utterance's text: positive says agent, negative says customer,
+    at most ``cue_cap`` (roles.toml [prior]) either way."""
     roles = roles or load_roles()
     text = text or ""
     agent = _phrase_hits(text, roles.agent_phrases, roles.agent_pinyin_min)
     agent += sum(wt for pat, wt in roles.agent_patterns if pat.search(text))
     customer = _phrase_hits(text, roles.customer_phrases, roles.customer_pinyin_min)
     customer += sum(wt for pat, wt in roles.customer_patterns if pat.search(text))
-    return float(np.clip(agent - customer, -6.0, 6.0))
+    return float(np.clip(agent - customer, -roles.cue_cap, roles.cue_cap))
 
 
 # --------------------------------------------------------------------------- turn-taking

@@ -8,14 +8,18 @@ two similar voices, or one voice, are not taken for two. Used by the speaker-cha
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from auditor.speakers.features import EMBED_INDEX
+from auditor.speakers.settings import EmbeddingSettings
 
+# Shared with the speaker-change splitting before decoding (changes.py), whose results key the
+# recorded ASR cache: kept here, not in attribution.toml.
 MIN_ITEMS = 4  # fewer utterances with audible speech than this: no voice evidence at all
-LLR_CAP = 8.0
+LLR_CAP = 8.0  # no item's voice log-odds go beyond this (about 3000 : 1)
 
 
 @dataclass
@@ -29,8 +33,8 @@ class VoiceModel:
     m1: float
     sd: float
     dprime: float
-    dprime_null: float = 0.0
-    blocks: dict[str, float] | None = None  # the block weights it was fitted with
+    dprime_null: float
+    blocks: Mapping[str, float]  # the block weights it was fitted with
 
     @property
     def excess(self) -> float:
@@ -46,7 +50,7 @@ class VoiceModel:
 
 
 def standardise(x: np.ndarray, center: np.ndarray, scale: np.ndarray,
-                blocks: dict[str, float] | None = None) -> np.ndarray:
+                blocks: Mapping[str, float]) -> np.ndarray:
     """Z-score each column, missing pitch counts as average, then weight pitch vs timbre.
 
     Blocks are weighted by ``block_weights``: timbre most, pitch and level weakly.
@@ -56,14 +60,14 @@ def standardise(x: np.ndarray, center: np.ndarray, scale: np.ndarray,
     return z * block_weights(x.shape[1], blocks)
 
 
-def block_weights(n_columns: int, blocks: dict[str, float] | None = None) -> np.ndarray:
+def block_weights(n_columns: int, blocks: Mapping[str, float]) -> np.ndarray:
     """Column weights: each block of the voice vector gets a total weight, shared by its columns.
 
-    Timbre (cepstral means, delta spread, long-term spectrum) carries most; pitch and level,
-    which shouting and emotion move, are weak evidence (z-scored per call like the rest).
+    The attribution's weights are attribution.toml's [blocks] (timbre strong; pitch and level,
+    which shouting and emotion move, weak); the splitting before decoding has its own.
     """
     weights = np.ones(n_columns)
-    for block, total in (BLOCK_WEIGHT if blocks is None else blocks).items():
+    for block, total in blocks.items():
         cols = EMBED_INDEX[block]
         n = len(range(*cols.indices(n_columns)))
         if n:
@@ -71,11 +75,8 @@ def block_weights(n_columns: int, blocks: dict[str, float] | None = None) -> np.
     return weights
 
 
-BLOCK_WEIGHT = {"pitch": 0.6, "level": 0.3, "mfcc": 1.2, "delta": 0.5, "ltas": 0.8}
-
-
-def fit_voices(x: np.ndarray, w: np.ndarray, null_runs: int = 12,
-               blocks: dict[str, float] | None = None) -> VoiceModel | None:
+def fit_voices(x: np.ndarray, w: np.ndarray, null_runs: int = 12, *,
+               blocks: Mapping[str, float]) -> VoiceModel | None:
     """Two voice clusters, and how much better they separate than one voice would.
 
     k-means always finds two groups, and with few utterances in 14 dimensions even one voice
@@ -216,34 +217,23 @@ def _wvar(v: np.ndarray, w: np.ndarray) -> float:
 
 # --------------------------------------------------------------------------- speaker embeddings
 
-EMBED_COS_CLEAR = 0.50  # two cluster centres this far apart (cosine) are surely two people
-EMBED_COS_ONE = 0.70  # ... this close, no evidence of two. One real voice's lines, split by
-# this two-means, leave centres at a median cosine of 0.82 (22 one-voice tuning calls; 4 of them
-# below 0.70 and 3 below 0.65, so this limit gives one more of them a little clarity). At 0.65 a
-# clean two-voice split whose parties sit close (0.65-0.70) counted for nothing and its lines were
-# left unknown. Moving it from 0.65 named no more one-voice lines customer (64 one-voice tuning
-# calls) and put 1.2 (truth lines) to 1.8 (heard lines) points more speech right on the tuning
-# real-voice calls.
-EMBED_LLR_SCALE = 12.0  # log-odds per unit of cosine difference between the two centres
-EMBED_MIN_ITEMS = 2  # fewer embedded lines than this: no split is tried (a line alone is scored
-# against the other line with EMBED_SAME_COS, so even a call of two lines has evidence)
-EMBED_SAME_COS = 0.73  # median cosine of neighbouring lines of one real speaker (tuning calls)
 
-
-def split_embeddings(x: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray] | None:
+def split_embeddings(x: np.ndarray, w: np.ndarray, s: EmbeddingSettings
+                     ) -> tuple[float, np.ndarray] | None:
     """Two voices among unit speaker embeddings (``encoder.embed_spans``): how clearly, and
     each item's log-odds of the second voice.
 
     A weighted spherical two-means (cosine to the two centres), started from the least similar
     pair and the first principal axis. Its clarity comes from how far apart the centres are:
-    1.0 at a cosine of ``EMBED_COS_CLEAR`` or less, 0.0 at ``EMBED_COS_ONE`` or more (the range
+    1.0 at a cosine of ``s.cos_clear`` or less, 0.0 at ``s.cos_one`` or more (the range
     where, on the tuning calls, the split matched the parties or did not). Each item is then
     scored against centres fitted *without it* (leave-one-out), so one odd line cannot make
     its own cluster; a line alone in its cluster is compared with the other centre only.
-    None with fewer than ``EMBED_MIN_ITEMS`` items or no split at all.
+    None with fewer than ``s.min_items`` items or no split at all. ``s``: attribution.toml's
+    [embeddings].
     """
     n = len(x)
-    if n < EMBED_MIN_ITEMS:
+    if n < s.min_items:
         return None
     sim = x @ x.T
     i, j = np.unravel_index(int(np.argmin(sim)), sim.shape)
@@ -271,7 +261,7 @@ def split_embeddings(x: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray] |
         return None
     _, labels, c = best
     cos = float(c[0] @ c[1])
-    clarity = float(np.clip((EMBED_COS_ONE - cos) / (EMBED_COS_ONE - EMBED_COS_CLEAR), 0, 1))
+    clarity = float(np.clip((s.cos_one - cos) / (s.cos_one - s.cos_clear), 0, 1))
     sums = _cluster_sums(x, w, labels)
     llr = np.zeros(n)
     for k in range(n):
@@ -283,8 +273,8 @@ def split_embeddings(x: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray] |
         if np.linalg.norm(own[mine]) < 1e-9:
             # The only item of its cluster has no centre without it: it is scored against the
             # other centre and the cosine one speaker's lines typically have.
-            sims[mine] = EMBED_SAME_COS
-        llr[k] = EMBED_LLR_SCALE * float(sims[1] - sims[0])
+            sims[mine] = s.same_cos
+        llr[k] = s.llr_scale * float(sims[1] - sims[0])
     return clarity, np.clip(llr, -LLR_CAP, LLR_CAP)
 
 
