@@ -52,6 +52,22 @@ def test_spoken_units(text: str, units: int) -> None:
     assert spoken_units(text) == units
 
 
+@pytest.mark.parametrize(
+    ("text", "default", "least"),
+    [
+        ("公后55899", 11, 7),  # a misheard 工号: 五万五千八百九十九 or five digits read out
+        ("还100", 3, 3),  # 一百 is the shorter reading either way
+        ("100块", 3, 3),  # a unit marks an amount: read as a quantity even at the least
+        ("工号55899", 7, 7),  # a context word marks digits read out
+        ("13812345678", 11, 11),  # seven digits or more: read out
+    ],
+)
+def test_spoken_units_least_reads_an_unmarked_number_the_shorter_way(
+        text: str, default: int, least: int) -> None:
+    assert spoken_units(text) == default
+    assert spoken_units(text, least=True) == least
+
+
 def test_fullwidth_digits_count_like_ascii() -> None:
     assert spoken_units("尾号１２３４") == spoken_units("尾号1234")
 

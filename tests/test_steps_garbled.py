@@ -252,6 +252,15 @@ def test_garbled_opening_that_lost_syllables_may_hide_the_question(rules: RuleSe
         assert "info_step_unclear" in cats(flags)
 
 
+def test_an_unmarked_number_counts_its_shorter_reading_against_the_signal(rules: RuleSet) -> None:
+    # the text takes 25 syllables with the staff number read out digit by digit (as it was said,
+    # after a misheard 工号) and 28 with it read as a quantity (九万二千七百零八); a signal of 28
+    # syllables is 3 more than the text needs: speech it does not hold, so the question may hide
+    flags, _ = audit_utterances(_opening_said_in(28), rules)
+    assert not cats(flags) & {"missing_identity_verification", "disclosure_before_verification"}
+    assert "info_step_unclear" in cats(flags)
+
+
 def test_garbled_opening_shaped_as_a_question_may_hide_it(rules: RuleSet) -> None:
     from auditor.compliance.steps import _question_shaped
 

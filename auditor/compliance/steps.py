@@ -716,17 +716,18 @@ def _question_may_hide(u: Mapping[str, Any], result: str, rec: Recognisers) -> b
 
 
 def _lost_syllables(u: Mapping[str, Any]) -> int | None:
-    """Syllables counted in the line's signal (``syllables_audio``) beyond those its text takes
-    to say (``syllables_text``, numbers read aloud): the words the recogniser dropped. None
-    without a signal count. The count errs low (a median of one syllable under the text on
-    confident lines), so a positive figure is speech the text does not hold."""
+    """Syllables counted in the line's signal (``syllables_audio``) beyond the fewest its text
+    can take to say (an unmarked number read digit by digit or as a quantity, whichever is
+    shorter: ``spoken_units(least=True)``): the words the recogniser dropped. None without a
+    signal count. The count errs low (a median of one syllable under the text on confident
+    lines), so a positive figure is speech the text does not hold, and a number whose reading
+    the text cannot tell (a staff number after a misheard 工号) cannot make a garbled line look
+    whole."""
     audio = u.get("syllables_audio")
     if audio is None:
         return None
-    text = u.get("syllables_text")
     try:
-        written = int(text) if text is not None else spoken_units(str(u.get("text", "") or ""))
-        return int(audio) - written
+        return int(audio) - spoken_units(str(u.get("text", "") or ""), least=True)
     except (TypeError, ValueError):
         return None
 

@@ -94,8 +94,9 @@ def read_integer(n: int) -> str:
     return out
 
 
-def _number_syllables(token: str, before: str, after: str) -> int:
-    """Syllables spoken for one run of Arabic digits, given the text around it."""
+def _number_syllables(token: str, before: str, after: str, least: bool = False) -> int:
+    """Syllables spoken for one run of Arabic digits, given the text around it (`least`: an
+    unmarked number counts its shorter reading, see ``spoken_units``)."""
     plain = token.replace(",", "")
     whole, _, frac = plain.partition(".")
     amount = "," in token or "." in token or after.startswith(_QUANTITY_AFTER)
@@ -105,7 +106,12 @@ def _number_syllables(token: str, before: str, after: str) -> int:
         or (len(whole) == 4 and after.startswith("年"))
         or (len(whole) >= 7 and not amount)
     )
-    count = len(whole) if digitwise else len(read_integer(int(whole)))
+    if digitwise:
+        count = len(whole)
+    elif least and not amount:
+        count = min(len(whole), len(read_integer(int(whole))))
+    else:
+        count = len(read_integer(int(whole)))
     if frac:
         count += 1 + len(frac)  # 点 + one syllable per decimal digit
     return count
@@ -121,8 +127,16 @@ def _latin_syllables(word: str) -> int:
     return max(groups, 1)
 
 
-def spoken_units(text: str) -> int:
-    """Number of syllables the text takes to say (Chinese characters, numbers read aloud)."""
+def spoken_units(text: str, *, least: bool = False) -> int:
+    """Number of syllables the text takes to say (Chinese characters, numbers read aloud).
+
+    A number written in Arabic digits with neither an amount's mark (a unit after it, a comma,
+    a decimal point) nor a digit-by-digit mark (a word such as 工号 before it, a leading zero,
+    seven digits or more) may have been said either way: 55899 is five syllables read out and
+    nine as a quantity. It is counted as a quantity, unless `least`, which counts the shorter
+    reading: a lower bound of what the text takes to say, for comparing with the syllables
+    counted in the signal (a misheard context word must not make a line look whole).
+    """
     text = unicodedata.normalize("NFKC", text or "")
     count = 0
     pos = 0
@@ -130,7 +144,7 @@ def spoken_units(text: str) -> int:
         count += _count_plain(text[pos : match.start()])
         after = text[match.end() :].lstrip()
         count += _number_syllables(match.group(), text[max(0, match.start() - 4) : match.start()],
-                                   after)
+                                   after, least=least)
         if after.startswith("%"):
             count += 3  # 百分之
         pos = match.end()
