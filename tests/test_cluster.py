@@ -75,6 +75,19 @@ def make_crash_once(log: str | None = None) -> CrashOnceAuditor:
     return CrashOnceAuditor(log=log)
 
 
+def make_probe() -> FakeAuditor:
+    """A fake whose model name tells how its worker process was set up: the threads of every
+    BLAS/OpenMP pool loaded (``threadpoolctl``) and the BLAS variables."""
+    import numpy  # noqa: F401 - its BLAS pool is what is read
+    from threadpoolctl import threadpool_info
+
+    from auditor.batch.worker_setup import BLAS_THREAD_VARS
+
+    pools = sorted({f"{i['internal_api']}={i['num_threads']}" for i in threadpool_info()})
+    env = [f"{var}={os.environ.get(var)}" for var in BLAS_THREAD_VARS]
+    return FakeAuditor(model=" ".join(pools + env))
+
+
 # ---------------------------------------------------------------- fixtures
 
 
@@ -262,6 +275,34 @@ def test_cluster_option_errors_are_one_sentence(tmp_path: Path) -> None:
             factory=make_fake,
             executor=DaskExecutor("tcp://127.0.0.1:9", connect_timeout_s=2),
         )
+
+
+def test_a_dask_worker_is_set_up_like_a_pool_worker(scheduler: str) -> None:
+    """The module's cluster has 2 workers on this machine; a pool of 2 workers here must get the
+    same thread pools and variables (one owner, ``worker_setup``), even though the pool worker
+    imported numpy before it was set up."""
+    from auditor.batch.pool import LocalPool
+    from auditor.batch.worker_setup import worker_setup
+
+    dask_exec = DaskExecutor(scheduler)
+    try:
+        dask_exec.start(make_probe)
+        on_dask = dask_exec.identity()[0]
+    finally:
+        dask_exec.close()
+    local = LocalPool(2)
+    try:
+        local.start(make_probe)
+        on_pool = local.identity()[0]
+    finally:
+        local.close()
+    threads = str(worker_setup(2).threads)
+    # Which native pools are loaded depends on what each process imported (a Dask worker has
+    # OpenMP loaded already); every one of them must be sized alike, numpy's OpenBLAS included.
+    for seen in (on_pool, on_dask):
+        sizes = dict(item.split("=") for item in seen.split())
+        assert "openblas" in sizes, seen
+        assert set(sizes.values()) == {threads}, seen
 
 
 def test_cli_run_with_a_local_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
