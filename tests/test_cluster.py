@@ -345,3 +345,32 @@ def test_without_cluster_dask_is_never_imported(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith("clean")
+
+
+@pytest.mark.e2e
+def test_a_real_call_scores_the_same_on_local_1_as_in_the_local_batch(tmp_path: Path) -> None:
+    """The shortest sample call, audited with the real model by ``auditor run --workers 1`` and
+    by ``auditor run --cluster local:1``: the same utterances, flags and score (one owner sets
+    both workers up: 1 worker of all the cores' threads each)."""
+    samples = REPO / "samples" / "calls"
+    call = samples / "voicemail_mono_8k.flac"
+    if not call.exists():
+        pytest.skip("samples/calls/voicemail_mono_8k.flac is missing (make samples)")
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / call.name).symlink_to(call)
+    stored = {}
+    for how, args in (("local", ["--workers", "1"]), ("dask", ["--cluster", "local:1"])):
+        db = tmp_path / f"{how}.db"
+        res = CliRunner().invoke(cli, ["run", str(inbox), "--db", str(db), *args])
+        assert res.exit_code == 0, res.output
+        assert "scored 1, failed 0" in res.stdout, res.output
+        stored[how] = {
+            "call": db_rows(db, "SELECT status, score, passed, duration_s FROM calls"),
+            "utterances": db_rows(
+                db, "SELECT idx, speaker, start, end, text FROM utterances ORDER BY idx"
+            ),
+            "flags": db_rows(db, "SELECT idx, category, rule, start FROM flags ORDER BY idx"),
+        }
+    assert stored["local"]["utterances"], "the call should have been heard"
+    assert stored["dask"] == stored["local"]
