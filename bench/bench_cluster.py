@@ -6,8 +6,9 @@ into fresh databases, once by the local batch (2 worker processes) and once by a
 waits for: starting the workers (and, for Dask, the scheduler), each worker loading the model
 once, hashing, auditing and writing SQLite. On the same cores the two should be about equal;
 the difference is the cost of Dask (target: under 10%). The scorecards of both runs are
-compared (same calls, scores and transcripts), and the per-worker throughput gives the number
-of such machines needed for a night's audio.
+compared row for row (same calls, scores, flags and transcripts; the rows that differ are
+printed), and the per-worker throughput gives the number of such machines needed for a night's
+audio.
 
     .venv/bin/python -m bench.bench_cluster [CALLS_DIR] [--workers 2] [--repeat 1]
 """
