@@ -6,8 +6,9 @@ into fresh databases, once by the local batch (2 worker processes) and once by a
 waits for: starting the workers (and, for Dask, the scheduler), each worker loading the model
 once, hashing, auditing and writing SQLite. On the same cores the two should be about equal;
 the difference is the cost of Dask (target: under 10%). The scorecards of both runs are
-compared (same calls, scores and transcripts), and the per-worker throughput gives the number
-of such machines needed for a night's audio.
+compared row for row (same calls, scores, flags and transcripts; the rows that differ are
+printed), and the per-worker throughput gives the number of such machines needed for a night's
+audio.
 
     .venv/bin/python -m bench.bench_cluster [CALLS_DIR] [--workers 2] [--repeat 1]
 """
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SAMPLES = ROOT / "samples" / "calls"
 MAX_OVERHEAD = 0.10
+MAX_SHOWN = 20  # differing rows printed
 NIGHT_AUDIO_H = 500.0
 NIGHT_H = 8.0
 
@@ -47,6 +49,16 @@ def _fingerprint(db: Path) -> list[tuple[Any, ...]]:
             "SELECT call_id, idx, category, rule, start FROM flags ORDER BY call_id, idx"
         ).fetchall()
     return calls + utts + flags
+
+
+def differing_rows(a: Path, b: Path) -> list[tuple[Any, ...]]:
+    """The fingerprint rows of ``a`` that ``b`` lacks and those of ``b`` that ``a`` lacks, each
+    tagged "local"/"cluster" (empty when both runs stored the same scorecards)."""
+    left, right = _fingerprint(a), _fingerprint(b)
+    in_left, in_right = set(left), set(right)
+    only_a = [("local", *r) for r in left if r not in in_right]
+    only_b = [("cluster", *r) for r in right if r not in in_left]
+    return sorted(only_a + only_b, key=lambda r: (repr(r[1:3]), r[0] != "local"))
 
 
 def bench_one(calls_dir: Path, workers: int, cluster: bool, tmp: Path) -> dict[str, Any]:
@@ -112,7 +124,13 @@ def run(
                 r = bench_one(calls_dir, workers, cluster, Path(tmp) / f"{i}")
                 if cluster not in best or r["wall_s"] < best[cluster]["wall_s"]:
                     best[cluster] = r
-            same = same and _fingerprint(best[False]["db"]) == _fingerprint(best[True]["db"])
+            diff = differing_rows(best[False]["db"], best[True]["db"])
+            same = same and not diff and (
+                _fingerprint(best[False]["db"]) == _fingerprint(best[True]["db"]))
+            for row in diff[:MAX_SHOWN]:  # the sample calls are not a held-out set
+                print("  differs:", *row)
+            if diff:
+                print(f"  {len(diff)} row(s) differ between the two runs")
     rows = [best[False], best[True]]
     print_rows(rows, "", lambda r: r["how"], "rss", width=22)
     local, dist = rows

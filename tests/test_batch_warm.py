@@ -45,3 +45,33 @@ def test_the_warm_up_does_the_first_use_work_and_loads_no_model() -> None:
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().endswith("ok")
+
+
+def test_a_failed_warm_up_says_so_in_one_sentence_and_the_import_still_succeeds() -> None:
+    """In a fresh interpreter where one pipeline module cannot be imported: importing the warm
+    module does not raise (each worker then starts up alone), and stderr says what failed."""
+    script = textwrap.dedent("""
+        import sys
+        sys.modules["auditor.voice.pitch"] = None  # importing it now raises ImportError
+        import auditor.batch.warm
+        print("imported")
+    """)
+    out = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "imported"
+    lines = [line for line in out.stderr.splitlines() if "warm-up" in line]
+    assert len(lines) == 1, out.stderr[-2000:]
+    assert lines[0].startswith("The batch workers' shared warm-up failed (ModuleNotFoundError: ")
+    assert "auditor.voice.pitch" in lines[0]
+    assert lines[0].endswith("each worker does its own start-up instead (slower to start, "
+                             "same results).")
+
+
+def test_the_warm_up_failure_sentence_names_the_error_once() -> None:
+    from auditor.batch.warm import failure_message
+
+    msg = failure_message(OSError("no space left\nsecond line"))
+    assert msg.startswith("The batch workers' shared warm-up failed (OSError: no space left);")
+    assert "second line" not in msg and msg.count("\n") == 0
+    assert "(RuntimeError)" in failure_message(RuntimeError())

@@ -75,6 +75,19 @@ def make_crash_once(log: str | None = None) -> CrashOnceAuditor:
     return CrashOnceAuditor(log=log)
 
 
+def make_probe() -> FakeAuditor:
+    """A fake whose model name tells how its worker process was set up: the threads of every
+    BLAS/OpenMP pool loaded (``threadpoolctl``) and the BLAS variables."""
+    import numpy  # noqa: F401 - its BLAS pool is what is read
+    from threadpoolctl import threadpool_info
+
+    from auditor.batch.worker_setup import BLAS_THREAD_VARS
+
+    pools = sorted({f"{i['internal_api']}={i['num_threads']}" for i in threadpool_info()})
+    env = [f"{var}={os.environ.get(var)}" for var in BLAS_THREAD_VARS]
+    return FakeAuditor(model=" ".join(pools + env))
+
+
 # ---------------------------------------------------------------- fixtures
 
 
@@ -264,6 +277,34 @@ def test_cluster_option_errors_are_one_sentence(tmp_path: Path) -> None:
         )
 
 
+def test_a_dask_worker_is_set_up_like_a_pool_worker(scheduler: str) -> None:
+    """The module's cluster has 2 workers on this machine; a pool of 2 workers here must get the
+    same thread pools and variables (one owner, ``worker_setup``), even though the pool worker
+    imported numpy before it was set up."""
+    from auditor.batch.pool import LocalPool
+    from auditor.batch.worker_setup import worker_setup
+
+    dask_exec = DaskExecutor(scheduler)
+    try:
+        dask_exec.start(make_probe)
+        on_dask = dask_exec.identity()[0]
+    finally:
+        dask_exec.close()
+    local = LocalPool(2)
+    try:
+        local.start(make_probe)
+        on_pool = local.identity()[0]
+    finally:
+        local.close()
+    threads = str(worker_setup(2).threads)
+    # Which native pools are loaded depends on what each process imported (a Dask worker has
+    # OpenMP loaded already); every one of them must be sized alike, numpy's OpenBLAS included.
+    for seen in (on_pool, on_dask):
+        sizes = [item.split("=") for item in seen.split()]
+        assert "openblas" in {name for name, _ in sizes}, seen
+        assert {size for _, size in sizes} == {threads}, seen
+
+
 def test_cli_run_with_a_local_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(executor, "build_auditor", fake_build_auditor)
     monkeypatch.setenv("FAKE_AUDIT_LOG", str(tmp_path / "audit.log"))
@@ -304,3 +345,32 @@ def test_without_cluster_dask_is_never_imported(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith("clean")
+
+
+@pytest.mark.e2e
+def test_a_real_call_scores_the_same_on_local_1_as_in_the_local_batch(tmp_path: Path) -> None:
+    """The shortest sample call, audited with the real model by ``auditor run --workers 1`` and
+    by ``auditor run --cluster local:1``: the same utterances, flags and score (one owner sets
+    both workers up: 1 worker of all the cores' threads each)."""
+    samples = REPO / "samples" / "calls"
+    call = samples / "voicemail_mono_8k.flac"
+    if not call.exists():
+        pytest.skip("samples/calls/voicemail_mono_8k.flac is missing (make samples)")
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / call.name).symlink_to(call)
+    stored = {}
+    for how, args in (("local", ["--workers", "1"]), ("dask", ["--cluster", "local:1"])):
+        db = tmp_path / f"{how}.db"
+        res = CliRunner().invoke(cli, ["run", str(inbox), "--db", str(db), *args])
+        assert res.exit_code == 0, res.output
+        assert "scored 1, failed 0" in res.stdout, res.output
+        stored[how] = {
+            "call": db_rows(db, "SELECT status, score, passed, duration_s FROM calls"),
+            "utterances": db_rows(
+                db, "SELECT idx, speaker, start, end, text FROM utterances ORDER BY idx"
+            ),
+            "flags": db_rows(db, "SELECT idx, category, rule, start FROM flags ORDER BY idx"),
+        }
+    assert stored["local"]["utterances"], "the call should have been heard"
+    assert stored["dask"] == stored["local"]

@@ -31,14 +31,15 @@ Why it is built this way:
   with the reason, and the batch goes on.
 * **CPU threads.** A worker with ``--nthreads 1`` runs one call at a time; the model inside
   uses the cores of its machine divided by the worker processes there (counted from the
-  scheduler when the batch starts), or ``AUDITOR_CPU_THREADS`` if set on the worker.
+  scheduler when the batch starts), or ``AUDITOR_CPU_THREADS`` if set on the worker. How a
+  worker is sized and set up is ``auditor.batch.worker_setup``'s, the same as for the local pool.
 
 * **As fast as the local batch.** A Dask nanny starts workers with
   ``MALLOC_TRIM_THRESHOLD_=65536``, which made the auditor 20-40% slower per call (every array
-  over 128 KB mapped and unmapped again); ``_tune_malloc`` puts glibc's thresholds back in each
-  worker. ``local:N`` workers also start without that variable and without Dask's sampling
-  profiler. Measured on 2 cores: ``local:2`` within about 10% of the local batch, with
-  identical scorecards (``bench/bench_cluster.py``).
+  over 128 KB mapped and unmapped again); ``worker_setup.prepare_process`` puts glibc's
+  thresholds back in each worker. ``local:N`` workers also start without that variable and
+  without Dask's sampling profiler. Measured on 2 cores: ``local:2`` within about 10% of the
+  local batch (``bench/bench_cluster.py``).
 
 Nothing here is imported unless ``--cluster`` is given; ``distributed`` itself is imported
 only inside functions, so ``import auditor.batch.cluster`` stays cheap.
@@ -52,7 +53,6 @@ import hashlib
 import os
 import shutil
 import socket
-import sys
 import tempfile
 import threading
 import time
@@ -66,12 +66,12 @@ from typing import Any
 from auditor.batch import executor
 from auditor.batch.executor import AuditorLike, Item, WorkerInfo, audit_call, peak_rss_mb
 from auditor.batch.files import BatchError, is_url
+from auditor.batch.worker_setup import WorkerSetup, prepare_process, worker_setup
 from auditor.core.errors import AuditorError
 from auditor.core.scorecard import failed_scorecard
 
 DEFAULT_RETRIES = 2
 CONNECT_TIMEOUT_S = 30.0
-_BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 # For local:N workers. None unsets a variable Dask would set: its MALLOC_TRIM_THRESHOLD_=65536
 # also fixes glibc's mmap threshold, so every array over 128 KB is mapped and unmapped again.
 LOCAL_WORKER_ENV: dict[str, Any] = {"MALLOC_TRIM_THRESHOLD_": None}
@@ -118,13 +118,6 @@ _CACHE_LOCK = threading.Lock()
 _AUDIT_LOCK = threading.Lock()
 
 
-def _cores() -> int:
-    """Cores this process may use (CPU affinity and container limits respected)."""
-    from auditor.asr.model import available_cores
-
-    return available_cores()
-
-
 def _worker_host() -> str:
     """The host of the Dask worker running this task (as the scheduler names it)."""
     try:
@@ -136,35 +129,10 @@ def _worker_host() -> str:
         return socket.gethostname()
 
 
-def _threads(job: _Job) -> int:
-    """CPU threads for this worker's model: cores / worker processes on this machine."""
-    env = os.environ.get("AUDITOR_CPU_THREADS", "").strip()
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    cores = _cores()
-    return max(1, cores // max(1, job.workers_per_host.get(_worker_host(), cores)))
-
-
-def _tune_malloc() -> None:
-    """Undo the malloc setting a Dask nanny gives its workers, which slows the auditor down.
-
-    Dask starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``; setting it at all freezes
-    glibc's mmap threshold at 128 KB, so every audio or feature array above that is mapped and
-    unmapped again on each call (page faults; measured 20-40% slower on the sample calls).
-    Setting the thresholds where glibc's own adaptation ends up (mmap 32 MB, trim 64 MB)
-    restores the speed of a plain process. Linux/glibc only; a no-op elsewhere.
-    """
-    if "MALLOC_TRIM_THRESHOLD_" not in os.environ or not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        m_trim_threshold, m_mmap_threshold = -1, -3
-        libc.mallopt(m_mmap_threshold, 32 * 1024 * 1024)
-        libc.mallopt(m_trim_threshold, 64 * 1024 * 1024)
-    except (OSError, AttributeError):
-        return
+def _setup(job: _Job) -> WorkerSetup:
+    """This worker's setup: its machine's cores / the worker processes the scheduler counted
+    there (one per core if it counted none under this host's name)."""
+    return worker_setup(job.workers_per_host.get(_worker_host()))
 
 
 def _auditor_for(job: _Job) -> AuditorLike:
@@ -173,9 +141,10 @@ def _auditor_for(job: _Job) -> AuditorLike:
         auditor = _CACHE.get(job.key)
         if auditor is None:
             _CACHE.clear()  # a different model or rules: drop the old one before loading
-            _tune_malloc()
+            setup = _setup(job)
+            prepare_process(setup)  # thread pools, and the malloc setting a nanny gave it
             try:
-                auditor = job.factory(threads=_threads(job)) if job.sized else job.factory()
+                auditor = job.factory(threads=setup.threads) if job.sized else job.factory()
             except Exception as exc:
                 raise AuditorUnavailable(
                     f"The auditor could not be built on worker {socket.gethostname()} "
@@ -297,6 +266,27 @@ def _failure_reason(exc: BaseException, attempts: int) -> str:
     )
 
 
+def _local_config(workers: int, allowed_failures: int | None) -> dict[str, Any]:
+    """The Dask settings a ``local:N`` cluster is started with.
+
+    Worker processes start with the local pool's environment (``worker_setup``: BLAS threads =
+    cores / workers) and glibc's own malloc tuning (see ``LOCAL_WORKER_ENV``).
+    """
+    import dask
+
+    config: dict[str, Any] = {
+        "distributed.nanny.pre-spawn-environ": {
+            **dask.config.get("distributed.nanny.pre-spawn-environ", {}),
+            **worker_setup(workers).environ(),
+            **LOCAL_WORKER_ENV,
+        },
+        **LOCAL_WORKER_CONFIG,
+    }
+    if allowed_failures is not None:
+        config["distributed.scheduler.allowed-failures"] = allowed_failures
+    return config
+
+
 class DaskExecutor:
     """Run the batch's calls on a Dask cluster (see the module docstring).
 
@@ -355,19 +345,7 @@ class DaskExecutor:
             ) from exc
         if self.local_workers is not None:
             n = self.local_workers
-            threads = max(1, _cores() // n)
-            # Worker processes get the same environment as the local batch's: BLAS threads =
-            # cores / workers, and glibc's own malloc tuning (see LOCAL_WORKER_ENV).
-            config: dict[str, Any] = {
-                "distributed.nanny.pre-spawn-environ": {
-                    **dask.config.get("distributed.nanny.pre-spawn-environ", {}),
-                    **{var: threads for var in _BLAS_THREAD_VARS},
-                    **LOCAL_WORKER_ENV,
-                },
-                **LOCAL_WORKER_CONFIG,
-            }
-            if self.allowed_failures is not None:
-                config["distributed.scheduler.allowed-failures"] = self.allowed_failures
+            config = _local_config(n, self.allowed_failures)
             # A nanny writes its pre-spawn variables into THIS process's environment; they are
             # put back in close(), so nothing leaks into what the process runs afterwards.
             self._environ = dict(os.environ)

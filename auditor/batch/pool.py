@@ -2,9 +2,9 @@
 
 Why: Whisper inference is CPU-bound and holds the GIL in places, so calls run in processes;
 each builds its auditor ONCE in the pool initializer (loading the model costs 1-2 s; per call it
-would dominate short calls). CPU threads per worker are the machine's cores divided by the
-workers. A worker that dies on a file (a crash in native code) costs only that file: the pool is
-rebuilt and the suspects are retried alone.
+would dominate short calls). CPU threads per worker, and the thread pools of its libraries,
+come from ``auditor.batch.worker_setup``, as for a Dask worker. A worker that dies on a file (a
+crash in native code) costs only that file: the pool is rebuilt and the suspects are retried alone.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import Any
 from auditor.batch import executor
 from auditor.batch.executor import AuditorLike, Item, WorkerInfo, audit_call, peak_rss_mb
 from auditor.batch.files import BatchError
+from auditor.batch.worker_setup import WorkerSetup, prepare_process, worker_setup
 from auditor.core.scorecard import failed_scorecard
 
 # ---------------------------------------------------------------- worker side
@@ -48,9 +49,11 @@ def _die_with_parent() -> None:
 
 
 def _init_worker(
-    factory: Callable[[], AuditorLike], threads: int, environ: Mapping[str, str] | None = None
+    factory: Callable[[], AuditorLike], setup: WorkerSetup,
+    environ: Mapping[str, str] | None = None,
 ) -> None:
-    """Pool initializer: ignore Ctrl-C (the parent handles it), size threads, build the auditor.
+    """Pool initializer: ignore Ctrl-C (the parent handles it), set the worker up as
+    ``worker_setup`` says (as a Dask worker is), build the auditor.
 
     ``environ`` is the parent's environment when the pool starts: a forkserver was started
     once, earlier, and would otherwise hand workers its older environment.
@@ -61,9 +64,7 @@ def _init_worker(
     if environ is not None:
         os.environ.clear()
         os.environ.update(environ)
-    if threads > 0:
-        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-            os.environ.setdefault(var, str(threads))
+    prepare_process(setup)
     try:
         _AUDITOR = factory()
     except Exception as exc:  # reported by _identity, so the parent shows one clear message
@@ -133,13 +134,13 @@ def _worth_warming(workers: int, factory: Callable[[], AuditorLike]) -> bool:
 
 
 def _start_pool(
-    workers: int, factory: Callable[[], AuditorLike], threads: int
+    workers: int, factory: Callable[[], AuditorLike], setup: WorkerSetup
 ) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=_pool_context(warm=_worth_warming(workers, factory)),
         initializer=_init_worker,
-        initargs=(factory, threads, dict(os.environ)),
+        initargs=(factory, setup, dict(os.environ)),
     )
 
 
@@ -161,7 +162,8 @@ class LocalPool:
 
     def __init__(self, workers: int = 1) -> None:
         self.workers = max(1, int(workers))
-        self.threads = max(1, (os.cpu_count() or 1) // self.workers)
+        self.setup = worker_setup(self.workers)
+        self.threads = self.setup.threads
         self.pool: ProcessPoolExecutor | None = None
         self.factory: Callable[[], AuditorLike] | None = None
         self._ident: Future[tuple[str, str, int, float]] | None = None
@@ -169,7 +171,7 @@ class LocalPool:
     def default_factory(
         self, model_dir: str | None, rules_dirs: tuple[str, ...], agent_channel: int
     ) -> Callable[[], AuditorLike]:
-        """``build_auditor`` with CPU threads = cores / workers."""
+        """``build_auditor`` with the workers' CPU threads (``worker_setup``)."""
         return functools.partial(
             executor.build_auditor,
             model_dir=model_dir,
@@ -181,7 +183,7 @@ class LocalPool:
     def start(self, factory: Callable[[], AuditorLike]) -> None:
         """Start the pool; workers load their models while the parent hashes the files."""
         self.factory = factory
-        self.pool = _start_pool(self.workers, factory, self.threads)
+        self.pool = _start_pool(self.workers, factory, self.setup)
         self._ident = self.pool.submit(_identity)
 
     def identity(self) -> tuple[str, str, int | None, float | None]:
@@ -259,4 +261,4 @@ class LocalPool:
                 in_flight.clear()
                 solo = None
                 _kill_pool(self.pool)
-                self.pool = _start_pool(self.workers, self.factory, self.threads)
+                self.pool = _start_pool(self.workers, self.factory, self.setup)

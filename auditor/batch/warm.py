@@ -18,6 +18,8 @@ else does the same warm-up and is harmless (it is just slower to import).
 
 from __future__ import annotations
 
+import sys
+
 
 def warm_up() -> None:
     """Import the pipeline's libraries and run each cached first-use step once (idempotent)."""
@@ -41,7 +43,18 @@ def warm_up() -> None:
     auditor.analysis.Analyser()  # the rule packs' patterns land in `re`'s compiled cache
 
 
+def failure_message(exc: BaseException) -> str:
+    """The one sentence printed when the shared warm-up fails (the batch still runs)."""
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    what = f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__
+    return (
+        f"The batch workers' shared warm-up failed ({what}); each worker does its own "
+        "start-up instead (slower to start, same results)."
+    )
+
+
 try:
     warm_up()
-except Exception:  # noqa: BLE001 - a failed warm-up only means each worker does it itself
-    pass
+except Exception as exc:  # noqa: BLE001 - a failed warm-up only means each worker does it itself
+    # Printed by the forkserver, whose stderr is the batch's: visible once, never fatal.
+    print(failure_message(exc), file=sys.stderr, flush=True)
