@@ -32,9 +32,11 @@ def test_the_warm_up_does_the_first_use_work_and_loads_no_model() -> None:
     script = textwrap.dedent("""
         import gc, sys
         import auditor.batch.warm
-        from auditor.compliance.tokens import tokenizer
+        from auditor.compliance.tokens import _pos_tokenizer, tokenizer
         from faster_whisper import WhisperModel
         assert tokenizer.cache_info().currsize == 1, tokenizer.cache_info()
+        assert _pos_tokenizer.cache_info().currsize == 1, _pos_tokenizer.cache_info()
+        assert "librosa.feature.spectral" in sys.modules and "scipy.signal" in sys.modules
         assert "auditor.voice.pitch" in sys.modules and "librosa" in sys.modules
         assert not any(type(o) is WhisperModel for o in gc.get_objects())
         import faster_whisper.vad as vad

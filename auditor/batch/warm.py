@@ -33,13 +33,18 @@ def warm_up() -> None:
     import auditor.pipeline
     import auditor.speakers.attribution
     import auditor.voice.metrics  # noqa: F401 - imported for its (costly) import side effects
-    from auditor.compliance.tokens import tokenizer
+    from auditor.compliance.tokens import person_names, tokenizer
+    from auditor.speakers.features import voice_frames
     from auditor.voice.pitch import track
 
     tokenizer()  # jieba's dictionary and the user dictionary, cached for the process
+    person_names("麻烦你跟王磊讲一声")  # jieba's part-of-speech tags (about 1 s to load)
     rate = 8000
     t = np.arange(rate, dtype=np.float32) / rate
-    track(0.1 * np.sin(2 * np.pi * 150.0 * t).astype(np.float32), rate)  # numba kernels
+    tone = (0.1 * np.sin(2 * np.pi * 150.0 * t)).astype(np.float32)
+    track(tone, rate)  # numba kernels
+    voice_frames(tone, rate)  # a mono call's features: librosa's lazily imported spectral
+    # module and scipy.signal (about 2.5 s to import on first use)
     auditor.analysis.Analyser()  # the rule packs' patterns land in `re`'s compiled cache
 
 
