@@ -1,10 +1,12 @@
-"""The rules9 DEV set (tests/data/rules_dev8.jsonl, issue 12): 50 violating and 24 compliant agent
-lines written before this round's rule changes, in our own words from the kinds of source each
+"""The rules9 DEV set (packs/examples/rules_dev8.jsonl, issue 12): 50 violating and 24
+compliant agent lines written before this round's rule changes, in our own words from the kinds
+of source each
 line names (first-person accounts and news features quoting collectors' recorded calls, news and
 legal-advice articles on soft-violent collection texts, anti-fraud articles on collectors posing
 as courts and police, complaint posts by relatives, neighbours and roommates who were called,
 dialect profanity glossaries, service banned-phrase lists, published compliant scripts). Never
-from corpus/real_wording.jsonl; not an example file of the layer (the shipped layer never saw it).
+from corpus/real_wording.jsonl. Not an example file of the layer in its own round; since rules10
+it is one (its lines are memory for the shipped layer now: the honest figure is the one below).
 
 Measured once before the changes (``python -m bench.eval_rules --cv-history``, the rules of
 deeabc1): rules alone 41/50 found, no false alarm; with the layer fitted on every other group
@@ -15,15 +17,15 @@ KNOWN (strict xfail)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from auditor.compliance.rules import RuleSet
+from auditor.compliance.similar import EXAMPLES_DIR
 from tests.helpers import assert_dev_row, jsonl_rows, known_miss_param
 
-DATA = Path(__file__).parent / "data" / "rules_dev8.jsonl"
+DATA = EXAMPLES_DIR / "rules_dev8.jsonl"
 KNOWN: set[str] = set()
 ROWS = jsonl_rows(DATA)
 
