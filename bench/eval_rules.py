@@ -436,13 +436,15 @@ class CvResult:
     categories: frozenset[str] = frozenset(LEXICAL)  # the ones the layer may raise
     gate: str = "none"  # similar.GATES
     gates: dict[str, str] = field(default_factory=dict)  # a category's own gate
+    thresholds: dict[str, float] = field(default_factory=dict)  # a category's own threshold
 
     def layer_cats(self, i: int, threshold: float) -> set[str]:
-        """The categories the layer raises on line i (agent lines only), through the gate."""
+        """The categories the layer raises on line i (agent lines only), through the gate; a
+        category's own threshold ([layer.thresholds]) wins over `threshold`."""
         if self.lines[i]["speaker"] != "agent":
             return set()
         return {c for c, (p, _) in self.scores[i].items()
-                if p >= threshold and c in self.categories
+                if p >= self.thresholds.get(c, threshold) and c in self.categories
                 and c in self.support[i][self.gates.get(c, self.gate)]}
 
     def report(self, threshold: float | None, groups: Iterable[str] | None = None,
@@ -501,9 +503,9 @@ def run_cv(rules: RuleSet, strength: float) -> CvResult:
     return CvResult(lines, rules_cats, scores, support)
 
 
-def _shipped() -> tuple[float, float, frozenset[str], str, dict[str, str]]:
-    """The shipped [layer] settings: threshold, strength, the categories it may raise, the gate
-    and the categories' own gates."""
+def _shipped() -> tuple[float, float, frozenset[str], str, dict[str, str], dict[str, float]]:
+    """The shipped [layer] settings: threshold, strength, the categories it may raise, the gate,
+    the categories' own gates and their own thresholds."""
     from auditor.compliance.similar import DEFAULT_STRENGTH, example_files, read_examples
 
     _, settings = read_examples(example_files())
@@ -511,16 +513,19 @@ def _shipped() -> tuple[float, float, frozenset[str], str, dict[str, str]]:
             float(settings.get("strength", DEFAULT_STRENGTH)),  # type: ignore[arg-type]
             frozenset(settings.get("categories") or LEXICAL),  # type: ignore[call-overload]
             str(settings.get("gate", "member")),
-            dict(settings.get("gates") or {}))  # type: ignore[call-overload]
+            dict(settings.get("gates") or {}),  # type: ignore[call-overload]
+            {c: float(t) for c, t in  # type: ignore[union-attr]
+             (settings.get("thresholds") or {}).items()})
 
 
 def _gates(cv: CvResult, threshold: float) -> list[str]:
-    """(b) at `threshold` through each gate: overall, then recall (precision) per category."""
+    """(b) at `threshold` through each gate, every category alike, then through the shipped
+    gates and thresholds: overall, then recall (precision) per category."""
     from auditor.compliance.similar import GATES
 
-    keep, kept, out = cv.gate, cv.gates, []
+    keep, kept, own, out = cv.gate, cv.gates, cv.thresholds, []
     for g in (*GATES, "shipped"):
-        cv.gate, cv.gates = (keep, kept) if g == "shipped" else (g, {})
+        cv.gate, cv.gates, cv.thresholds = (keep, kept, own) if g == "shipped" else (g, {}, {})
         b = cv.report(threshold)
         per = []
         for cat in LEXICAL:
@@ -530,17 +535,21 @@ def _gates(cv: CvResult, threshold: float) -> list[str]:
             per.append(f"{cat[:12]} {rec:.2f}" + (f" ({pre:.2f})" if pre < 1 else ""))
         out.append(f"  gate {g:7} recall {b.recall:.3f} precision {b.precision:.3f}: "
                    + ", ".join(per))
-    cv.gate, cv.gates = keep, kept
+    cv.gate, cv.gates, cv.thresholds = keep, kept, own
     return out
 
 
 def _sweep(cv: CvResult) -> list[str]:
-    out = []
+    """(b) and (c) at each threshold of CV_THRESHOLDS for every category (the categories' own
+    thresholds set aside)."""
+    out, own = [], cv.thresholds
+    cv.thresholds = {}
     for t in CV_THRESHOLDS:
         b, c = cv.report(t), cv.report(t, rules=False)
         fa = sum(x.false_alarms for x in b.per_category.values())
         out.append(f"  threshold {t:.2f}: (b) recall {b.recall:.2f} precision {b.precision:.2f} "
                    f"(false alarms {fa})   (c) recall {c.recall:.2f} precision {c.precision:.2f}")
+    cv.thresholds = own
     return out
 
 
@@ -548,16 +557,17 @@ def cv_report(rules: RuleSet, threshold: float | None = None, strength: float | 
               show_errors: bool = False) -> str:
     """The leave-one-group-out estimate: (a) rules alone, (b) rules + example layer and (c) the
     layer alone at the shipped (or given) settings, a threshold sweep, and each fold."""
-    t0, s0, cats, gate, gates = _shipped()
+    t0, s0, cats, gate, gates, own = _shipped()
     t = t0 if threshold is None else threshold
     s = s0 if strength is None else strength
     cv = run_cv(rules, s)
     cv.categories, cv.gate, cv.gates = cats, gate, gates
+    cv.thresholds = own if threshold is None else {}
     groups = sorted({x["group"] for x in cv.lines})
     out = [f"Leave-one-group-out over {len(groups)} groups, {len(cv.lines)} lines "
            f"(dev files, corpus tuning half by source kind, compliant sample-call lines); "
            f"model strength {s}; the layer raises {', '.join(sorted(cv.categories))}; "
-           f"gate {cv.gate} {cv.gates or ''}",
+           f"gate {cv.gate} {cv.gates or ''}; own thresholds {cv.thresholds or 'none'}",
            cv.report(None).format("\n(a) rules alone:", show_errors),
            cv.report(t).format(f"\n(b) rules + example layer (threshold {t}):", show_errors),
            cv.report(t, rules=False).format(f"\n(c) example layer alone (threshold {t}):"),
@@ -583,6 +593,9 @@ from auditor.compliance.matching import Analysed, _quoted, analyse, term_spans
 from auditor.compliance.rules import RuleSet, load_rules
 GATE_FUNCTION
 rules = load_rules()
+if getattr(rules, "examples", None) is not None:  # (a) is the old rules alone, without their layer
+    import dataclasses
+    rules = dataclasses.replace(rules, examples=None)
 out = {"cats": [], "classes": {}, "support": []}
 for raw in open(sys.argv[1], encoding="utf-8"):
     if not raw.strip():
@@ -641,15 +654,17 @@ def historic_fold(stem: str, commit: str, strength: float) -> CvResult:
 
 def history_report(threshold: float | None = None, strength: float | None = None) -> str:
     """(a), (b), (c) on each dev set with the rules from before its round (HISTORIC_FOLDS)."""
-    t0, s0, cats, gate, gates = _shipped()
+    t0, s0, cats, gate, gates, own = _shipped()
     t = t0 if threshold is None else threshold
     s = s0 if strength is None else strength
     out = []
     for stem, commit in HISTORIC_FOLDS:
         cv = historic_fold(stem, commit, s)
         cv.categories, cv.gate, cv.gates = cats, gate, gates
+        cv.thresholds = own if threshold is None else {}
         out += [f"{stem} ({len(cv.lines)} lines) with the rules and word classes of {commit} "
-                f"(before its round); model strength {s}",
+                f"(before its round); model strength {s}; gate {gate} {gates or ''}; own "
+                f"thresholds {cv.thresholds or 'none'}",
                 cv.report(None).format("\n(a) rules alone:"),
                 cv.report(t).format(f"\n(b) rules + example layer (threshold {t}):"),
                 cv.report(t, rules=False).format(f"\n(c) example layer alone (threshold {t}):"),

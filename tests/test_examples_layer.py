@@ -223,3 +223,43 @@ def test_a_category_may_have_its_own_gate_checked_by_line(tmp_path: Path) -> Non
     f.write_text(with_gate("loose"), "utf-8")
     line = 1 + f.read_text("utf-8").splitlines().index('threat = "loose"')
     assert any(p.startswith(f"{f}:{line}:") for p in check_examples(f))
+
+
+def test_a_category_may_have_its_own_threshold_checked_by_line(tmp_path: Path) -> None:
+    """[layer.thresholds] (rules10): a category without a gate may ask for a surer model; the
+    other categories keep the layer's threshold. A bad value or category is named by line."""
+    text = "你烦不烦，一个问题问十遍"
+    loose = fit(EXAMPLES, CLASSES, 0.4, 30.0, ("threat", "impatience"))
+    strict = fit(EXAMPLES, CLASSES, 0.4, 30.0, ("threat", "impatience"),
+                 thresholds={"impatience": 0.99})
+    assert any(v.category == "impatience" for v in loose.raised(text))
+    assert not any(v.category == "impatience" for v in strict.raised(text))
+    assert (strict.threshold_for("impatience"), strict.threshold_for("threat")) == (0.99, 0.4)
+    assert any(v.category == "threat" for v in strict.raised("后天我们就带人去你公司闹"))
+
+    pack = _enabled_pack(tmp_path)
+    f = pack / "examples" / "mine.toml"
+    text_toml = f.read_text("utf-8")
+
+    def with_thresholds(body: str) -> str:
+        return text_toml.replace("\n[examples.", f"\n[layer.thresholds]\n{body}\n\n[examples.", 1)
+
+    f.write_text(with_thresholds("impatience = 0.9"), "utf-8")
+    layer = load_rules([pack], builtin=False).examples
+    assert layer is not None and layer.threshold_for("impatience") == 0.9
+    assert layer.threshold_for("threat") == layer.threshold
+    f.write_text(with_thresholds("impatience = 1.5\nimpatiense = 0.7"), "utf-8")
+    lines = f.read_text("utf-8").splitlines()
+    problems = check_examples(f)
+    for bad in ("impatience = 1.5", "impatiense = 0.7"):
+        assert any(p.startswith(f"{f}:{1 + lines.index(bad)}:") for p in problems), bad
+
+
+def test_shipped_layer_gates_and_thresholds_per_category() -> None:
+    """The shipped choice of rules10 (docs/rule-sources.md, "rules10"): abuse and impatience
+    without a gate but each with a surer threshold than the layer's; the others gated."""
+    layer = load_rules().examples
+    assert layer is not None
+    for cat in ("abuse", "impatience"):
+        assert layer.gate_for(cat) == "none" and layer.threshold_for(cat) > layer.threshold
+    assert {layer.gate_for(c) for c in ("threat", "false_legal", "new_loan")} <= {"member", "pair"}

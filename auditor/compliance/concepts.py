@@ -172,9 +172,12 @@ _BA_PRONOUNS = frozenset({"你", "您", "他", "她", "你们", "您们", "他�
 def ba_forms(member: str) -> list[tuple[str, str]]:
     """(object, verb) pairs of a member read as verb + object (丢尽了脸 -> (脸, 丢尽)): the same
     phrase said with 把 moving the object first (把你们家的脸都丢尽了, 把车押给…). Pronouns
-    and particles are left out; a direction or count after the verb is no object."""
-    toks = [t for t in tokenize(member) if t not in FILLER_TOKENS and t not in _BA_PRONOUNS]
-    if len(toks) == 1 and len(toks[0]) == 2:
+    and particles are left out; a direction or count after the verb is no object. A member
+    whose object is a pronoun (告诉过你了) has only its verb left: a two-character verb is then
+    no verb-object word (把投诉渠道告诉您 does not say 告诉过你了)."""
+    words = [t for t in tokenize(member) if t not in FILLER_TOKENS]
+    toks = [t for t in words if t not in _BA_PRONOUNS]
+    if len(toks) == 1 and len(toks[0]) == 2 and len(toks) == len(words):
         toks = list(toks[0])  # a verb-object word (押车, 丢脸): 把车押, 把脸丢
     out: list[tuple[str, str]] = []
     for k in range(1, len(toks)):

@@ -811,12 +811,16 @@ _ADDRESSEE_BEFORE = re.compile(r"(你|您)(的|在|这边|那边)?$")
 # a potential complement (联系不上您本人, 找得到您) still aims the verb at the listener
 _ADDRESSEE_AFTER = re.compile(
     r"^(不上|得上|不到|得到)?(您|你)(本人|自己|了|吧|吗|的电话|一下|[，。？！,.?!]|$)")
+# a contact verb aimed at the debtor in person (我们再联系他本人, 找一下租客本人): the lawful way
+# round a third party (the collection standard: contacts only to reach the debtor)
+_DEBTOR_IN_PERSON_AFTER = re.compile(
+    r"^(不上|得上|不到|得到)?(一下)?(他|她|租客|借款人|当事人|客户)本人(?!的)")
 
 
 def _addressee_reason(cand: Candidate, a: Analysed) -> str:
     """Why the words are about the listener's own debt or contacts ('' if not): the last word
-    comes right after 你/您 (家人知道您借款, 提醒您还款日) or is aimed at the listener
-    (只联系您本人, 我们就直接联系您了).
+    comes right after 你/您 (家人知道您借款, 提醒您还款日), is aimed at the listener
+    (只联系您本人, 我们就直接联系您了) or at the debtor in person (我们再联系他本人).
     Used by ``unless = ["addressee"]``: telling the debtor about their own debt is no disclosure,
     while 你老公欠了我们 (the family member owes) still counts."""
     inside = sorted(p for p in cand.parts if p[0] < _NEXT)
@@ -826,6 +830,8 @@ def _addressee_reason(cand: Candidate, a: Analysed) -> str:
     sent = next(((x, y) for x, y in sentence_spans(a.text) if x <= s < y), (0, len(a.text)))
     if _ADDRESSEE_BEFORE.search(a.text[sent[0]:s]) or _ADDRESSEE_AFTER.match(a.text[e:sent[1]]):
         return f"addressee: '{sf}' is the listener's own"
+    if _DEBTOR_IN_PERSON_AFTER.match(a.text[e:sent[1]]):
+        return f"addressee: '{sf}' is aimed at the debtor in person"
     return ""
 
 

@@ -26,6 +26,9 @@ Examples file (``[layer]`` settings in any file, the last file's value wins)::
     [layer.gates]        # a category's own gate (optional)
     threat = "member"
 
+    [layer.thresholds]   # a category's own threshold (optional; the others use ``threshold``)
+    impatience = 0.8
+
     [examples.threat]
     source = "what kinds of public source the wording came from"
     lines = ["…", "…"]
@@ -73,6 +76,7 @@ SCHEMA: config.Schema = {
         "categories": config.Key(list, choices=LEXICAL_CATEGORIES),
         "gate": config.Key(str, choices=GATES),
         "gates": {cat: config.Key(str, choices=GATES) for cat in LEXICAL_CATEGORIES},
+        "thresholds": {cat: config.Key(float, 0.0, 1.0) for cat in LEXICAL_CATEGORIES},
     },
     "examples": {cat: _EXAMPLES_TABLE for cat in EXAMPLE_CATEGORIES},
 }
@@ -126,10 +130,16 @@ class ExampleLayer:
     labels: np.ndarray
     gate: str = "member"  # GATES: what the rules must corroborate (matching.layer_support)
     gates: Mapping[str, str] = field(default_factory=dict)  # a category's own gate, if any
+    thresholds: Mapping[str, float] = field(default_factory=dict)  # a category's own threshold
 
     def gate_for(self, category: str) -> str:
         """The gate of one category: its own ([layer.gates]) or the layer's."""
         return self.gates.get(category, self.gate)
+
+    def threshold_for(self, category: str) -> float:
+        """The threshold of one category: its own ([layer.thresholds]) or the layer's. Why: a
+        category with no gate (its rules need not corroborate it) may need a surer model."""
+        return self.thresholds.get(category, self.threshold)
 
     def vectors(self, texts: Sequence[str]) -> Any:
         """TF-IDF rows of the texts over the examples' vocabulary (unknown features dropped)."""
@@ -155,7 +165,7 @@ class ExampleLayer:
                 i = int(np.argmax(np.where(mask, sims[k], -1.0)))
                 p = float(probs[k][col[cat]])
                 row.append(Verdict(cat, p, self.examples[i], float(sims[k][i]),
-                                   cat in self.categories and p >= self.threshold))
+                                   cat in self.categories and p >= self.threshold_for(cat)))
             row.sort(key=lambda v: -v.score)
             out.append(row)
         return out
@@ -312,7 +322,8 @@ def tfidf_rows(rows: Sequence[Sequence[str]], vocabulary: Mapping[str, int],
 def fit(examples: Sequence[Example], classes: Mapping[str, str], threshold: float,
         strength: float = DEFAULT_STRENGTH, categories: Sequence[str] = LEXICAL_CATEGORIES,
         digest: str = "", gate: str = "member",
-        gates: Mapping[str, str] | None = None) -> ExampleLayer:
+        gates: Mapping[str, str] | None = None,
+        thresholds: Mapping[str, float] | None = None) -> ExampleLayer:
     """Fit the layer on labelled examples: TF-IDF (sublinear counts, smoothed IDF) over both
     readings, then a multinomial logistic regression over the categories and ``compliant``
     (classes weighted by their size, ``strength`` the inverse of the L2 penalty). Pure and
@@ -330,7 +341,8 @@ def fit(examples: Sequence[Example], classes: Mapping[str, str], threshold: floa
     return ExampleLayer(examples=tuple(examples), threshold=threshold,
                         categories=tuple(categories), digest=digest, classes=dict(classes),
                         class_rx=rx, vocabulary=vocabulary, idf=idf, model=model, matrix=x,
-                        labels=labels, gate=gate, gates=dict(gates or {}))
+                        labels=labels, gate=gate, gates=dict(gates or {}),
+                        thresholds={c: float(t) for c, t in (thresholds or {}).items()})
 
 
 def _counts(grams: Iterable[str]) -> dict[str, int]:
@@ -464,7 +476,8 @@ def _load_cached(digest: str, files: tuple[str, ...],
     return fit(examples, dict(classes), float(layer["threshold"]),  # type: ignore[arg-type]
                float(layer.get("strength", DEFAULT_STRENGTH)), cats, digest,  # type: ignore[arg-type]
                str(layer.get("gate", "member")),
-               dict(layer.get("gates") or {}))  # type: ignore[call-overload]
+               dict(layer.get("gates") or {}),  # type: ignore[call-overload]
+               dict(layer.get("thresholds") or {}))  # type: ignore[call-overload]
 
 
 def class_members(concepts: Mapping[str, object]) -> dict[str, str]:
