@@ -208,20 +208,22 @@ def test_a_bad_examples_file_in_a_pack_directory_is_a_pack_error(tmp_path: Path)
     assert result.exit_code == 1 and "zz.toml:2:" in result.output
 
 
+def _with_layer_table(f: Path, original: str, table: str, body: str) -> list[str]:
+    """Write `original` with a [layer.TABLE] holding `body` before its examples; its lines."""
+    f.write_text(original.replace("\n[examples.", f"\n[layer.{table}]\n{body}\n\n[examples.",
+                                  1), "utf-8")
+    return f.read_text("utf-8").splitlines()
+
+
 def test_a_category_may_have_its_own_gate_checked_by_line(tmp_path: Path) -> None:
     pack = _enabled_pack(tmp_path, gate="pair")
     f = pack / "examples" / "mine.toml"
     text = f.read_text("utf-8")
-
-    def with_gate(value: str) -> str:
-        return text.replace("\n[examples.", f'\n[layer.gates]\nthreat = "{value}"\n\n[examples.', 1)
-
-    f.write_text(with_gate("member"), "utf-8")
+    _with_layer_table(f, text, "gates", 'threat = "member"')
     layer = load_rules([pack], builtin=False).examples
     assert layer is not None
     assert (layer.gate_for("threat"), layer.gate_for("impatience")) == ("member", "pair")
-    f.write_text(with_gate("loose"), "utf-8")
-    line = 1 + f.read_text("utf-8").splitlines().index('threat = "loose"')
+    line = 1 + _with_layer_table(f, text, "gates", 'threat = "loose"').index('threat = "loose"')
     assert any(p.startswith(f"{f}:{line}:") for p in check_examples(f))
 
 
@@ -239,17 +241,12 @@ def test_a_category_may_have_its_own_threshold_checked_by_line(tmp_path: Path) -
 
     pack = _enabled_pack(tmp_path)
     f = pack / "examples" / "mine.toml"
-    text_toml = f.read_text("utf-8")
-
-    def with_thresholds(body: str) -> str:
-        return text_toml.replace("\n[examples.", f"\n[layer.thresholds]\n{body}\n\n[examples.", 1)
-
-    f.write_text(with_thresholds("impatience = 0.9"), "utf-8")
+    original = f.read_text("utf-8")
+    _with_layer_table(f, original, "thresholds", "impatience = 0.9")
     layer = load_rules([pack], builtin=False).examples
     assert layer is not None and layer.threshold_for("impatience") == 0.9
     assert layer.threshold_for("threat") == layer.threshold
-    f.write_text(with_thresholds("impatience = 1.5\nimpatiense = 0.7"), "utf-8")
-    lines = f.read_text("utf-8").splitlines()
+    lines = _with_layer_table(f, original, "thresholds", "impatience = 1.5\nimpatiense = 0.7")
     problems = check_examples(f)
     for bad in ("impatience = 1.5", "impatiense = 0.7"):
         assert any(p.startswith(f"{f}:{1 + lines.index(bad)}:") for p in problems), bad

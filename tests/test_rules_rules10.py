@@ -11,48 +11,34 @@ from auditor.compliance.concepts import ba_forms
 from auditor.compliance.rules import RuleSet
 from tests.helpers import lexical_raised
 
-
-@pytest.mark.parametrize("text", [
-    "你是他房东吧？他欠了我们一笔钱到现在没还。",
-    "麻烦宿管阿姨跟她说一声，她拖我们的账两个月了。",
-    "您是孩子班主任吧，孩子爸爸在我们平台的借款逾期了。",
-])
-def test_people_of_home_and_school_told_of_the_debt(rules: RuleSet, text: str) -> None:
-    assert "third_party_disclosure" in lexical_raised(rules, text)
-
-
-@pytest.mark.parametrize("text", [
-    "请问您是这套房子的房东吗？我们想找一下租客本人。",
-    "您是他姐姐吧，好的，那我们直接找他本人谈。",
-    "他同事不方便的话，我们再联系他本人。",
-])
-def test_a_contact_aimed_at_the_debtor_in_person_is_no_disclosure(rules: RuleSet,
-                                                                  text: str) -> None:
-    assert "third_party_disclosure" not in lexical_raised(rules, text)
-
-
-def test_the_debt_named_to_a_relative_still_counts_beside_the_debtor_in_person(
-        rules: RuleSet) -> None:
-    assert "third_party_disclosure" in lexical_raised(rules, "您是他姐姐吧，他欠的钱一直没还。")
-
-
-@pytest.mark.parametrize("text", [
-    "跟你讲了你也搞不明白，按流程走就是了。",
-    "不管您说什么我都不想听，今天必须还。",
-    "我可不是你的保姆，什么都要我提醒。",
-])
-def test_etiquette_manuals_forbidden_replies(rules: RuleSet, text: str) -> None:
-    assert "impatience" in lexical_raised(rules, text)
+TPD, IMP = "third_party_disclosure", "impatience"
+# (line, category, whether the line raises it)
+CASES = [
+    # the people of the debtor's home and school told of the debt
+    ("你是他房东吧？他欠了我们一笔钱到现在没还。", TPD, True),
+    ("麻烦宿管阿姨跟她说一声，她拖我们的账两个月了。", TPD, True),
+    ("您是孩子班主任吧，孩子爸爸在我们平台的借款逾期了。", TPD, True),
+    # a contact aimed at the debtor in person is the lawful way round a third party ...
+    ("请问您是这套房子的房东吗？我们想找一下租客本人。", TPD, False),
+    ("您是他姐姐吧，好的，那我们直接找他本人谈。", TPD, False),
+    ("他同事不方便的话，我们再联系他本人。", TPD, False),
+    # ... while the debt named to the relative still counts
+    ("您是他姐姐吧，他欠的钱一直没还。", TPD, True),
+    # the etiquette manuals' forbidden replies
+    ("跟你讲了你也搞不明白，按流程走就是了。", IMP, True),
+    ("不管您说什么我都不想听，今天必须还。", IMP, True),
+    ("我可不是你的保姆，什么都要我提醒。", IMP, True),
+    # and their standard counterparts
+    ("我再给您解释一遍，您看这样好理解吗？", IMP, False),
+    ("您说的情况我都记下了，我帮您反馈。", IMP, False),
+    ("您要投诉的话，我把投诉电话告诉您。", IMP, False),
+    ("他不是您家里人吗？那不好意思打扰了。", IMP, False),
+]
 
 
-@pytest.mark.parametrize("text", [
-    "我再给您解释一遍，您看这样好理解吗？",
-    "您说的情况我都记下了，我帮您反馈。",
-    "您要投诉的话，我把投诉电话告诉您。",
-    "他不是您家里人吗？那不好意思打扰了。",
-])
-def test_standard_replies_are_not_impatience(rules: RuleSet, text: str) -> None:
-    assert "impatience" not in lexical_raised(rules, text)
+@pytest.mark.parametrize(("text", "category", "raised"), CASES)
+def test_rules10_classes(rules: RuleSet, text: str, category: str, raised: bool) -> None:
+    assert (category in lexical_raised(rules, text)) is raised
 
 
 def test_a_verb_only_member_has_no_ba_form() -> None:
