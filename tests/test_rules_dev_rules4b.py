@@ -316,11 +316,11 @@ KNOWN_MISSED_C = {
     # 请不要相信…套现还款的说法 (a warning is a refusal of the act)
     # found since rules8 by the example layer (uncertain flags; this set is no example file, so
     # that is generalisation): 招行闪电贷你试一下… and 你老婆名下不是有张卡吗…
-    "像你这种赖账的，我见一个骂一个。", "你那脑子是摆设吧？",
+    # found since rules10 by the example layer with abuse and impatience ungated (their own
+    # thresholds 0.6 and 0.8; uncertain flags, generalisation as above): 像你这种赖账的…,
+    # 你那脑子是摆设吧？, 这些都是系统算的… and 我又不是你的客服…
     "你朋友圈那么多人，一人借你五百就够了。",
     "你把你那个车押给车贷公司，几万块就到手了，欠款一下就清了。",
-    "这些都是系统算的，你问我我也不知道。",
-    "我又不是你的客服，问这些干嘛。",
 }
 KNOWN_FALSE_C: set[str] = set()
 

@@ -32,7 +32,10 @@ DATA = EXAMPLES_DIR / "rules_dev_rules6.jsonl"
 # banned words) are not in the impatience constructions.
 # dev6b-v16 is raised since rules8 by the example layer (uncertain), whose examples include this
 # very line (packs/examples/rules_dev_rules6.jsonl): memory, not a rule fix.
-KNOWN: set[str] = {"dev6c-v09", "dev6c-v10", "dev6c-v13", "dev6c-v26", "dev6c-v28"}
+# dev6c-v09, v10, v13, v26, v28 are raised since rules10 by the example layer (per-category gates
+# and thresholds: threat and false_legal need one class member, impatience no gate), whose
+# examples include these very lines: memory too, so they left KNOWN; no rule finds them.
+KNOWN: set[str] = set()
 ROWS = jsonl_rows(DATA)
 VIOLATIONS = [known_miss_param(r, KNOWN) for r in ROWS if r["category"] != "compliant"]
 COMPLIANT = [known_miss_param(r, KNOWN) for r in ROWS if r["category"] == "compliant"]
