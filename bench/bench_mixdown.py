@@ -287,12 +287,42 @@ def _quiet_point(c: np.ndarray) -> int:
 # --------------------------------------------------------------------------- real voices
 
 
+MIN_PIECE_SPEECH_S = 0.3
+
+
+def _frame_db(y: np.ndarray, hop: int) -> np.ndarray:
+    return 10 * np.log10(np.array([np.mean(y[i: i + hop] ** 2) + 1e-10
+                                   for i in range(0, len(y) - hop, hop)]))
+
+
 def _pieces(y: np.ndarray, text: str) -> list[tuple[np.ndarray, str]]:
     """A clip cut at its pauses (>= 0.16 s) into pieces of >= 0.6 s; the text shared out by
-    duration (the reference has no timing)."""
+    duration (the reference has no timing).
+
+    A truth line must hold speech: the clip's leading and trailing silence (every frame more
+    than 25 dB under its loud frames, the level the pauses are found at) is trimmed to 0.1 s
+    first, and a piece with less than ``MIN_PIECE_SPEECH_S`` of such speech frames is dropped
+    (a reference clip may open with seconds of silence, which cut out as a "line" gave the
+    agent a turn that holds no voice to attribute)."""
     hop = SR // 50
-    e = 10 * np.log10(np.array([np.mean(y[i: i + hop] ** 2) + 1e-10
-                                for i in range(0, len(y) - hop, hop)]))
+    e = _frame_db(y, hop)
+    if e.size == 0:
+        return []
+    loud = np.flatnonzero(e >= np.percentile(e, 95) - 25)
+    if loud.size:
+        a = max(0, (int(loud[0]) - 5) * hop)
+        b = min(len(y), (int(loud[-1]) + 6) * hop)
+        if a > 0 or b < len(y):
+            y = y[a:b]
+            e = _frame_db(y, hop)
+    pieces = _cut(y, e, hop, text)
+    return [(clip, t) for clip, t in pieces
+            if (_frame_db(clip, hop) >= np.percentile(e, 95) - 25).sum() * hop / SR
+            >= MIN_PIECE_SPEECH_S]
+
+
+def _cut(y: np.ndarray, e: np.ndarray, hop: int, text: str) -> list[tuple[np.ndarray, str]]:
+    """`_pieces`' cutting of a trimmed clip at its pauses, the text shared out by duration."""
     quiet = e < np.percentile(e, 95) - 25
     cuts, run = [], 0
     for k, q in enumerate(quiet):
