@@ -594,6 +594,7 @@ def run(verbose: int = 0, kinds: tuple[str, ...] | None = None, tuning_only: boo
         print(f"{'real voices, fresh held-out':<29} {acc:7.1%} ({len(fresh)} calls of "
               f"{n_voices} voices no tuning used)")
         summary["real_fresh_held_out"] = round(acc, 3)
+    print(voice_sides(calls))
     mixed = [r for r in rows if r["split"] == "mixed"]
     if mixed:
         print(f"(real-voice calls pairing a tuning with a held-out voice, not counted: "
@@ -682,6 +683,18 @@ def run_audio(tuning_only: bool = False) -> dict:
                                      if split == "mixed" else ""))
         summary[f"real_audio_{split.replace('-', '_')}"] = round(acc, 3)
     return summary
+
+
+def voice_sides(calls: list[Call]) -> str:
+    """Which real voices the measured calls use on which side: the tuning voices by name, the
+    held-out ones by count (the fresh voices are named only in their manifest)."""
+    sides: dict[str, set[str]] = {"tuning": set(), "held-out": set(), "fresh": set()}
+    for c in calls:
+        if c.kind == "real" and c.split in sides:
+            sides[c.split].update(c.call_id.split(">"))
+    tuning = ", ".join(sorted(sides["tuning"])) or "none"
+    return (f"real voices: tuning {len(sides['tuning'])} ({tuning}); held-out built-in "
+            f"{len(sides['held-out'])}; fresh held-out {len(sides['fresh'])}")
 
 
 def voice_counts(voices: dict[str, list[tuple[np.ndarray, str]]], calls: list[Call]) -> dict:

@@ -113,6 +113,19 @@ def test_the_tuning_voices_folder_gives_tuning_voices(tmp_path, monkeypatch):
     assert mix.tuning_folder() is None and mix._extra_folders() == []
 
 
+def test_the_bench_says_which_voices_are_on_which_side(tmp_path):
+    for name, f0 in (("alpha", 140.0), ("beta", 230.0), ("gamma", 180.0)):
+        _voice_folder(tmp_path, name, f0, "", 1)
+    fresh = mix.fresh_calls(mix.fresh_voices(tmp_path))
+    y, truth = np.zeros(SR, np.float32), []
+    tuning = [mix.Call("extra:a>extra:b", "real", "tuning", y, truth),
+              mix.Call("realzh:x>aishell:y", "real", "held-out", y, truth),
+              mix.Call("s:timbre", "timbre", "tuning", y, truth)]
+    line = mix.voice_sides(tuning + fresh)
+    assert line == ("real voices: tuning 2 (extra:a, extra:b); held-out built-in 2; "
+                    "fresh held-out 3")
+
+
 def test_no_fresh_folder_means_no_fresh_voices(tmp_path, monkeypatch):
     monkeypatch.setenv("AUDITOR_HELDOUT_VOICES", "")
     assert mix.heldout_folder() is None and mix.fresh_voices() == {}
