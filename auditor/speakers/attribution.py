@@ -28,7 +28,11 @@ from auditor.speakers.roles import (
     smooth_turns,
     turn_evidence,
 )
-from auditor.speakers.settings import AttributionSettings, load_attribution_settings
+from auditor.speakers.settings import (
+    AttributionSettings,
+    EmbeddingSettings,
+    load_attribution_settings,
+)
 from auditor.speakers.voices import (
     LLR_CAP,
     MIN_ITEMS,
@@ -284,13 +288,31 @@ def _embedding_voices(vecs: list[np.ndarray | None], secs: np.ndarray, voice_sep
     ok = [k for k, v in enumerate(vecs) if v is not None]
     if len(ok) < 2:
         return voice_sep, unsup
-    split = split_embeddings(np.stack([vecs[k] for k in ok]),
-                             np.minimum(secs[ok], s.line_secs_cap), s.embeddings)
-    if split is None or split[0] <= 0.0 or split[0] < voice_sep:
+    w = np.minimum(secs[ok], s.line_secs_cap)
+    split = split_embeddings(np.stack([vecs[k] for k in ok]), w, s.embeddings)
+    if split is None:
+        return voice_sep, unsup
+    clarity = max(split[0], lean_clarity(split[1], w, s.embeddings))
+    if clarity <= 0.0 or clarity < voice_sep:
         return voice_sep, unsup
     out = np.zeros(len(vecs))
     out[ok] = split[1]
-    return split[0], out
+    return clarity, out
+
+
+def lean_clarity(llr: np.ndarray, w: np.ndarray, e: EmbeddingSettings) -> float:
+    """How clearly an embedding split is two voices by how far its lines lean, 0..1.
+
+    ``llr`` are the split's leave-one-out scores (``voices.split_embeddings``: ``llr_scale``
+    times the cosine difference to the two centres fitted without the line), ``w`` the lines'
+    weights. One voice's lines, left out, sit between the halves of its split and lean little
+    either way; two voices' lines each lean to their own party's centre, however close the two
+    voices are in absolute terms. The weighted mean lean is mapped from 0 at ``lean_one`` to 1
+    at ``lean_clear`` (attribution.toml [embeddings])."""
+    if len(llr) == 0 or float(w.sum()) <= 0.0 or e.llr_scale <= 0.0:
+        return 0.0
+    lean = float((w * np.abs(llr)).sum() / w.sum()) / e.llr_scale
+    return float(np.clip((lean - e.lean_one) / (e.lean_clear - e.lean_one), 0.0, 1.0))
 
 
 def _turn_voices(embs: list, utts: list[dict], idx: list[int], secs: np.ndarray,

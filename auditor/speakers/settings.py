@@ -35,7 +35,8 @@ SCHEMA = {
                "ltas": _WEIGHT},
     "embeddings": {"cos_clear": _COSINE, "cos_one": _COSINE, "llr_scale": _WEIGHT,
                    "min_items": Key(int, low=2), "same_cos": _COSINE,
-                   "different_cos": _COSINE, "different_change": _SHARE},
+                   "different_cos": _COSINE, "different_change": _SHARE,
+                   "lean_one": _SHARE, "lean_clear": _SHARE},
     "em": {"scale": _WEIGHT, "rate_weight": _WEIGHT, "rounds": Key(int, low=1),
            "var_prior": _WEIGHT},
     "chain": {"rounds": Key(int, low=1)},
@@ -43,7 +44,8 @@ SCHEMA = {
     "text": {"conf_max": _SHARE, "balance_mass": _POSITIVE},
 }
 # Pairs that must be in order, (table, lower key, upper key): each is a range's two ends.
-_ORDERED = (("embeddings", "cos_clear", "cos_one"), ("agreement", "low", "high"))
+_ORDERED = (("embeddings", "cos_clear", "cos_one"), ("embeddings", "lean_one", "lean_clear"),
+            ("agreement", "low", "high"))
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class EmbeddingSettings:
     same_cos: float
     different_cos: float
     different_change: float
+    lean_one: float
+    lean_clear: float
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,8 @@ def load_attribution_settings(path: str | Path | None = None) -> AttributionSett
     """The built-in attribution settings, with the TOML file at `path` (if given) over them.
 
     Raises `ConfigError` naming the file and line of a problem, including a range given in the
-    wrong order (``cos_clear`` not below ``cos_one``, ``low`` not below ``high``).
+    wrong order (``cos_clear`` not below ``cos_one``, ``lean_one`` not below ``lean_clear``,
+    ``low`` not below ``high``).
     """
     data = config.load(ATTRIBUTION_PATH, path, SCHEMA, "attribution settings")
     for table, lo, hi in _ORDERED:
