@@ -98,7 +98,13 @@ def bench_workers(calls_dir: Path, workers: int) -> dict[str, Any]:
         summary = run_batch([calls_dir], Path(tmp) / "bench.db", workers=workers)
         wall = time.perf_counter() - t0
     rss = sorted(summary.worker_peak_rss_mb.values())
+    workers_cpu = sorted(round(cpu.seen.get(pid, 0.0), 1) for pid in summary.worker_peak_rss_mb)
+    parent_cpu = cpu.seen.get(os.getpid(), 0.0)
     return {
+        # where the CPU went: the parent (hashing, enriching, scoring, SQLite), each worker
+        # (start-up and calls), and the rest (forkserver, resource tracker)
+        "cpu_parts": {"parent": round(parent_cpu, 1), "workers": workers_cpu,
+                      "other": round((cpu.seconds or 0.0) - parent_cpu - sum(workers_cpu), 1)},
         "workers": workers,
         "calls": summary.scored + summary.failed,
         "failed": summary.failed,
@@ -140,6 +146,10 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             print(f"{r['workers']} worker(s): {r['cpu_s']:.1f} CPU s in all processes, "
                   f"{per:.3f} CPU s per audio s: RTF {per / min(cores, r['workers']):.3f} at "
                   f"best on {min(cores, r['workers'])} idle core(s)")
+            parts = r.get("cpu_parts") or {}
+            if parts:
+                print(f"  CPU s by process: parent {parts['parent']}, workers "
+                      f"{', '.join(str(w) for w in parts['workers'])}, other {parts['other']}")
     best = min((r["rtf"] for r in rows if r["rtf"] is not None), default=None)
     if best is not None:
         verdict = "meets" if best <= TARGET_RTF else "misses"

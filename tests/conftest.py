@@ -18,6 +18,23 @@ from tests.helpers import ROOT, SAMPLES, fake_build_auditor, sample_calls, tone
 __all__ = ["ROOT", "SAMPLES", "sample_calls", "tone"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_disk_cache(tmp_path_factory: pytest.TempPathFactory):
+    """The tests' processes (and the workers they start) keep derived data in a folder of their
+    own (auditor/core/cache.py), never in the user's cache: each test run starts cold."""
+    import os
+
+    from auditor.core.cache import ENV_VAR
+
+    before = os.environ.get(ENV_VAR)
+    os.environ[ENV_VAR] = str(tmp_path_factory.mktemp("auditor-cache"))
+    yield
+    if before is None:
+        os.environ.pop(ENV_VAR, None)
+    else:
+        os.environ[ENV_VAR] = before
+
+
 @pytest.fixture
 def tone_factory() -> Callable[..., np.ndarray]:
     """``tone(seconds, rate, freq=220.0, amp=0.3)``: a sine stand-in for a voice."""

@@ -58,6 +58,7 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -229,13 +230,20 @@ def _check_strings(
 
 def builtin_concepts() -> set[str]:
     """Names of the concepts in the built-in library (packs/concepts.toml)."""
-    import tomllib
-
     lib = Path(__file__).parent / "packs" / "concepts.toml"
     try:
-        return set(tomllib.loads(lib.read_text("utf-8")).get("concept", {}))
+        return set(_concept_names(lib.read_text("utf-8")))
     except (OSError, ValueError):
         return set()
+
+
+@lru_cache(maxsize=2)
+def _concept_names(text: str) -> frozenset[str]:
+    """The concept names of a library's text, parsed once per process for the same text (every
+    pack's validation asks; the library is the largest TOML file of the rules)."""
+    import tomllib
+
+    return frozenset(tomllib.loads(text).get("concept", {}))
 
 
 def _validate_near(rule: dict[str, Any], i: int, loc: _Locator, problems: list[tuple[int, str]],

@@ -38,7 +38,9 @@ or JSON lines (``*.jsonl``), one labelled line an object (``category``, ``speake
 bench and the tests read too.
 
 ``load_examples`` validates every file by line (``auditor.core.config``) and builds the layer
-once per process for the same file contents and word classes (``lru_cache`` on their digest).
+once per process for the same file contents and word classes (``lru_cache`` on their digest);
+the fit itself is kept in the product's disk cache (``auditor.core.cache``), so a process after
+the first one since the examples changed reads it instead of fitting again.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ from typing import Any
 import numpy as np
 
 from auditor.compliance.rulepack import RulePackError
-from auditor.core import config
+from auditor.core import cache, config
 from auditor.core.vocab import LEXICAL_CATEGORIES
 
 EXAMPLES_DIR = Path(__file__).parent / "packs" / "examples"
@@ -473,11 +475,78 @@ def _load_cached(digest: str, files: tuple[str, ...],
     if not examples or "threshold" not in layer:
         return None
     cats = tuple(layer.get("categories") or LEXICAL_CATEGORIES)  # type: ignore[arg-type]
-    return fit(examples, dict(classes), float(layer["threshold"]),  # type: ignore[arg-type]
-               float(layer.get("strength", DEFAULT_STRENGTH)), cats, digest,  # type: ignore[arg-type]
-               str(layer.get("gate", "member")),
-               dict(layer.get("gates") or {}),  # type: ignore[call-overload]
-               dict(layer.get("thresholds") or {}))  # type: ignore[call-overload]
+    threshold = float(layer["threshold"])  # type: ignore[arg-type]
+    strength = float(layer.get("strength", DEFAULT_STRENGTH))  # type: ignore[arg-type]
+    gate = str(layer.get("gate", "member"))
+    gates = dict(layer.get("gates") or {})  # type: ignore[call-overload]
+    thresholds = dict(layer.get("thresholds") or {})  # type: ignore[call-overload]
+    key = fit_key(digest, strength)
+    stored = cache.load_arrays(CACHE_KIND, key)
+    if stored is not None:
+        fitted = layer_from_arrays(stored, examples, dict(classes), threshold, cats, digest,
+                                   gate, gates, thresholds)
+        if fitted is not None:
+            return fitted
+    fitted = fit(examples, dict(classes), threshold, strength, cats, digest, gate, gates,
+                 thresholds)
+    cache.store_arrays(CACHE_KIND, key, layer_arrays(fitted))
+    return fitted
+
+
+# The fitted layer is kept in the product's disk cache (``auditor.core.cache``): fitting costs
+# every process that audits a few CPU seconds, and the result depends only on the example files,
+# the word classes (both in ``digest``), the strength and this module's code.
+CACHE_KIND = "example-layer"
+
+
+def fit_key(digest: str, strength: float) -> str:
+    """The cache key of a fit: the examples' and classes' digest, the strength, the code that
+    fits (this module) and the numerical libraries' versions."""
+    import scipy
+
+    h = hashlib.sha256(f"{digest}\0{strength!r}\0{np.__version__}\0{scipy.__version__}\0"
+                       f"{cache.source_digest(__file__)}".encode())
+    return h.hexdigest()[:24]
+
+
+def layer_arrays(layer: ExampleLayer) -> dict[str, np.ndarray]:
+    """What a fit computed, as plain arrays (the disk cache's entry)."""
+    m = layer.matrix
+    return {
+        "vocabulary": np.array(sorted(layer.vocabulary, key=layer.vocabulary.__getitem__)),
+        "idf": layer.idf, "data": m.data, "indices": m.indices, "indptr": m.indptr,
+        "shape": np.array(m.shape), "classes": np.array(layer.model.classes),
+        "coef": layer.model.coef, "intercept": layer.model.intercept,
+    }
+
+
+def layer_from_arrays(arrays: Mapping[str, np.ndarray], examples: Sequence[Example],
+                      classes: Mapping[str, str], threshold: float, categories: Sequence[str],
+                      digest: str, gate: str, gates: Mapping[str, str],
+                      thresholds: Mapping[str, float] | None = None) -> ExampleLayer | None:
+    """The layer a fit stored (``layer_arrays``), for these examples and settings; None when
+    the entry does not fit them (then the caller fits)."""
+    from scipy.sparse import csr_matrix
+
+    try:
+        shape = tuple(int(v) for v in arrays["shape"])
+        matrix = csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape)
+        vocabulary = {str(g): i for i, g in enumerate(arrays["vocabulary"].tolist())}
+        model = LinearModel(tuple(str(c) for c in arrays["classes"].tolist()),
+                            np.asarray(arrays["coef"]), np.asarray(arrays["intercept"]))
+        idf = np.asarray(arrays["idf"])
+    except (KeyError, ValueError, TypeError):
+        return None
+    if (shape != (len(examples), len(vocabulary)) or idf.shape != (len(vocabulary),)
+            or model.coef.shape != (len(model.classes), len(vocabulary))):
+        return None
+    return ExampleLayer(examples=tuple(examples), threshold=threshold,
+                        categories=tuple(categories), digest=digest, classes=dict(classes),
+                        class_rx=class_regex(classes), vocabulary=vocabulary, idf=idf,
+                        model=model, matrix=matrix,
+                        labels=np.array([e.category for e in examples], dtype=object),
+                        gate=gate, gates=dict(gates),
+                        thresholds={c: float(t) for c, t in (thresholds or {}).items()})
 
 
 def class_members(concepts: Mapping[str, object]) -> dict[str, str]:
