@@ -17,8 +17,10 @@ Run alone with ``python -m bench.asr_compare`` (``--product-only`` skips the pla
 ``--rates 16k`` one rate, ``--limit N`` the first N clips of each corpus, ``--split tuning`` or
 ``held-out`` one half, ``--no-fallback-too`` also the product without temperature fallback,
 ``--match TEXT`` only clips whose name contains TEXT, ``--digits`` only clips whose reference
-holds a digit string, ``--set key=value`` overrides a [decode]/[vad]/[utterances] setting of the
-product for the run, ``--json FILE`` writes the per-clip results); `make bench` runs it through
+holds a digit string, ``--per-clip`` lists the tuning clips where the systems' error counts
+differ (held-out clips never), ``--set key=value`` overrides a [decode]/[vad]/[utterances]
+setting of the product for the run, ``--json FILE`` writes the per-clip results,
+``--from-json FILE`` scores such a file again without decoding); `make bench` runs it through
 bench.bench.
 """
 
@@ -55,11 +57,30 @@ _NUMERAL = {"0": "零", "1": "幺", "2": "二", "3": "三", "4": "四", "5": "�
 _DIGITS = re.compile("[零幺二三四五六七八九]{" + str(DIGIT_RUN) + ",}")
 
 
+# A two- or three-digit Arabic number standing alone (not a group of a longer number, not a
+# year, no leading zero) is a quantity, and a quantity is read as one: "29度" is said 二十九度.
+_QUANTITY = re.compile(r"(?<![0-9.,:/\-])[1-9][0-9]{1,2}(?![0-9.,:/\-]|年)")
+_UNITS = "零一二三四五六七八九"
+
+
+def cardinal(number: int) -> str:
+    """The spoken reading of 10..999 in Chinese numerals (29: 二十九, 305: 三百零五)."""
+    hundreds, tens, ones = number // 100, number // 10 % 10, number % 10
+    out = _UNITS[hundreds] + "百" if hundreds else ""
+    if tens:
+        out += ("" if tens == 1 and not hundreds else _UNITS[tens]) + "十"
+    elif hundreds and ones:
+        out += "零"
+    return out + (_UNITS[ones] if ones else "")
+
+
 def normalise(text: str) -> str:
-    """Simplified, punctuation-free text with every digit written one way (幺 for 1)."""
+    """Simplified, punctuation-free text with every digit written one way (幺 for 1), and a
+    lone two- or three-digit number written as it is read (a quantity, not digit by digit)."""
     from bench.cer import normalise as base
 
-    return "".join(_NUMERAL.get(ch, ch) for ch in base(text))
+    spoken = _QUANTITY.sub(lambda m: cardinal(int(m.group(0))), text)
+    return "".join(_NUMERAL.get(ch, ch) for ch in base(spoken))
 
 
 def digit_strings(text: str) -> list[str]:
@@ -201,6 +222,40 @@ def run(auditor, systems: tuple[str, ...], rates: tuple[str, ...], limit: int | 
     return rows
 
 
+def per_clip(rows: list[dict[str, Any]]) -> list[str]:
+    """One block per tuning clip and rate where the systems made different numbers of errors
+    (most lost by the product first): reference and each system's normalised text.
+
+    Held-out clips are never listed one by one (they are only ever read as the aggregate)."""
+    by: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {}
+    for r in rows:
+        if not r["held_out"]:
+            by.setdefault((r["rate"], r["corpus"], r["clip"]), {})[r["system"]] = r
+    blocks = []
+    for (rate, corpus, clip), systems in by.items():
+        product = systems.get("product")
+        others = [r for name, r in systems.items() if name != "product"]
+        if product is None or all(r["errors"] == product["errors"] for r in others):
+            continue
+        worse = product["errors"] - min(r["errors"] for r in others)
+        ref = normalise((SHARED / corpus / f"{clip}.txt").read_text(encoding="utf-8"))
+        lines = [f"{worse:+d} {rate} {clip} ({product['duration']:.1f} s)", f"  reference    {ref}"]
+        lines += [f"  {r['system']:<12} {normalise(r['hyp'])} ({r['errors']} errors)"
+                  for r in (product, *others)]
+        blocks.append((-worse, rate, clip, "\n".join(lines)))
+    return [b[-1] for b in sorted(blocks)]
+
+
+def rescore(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of an earlier run (`--json`) scored again against the references with this code's
+    normalisation, without decoding anything."""
+    out = []
+    for r in rows:
+        ref = (SHARED / r["corpus"] / f"{r['clip']}.txt").read_text(encoding="utf-8").strip()
+        out.append({**r, **score(ref, r["hyp"])})
+    return out
+
+
 def summarise(rows: list[dict[str, Any]]) -> dict[str, float]:
     """CER, digit-string share, RTF (wall) and CPU seconds per audio second (all threads of
     the process: the figure that does not depend on what else the machine runs)."""
@@ -283,9 +338,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--match", default="", help="only clips whose name contains this")
     parser.add_argument("--digits", action="store_true",
                         help="only clips whose reference holds a digit string")
+    parser.add_argument("--per-clip", action="store_true",
+                        help="list the tuning clips where the systems' error counts differ")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override an asr.toml setting of the product for this run")
+    parser.add_argument("--from-json", type=Path, default=None, metavar="FILE",
+                        help="score the texts of an earlier --json run again, decoding nothing")
     args = parser.parse_args(argv)
+    if args.from_json:
+        rows = rescore(json.loads(args.from_json.read_text(encoding="utf-8")))
+        if args.per_clip:
+            print("\n".join(per_clip(rows)))
+        report(rows)
+        return
     auditor = Auditor(threads=2)
     if args.set:
         auditor.asr_settings = override(auditor.asr_settings, args.set)
@@ -302,6 +367,11 @@ def main(argv: list[str] | None = None) -> None:
           f"{t.digit_redecodes}")
     if args.json:
         args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.per_clip:
+        blocks = per_clip(rows)
+        print(f"{len(blocks)} tuning clip decodings where the systems differ "
+              "(+N: the product made N more errors):")
+        print("\n".join(blocks))
     report(rows)
 
 
