@@ -15,13 +15,10 @@ from auditor.compliance.similar import Example, fit, layer_arrays, layer_from_ar
 from auditor.core import cache
 
 CLASSES = {"单位": "workplace", "公司": "workplace", "老婆": "family", "孩子": "family"}
-EXAMPLES = [
-    Example("threat", "明天我们就带人去你单位闹一闹", "t"),
-    Example("threat", "再拖着不还，我们就去你孩子学校门口等着", "t"),
-    Example("impatience", "你烦不烦啊，一个问题问八遍", "t"),
-    Example("compliant", "您好，请问您这个月方便安排还款吗", "t"),
-    Example("compliant", "好的，我这边给您登记一下还款日期", "t"),
-]
+EXAMPLES = [Example(cat, text, "t") for cat, text in (
+    ("threat", "明天我们就带人去你单位闹一闹"), ("threat", "再不还就去你孩子学校门口等着"),
+    ("impatience", "你烦不烦啊，一个问题问八遍"), ("compliant", "您好，请问您这个月方便安排还款吗"),
+    ("compliant", "好的，我这边给您登记一下还款日期"))]
 LINES = ["我们明天去你公司找你", "请问您方便说话吗", "烦死了别问了", "你老婆电话多少"]
 
 
