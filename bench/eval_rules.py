@@ -34,6 +34,7 @@ from typing import Any
 
 from auditor.compliance.audit import audit_utterances
 from auditor.compliance.rules import RuleSet, load_rules
+from auditor.compliance.similar import LayerSettings
 from auditor.core.vocab import CATEGORIES, LEXICAL_CATEGORIES, RULE_CATEGORIES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -503,19 +504,12 @@ def run_cv(rules: RuleSet, strength: float) -> CvResult:
     return CvResult(lines, rules_cats, scores, support)
 
 
-def _shipped() -> tuple[float, float, frozenset[str], str, dict[str, str], dict[str, float]]:
-    """The shipped [layer] settings: threshold, strength, the categories it may raise, the gate,
-    the categories' own gates and their own thresholds."""
-    from auditor.compliance.similar import DEFAULT_STRENGTH, example_files, read_examples
+def _shipped() -> LayerSettings:
+    """The shipped [layer] settings (threshold, strength, the categories it may raise, the
+    gate, the categories' own gates and thresholds), read as the product reads them."""
+    from auditor.compliance.similar import example_files, read_examples
 
-    _, settings = read_examples(example_files())
-    return (float(settings.get("threshold", 0.7)),  # type: ignore[arg-type]
-            float(settings.get("strength", DEFAULT_STRENGTH)),  # type: ignore[arg-type]
-            frozenset(settings.get("categories") or LEXICAL),  # type: ignore[call-overload]
-            str(settings.get("gate", "member")),
-            dict(settings.get("gates") or {}),  # type: ignore[call-overload]
-            {c: float(t) for c, t in  # type: ignore[union-attr]
-             (settings.get("thresholds") or {}).items()})
+    return LayerSettings.from_table(read_examples(example_files())[1])
 
 
 def _gates(cv: CvResult, threshold: float) -> list[str]:
@@ -557,7 +551,9 @@ def cv_report(rules: RuleSet, threshold: float | None = None, strength: float | 
               show_errors: bool = False) -> str:
     """The leave-one-group-out estimate: (a) rules alone, (b) rules + example layer and (c) the
     layer alone at the shipped (or given) settings, a threshold sweep, and each fold."""
-    t0, s0, cats, gate, gates, own = _shipped()
+    shipped = _shipped()
+    t0, s0, own = shipped.threshold, shipped.strength, dict(shipped.thresholds)
+    cats, gate, gates = frozenset(shipped.categories), shipped.gate, dict(shipped.gates)
     t = t0 if threshold is None else threshold
     s = s0 if strength is None else strength
     cv = run_cv(rules, s)
@@ -654,7 +650,9 @@ def historic_fold(stem: str, commit: str, strength: float) -> CvResult:
 
 def history_report(threshold: float | None = None, strength: float | None = None) -> str:
     """(a), (b), (c) on each dev set with the rules from before its round (HISTORIC_FOLDS)."""
-    t0, s0, cats, gate, gates, own = _shipped()
+    shipped = _shipped()
+    t0, s0, own = shipped.threshold, shipped.strength, dict(shipped.thresholds)
+    cats, gate, gates = frozenset(shipped.categories), shipped.gate, dict(shipped.gates)
     t = t0 if threshold is None else threshold
     s = s0 if strength is None else strength
     out = []

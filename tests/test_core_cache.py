@@ -11,7 +11,13 @@ import numpy as np
 import pytest
 
 from auditor.compliance import similar
-from auditor.compliance.similar import Example, fit, layer_arrays, layer_from_arrays
+from auditor.compliance.similar import (
+    Example,
+    LayerSettings,
+    fit,
+    layer_arrays,
+    layer_from_arrays,
+)
 from auditor.core import cache
 
 CLASSES = {"单位": "workplace", "公司": "workplace", "老婆": "family", "孩子": "family"}
@@ -19,6 +25,7 @@ EXAMPLES = [Example(cat, text, "t") for cat, text in (
     ("threat", "明天我们就带人去你单位闹一闹"), ("threat", "再不还就去你孩子学校门口等着"),
     ("impatience", "你烦不烦啊，一个问题问八遍"), ("compliant", "您好，请问您这个月方便安排还款吗"),
     ("compliant", "好的，我这边给您登记一下还款日期"))]
+SETTINGS = LayerSettings(threshold=0.4, strength=30.0)
 LINES = ["我们明天去你公司找你", "请问您方便说话吗", "烦死了别问了", "你老婆电话多少"]
 
 
@@ -69,8 +76,7 @@ def test_keys_must_be_plain_names(cache_at: Path) -> None:
 
 def test_cached_layer_judges_as_the_fitted_one() -> None:
     fresh = fit(EXAMPLES, CLASSES, 0.4, 30.0, digest="d")
-    again = layer_from_arrays(layer_arrays(fresh), EXAMPLES, CLASSES, 0.4,
-                              fresh.categories, "d", fresh.gate, fresh.gates)
+    again = layer_from_arrays(layer_arrays(fresh), EXAMPLES, CLASSES, SETTINGS, "d")
     assert again is not None
     assert np.array_equal(fresh.model.probabilities(fresh.vectors(LINES)),
                           again.model.probabilities(again.vectors(LINES)))
@@ -80,12 +86,10 @@ def test_cached_layer_judges_as_the_fitted_one() -> None:
 
 def test_entry_of_other_examples_is_refused() -> None:
     fresh = fit(EXAMPLES, CLASSES, 0.4, 30.0, digest="d")
-    assert layer_from_arrays(layer_arrays(fresh), EXAMPLES[:-1], CLASSES, 0.4,
-                             fresh.categories, "d", fresh.gate, fresh.gates) is None
+    assert layer_from_arrays(layer_arrays(fresh), EXAMPLES[:-1], CLASSES, SETTINGS, "d") is None
     torn = dict(layer_arrays(fresh))
     del torn["coef"]
-    assert layer_from_arrays(torn, EXAMPLES, CLASSES, 0.4, fresh.categories, "d",
-                             fresh.gate, fresh.gates) is None
+    assert layer_from_arrays(torn, EXAMPLES, CLASSES, SETTINGS, "d") is None
 
 
 def test_second_process_reads_the_fit(cache_at: Path, monkeypatch: pytest.MonkeyPatch,

@@ -115,6 +115,32 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class LayerSettings:
+    """The ``[layer]`` settings of the example files, typed, each default said once here."""
+
+    threshold: float = 0.7  # the model's probability from which a category is raised
+    strength: float = DEFAULT_STRENGTH  # inverse L2 penalty of the model
+    categories: tuple[str, ...] = LEXICAL_CATEGORIES  # the categories the layer may raise
+    gate: str = "member"  # GATES: what the rules must corroborate (matching.layer_support)
+    gates: Mapping[str, str] = field(default_factory=dict)  # a category's own gate
+    thresholds: Mapping[str, float] = field(default_factory=dict)  # a category's own threshold
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, object]) -> LayerSettings:
+        """The settings of a ``[layer]`` table already checked against SCHEMA
+        (``read_examples``); what it leaves out keeps its default."""
+        d = cls()
+        return cls(
+            threshold=float(table.get("threshold", d.threshold)),  # type: ignore[arg-type]
+            strength=float(table.get("strength", d.strength)),  # type: ignore[arg-type]
+            categories=tuple(table.get("categories") or d.categories),  # type: ignore[call-overload]
+            gate=str(table.get("gate", d.gate)),
+            gates=dict(table.get("gates") or {}),  # type: ignore[call-overload]
+            thresholds={c: float(t) for c, t in  # type: ignore[union-attr]
+                        (table.get("thresholds") or {}).items()})
+
+
+@dataclass(frozen=True)
 class ExampleLayer:
     """The fitted layer: the feature vocabulary and IDF weights, the linear model, the example
     vectors and the settings."""
@@ -474,21 +500,15 @@ def _load_cached(digest: str, files: tuple[str, ...],
     examples, layer = read_examples(files)
     if not examples or "threshold" not in layer:
         return None
-    cats = tuple(layer.get("categories") or LEXICAL_CATEGORIES)  # type: ignore[arg-type]
-    threshold = float(layer["threshold"])  # type: ignore[arg-type]
-    strength = float(layer.get("strength", DEFAULT_STRENGTH))  # type: ignore[arg-type]
-    gate = str(layer.get("gate", "member"))
-    gates = dict(layer.get("gates") or {})  # type: ignore[call-overload]
-    thresholds = dict(layer.get("thresholds") or {})  # type: ignore[call-overload]
-    key = fit_key(digest, strength)
+    settings = LayerSettings.from_table(layer)
+    key = fit_key(digest, settings.strength)
     stored = cache.load_arrays(CACHE_KIND, key)
     if stored is not None:
-        fitted = layer_from_arrays(stored, examples, dict(classes), threshold, cats, digest,
-                                   gate, gates, thresholds)
+        fitted = layer_from_arrays(stored, examples, dict(classes), settings, digest)
         if fitted is not None:
             return fitted
-    fitted = fit(examples, dict(classes), threshold, strength, cats, digest, gate, gates,
-                 thresholds)
+    fitted = fit(examples, dict(classes), settings.threshold, settings.strength,
+                 settings.categories, digest, settings.gate, settings.gates, settings.thresholds)
     cache.store_arrays(CACHE_KIND, key, layer_arrays(fitted))
     return fitted
 
@@ -521,9 +541,8 @@ def layer_arrays(layer: ExampleLayer) -> dict[str, np.ndarray]:
 
 
 def layer_from_arrays(arrays: Mapping[str, np.ndarray], examples: Sequence[Example],
-                      classes: Mapping[str, str], threshold: float, categories: Sequence[str],
-                      digest: str, gate: str, gates: Mapping[str, str],
-                      thresholds: Mapping[str, float] | None = None) -> ExampleLayer | None:
+                      classes: Mapping[str, str], settings: LayerSettings,
+                      digest: str) -> ExampleLayer | None:
     """The layer a fit stored (``layer_arrays``), for these examples and settings; None when
     the entry does not fit them (then the caller fits)."""
     from scipy.sparse import csr_matrix
@@ -540,13 +559,13 @@ def layer_from_arrays(arrays: Mapping[str, np.ndarray], examples: Sequence[Examp
     if (shape != (len(examples), len(vocabulary)) or idf.shape != (len(vocabulary),)
             or model.coef.shape != (len(model.classes), len(vocabulary))):
         return None
-    return ExampleLayer(examples=tuple(examples), threshold=threshold,
-                        categories=tuple(categories), digest=digest, classes=dict(classes),
-                        class_rx=class_regex(classes), vocabulary=vocabulary, idf=idf,
-                        model=model, matrix=matrix,
+    return ExampleLayer(examples=tuple(examples), threshold=settings.threshold,
+                        categories=tuple(settings.categories), digest=digest,
+                        classes=dict(classes), class_rx=class_regex(classes),
+                        vocabulary=vocabulary, idf=idf, model=model, matrix=matrix,
                         labels=np.array([e.category for e in examples], dtype=object),
-                        gate=gate, gates=dict(gates),
-                        thresholds={c: float(t) for c, t in (thresholds or {}).items()})
+                        gate=settings.gate, gates=dict(settings.gates),
+                        thresholds=dict(settings.thresholds))
 
 
 def class_members(concepts: Mapping[str, object]) -> dict[str, str]:
