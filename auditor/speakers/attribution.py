@@ -33,10 +33,12 @@ from auditor.speakers.settings import (
     EmbeddingSettings,
     load_attribution_settings,
 )
+from auditor.speakers.turn_test import turn_clarity, turn_p_value
 from auditor.speakers.voices import (
     LLR_CAP,
     MIN_ITEMS,
     block_weights,
+    calibrated_leans,
     fit_voices,
     split_embeddings,
 )
@@ -110,6 +112,11 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles,
     prior[first] += roles.first_speaker_agent
     pairs = zip(utts, utts[1:], strict=False)
     change = np.array([change_probability(a, b, roles) for a, b in pairs])
+    # The partition turn-taking proposes from the text alone (opener, cues, turns; no audio,
+    # no line lengths): what an embedding split is tested against (``turn_test``).
+    opener = np.zeros(len(utts))
+    opener[first] = roles.first_speaker_agent
+    turn_guide = np.sign(smooth_turns(roles.utterance_cue_weight * cues + opener, change))
     if embeddings is not None and len(embeddings) == len(utts):
         change = _changes_heard(change, [embeddings[i] for i in order], s)
     speech_s = float(sum(max(0.0, u["end"] - u["start"]) for u in utts))
@@ -120,7 +127,7 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles,
     voice_sep, unsup = _window_voices(frames, [utts[i] for i in idx], s)
     if embeddings is not None and len(embeddings) == len(utts):
         voice_sep, unsup = _embedding_voices([embeddings[order[i]] for i in idx], secs,
-                                             voice_sep, unsup, s)
+                                             voice_sep, unsup, s, turn_guide[idx])
     turn_change = change  # turn-taking as the text says, before any one-voice assumption
     if not (prior <= -1.0).any() and voice_sep <= 0.0:
         # Nothing sounds like a second party: the voices do not split in two and no line's text
@@ -277,13 +284,16 @@ def _changes_heard(change: np.ndarray, vecs: list[np.ndarray | None], s: Attribu
 
 
 def _embedding_voices(vecs: list[np.ndarray | None], secs: np.ndarray, voice_sep: float,
-                      unsup: np.ndarray | None, s: AttributionSettings
-                      ) -> tuple[float, np.ndarray | None]:
+                      unsup: np.ndarray | None, s: AttributionSettings,
+                      guide: np.ndarray | None = None) -> tuple[float, np.ndarray | None]:
     """The speaker embeddings' two voices in place of the windows' when they are clearer.
 
     Returns (separation, per-line log-odds of the second voice), as ``_window_voices`` does; a
     line without an embedding (too short) has no voice evidence (0). The windows' result is kept
     when the embeddings split less clearly (at equal clarity the embeddings, the better evidence).
+    The split's clarity is the best of three: its centres' cosine, its lines' lean
+    (``lean_clarity``) and how far it follows ``guide``, the lines' turn partition from the text
+    (``turn_test``: a permutation test, so no voice-specific limit).
     """
     ok = [k for k, v in enumerate(vecs) if v is not None]
     if len(ok) < 2:
@@ -292,11 +302,16 @@ def _embedding_voices(vecs: list[np.ndarray | None], secs: np.ndarray, voice_sep
     split = split_embeddings(np.stack([vecs[k] for k in ok]), w, s.embeddings)
     if split is None:
         return voice_sep, unsup
-    clarity = max(split[0], lean_clarity(split[1], w, s.embeddings))
+    e = s.embeddings
+    clarity = max(split[0], lean_clarity(split[1], w, e))
+    if guide is not None and clarity < 1.0:
+        sides = np.where(split[1] > 0, 1, -1)
+        p = turn_p_value(sides, np.asarray(guide)[ok], e.turn_runs)
+        clarity = max(clarity, turn_clarity(p, e.turn_p_one, e.turn_p_clear))
     if clarity <= 0.0 or clarity < voice_sep:
         return voice_sep, unsup
     out = np.zeros(len(vecs))
-    out[ok] = split[1]
+    out[ok] = calibrated_leans(split[1], w)
     return clarity, out
 
 

@@ -36,7 +36,8 @@ SCHEMA = {
     "embeddings": {"cos_clear": _COSINE, "cos_one": _COSINE, "llr_scale": _WEIGHT,
                    "min_items": Key(int, low=2), "same_cos": _COSINE,
                    "different_cos": _COSINE, "different_change": _SHARE,
-                   "lean_one": _SHARE, "lean_clear": _SHARE},
+                   "lean_one": _SHARE, "lean_clear": _SHARE, "turn_runs": Key(int, low=1),
+                   "turn_p_one": _SHARE, "turn_p_clear": _SHARE},
     "em": {"scale": _WEIGHT, "rate_weight": _WEIGHT, "rounds": Key(int, low=1),
            "var_prior": _WEIGHT},
     "chain": {"rounds": Key(int, low=1)},
@@ -45,6 +46,7 @@ SCHEMA = {
 }
 # Pairs that must be in order, (table, lower key, upper key): each is a range's two ends.
 _ORDERED = (("embeddings", "cos_clear", "cos_one"), ("embeddings", "lean_one", "lean_clear"),
+            ("embeddings", "turn_p_clear", "turn_p_one"),
             ("agreement", "low", "high"))
 
 
@@ -61,6 +63,9 @@ class EmbeddingSettings:
     different_change: float
     lean_one: float
     lean_clear: float
+    turn_runs: int
+    turn_p_one: float
+    turn_p_clear: float
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,7 @@ def load_attribution_settings(path: str | Path | None = None) -> AttributionSett
 
     Raises `ConfigError` naming the file and line of a problem, including a range given in the
     wrong order (``cos_clear`` not below ``cos_one``, ``lean_one`` not below ``lean_clear``,
+    ``turn_p_clear`` not below ``turn_p_one``,
     ``low`` not below ``high``).
     """
     data = config.load(ATTRIBUTION_PATH, path, SCHEMA, "attribution settings")

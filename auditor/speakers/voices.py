@@ -278,6 +278,26 @@ def split_embeddings(x: np.ndarray, w: np.ndarray, s: EmbeddingSettings
     return clarity, np.clip(llr, -LLR_CAP, LLR_CAP)
 
 
+def calibrated_leans(llr: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """A split's leave-one-out scores as log-odds on the call's own scale.
+
+    ``split_embeddings`` scores a line by ``llr_scale`` times its cosine difference to the two
+    centres: one scale for every call. Two similar but tight voices lean little in absolute
+    terms yet never cross, and were left unknown however clearly the split followed them. So the
+    scores are read as two Gaussians of one pooled spread, one per side of the split (a
+    discriminant on the call's own lines, as ``fit_voices`` does for the windows): lines far
+    beyond the overlap are sure, lines in it are not. ``w`` are the lines' weights.
+    """
+    side = llr > 0
+    if side.all() or not side.any():
+        return llr
+    m1, m0 = _wmean(llr[side], w[side]), _wmean(llr[~side], w[~side])
+    var = (_wvar(llr[side], w[side]) * w[side].sum()
+           + _wvar(llr[~side], w[~side]) * w[~side].sum()) / w.sum()
+    sd = max(math.sqrt(var), 0.05 * abs(m1 - m0), 1e-3)
+    return np.clip((m1 - m0) / sd**2 * (llr - (m1 + m0) / 2), -LLR_CAP, LLR_CAP)
+
+
 def _cluster_sums(x: np.ndarray, w: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """(2, dim): the weighted sums of the items of cluster 0 and of cluster 1."""
     return np.stack([(w[~labels, None] * x[~labels]).sum(0), (w[labels, None] * x[labels]).sum(0)])

@@ -1,0 +1,65 @@
+"""The permutation test of an embedding split against the turns, and the per-call calibration
+of a split's leave-one-out scores (speakers/turn_test.py, voices.calibrated_leans)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from auditor.speakers.turn_test import agreement, turn_clarity, turn_p_value
+from auditor.speakers.voices import LLR_CAP, calibrated_leans
+
+ALTERNATING = np.array([1, -1] * 7)
+
+
+def test_a_split_that_follows_the_turns_is_far_beyond_chance() -> None:
+    assert agreement(ALTERNATING, ALTERNATING) == 1.0
+    assert agreement(-ALTERNATING, ALTERNATING) == 1.0  # which side is which does not matter
+    assert turn_p_value(ALTERNATING, ALTERNATING, runs=400) < 0.01
+
+
+def test_one_voice_cut_in_two_agrees_with_the_turns_only_by_chance() -> None:
+    # The split of one recording into its two halves, against alternating turns.
+    halves = np.array([1] * 7 + [-1] * 7)
+    assert turn_p_value(halves, ALTERNATING, runs=400) > 0.3
+
+
+@pytest.mark.parametrize("labels", [np.ones(6), np.array([1, -1, 1, -1, 1, -1])])
+def test_nothing_to_test_without_two_sides(labels: np.ndarray) -> None:
+    assert turn_p_value(labels, np.ones(6), runs=100) == 1.0
+    assert turn_p_value(np.ones(6), np.array([1, -1] * 3), runs=100) == 1.0
+
+
+def test_few_lines_can_never_be_clear() -> None:
+    # Four lines have three partitions of two and two: even a perfect match is weak evidence.
+    p = turn_p_value(np.array([1, -1, 1, -1]), np.array([1, -1, 1, -1]), runs=400)
+    assert p > 0.2
+
+
+@pytest.mark.parametrize(("p", "clarity"), [(0.5, 0.0), (0.2, 0.0), (0.02, 1.0), (0.001, 1.0)])
+def test_clarity_from_the_p_value(p: float, clarity: float) -> None:
+    assert turn_clarity(p, 0.2, 0.02) == pytest.approx(clarity)
+
+
+def test_clarity_is_log_linear_between() -> None:
+    assert turn_clarity(np.sqrt(0.2 * 0.02), 0.2, 0.02) == pytest.approx(0.5)
+
+
+def test_tight_similar_voices_become_sure_on_the_calls_own_scale() -> None:
+    # Small leans that never cross zero: each side's lines sit close together.
+    llr = np.array([1.2, -1.1, 1.3, -1.2, 1.1, -1.3])
+    out = calibrated_leans(llr, np.ones(6))
+    assert np.all(np.sign(out) == np.sign(llr))
+    assert np.all(np.abs(out) == LLR_CAP)
+
+
+def test_overlapping_leans_stay_unsure() -> None:
+    llr = np.array([0.3, -0.2, 1.5, -1.4, 0.1, -0.1, 2.0, -1.8])
+    out = calibrated_leans(llr, np.ones(8))
+    assert np.abs(out[[4, 5]]).max() < 1.0  # lines in the overlap
+    assert np.abs(out[[2, 6]]).min() > np.abs(out[[0, 4]]).max()
+
+
+def test_one_sided_scores_are_left_as_they_are() -> None:
+    llr = np.array([0.5, 0.2, 0.9])
+    assert np.array_equal(calibrated_leans(llr, np.ones(3)), llr)
