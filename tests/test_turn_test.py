@@ -6,8 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from auditor.speakers.settings import load_attribution_settings
 from auditor.speakers.turn_test import agreement, turn_clarity, turn_p_value
-from auditor.speakers.voices import LLR_CAP, calibrated_leans
+from auditor.speakers.voices import (
+    LLR_CAP,
+    average_linkage_two,
+    calibrated_leans,
+    embedding_splits,
+)
 
 ALTERNATING = np.array([1, -1] * 7)
 
@@ -63,3 +69,23 @@ def test_overlapping_leans_stay_unsure() -> None:
 def test_one_sided_scores_are_left_as_they_are() -> None:
     llr = np.array([0.5, 0.2, 0.9])
     assert np.array_equal(calibrated_leans(llr, np.ones(3)), llr)
+
+
+def _unit_rows(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_average_linkage_keeps_a_party_of_two_recordings_together() -> None:
+    # The agent from two recordings (lines 0-2 and 3-4, a little apart), the customer once.
+    rng = np.random.default_rng(3)
+    a1, a2, c = (rng.standard_normal(16) for _ in range(3))
+    a2 = a1 + 0.8 * a2
+    x = _unit_rows(np.stack([a1, a1, a1, a2, a2, c]) + 0.15 * rng.standard_normal((6, 16)))
+    labels = average_linkage_two(x @ x.T)
+    assert labels is not None and labels.tolist() == [False] * 5 + [True]
+    splits = embedding_splits(x, np.ones(6), load_attribution_settings().embeddings)
+    assert len(splits) in (1, 2) and all(len(llr) == 6 for _, llr in splits)
+
+
+def test_average_linkage_needs_two_items() -> None:
+    assert average_linkage_two(np.ones((1, 1))) is None

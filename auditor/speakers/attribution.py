@@ -39,8 +39,8 @@ from auditor.speakers.voices import (
     MIN_ITEMS,
     block_weights,
     calibrated_leans,
+    embedding_splits,
     fit_voices,
-    split_embeddings,
 )
 
 
@@ -82,7 +82,7 @@ def attribute(
     ``embeddings`` (optional, one per utterance in the given order, None where a line is too
     short) are speaker embeddings from the voice encoder (``encoder.embed_spans``). Where they
     split the lines into two voices more clearly than the timbre windows do
-    (``voices.split_embeddings``), their split is the call's voice clusters: two real people
+    (``voices.embedding_splits``), their split is the call's voice clusters: two real people
     whose cepstral statistics overlap are still far apart there.
 
     ``roles`` (cues, turn-taking, decision thresholds) default to ``roles.toml``, ``settings``
@@ -291,28 +291,40 @@ def _embedding_voices(vecs: list[np.ndarray | None], secs: np.ndarray, voice_sep
     Returns (separation, per-line log-odds of the second voice), as ``_window_voices`` does; a
     line without an embedding (too short) has no voice evidence (0). The windows' result is kept
     when the embeddings split less clearly (at equal clarity the embeddings, the better evidence).
-    The split's clarity is the best of three: its centres' cosine, its lines' lean
-    (``lean_clarity``) and how far it follows ``guide``, the lines' turn partition from the text
-    (``turn_test``: a permutation test, so no voice-specific limit).
+    Two splits are tried (``voices.embedding_splits``: two-means and average linkage) and the
+    clearer kept (``_split_clarity``; ``guide`` is the lines' turn partition from the text).
     """
     ok = [k for k, v in enumerate(vecs) if v is not None]
     if len(ok) < 2:
         return voice_sep, unsup
     w = np.minimum(secs[ok], s.line_secs_cap)
-    split = split_embeddings(np.stack([vecs[k] for k in ok]), w, s.embeddings)
-    if split is None:
+    x = np.stack([vecs[k] for k in ok])
+    g = None if guide is None else np.asarray(guide)[ok]
+    scored = [(_split_clarity(split, w, g, s.embeddings), split[1])
+              for split in embedding_splits(x, w, s.embeddings)]
+    if not scored:
         return voice_sep, unsup
-    e = s.embeddings
-    clarity = max(split[0], lean_clarity(split[1], w, e))
-    if guide is not None and clarity < 1.0:
-        sides = np.where(split[1] > 0, 1, -1)
-        p = turn_p_value(sides, np.asarray(guide)[ok], e.turn_runs)
-        clarity = max(clarity, turn_clarity(p, e.turn_p_one, e.turn_p_clear))
+    clarity, llr = max(scored, key=lambda c: c[0])  # ties: the first (two-means)
     if clarity <= 0.0 or clarity < voice_sep:
         return voice_sep, unsup
     out = np.zeros(len(vecs))
-    out[ok] = calibrated_leans(split[1], w)
+    out[ok] = calibrated_leans(llr, w)
     return clarity, out
+
+
+def _split_clarity(split: tuple[float, np.ndarray], w: np.ndarray, guide: np.ndarray | None,
+                   e: EmbeddingSettings) -> float:
+    """How clearly an embedding split is two voices: the best of its centres' cosine, its lines'
+    lean (``lean_clarity``) and how far it follows the turns (``turn_test``: a permutation test,
+    so no voice-specific limit), scaled down when its smaller side holds less than
+    ``min_side_s`` of speech (one short line's embedding is noisy and far from any centre)."""
+    clarity = max(split[0], lean_clarity(split[1], w, e))
+    if guide is not None and clarity < 1.0:
+        p = turn_p_value(np.where(split[1] > 0, 1, -1), guide, e.turn_runs)
+        clarity = max(clarity, turn_clarity(p, e.turn_p_one, e.turn_p_clear))
+    second = split[1] > 0
+    heard = min(float(w[second].sum()), float(w[~second].sum()))
+    return clarity * min(1.0, heard / e.min_side_s)
 
 
 def lean_clarity(llr: np.ndarray, w: np.ndarray, e: EmbeddingSettings) -> float:

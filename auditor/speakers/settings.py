@@ -37,7 +37,7 @@ SCHEMA = {
                    "min_items": Key(int, low=2), "same_cos": _COSINE,
                    "different_cos": _COSINE, "different_change": _SHARE,
                    "lean_one": _SHARE, "lean_clear": _SHARE, "turn_runs": Key(int, low=1),
-                   "turn_p_one": _SHARE, "turn_p_clear": _SHARE},
+                   "turn_p_one": _SHARE, "turn_p_clear": _SHARE, "min_side_s": _POSITIVE},
     "em": {"scale": _WEIGHT, "rate_weight": _WEIGHT, "rounds": Key(int, low=1),
            "var_prior": _WEIGHT},
     "chain": {"rounds": Key(int, low=1)},
@@ -66,6 +66,7 @@ class EmbeddingSettings:
     turn_runs: int
     turn_p_one: float
     turn_p_clear: float
+    min_side_s: float
 
 
 @dataclass(frozen=True)

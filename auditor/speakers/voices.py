@@ -224,24 +224,44 @@ def split_embeddings(x: np.ndarray, w: np.ndarray, s: EmbeddingSettings
     each item's log-odds of the second voice.
 
     A weighted spherical two-means (cosine to the two centres), started from the least similar
-    pair and the first principal axis. Its clarity comes from how far apart the centres are:
-    1.0 at a cosine of ``s.cos_clear`` or less, 0.0 at ``s.cos_one`` or more (the range
-    where, on the tuning calls, the split matched the parties or did not). Each item is then
-    scored against centres fitted *without it* (leave-one-out), so one odd line cannot make
-    its own cluster; a line alone in its cluster is compared with the other centre only.
-    None with fewer than ``s.min_items`` items or no split at all. ``s``: attribution.toml's
-    [embeddings].
+    pair and the first principal axis, scored by ``score_split``. None with fewer than
+    ``s.min_items`` items or no split at all. ``s``: attribution.toml's [embeddings].
     """
-    n = len(x)
-    if n < s.min_items:
+    if len(x) < s.min_items:
         return None
+    labels = _two_means_labels(x, w)
+    return None if labels is None else score_split(x, w, labels, s)
+
+
+def embedding_splits(x: np.ndarray, w: np.ndarray, s: EmbeddingSettings
+                     ) -> list[tuple[float, np.ndarray]]:
+    """The candidate two-voice splits of the embeddings, each as ``score_split`` gives it: the
+    spherical two-means' (``split_embeddings``) and average linkage's (``average_linkage_two``).
+
+    The two fail differently. Two-means balances its clusters, so when one party's lines come
+    from two recordings and the other party says little, it cuts the first party in two; average
+    linkage merges the closest lines first (each recording, then one party's recordings) and
+    keeps a party that speaks once apart, but can leave one odd line as a cluster of its own.
+    The caller keeps whichever is the clearer two voices.
+    """
+    if len(x) < s.min_items:
+        return []
+    out = []
+    for labels in (_two_means_labels(x, w), average_linkage_two(x @ x.T)):
+        if labels is not None and labels.any() and not labels.all():
+            out.append(score_split(x, w, labels, s))
+    return out
+
+
+def _two_means_labels(x: np.ndarray, w: np.ndarray) -> np.ndarray | None:
+    """The best weighted spherical two-means partition (True = second cluster), or None."""
     sim = x @ x.T
     i, j = np.unravel_index(int(np.argmin(sim)), sim.shape)
     inits = [sim[:, j] > sim[:, i]]
     xc = x - (w[:, None] * x).sum(0) / w.sum()
     _, _, vt = np.linalg.svd(xc * np.sqrt(w)[:, None], full_matrices=False)
     inits.append(xc @ vt[0] > 0)
-    best: tuple[float, np.ndarray, np.ndarray] | None = None
+    best: tuple[float, np.ndarray] | None = None
     for labels in inits:
         for _ in range(20):
             if labels.all() or not labels.any():
@@ -256,23 +276,50 @@ def split_embeddings(x: np.ndarray, w: np.ndarray, s: EmbeddingSettings
         c = _unit(_cluster_sums(x, w, labels))
         score = float((w * np.where(labels, x @ c[1], x @ c[0])).sum())
         if best is None or score > best[0]:
-            best = (score, labels, c)
-    if best is None:
+            best = (score, labels)
+    return None if best is None else best[1]
+
+
+def average_linkage_two(sim: np.ndarray) -> np.ndarray | None:
+    """Agglomerative clustering by mean cosine (average linkage) down to two clusters, from the
+    items' cosine matrix: True for the items of the cluster without item 0; None for one item."""
+    n = len(sim)
+    if n < 2:
         return None
-    _, labels, c = best
+    clusters = [[k] for k in range(n)]
+    while len(clusters) > 2:
+        pairs = [(float(sim[np.ix_(a, b)].mean()), i, j) for i, a in enumerate(clusters)
+                 for j, b in enumerate(clusters) if i < j]
+        _, i, j = max(pairs)
+        clusters[i] = clusters[i] + clusters.pop(j)
+    labels = np.ones(n, dtype=bool)
+    labels[next(c for c in clusters if 0 in c)] = False
+    return labels
+
+
+def score_split(x: np.ndarray, w: np.ndarray, labels: np.ndarray, s: EmbeddingSettings
+                ) -> tuple[float, np.ndarray]:
+    """A split's clarity from how far apart its centres are, and each item's log-odds of the
+    second cluster.
+
+    Clarity is 1.0 at a centre cosine of ``s.cos_clear`` or less, 0.0 at ``s.cos_one`` or more
+    (the range where, on the tuning calls, the split matched the parties or did not). Each item
+    is scored against centres fitted *without it* (leave-one-out), so one odd line cannot make
+    its own cluster; a line alone in its cluster is compared with the other centre and
+    ``s.same_cos``, the cosine one speaker's lines typically have.
+    """
+    c = _unit(_cluster_sums(x, w, labels))
     cos = float(c[0] @ c[1])
     clarity = float(np.clip((s.cos_one - cos) / (s.cos_one - s.cos_clear), 0, 1))
     sums = _cluster_sums(x, w, labels)
-    llr = np.zeros(n)
-    for k in range(n):
+    llr = np.zeros(len(x))
+    for k in range(len(x)):
         mine = int(labels[k])
         own = sums.copy()
         own[mine] -= w[k] * x[k]
         ck = _unit(own)
         sims = x[k] @ ck.T
         if np.linalg.norm(own[mine]) < 1e-9:
-            # The only item of its cluster has no centre without it: it is scored against the
-            # other centre and the cosine one speaker's lines typically have.
             sims[mine] = s.same_cos
         llr[k] = s.llr_scale * float(sims[1] - sims[0])
     return clarity, np.clip(llr, -LLR_CAP, LLR_CAP)
