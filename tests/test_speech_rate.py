@@ -42,6 +42,13 @@ def test_read_integer_reads_quantities_as_spoken(n: int, reading: str) -> None:
         ("2024年", 5),  # a year: 二零二四年
         ("12.5%", 7),  # 百分之十二点五
         ("1,234,567元", 14),  # 一百二十三万四千五百六十七元: an amount is a quantity
+        ("1,234,567", 13),  # a thousands grouping is an amount's mark even without a unit
+        ("手机号是187,302,95203", 15),  # commas at a read-out number's pauses: digit by digit
+        ("回电400-989-4627", 12),  # a number written with hyphens: digit by digit
+        ("因为号2933的", 8),  # any label ending in 号 names an identifier (a misheard 尾号)
+        ("编号为10086", 8),  # 号 + a copula, then the number read out
+        ("28号10点", 6),  # a date's 号 comes after its number; 10点 after it is a time
+        ("这个号2000元", 6),  # a unit after it still makes an amount: 二千元
         ("OK，APP上看", 7),  # acronyms spelt out
         ("hello", 2),
         ("", 0),

@@ -8,8 +8,9 @@ to write a number:
 - punctuation, symbols and spaces count nothing;
 - Arabic digits count as they are spoken: a quantity such as 12345 is read 一万二千三百四十五 (9
   syllables), 12.5 as 十二点五, 5% as 百分之五; digit strings that are read one digit at a time
-  (phone, card and ID numbers: 7 digits or more, a leading zero, a year before 年, or after a word
-  such as 尾号/工号/电话; long numbers unless written as an amount) count one per digit;
+  (phone, card and ID numbers: 7 digits or more, a leading zero, a year before 年, after a word
+  such as 尾号/工号/电话 or any label ending in 号, or split by commas that are not a thousands
+  grouping; long numbers unless written as an amount) count one per digit;
 - Latin words count their vowel groups (hello = 2), all-capital short acronyms one per letter
   (APP = 3, OK = 2).
 
@@ -47,7 +48,18 @@ _DIGITWISE_CONTEXT = (
 )
 # Units after which even a long number is an amount read as a quantity.
 _QUANTITY_AFTER = ("元", "块", "万", "亿", "%", "人民币")
-_NUMBER_RE = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
+# A label that ends in 号 (尾号, 工号, 账号, 订单号 and their mishearings, 因为号 for 尾号) names a
+# number of three digits or more after it as an identifier, which is read digit by digit; a
+# copula may stand between (手机号是, 编号为). A day of the month puts 号 after its number (28号),
+# never before; a short number after one (28号10点) is a time and keeps its quantity reading.
+_ID_LABEL_RE = re.compile(r"号(?:码)?(?:是|为|:|：)?$")
+# Digits and the commas the recogniser puts between them. Only a thousands grouping (1-3 digits,
+# then groups of exactly three) is an amount's mark; other groupings are the pauses of a number
+# read out in parts (187,302,95203 for a phone number read 3-3-5).
+# Hyphens between groups of three digits or more are how a service or phone number is written
+# (400-989-4627), read out digit by digit as well.
+_NUMBER_RE = re.compile(r"\d{3,}(?:-\d{3,})+|\d+(?:,\d+)*(?:\.\d+)?")
+_THOUSANDS_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _LATIN_RE = re.compile(r"[A-Za-z]+")
 _VOWEL_GROUP_RE = re.compile(r"[aeiouy]+")
 
@@ -99,9 +111,13 @@ def _number_syllables(token: str, before: str, after: str, least: bool = False) 
     unmarked number counts its shorter reading, see ``spoken_units``)."""
     plain = token.replace(",", "")
     whole, _, frac = plain.partition(".")
-    amount = "," in token or "." in token or after.startswith(_QUANTITY_AFTER)
+    grouped = "," in token
+    if "-" in token or (grouped and not _THOUSANDS_RE.fullmatch(token)):
+        return sum(c.isdigit() for c in token)  # read out in parts, one syllable a digit
+    amount = grouped or "." in token or after.startswith(_QUANTITY_AFTER)
     digitwise = (
         any(before.endswith(word) for word in _DIGITWISE_CONTEXT)
+        or (len(whole) >= 3 and not amount and _ID_LABEL_RE.search(before) is not None)
         or (len(whole) > 1 and whole.startswith("0"))
         or (len(whole) == 4 and after.startswith("年"))
         or (len(whole) >= 7 and not amount)
@@ -130,9 +146,10 @@ def _latin_syllables(word: str) -> int:
 def spoken_units(text: str, *, least: bool = False) -> int:
     """Number of syllables the text takes to say (Chinese characters, numbers read aloud).
 
-    A number written in Arabic digits with neither an amount's mark (a unit after it, a comma,
-    a decimal point) nor a digit-by-digit mark (a word such as 工号 before it, a leading zero,
-    seven digits or more) may have been said either way: 55899 is five syllables read out and
+    A number written in Arabic digits with neither an amount's mark (a unit after it, a
+    thousands comma, a decimal point) nor a digit-by-digit mark (a word such as 工号 or any label
+    ending in 号 before it, a leading zero, seven digits or more, commas at a read-out number's
+    pauses) may have been said either way: 55899 is five syllables read out and
     nine as a quantity. It is counted as a quantity, unless `least`, which counts the shorter
     reading: a lower bound of what the text takes to say, for comparing with the syllables
     counted in the signal (a misheard context word must not make a line look whole).
