@@ -158,3 +158,22 @@ def test_qa_commands_on_a_missing_database_say_what_to_do(tmp_path: Path) -> Non
     res = CliRunner().invoke(cli, ["flagged", "--db", str(tmp_path / "none.db")])
     assert res.exit_code == 1 and "auditor run PATH --db" in res.output
     assert not (tmp_path / "none.db").exists()
+
+
+def test_run_without_the_voice_encoder_says_so_and_goes_on(
+        tmp_path: Path, fake_batch_auditor: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inbox = tmp_path / "in"
+    write_call(inbox, "one.wav", duration=30.0)
+    runner = CliRunner()
+    monkeypatch.setenv("AUDITOR_VOICE_ENCODER", str(tmp_path / "absent.npz"))
+    res = runner.invoke(cli, ["run", str(inbox), "--db", str(tmp_path / "a.db"), "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    assert "warning: No voice encoder weights at" in res.stderr
+    assert "scored 1, failed 0" in res.stdout
+    weights = tmp_path / "here.npz"
+    weights.write_bytes(b"weights")
+    monkeypatch.setenv("AUDITOR_VOICE_ENCODER", str(weights))
+    write_call(inbox, "two.wav", duration=30.0)
+    res = runner.invoke(cli, ["run", str(inbox), "--db", str(tmp_path / "a.db"), "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    assert "voice encoder" not in res.stderr

@@ -183,3 +183,12 @@ def test_real_voices_lie_apart_and_one_voice_together():
     vecs = [encoder.embed_spans(c, SR, [(0.0, len(c) / SR)], enc)[0] for c in clips]
     same, cross = float(vecs[0] @ vecs[1]), float(vecs[0] @ vecs[2])
     assert same > 0.7 and cross < same - 0.15
+
+
+def test_missing_weights_are_named_in_one_sentence(tmp_path: Path) -> None:
+    there = tmp_path / "ge2e.npz"
+    note = encoder.missing_note(there)
+    assert note is not None and str(there) in note and "make setup" in note
+    assert note.count(". ") == 0 and note.endswith(".")
+    there.write_bytes(b"weights")
+    assert encoder.missing_note(there) is None

@@ -69,6 +69,7 @@ def run(paths: tuple[Path | str, ...], db: Path, workers: int, reprocess: bool, 
 
     from auditor.batch.payments import PaymentsError, apply_payments, load_payments
     from auditor.batch.run import BatchError, run_batch
+    from auditor.speakers.encoder import missing_note
     from auditor.store.db import StoreError
 
     try:  # read before the batch starts: a bad file fails fast, not after hours of audio
@@ -83,6 +84,8 @@ def run(paths: tuple[Path | str, ...], db: Path, workers: int, reprocess: bool, 
         where = (f"on the Dask cluster {cluster} ({executor.workers} worker(s))" if cluster
                  else f"with {workers} worker(s)")
         click.echo(f"{total} call(s) to audit {where}.", err=True)
+        if total and (note := missing_note()) is not None:
+            click.echo(f"warning: {note}", err=True)
         state["bar"] = stack.enter_context(click.progressbar(
             length=total, label="Auditing", show_eta=True, show_pos=True, file=sys.stderr,
             item_show_func=lambda item: item))

@@ -60,6 +60,11 @@ def check(file: Path, as_json: bool, transcript: bool, metadata: Path | None,
                                                 call_start=start)
         else:
             card = auditor.audit(file, score=False, call_start=start)
+            if card["status"] == "ok" and card.get("layout") == "mono":
+                from auditor.speakers.encoder import missing_note
+
+                if (note := missing_note()) is not None:
+                    click.echo(f"warning: {note}", err=True)
         if card["status"] == "ok":
             if meta is not None:
                 from auditor.batch.enrich import join_metadata

@@ -67,6 +67,18 @@ def available(path: str | Path | None = None) -> bool:
     return weights_path(path).is_file()
 
 
+def missing_note(path: str | Path | None = None) -> str | None:
+    """One sentence for whoever starts an audit when the weights are not there, else None.
+
+    The attribution goes on without them (timbre statistics alone), which is much weaker on
+    real voices: a batch that silently ran that way would look fine and attribute worse."""
+    if available(path):
+        return None
+    return (f"No voice encoder weights at {weights_path(path)}: mono calls will be attributed "
+            f"from timbre statistics alone, which separates real voices poorly; run `make "
+            f"setup` (or set {ENV_VAR}).")
+
+
 @functools.lru_cache(maxsize=2)
 def _load(path: str) -> Encoder:
     try:
