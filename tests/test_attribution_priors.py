@@ -34,8 +34,38 @@ def test_a_bad_one_voice_value_is_reported_with_its_line(tmp_path) -> None:
     bad = tmp_path / "roles.toml"
     bad.write_text(text.replace("one_voice = 0.1", "one_voice = 1.5"), encoding="utf-8")
     line = next(i for i, s in enumerate(text.splitlines(), 1) if s.startswith("one_voice"))
-    load_roles.cache_clear()
     with pytest.raises(ConfigError) as err:
         load_roles(bad)
-    load_roles.cache_clear()
     assert str(line) in str(err.value)
+
+
+def test_a_roles_file_edited_in_place_is_read_again(tmp_path) -> None:
+    import os
+
+    text = ROLES_PATH.read_text(encoding="utf-8")
+    mine = tmp_path / "roles.toml"
+    mine.write_text(text, encoding="utf-8")
+    before = load_roles(mine)
+    assert load_roles(mine) is before  # unchanged: the reading is kept
+    mine.write_text(text.replace("one_voice = 0.1", "one_voice = 0.2"), encoding="utf-8")
+    st = mine.stat()
+    os.utime(mine, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert load_roles(mine) is not before
+    mine.write_text(text.replace("one_voice = 0.1", "one_voice = 1.5"), encoding="utf-8")
+    os.utime(mine, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000))
+    with pytest.raises(ConfigError):
+        load_roles(mine)
+
+
+def test_attribution_settings_edited_in_place_are_read_again(tmp_path) -> None:
+    import os
+
+    from auditor.speakers.settings import load_attribution_settings
+
+    mine = tmp_path / "attribution.toml"
+    mine.write_text("[embeddings]\nmin_side_s = 2.0\n", encoding="utf-8")
+    assert load_attribution_settings(mine).embeddings.min_side_s == 2.0
+    mine.write_text("[embeddings]\nmin_side_s = 3.0\n", encoding="utf-8")
+    st = mine.stat()
+    os.utime(mine, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert load_attribution_settings(mine).embeddings.min_side_s == 3.0

@@ -293,6 +293,23 @@ def read(path: Path | str, schema: Schema, what: str) -> dict[str, Any]:
     return doc.data
 
 
+def stamp(*paths: str | Path | None) -> tuple[tuple[str, int, int], ...]:
+    """What a loader that keeps a file's reading in memory keys it by besides the path: each
+    file's size and modification time, so a file edited in place is read again (a review server
+    or a notebook runs for hours). A missing file stamps as (path, -1, -1)."""
+    out = []
+    for p in paths:
+        if p is None:
+            continue
+        try:
+            st = Path(p).stat()
+        except OSError:
+            out.append((str(p), -1, -1))
+        else:
+            out.append((str(p), st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
 def load(builtin: Path, path: str | Path | None, schema: Schema, what: str) -> dict[str, Any]:
     """The built-in file's data with the user file at `path` (if any) over it, key by key."""
     data = read(builtin, schema, what)

@@ -126,12 +126,17 @@ def length_prior(duration_s: float, roles: Roles | None = None) -> float:
     return float(min(lo, roles.line_length_cap))
 
 
-@lru_cache(maxsize=4)
 def load_roles(path: str | Path = ROLES_PATH) -> Roles:
     """The packaged role cues, with the TOML file at `path` (if another) over them key by key.
 
     A QA lead can edit the TOML without touching code; `ConfigError` names a problem's line.
+    Read once per process and file version (``config.stamp``): an edited file is read again.
     """
+    return _load_roles(path, config.stamp(ROLES_PATH, path))
+
+
+@lru_cache(maxsize=4)
+def _load_roles(path: str | Path, _stamp: tuple) -> Roles:
     data = config.load(ROLES_PATH, path, ROLES_SCHEMA, "role cues")
 
     def patterns(section: dict) -> tuple[tuple[re.Pattern[str], float], ...]:

@@ -95,15 +95,21 @@ class AttributionSettings:
     text_balance_mass: float
 
 
-@lru_cache(maxsize=4)
 def load_attribution_settings(path: str | Path | None = None) -> AttributionSettings:
     """The built-in attribution settings, with the TOML file at `path` (if given) over them.
+
+    Read once per process and file version (``config.stamp``): an edited file is read again.
 
     Raises `ConfigError` naming the file and line of a problem, including a range given in the
     wrong order (``cos_clear`` not below ``cos_one``, ``lean_one`` not below ``lean_clear``,
     ``turn_p_clear`` not below ``turn_p_one``,
     ``low`` not below ``high``).
     """
+    return _load_attribution_settings(path, config.stamp(ATTRIBUTION_PATH, path))
+
+
+@lru_cache(maxsize=4)
+def _load_attribution_settings(path: str | Path | None, _stamp: tuple) -> AttributionSettings:
     data = config.load(ATTRIBUTION_PATH, path, SCHEMA, "attribution settings")
     for table, lo, hi in _ORDERED:
         if not data[table][lo] < data[table][hi]:
