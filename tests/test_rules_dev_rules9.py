@@ -14,8 +14,10 @@ misses and false
 alarms of the kinds this set showed (the people of the debtor's home and school told of the
 debt, the etiquette manuals' forbidden replies, a contact aimed at the debtor in person, a
 verb-only member read as verb + object after 把). Lines still missed are KNOWN (strict xfail):
-a veiled accident wish (dev9-v16), a lender's app named by its menu (dev9-v54), and a dialect
-insult (是不是虎) the layer scores between 0.5 and abuse's own threshold 0.6 (dev9-v05)."""
+a veiled accident wish (dev9-v16) and a dialect insult (是不是虎) the layer scores between 0.5 and
+abuse's own threshold 0.6 (dev9-v05). rules11: a lender's app named by its menu (dev9-v54) is now
+raised by the layer (uncertain), its gate corroborated by new_loan.app_r11's terms (the money
+arriving, then 转给我们)."""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from auditor.compliance.rules import RuleSet
 from tests.helpers import assert_dev_row, jsonl_rows, known_miss_param
 
 DATA = Path(__file__).parent / "data" / "rules_dev9.jsonl"
-KNOWN: set[str] = {"dev9-v05", "dev9-v16", "dev9-v54"}
+KNOWN: set[str] = {"dev9-v05", "dev9-v16"}
 ROWS = jsonl_rows(DATA)
 
 
