@@ -33,7 +33,9 @@ from auditor.compliance.similar import EXAMPLES_DIR
 from tests.helpers import assert_dev_row, jsonl_rows, known_miss_param
 
 DATA = EXAMPLES_DIR / "rules_dev9.jsonl"
-KNOWN: set[str] = {"dev9-v05", "dev9-v16"}
+# dev9-v05 and dev9-v16 were known misses until rules11; the layer raises them now because they
+# are its examples (memory, not generalisation)
+KNOWN: set[str] = set()
 ROWS = jsonl_rows(DATA)
 
 
