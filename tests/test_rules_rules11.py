@@ -1,7 +1,8 @@
 """rules11's mechanisms and classes, on lines written for these tests (not dev or corpus lines):
 a numeral-only insult inside a spoken number, third parties naming themselves by any relation of
 the people classes, the listener's family invited to plan, hedges that cannot make a never-lawful
-claim lawful, the stonewall dare, the lending-app push, and a pronoun swap in a liability member."""
+claim lawful, the law's own conditions explained, the stonewall dare, the lending-app push, and a
+pronoun swap in a liability member."""
 
 from __future__ import annotations
 
@@ -35,6 +36,11 @@ CASES = [
     ("我们有权冻结你的支付宝和微信。", FL, True),
     ("逾期严重的，我们有权依法起诉。", FL, False),
     ("根据合同我们有权要求您提前还清全部欠款。", FL, False),
+    # the law's own conditions explained, hedged, are no claim; said of the listener they are
+    ("按照法律规定，恶意透支情节严重的可能涉及刑事责任。", FL, False),
+    ("如果恶意透支且经催收不还，依法可能承担刑事责任，您这个情况目前还是协商阶段。", FL, False),
+    ("你这属于恶意透支，可能要承担刑事责任。", FL, True),
+    ("你已经超过三个月不还了，依法可能追究你的刑事责任。", FL, True),
     # the displeasure dare and talk declared futile; their polite counterparts
     ("你嫌我态度不好那你挂电话啊。", IMP, True),
     ("嫌我说话难听，那你别接我们电话啊。", IMP, True),

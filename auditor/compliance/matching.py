@@ -914,6 +914,22 @@ def _never_lawful(cand: Candidate, rules: RuleSet, before: str, frame: str) -> b
         any(of("freeze_action", p) for p in parts)
 
 
+def _statute(scope: str, rules: RuleSet) -> str:
+    """The ``statute_condition`` word of a sentence that explains when the law applies (恶意透支
+    情节严重的可能涉及刑事责任, 如果经催收仍不还款，依法可能…): a condition of the law, a hedge
+    (a lawful-notice frame or a hypothetical marker), and no claim that the listener meets it
+    (``listener_claim``: 你这属于, 你已经). '' otherwise: 你这属于恶意透支，可能要判刑 stands."""
+    def find(name: str) -> str:
+        rx = rules.concept_rx.get((name, False))
+        m = rx.search(scope) if rx is not None else None
+        return m.group(0) if m else ""
+
+    cond = find("statute_condition")
+    if not cond or find("listener_claim"):
+        return ""
+    return cond if find("lawful_notice_frame") or find("hypothetical_marker") else ""
+
+
 def _joint_plan(cand: Candidate, a: Analysed, rules: RuleSet, sent: tuple[int, int]) -> str:
     """The ``joint_plan_frame`` word (一起商量, 一起想办法) between the hit's people and debt
     words when its first word is the listener's own (您爱人, 你家里人): 您爱人方便的话可以一起
@@ -1035,6 +1051,10 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
         w = _word_before(rules.concept_rx.get(("lawful_notice_frame", False)), before)
         if w and not _never_lawful(cand, rules, before, w):
             return f"lawful notice: '{w}' frames it"
+    if "statute" in rule.unless:
+        w = _statute(a.text[sent[0]:sent[1]] if sent[1] > sent[0] else clause.text, rules)
+        if w:
+            return f"statute: '{w}' states the law's own condition, hedged"
     if "lawful" in rule.unless or "procedure" in rule.unless:
         # the procedure may sit in another clause of the same sentence (如需外访，我们会提前和您
         # 预约): the sentence describes how a lawful step is carried out, it does not threaten
