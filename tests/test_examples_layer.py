@@ -189,8 +189,10 @@ def test_explain_shows_the_layer_decision(tmp_path: Path) -> None:
     pack = _enabled_pack(tmp_path)
     text = "后天我们就带人去你公司闹"
     out = CliRunner().invoke(cli, ["rules", "explain", text, "--rules", str(pack)]).output
-    assert "MATCH" in out and "example layer on (threshold 0.4" in out
+    assert "MATCH" in out and "example layer on (default threshold 0.4" in out
     threat = next(x for x in out.splitlines() if x.strip().startswith("threat "))
+    # each category's own threshold and gate are shown on its line, not only the default
+    assert "(threshold " in threat and ", gate " in threat
     # a rule raised threat, so the layer is not asked for it; its score and nearest are shown
     assert "score" in threat and "not asked (a rule raised it)" in threat
     assert "nearest example" in threat and "单位" in threat
@@ -198,7 +200,15 @@ def test_explain_shows_the_layer_decision(tmp_path: Path) -> None:
                                     "--rules", str(pack)]).output
     assert "not asked (not an agent line)" in cust
     off = CliRunner().invoke(cli, ["rules", "explain", "你先去借点钱把这期还了"]).output
-    assert "example layer on (threshold 0.5, gate pair" in off and "nearest example" in off
+    assert "example layer on (default threshold 0.5, gate pair" in off and "nearest example" in off
+    # the shipped per-category settings ([layer.thresholds], [layer.gates]) on each line
+    from auditor.compliance.rules import load_rules
+
+    layer = load_rules().examples
+    assert layer is not None
+    for cat in ("abuse", "impatience", "new_loan"):
+        line = next(x for x in off.splitlines() if x.strip().startswith(f"{cat} "))
+        assert f"(threshold {layer.threshold_for(cat):g}, gate {layer.gate_for(cat)})" in line
 
 
 def test_a_bad_examples_file_in_a_pack_directory_is_a_pack_error(tmp_path: Path) -> None:

@@ -109,8 +109,9 @@ def rules_explain(text: str, speaker: str, after: tuple[str, ...],
     eligible = speaker == "agent"
     state = "on" if active.examples is not None else \
         "OFF in audits ([layer] enabled = false); what it would say"
-    click.echo(f"example layer {state} (threshold {layer.threshold:g}, gate {layer.gate}; asked "
-               f"only on agent lines, for categories no rule raised):")
+    click.echo(f"example layer {state} (default threshold {layer.threshold:g}, gate {layer.gate}; "
+               f"each category with its own below; asked only on agent lines, for categories no "
+               f"rule raised):")
     from auditor.compliance.matching import analyse, layer_support
 
     a = analyse(text, active)
@@ -132,7 +133,8 @@ def rules_explain(text: str, speaker: str, after: tuple[str, ...],
                       f"{layer.gate_for(v.category)})"
         near = f"nearest example '{v.nearest.text}' ({v.nearest.file}, similarity " \
                f"{v.similarity:.2f})" if v.nearest else "no example"
-        click.echo(f"  {v.category:24} score {v.score:.2f}  {verdict}; {near}")
+        own = f"threshold {layer.threshold_for(v.category):g}, gate {layer.gate_for(v.category)}"
+        click.echo(f"  {v.category:24} score {v.score:.2f} ({own})  {verdict}; {near}")
 
 
 @rules.command("test")

@@ -50,6 +50,7 @@ from auditor.compliance.concepts import (
     Term,
     compile_words,
 )
+from auditor.compliance.numbers import inside_numeral_run
 from auditor.compliance.pii import DIGITS, find_pii
 from auditor.compliance.rules import Context, Rule, RuleSet
 from auditor.compliance.tokens import (
@@ -339,6 +340,8 @@ def match_rule(rule: Rule, a: Analysed, rules: RuleSet, pos: Position | None = N
             for ph in rule.phrases:
                 for s, e in pinyin_spans(clause, ph, ctx):
                     found.setdefault((s, e), "pinyin")
+        found = {k: v for k, v in found.items()
+                 if not inside_numeral_run(a.text, clause.offset + k[0], clause.offset + k[1])}
         if not found:
             continue
         if rule.exceptions and any(x in clause.text or x in canon for x in rule.exceptions):
@@ -379,13 +382,17 @@ def _dropped_subject_spans(patterns: Sequence[re.Pattern[str]], text: str, quest
     the span must cover some of the clause's own words."""
     if not text or text.startswith(_SUBJECT_START):
         return []
+    # only a match at the added 你 counts, so each pattern is tried at that one place
+    # (``match``), not searched through the clause again
+    reads = ["你" + text, "你" + text + "？"] if question else ["你" + text]
     out = []
     for pat in patterns:
         if pat.pattern.startswith("^"):
             continue
-        for s, e in _spans_with_question(pat, "你" + text, question):
-            if s == 0 and e > 1:
-                out.append((0, e - 1))
+        for t in reads:
+            m = pat.match(t)
+            if m is not None and m.end() > 1:
+                out.append((0, min(m.end(), len(text) + 1) - 1))  # clipped to the clause
     return out
 
 
@@ -662,8 +669,11 @@ def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
                                      (clause.text[s:e], via))
         for s, e in _squeezed_spans(clause, pats, rules):
             found.setdefault((clause.offset + s, clause.offset + e), (clause.text[s:e], "word"))
+        gaps = a.__dict__.setdefault("_gaps", {})  # a class is in many terms: found once
         for name, _ in term.concepts:
-            for s, e in gap_spans(clause, rules.gaps.get(name, ())):
+            if (ci, name) not in gaps:
+                gaps[ci, name] = gap_spans(clause, rules.gaps.get(name, ()))
+            for s, e in gaps[ci, name]:
                 found.setdefault((clause.offset + s, clause.offset + e),
                                  (clause.text[s:e], "gap"))
         if any(name == "person_name" for name, _ in term.concepts):
@@ -688,7 +698,8 @@ def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
                     for s, e in _pinyin_concept_spans(clause, name, with_ctx or plus, rules):
                         found.setdefault((clause.offset + s, clause.offset + e),
                                          (clause.text[s:e], "pinyin"))
-    spans = [(s, e, sf, via) for (s, e), (sf, via) in sorted(found.items())]
+    spans = [(s, e, sf, via) for (s, e), (sf, via) in sorted(found.items())
+             if not inside_numeral_run(a.text, s, e)]
     cache[key] = spans
     return spans
 
@@ -880,6 +891,63 @@ def _conditional_wish(a: Analysed, ci: int) -> bool:
     return bool(_CONDITION_THEN.match(a.text[end:end + 6]))
 
 
+# Classes whose claims are false however they are hedged (their descriptions in concepts.toml
+# say so): a lawful-notice frame (可能会, 有权) before them exempts nothing.
+_NEVER_LAWFUL = ("always_false_claim", "legal_process_criminal")
+# The creditor's own side as the subject of a power (我们有权…): no lender may freeze or seize.
+_OWN_POWER = re.compile(r"(我们|我司|我方|平台|公司|我们公司|我们这边|我这边)(也|都|就|是)?$")
+
+
+def _never_lawful(cand: Candidate, rules: RuleSet, before: str, frame: str) -> bool:
+    """Whether a lawful-notice frame cannot cover this candidate: one of its words is of a
+    class that is never lawful (我们有权直接把钱划走, 可能会被列入黑名单), or the frame gives
+    the creditor's own side a power of seizure (我们有权冻结你的微信) that only a court has."""
+    def of(name: str, part: tuple[int, int, str]) -> bool:
+        rx = rules.concept_rx.get((name, True))
+        return rx is not None and rx.fullmatch(part[2]) is not None
+
+    parts = [p for p in cand.parts if p[0] < _NEXT]
+    if any(of(n, p) for n in _NEVER_LAWFUL for p in parts):
+        return True
+    at = before.rfind(frame)
+    return at >= 0 and _OWN_POWER.search(before[:at]) is not None and \
+        any(of("freeze_action", p) for p in parts)
+
+
+def _statute(scope: str, rules: RuleSet) -> str:
+    """The ``statute_condition`` word of a sentence that explains when the law applies (恶意透支
+    情节严重的可能涉及刑事责任, 如果经催收仍不还款，依法可能…): a condition of the law, a hedge
+    (a lawful-notice frame or a hypothetical marker), and no claim that the listener meets it
+    (``listener_claim``: 你这属于, 你已经). '' otherwise: 你这属于恶意透支，可能要判刑 stands."""
+    def find(name: str) -> str:
+        rx = rules.concept_rx.get((name, False))
+        m = rx.search(scope) if rx is not None else None
+        return m.group(0) if m else ""
+
+    cond = find("statute_condition")
+    if not cond or find("listener_claim"):
+        return ""
+    return cond if find("lawful_notice_frame") or find("hypothetical_marker") else ""
+
+
+def _joint_plan(cand: Candidate, a: Analysed, rules: RuleSet, sent: tuple[int, int]) -> str:
+    """The ``joint_plan_frame`` word (一起商量, 一起想办法) between the hit's people and debt
+    words when its first word is the listener's own (您爱人, 你家里人): 您爱人方便的话可以一起
+    商量还款计划 invites the debtor's family to plan with the debtor, it tells them nothing.
+    '' otherwise."""
+    rx = rules.concept_rx.get(("joint_plan_frame", False))
+    if rx is None or not cand.parts or cand.parts[0][0] >= _NEXT:
+        return ""
+    s0 = cand.parts[0][0]
+    if a.text[max(sent[0], s0 - 1):s0] not in ("你", "您") and \
+            a.text[max(sent[0], s0 - 2):s0] not in ("你的", "您的"):
+        return ""
+    # between the people and the debt words: 你老公欠我们的钱，你们一起想办法 names whose debt
+    # it is first, and that is the disclosure
+    m = rx.search(a.text, cand.parts[0][1], cand.parts[-1][0])
+    return m.group(0) if m else ""
+
+
 def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> str:
     """Why a candidate does not count ('' when it stands): negation, hypothetical, lawful."""
     ci = _clause_at(a, cand.start)
@@ -944,6 +1012,9 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
         w = next((x for x in reversed(said) if "你" in x or "您" in x), "")
         if w:
             return f"advice: '{w}' makes the listener the one who tells"
+        w = _joint_plan(cand, a, rules, sent)
+        if w:
+            return f"advice: the listener's own people invited to plan with them ('{w}')"
     if "remedy" in rule.unless:
         # 我不清楚，我帮您问一下: a flat denial followed (or preceded) by an offer to help in
         # the same utterance is the service lists' polite form, not a brush-off
@@ -976,10 +1047,14 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
         if why:
             return why
     if "lawful" in rule.unless:
-        w = _word_before(rules.concept_rx.get(("lawful_notice_frame", False)),
-                         canon[:local] + a.text[cand.start:cand.end])
-        if w:
+        before = canon[:local] + a.text[cand.start:cand.end]
+        w = _word_before(rules.concept_rx.get(("lawful_notice_frame", False)), before)
+        if w and not _never_lawful(cand, rules, before, w):
             return f"lawful notice: '{w}' frames it"
+    if "statute" in rule.unless:
+        w = _statute(a.text[sent[0]:sent[1]] if sent[1] > sent[0] else clause.text, rules)
+        if w:
+            return f"statute: '{w}' states the law's own condition, hedged"
     if "lawful" in rule.unless or "procedure" in rule.unless:
         # the procedure may sit in another clause of the same sentence (如需外访，我们会提前和您
         # 预约): the sentence describes how a lawful step is carried out, it does not threaten

@@ -126,3 +126,21 @@ def is_gap(gap: str) -> bool:
         else:
             return False
     return True
+
+
+# A numeral character of a spoken amount or count (not 幺/洞/拐/勾, which only read digits out).
+NUMERAL = set("0123456789零〇一二两三四五六七八九十百千万亿") | POSITIONAL
+# What may follow a numeral run as its unit (二百五十元, 二百五块, 三千二百五一个月).
+AMOUNT_UNIT = set("元块毛角分个期天号月年岁次%")
+
+
+def inside_numeral_run(text: str, s: int, e: int) -> bool:
+    """Whether ``text[s:e]``, a word made only of numerals (二百五, 十三点's 十三), is part of a
+    longer spoken number: a numeral right before or after it, or an amount unit right after it
+    (三千二百五十元, 二百五块钱). Such a word is the number, not the insult it spells."""
+    word = text[s:e]
+    if not word or not set(word) <= NUMERAL:
+        return False
+    before = text[s - 1] if s > 0 else ""
+    after = text[e] if e < len(text) else ""
+    return before in NUMERAL or after in NUMERAL or after in AMOUNT_UNIT

@@ -34,7 +34,10 @@ A pack may hold any of these tables (see ``auditor/compliance/packs/*.toml`` for
                                 # utterance also offers help, a help_offer member:
                                 # 我不清楚，我帮您问一下) | own_goods (the
                                 # sentence sells the listener's own things, an
-                                # own_goods_sale member: 闲置的…挂到二手平台卖了).
+                                # own_goods_sale member: 闲置的…挂到二手平台卖了) |
+                                # statute (its sentence states the law's own conditions,
+                                # hedged, without saying the listener meets them:
+                                # 恶意透支情节严重的可能涉及刑事责任).
                                 # They apply to
                                 # phrases and patterns as well as to word classes
     after_denial = false        # position: only after someone denied being the debtor
@@ -105,7 +108,7 @@ _CONCEPT_KEYS = {
     "suffix": bool,
 }
 UNLESS = ("negated", "hypothetical", "lawful", "procedure", "past", "addressee", "own_side",
-          "advice", "refusal", "remedy", "own_goods")
+          "advice", "refusal", "remedy", "own_goods", "statute")
 _STEP_KEYS = {
     "id": str,
     "flag": str,
