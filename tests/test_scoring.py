@@ -93,10 +93,11 @@ def test_unknown_category_counts_against_the_default_group() -> None:
 
 
 def test_score_card_sets_fields_and_failed_calls_get_no_score() -> None:
-    card = {"status": "ok", "flags": [flag("abuse", "critical")]}
-    score_card(card, CONFIG)
+    given = {"status": "ok", "flags": [flag("abuse", "critical")]}
+    card = score_card(given, CONFIG)
     assert (card["score"], card["passed"]) == (60, False)
     assert card["subscores"]["compliance"] == 60
+    assert "score" not in given  # the card given is left as it was
     failed = score_card({"status": "failed", "flags": []}, CONFIG)
     assert (failed["score"], failed["passed"], failed["subscores"]) == (None, False, None)
 

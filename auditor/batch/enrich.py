@@ -147,15 +147,15 @@ class Enriched:
     regrouped: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def score(card: dict[str, Any]) -> dict[str, Any]:
-    """Score a finished card in place (the one scoring of a batch call) and return it.
+def score(card: Mapping[str, Any]) -> dict[str, Any]:
+    """The finished card scored (the one scoring of a batch call), as a new dict.
 
     The ``metadata`` field stays the last one, where it was when the worker scored the card.
     """
-    score_card(card)
-    if "metadata" in card and card.get("status") != "failed":
-        card["metadata"] = card.pop("metadata")
-    return card
+    out = score_card(card)
+    if "metadata" in out and out.get("status") != "failed":
+        out["metadata"] = out.pop("metadata")
+    return out
 
 
 def enrich(
@@ -201,6 +201,5 @@ def enrich(
             elif flags != (c.card.get("flags") or []):
                 other = copy.deepcopy(c.card)
                 other["flags"] = flags
-                score_card(other)
-                regrouped[c.call_id] = other
+                regrouped[c.call_id] = score_card(other)
     return Enriched(score(out), columns, regrouped)

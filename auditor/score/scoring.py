@@ -168,19 +168,15 @@ def score_flags(
     return ScoreResult(score=score, passed=passed, subscores=subscores, deductions=deductions)
 
 
-def score_card(card: dict[str, Any], config: ScoringConfig | None = None) -> dict[str, Any]:
-    """Set ``score``, ``passed`` and ``subscores`` on a scorecard in place and return it.
+def score_card(card: Mapping[str, Any], config: ScoringConfig | None = None) -> dict[str, Any]:
+    """The scorecard with ``score``, ``passed`` and ``subscores`` set (a new dict; the card
+    given is not changed, so a card scored twice or kept elsewhere cannot drift).
 
     A failed call (``status: failed``) gets ``score: None``, ``passed: False`` and no
     sub-scores: there is nothing to judge, and a reviewer must not read it as a pass.
     """
     if card.get("status") == "failed":
-        card["score"] = None
-        card["passed"] = False
-        card["subscores"] = None
-        return card
+        return {**card, "score": None, "passed": False, "subscores": None}
     result = score_flags(card.get("flags") or [], config)
-    card["score"] = result.score
-    card["passed"] = result.passed
-    card["subscores"] = result.subscores
-    return card
+    return {**card, "score": result.score, "passed": result.passed,
+            "subscores": result.subscores}
