@@ -11,20 +11,22 @@ Measured once before any change (rules + the shipped layer, scored like the corp
 found, 3 false alarms on 30 compliant lines (two amounts holding 二百五, a spouse invited to plan).
 The round fixed as classes what it showed (a numeral-only insult inside a spoken number, the
 displeasure dare, getting a lending app, the listener's family invited to plan); the set is
-in-sample now, so its passing here is no generalisation figure."""
+in-sample now, so its passing here is no generalisation figure. Since rules13 (its round over) it
+is an example file of the layer, as dev9 became one in rules11 (on the rules13 fold, judged by the
+rules of 51cc855, the layer fitted with it found the same 37/42 with the same 3 false alarms)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from auditor.compliance.rules import RuleSet
+from auditor.compliance.similar import EXAMPLES_DIR
 from bench.eval_rules import LEXICAL, line_categories
 from tests.helpers import jsonl_rows
 
-DATA = Path(__file__).parent / "data" / "rules_dev10.jsonl"
+DATA = EXAMPLES_DIR / "rules_dev10.jsonl"
 ROWS = jsonl_rows(DATA)
 
 
@@ -37,10 +39,10 @@ def test_dev10_set_is_balanced_and_sourced() -> None:
     assert len({r["id"] for r in ROWS}) == len(ROWS)
 
 
-def test_dev10_is_no_example_file() -> None:
+def test_dev10_is_an_example_file_since_rules13() -> None:
     from auditor.compliance.similar import example_files
 
-    assert DATA.name not in {p.name for p in example_files()}
+    assert DATA.name in {p.name for p in example_files()}
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r["id"] for r in ROWS])

@@ -319,8 +319,9 @@ KNOWN_MISSED_C = {
     # found since rules10 by the example layer with abuse and impatience ungated (their own
     # thresholds 0.6 and 0.8; uncertain flags, generalisation as above): 像你这种赖账的…,
     # 你那脑子是摆设吧？, 这些都是系统算的… and 我又不是你的客服…
+    # found since rules13 by the example layer (uncertain, 0.55) once dev10 became an example
+    # file: 你把你那个车押给车贷公司… (nearest example dev10's pawned-car line, similarity 0.26)
     "你朋友圈那么多人，一人借你五百就够了。",
-    "你把你那个车押给车贷公司，几万块就到手了，欠款一下就清了。",
 }
 KNOWN_FALSE_C: set[str] = set()
 

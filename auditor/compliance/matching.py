@@ -256,6 +256,18 @@ _ECHO = re.compile(r"^\s*(您|你)(是|刚才|刚刚)?说(?![得的吧呢，,：
 _CREDIT_CLASSES = ("lender_product", "money_source")  # a credit source named: no own-goods sale
 # a quote marker whose object is the speaker, then a pause (你问我，…)
 _ASKED_ME = re.compile(r"我[，,、；;：:]")
+# a condition on the listener's opinion (你要觉得…, 如果您认为…): it ends with its clause
+_CONDITION_BEFORE = re.compile(r"(要|要是|如果|假如|若是|若|既然)(你|您)?$")
+
+
+def _opinion_condition(head: str, i: int, marker: str) -> bool:
+    """Whether the quote marker at ``head[i:]`` states a condition on the listener's opinion
+    (你要觉得…, 要是您觉得…, 如果你认为…): the condition quotes no one beyond its own clause, and
+    what follows it is the speaker's own answer to it."""
+    body = marker.lstrip("你您")
+    start = i + (len(marker) - len(body))
+    return body.startswith(("觉得", "以为", "认为", "怀疑")) and bool(
+        _CONDITION_BEFORE.search(head[max(0, i - 4):start]))
 
 
 def _quoted(text: str, pos: int, ctx: Context) -> bool:
@@ -277,6 +289,8 @@ def _quoted(text: str, pos: int, ctx: Context) -> bool:
                         continue  # the noun phrase ended with its clause
                     if _ASKED_ME.match(head[end:]):
                         continue  # 你问我，…: the question is named, the agent's answer follows
+                    if _opinion_condition(head, i, m) and CLAUSE_SPLIT.search(head[end:]):
+                        continue  # 你要觉得我们不合规，你去告啊: the agent's own words follow
                     return True
             return False
     return False
@@ -828,6 +842,37 @@ _DEBTOR_IN_PERSON_AFTER = re.compile(
     r"^(不上|得上|不到|得到)?(一下)?(他|她|租客|借款人|当事人|客户)本人(?!的)")
 
 
+def _lookup_reason(cand: Candidate, a: Analysed, rules: RuleSet, sent: tuple[int, int],
+                   clause: Clause) -> str:
+    """Why a 查-word is the agent looking up the account, not tracing the person ('' if not):
+    a word of the hit holds 查 and its sentence names a record or a self-service channel
+    (concept ``record_lookup``: 还款记录, 账单, APP里). Used by ``unless = ["lookup"]``:
+    我这边查到了您的还款记录 watches no one, 我们查到你住哪了 still does."""
+    if not any("查" in sf for _, _, sf in cand.parts):
+        return ""
+    rx = rules.concept_rx.get(("record_lookup", False))
+    scope = a.text[sent[0]:sent[1]] if sent[1] > sent[0] else clause.text
+    m = rx.search(scope) if rx is not None else None
+    return f"lookup: '{m.group(0)}' is a record looked up" if m else ""
+
+
+def _payday_reason(cand: Candidate, a: Analysed, rules: RuleSet) -> str:
+    """Why a workplace word is only the listener's employer paying them ('' if not): it is
+    followed at once by a payday word (concept ``payday``: 您公司发工资是几号, 单位几号发薪).
+    Part of ``unless = ["addressee"]``: planning a repayment around the debtor's own payday
+    tells their workplace nothing."""
+    people = rules.concept_rx.get(("workplace", True))
+    pay = rules.concept_rx.get(("payday", False))
+    if people is None or pay is None:
+        return ""
+    for s, e, sf in cand.parts:
+        if s < _NEXT and people.fullmatch(sf):
+            m = pay.search(a.text[e:e + 6])  # 公司发工资, 单位几号发薪
+            if m:
+                return f"addressee: '{sf}' pays the listener ('{m.group(0)}')"
+    return ""
+
+
 def _addressee_reason(cand: Candidate, a: Analysed) -> str:
     """Why the words are about the listener's own debt or contacts ('' if not): the last word
     comes right after 你/您 (家人知道您借款, 提醒您还款日), is aimed at the listener
@@ -1034,8 +1079,12 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
         credit = [c for c in (rules.concept_rx.get((n, False)) for n in _CREDIT_CLASSES) if c]
         if m and not any(c.search(rest) for c in credit):
             return f"own goods: '{m.group(0)}' sells the listener's own things"
+    if "lookup" in rule.unless:
+        why = _lookup_reason(cand, a, rules, sent, clause)
+        if why:
+            return why
     if "addressee" in rule.unless:
-        why = _addressee_reason(cand, a)
+        why = _addressee_reason(cand, a) or _payday_reason(cand, a, rules)
         if why:
             return why
     if "own_side" in rule.unless:

@@ -37,7 +37,9 @@ A pack may hold any of these tables (see ``auditor/compliance/packs/*.toml`` for
                                 # own_goods_sale member: 闲置的…挂到二手平台卖了) |
                                 # statute (its sentence states the law's own conditions,
                                 # hedged, without saying the listener meets them:
-                                # 恶意透支情节严重的可能涉及刑事责任).
+                                # 恶意透支情节严重的可能涉及刑事责任) | lookup (a
+                                # 查-word whose sentence names a record_lookup member:
+                                # 查到了您的还款记录 looks up the account).
                                 # They apply to
                                 # phrases and patterns as well as to word classes
     after_denial = false        # position: only after someone denied being the debtor
@@ -108,7 +110,7 @@ _CONCEPT_KEYS = {
     "suffix": bool,
 }
 UNLESS = ("negated", "hypothetical", "lawful", "procedure", "past", "addressee", "own_side",
-          "advice", "refusal", "remedy", "own_goods", "statute")
+          "advice", "refusal", "remedy", "own_goods", "statute", "lookup")
 _STEP_KEYS = {
     "id": str,
     "flag": str,
