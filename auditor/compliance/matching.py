@@ -87,6 +87,12 @@ class Analysed:
     canon: list[str] = field(default_factory=list)
     canon_spans: list[list[tuple[int, int]]] = field(default_factory=list)
     _pii: list[Any] | None = None
+    # What the rules find of one term or word class in this utterance, kept while its rules run
+    # (many rules share a term): explicit here, and gone with the utterance.
+    term_memo: dict[tuple[str, bool], list[tuple[int, int, str, str]]] = field(
+        default_factory=dict, repr=False, compare=False)
+    gap_memo: dict[tuple[int, str], list[tuple[int, int]]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def pii(self) -> list[Any]:
         if self._pii is None:
@@ -576,9 +582,8 @@ def squeeze(clause: Clause) -> tuple[Clause, list[int]] | None:
 
     Only whole jieba tokens are dropped (the 的 of 目的 stays), so a member matches whether or
     not the speaker put an aspect particle, 的 or a vague quantity inside it."""
-    key = "_squeezed"
-    if key in clause.__dict__:
-        return clause.__dict__[key]
+    if "squeezed" in clause.memo:
+        return clause.memo["squeezed"]
     kept: list[str] = []
     where: list[int] = []
     pos = 0
@@ -598,7 +603,7 @@ def squeeze(clause: Clause) -> tuple[Clause, list[int]] | None:
             bounds.add(p)
         out = (Clause(text="".join(kept), offset=clause.offset, tokens=kept,
                       bounds=frozenset(bounds)), where)
-    clause.__dict__[key] = out
+    clause.memo["squeezed"] = out
     return out
 
 
@@ -651,7 +656,7 @@ def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
                ) -> list[tuple[int, int, str, str]]:
     """(start, end, surface, via) of every word of a term in the utterance."""
     key = (term.text, with_ctx)
-    cache = a.__dict__.setdefault("_terms", {})
+    cache = a.term_memo
     if key in cache:
         return cache[key]
     found: dict[tuple[int, int], tuple[str, str]] = {}
@@ -683,7 +688,7 @@ def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
                                      (clause.text[s:e], via))
         for s, e in _squeezed_spans(clause, pats, rules):
             found.setdefault((clause.offset + s, clause.offset + e), (clause.text[s:e], "word"))
-        gaps = a.__dict__.setdefault("_gaps", {})  # a class is in many terms: found once
+        gaps = a.gap_memo  # a class is in many terms: found once
         for name, _ in term.concepts:
             if (ci, name) not in gaps:
                 gaps[ci, name] = gap_spans(clause, rules.gaps.get(name, ()))

@@ -115,6 +115,8 @@ class Clause:
     offset: int  # where the clause starts in the utterance text
     tokens: list[str] = field(default_factory=list)
     bounds: frozenset[int] = frozenset()
+    # Derived readings of this clause kept while its rules run (``matching.squeeze``).
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def make(cls, text: str, offset: int = 0) -> Clause:
