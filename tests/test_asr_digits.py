@@ -10,7 +10,7 @@ import numpy as np
 from auditor.asr.settings import load_asr_settings
 from auditor.asr.transcribe import Pack, Piece, Transcriber, longest_numeral_run, words_logprob
 
-TEXTS = {1: "我的电话是幺三八", 2: "零零幺二", 3: "腰三八", 4: "您好", 5: "号码是"}
+TEXTS = {1: "我的电话是幺三八", 2: "零零幺二", 3: "腰三八", 4: "您好", 5: "号码是", 6: "。"}
 DIGIT_PROMPT = [9, 9, 9]
 
 
@@ -79,6 +79,16 @@ def test_the_first_reading_stays_when_the_decoder_finds_it_more_probable():
     scores = {(1,): 0.8, (5, 3): 0.4}
     _, packs, _ = _run(ON, tokens, script, scores)
     assert tokens == [[1]] and packs[0].repairs == []
+
+
+def test_a_reading_that_lost_digits_never_replaces_the_longer_one():
+    # the first reading heard 幺三八零零幺二; the second stops after 幺三八 and, having left
+    # the unsure digits out, scores higher on the characters it kept
+    tokens = [[1, 2]]
+    script = {(0, "digits"): ([1, 6], -0.1, 0.0)}
+    scores = {(1, 2): 0.5, (1, 6): 0.9}
+    _, packs, _ = _run(ON, tokens, script, scores)
+    assert tokens == [[1, 2]] and packs[0].repairs == []
 
 
 def test_a_reading_that_is_only_the_prompt_is_never_kept():

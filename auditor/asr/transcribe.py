@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from auditor.asr import digits, hallucination
+from auditor.asr import digits, hallucination, lexicon
 from auditor.asr.settings import AsrSettings, ConfidenceSettings, load_asr_settings
 from auditor.audio.vad import Region, quietest_point
 
@@ -397,6 +397,10 @@ class Transcriber:
             if not others[k] or not other_words[k] or self._leaked_prompt(text) or (
                     hallucination.has_loop(text, s.loop_repeats)):
                 continue
+            # A reading that lost digits can look more probable only by what it left out (the
+            # mean of the characters kept): it never replaces one that heard the number longer.
+            if self._digit_run(text) < self._digit_run(self._text(tokens[i])):
+                continue
             if words_logprob(other_words[k]) > words_logprob(words[i]):
                 tokens[i], words[i] = others[k], other_words[k]
                 packs[i].avg_logprob = results[k][1]
@@ -414,11 +418,17 @@ class Transcriber:
         come back cut short or misheard). Years, amounts and confident short runs are left.
         """
         s = self.settings
-        run = longest_numeral_run(digits.restore_digits(text, dict(s.digit_syllables), 1))
+        run = self._digit_run(text)
         if run >= s.digit_redecode_min:
             return True
         short = s.digit_redecode_short_min
         return 0 < short <= run and numerals_logprob(words) < s.digit_redecode_logprob
+
+    def _digit_run(self, text: str) -> int:
+        """The longest run of digits in `text`, a digit-sounding character between numerals
+        counted as one (腰 for 幺 does not hide a number)."""
+        syllables = dict(self.settings.digit_syllables)
+        return longest_numeral_run(digits.restore_digits(text, syllables, 1))
 
     def _needs_fallback(self, tokens: list[int], logprob: float, no_speech: float) -> bool:
         """Whether a window's decoding is poor enough to decode again at a temperature, by
@@ -485,11 +495,13 @@ class Transcriber:
         At a temperature above 0 the decoder samples (`fallback_best_of` samples, the most
         probable kept) instead of searching with the beam.
         """
+        weigh = temperature <= 0 and self.settings.lexicon_weight > 0
         if temperature > 0:
             search = {"beam_size": 1, "num_hypotheses": self.settings.fallback_best_of,
                       "sampling_topk": 0, "sampling_temperature": temperature}
-        else:
-            search = {"beam_size": self.settings.beam_size}
+        else:  # every reading the beam finished, when they are to be weighed (lexicon.py)
+            search = {"beam_size": self.settings.beam_size,
+                      "num_hypotheses": self.settings.beam_size if weigh else 1}
         prompt = self.prompt if prompt is None else prompt
         results = self.model.model.generate(
             encoded,
@@ -504,12 +516,25 @@ class Transcriber:
         )
         out = []
         for result in results:
-            seq = result.sequences_ids[0]
+            k = self._weigh_readings(result) if weigh else 0
+            seq = result.sequences_ids[k]
             tokens = [t for t in seq if t < self.tokenizer.eot]
             n_tok = len(seq)
-            avg_logprob = result.scores[0] * n_tok / (n_tok + 1) if n_tok else 0.0
+            avg_logprob = result.scores[k] * n_tok / (n_tok + 1) if n_tok else 0.0
             out.append((tokens, float(avg_logprob), float(result.no_speech_prob)))
         return out
+
+    def _weigh_readings(self, result) -> int:
+        """Index of the beam's reading to keep: the decoder's score (per token) plus
+        `lexicon_weight` times the text's per-character dictionary log-probability
+        (auditor/asr/lexicon.py)."""
+        from auditor.compliance.tokens import tokenizer
+
+        jieba = tokenizer()
+        readings = [(self._text([t for t in seq if t < self.tokenizer.eot]), float(score))
+                    for seq, score in zip(result.sequences_ids, result.scores, strict=True)]
+        return lexicon.best_reading(readings, self.settings.lexicon_weight,
+                                    lambda text: lexicon.lexicon_logprob(text, jieba))
 
     def _text(self, tokens: list[int]) -> str:
         return self.to_simplified(self.tokenizer.decode(tokens)).strip()
