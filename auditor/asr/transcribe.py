@@ -397,9 +397,10 @@ class Transcriber:
             if not others[k] or not other_words[k] or self._leaked_prompt(text) or (
                     hallucination.has_loop(text, s.loop_repeats)):
                 continue
-            # A reading that lost digits can look more probable only by what it left out (the
-            # mean of the characters kept): it never replaces one that heard the number longer.
-            if self._digit_run(text) < self._digit_run(self._text(tokens[i])):
+            # A reading that stops before the number's end can look more probable only by what
+            # it left out (the mean of the characters kept): it never replaces the whole one.
+            # A shorter number with other digits (a digit the first reading put in) may.
+            if _cut_short(self._digits_read(text), self._digits_read(self._text(tokens[i]))):
                 continue
             if words_logprob(other_words[k]) > words_logprob(words[i]):
                 tokens[i], words[i] = others[k], other_words[k]
@@ -418,17 +419,17 @@ class Transcriber:
         come back cut short or misheard). Years, amounts and confident short runs are left.
         """
         s = self.settings
-        run = self._digit_run(text)
+        run = len(self._digits_read(text))
         if run >= s.digit_redecode_min:
             return True
         short = s.digit_redecode_short_min
         return 0 < short <= run and numerals_logprob(words) < s.digit_redecode_logprob
 
-    def _digit_run(self, text: str) -> int:
+    def _digits_read(self, text: str) -> str:
         """The longest run of digits in `text`, a digit-sounding character between numerals
-        counted as one (腰 for 幺 does not hide a number)."""
+        read as that digit (腰 for 幺 does not hide a number)."""
         syllables = dict(self.settings.digit_syllables)
-        return longest_numeral_run(digits.restore_digits(text, syllables, 1))
+        return longest_number(digits.restore_digits(text, syllables, 1))
 
     def _needs_fallback(self, tokens: list[int], logprob: float, no_speech: float) -> bool:
         """Whether a window's decoding is poor enough to decode again at a temperature, by
@@ -640,15 +641,28 @@ def take_encoded(encoded, indices: list[int]):
     return ctranslate2.StorageView.from_array(part)
 
 
-def longest_numeral_run(text: str) -> int:
-    """The longest run of digits (Arabic or Chinese numerals, punctuation ignored) in `text`.
+def longest_number(text: str) -> str:
+    """The longest run of digits (Arabic or Chinese numerals, punctuation ignored) in `text`,
+    each digit written one way (一 and 幺 as 1).
 
     Positional numerals (十百千万) end a run: an amount is not a number read digit by digit."""
-    best = run = 0
-    for ch in hallucination.strip_punctuation(text):
-        run = run + 1 if hallucination._is_numeral(ch) and ch not in "十百千万" else 0
-        best = max(best, run)
+    best = run = ""
+    for ch in hallucination.strip_punctuation(text) + " ":
+        if hallucination._is_numeral(ch) and ch not in "十百千万":
+            run += digits._ARABIC.get(ch, ch)
+            continue
+        best, run = max(best, run, key=len), ""
     return best
+
+
+def longest_numeral_run(text: str) -> int:
+    """The length of `longest_number(text)`."""
+    return len(longest_number(text))
+
+
+def _cut_short(number: str, whole: str) -> bool:
+    """Whether `number` is `whole` with its last digits missing."""
+    return len(number) < len(whole) and whole.startswith(number)
 
 
 def numerals_logprob(words: list[dict]) -> float:
