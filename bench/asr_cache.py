@@ -6,7 +6,8 @@ each call's `Heard` (utterances with their confidence, the recogniser's summary)
 ``.cache/asr/`` (or ``$AUDITOR_ASR_CACHE``), keyed by the recording's sha256 and a digest of
 every source and setting that shapes what is heard: the audio and asr packages, the speaker-change
 splitting with the voice features and the voice clustering it uses, the pipeline,
-``config/asr.toml`` and the model's name. Change any of them and the
+``config/asr.toml``, the jieba tokeniser and user dictionary that weigh the beam's readings, and
+the model's name. Change any of them and the
 calls are transcribed again. Voice features are recomputed from the audio (cheap, and not JSON).
 The figures a change is judged by are made without the cache (plain ``make eval``).
 """
@@ -27,9 +28,12 @@ from auditor.speakers.features import voice_frames
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "auditor"
-# speakers/voices.py: the speaker-change splitting cuts where its two-voice fit says (fit_voices)
+# speakers/voices.py: the speaker-change splitting cuts where its two-voice fit says (fit_voices);
+# compliance/tokens.py and its user dictionary: the word frequencies that weigh the beam's
+# readings (asr/lexicon.py)
 SHAPING = ("audio/*.py", "asr/*.py", "speakers/changes.py", "speakers/features.py",
-           "speakers/voices.py", "pipeline.py", "config/asr.toml")
+           "speakers/voices.py", "pipeline.py", "config/asr.toml", "compliance/tokens.py",
+           "compliance/data/userdict.txt")
 
 
 def cache_dir() -> Path:

@@ -8,9 +8,17 @@ import math
 import numpy as np
 
 from auditor.asr.settings import load_asr_settings
-from auditor.asr.transcribe import Pack, Piece, Transcriber, longest_numeral_run, words_logprob
+from auditor.asr.transcribe import (
+    Pack,
+    Piece,
+    Transcriber,
+    longest_number,
+    longest_numeral_run,
+    words_logprob,
+)
 
-TEXTS = {1: "我的电话是幺三八", 2: "零零幺二", 3: "腰三八", 4: "您好", 5: "号码是"}
+TEXTS = {1: "我的电话是幺三八", 2: "零零幺二", 3: "腰三八", 4: "您好", 5: "号码是", 6: "。",
+         7: "我的电话是幺三二八零零幺二", 8: "我的电话是幺三八零零幺二"}
 DIGIT_PROMPT = [9, 9, 9]
 
 
@@ -81,6 +89,25 @@ def test_the_first_reading_stays_when_the_decoder_finds_it_more_probable():
     assert tokens == [[1]] and packs[0].repairs == []
 
 
+def test_a_reading_that_stops_before_the_number_ends_never_replaces_the_whole_one():
+    # the first reading heard 幺三八零零幺二; the second stops after 幺三八 and, having left
+    # the unsure digits out, scores higher on the characters it kept
+    tokens = [[1, 2]]
+    script = {(0, "digits"): ([1, 6], -0.1, 0.0)}
+    scores = {(1, 2): 0.5, (1, 6): 0.9}
+    _, packs, _ = _run(ON, tokens, script, scores)
+    assert tokens == [[1, 2]] and packs[0].repairs == []
+
+
+def test_a_shorter_number_with_other_digits_may_replace_the_first():
+    # the first reading put a digit in (幺三八零零幺二 heard with an extra 二 in the middle)
+    tokens = [[7]]
+    script = {(0, "digits"): ([8], -0.1, 0.0)}
+    scores = {(7,): 0.5, (8,): 0.9}
+    _, packs, _ = _run(ON, tokens, script, scores)
+    assert tokens == [[8]] and "digit_prompt" in packs[0].repairs
+
+
 def test_a_reading_that_is_only_the_prompt_is_never_kept():
     settings = dataclasses.replace(ON, digit_prompt="号码是")
     tokens = [[1]]
@@ -101,6 +128,7 @@ def test_numeral_runs_ignore_punctuation_and_mix_scripts():
     assert longest_numeral_run("幺三八零零") == 5
     assert longest_numeral_run("您好") == 0
     assert longest_numeral_run("三千五百二十") == 1  # an amount, not digits read one by one
+    assert longest_number("电话是幺三八，0012 一三") == "138001213"
 
 
 def test_words_logprob_weighs_every_character():

@@ -36,6 +36,7 @@ SCHEMA = {
     "decode": {
         "language": Key(str),
         "beam_size": Key(int, low=1),
+        "lexicon_weight": Key(float, low=0),
         "batch_size": Key(int, low=1),
         "pack_s": Key(float, low=1, high=30),
         "pack_gap_s": _SECONDS,
@@ -103,6 +104,7 @@ class AsrSettings:
     vad: VadSettings
     language: str
     beam_size: int
+    lexicon_weight: float
     batch_size: int
     max_tokens_per_s: float
     min_tokens: int

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from auditor.asr import digits, hallucination
+from auditor.asr import digits, hallucination, lexicon
 from auditor.asr.settings import AsrSettings, ConfidenceSettings, load_asr_settings
 from auditor.audio.vad import Region, quietest_point
 
@@ -397,6 +397,11 @@ class Transcriber:
             if not others[k] or not other_words[k] or self._leaked_prompt(text) or (
                     hallucination.has_loop(text, s.loop_repeats)):
                 continue
+            # A reading that stops before the number's end can look more probable only by what
+            # it left out (the mean of the characters kept): it never replaces the whole one.
+            # A shorter number with other digits (a digit the first reading put in) may.
+            if _cut_short(self._digits_read(text), self._digits_read(self._text(tokens[i]))):
+                continue
             if words_logprob(other_words[k]) > words_logprob(words[i]):
                 tokens[i], words[i] = others[k], other_words[k]
                 packs[i].avg_logprob = results[k][1]
@@ -414,11 +419,17 @@ class Transcriber:
         come back cut short or misheard). Years, amounts and confident short runs are left.
         """
         s = self.settings
-        run = longest_numeral_run(digits.restore_digits(text, dict(s.digit_syllables), 1))
+        run = len(self._digits_read(text))
         if run >= s.digit_redecode_min:
             return True
         short = s.digit_redecode_short_min
         return 0 < short <= run and numerals_logprob(words) < s.digit_redecode_logprob
+
+    def _digits_read(self, text: str) -> str:
+        """The longest run of digits in `text`, a digit-sounding character between numerals
+        read as that digit (腰 for 幺 does not hide a number)."""
+        syllables = dict(self.settings.digit_syllables)
+        return longest_number(digits.restore_digits(text, syllables, 1))
 
     def _needs_fallback(self, tokens: list[int], logprob: float, no_speech: float) -> bool:
         """Whether a window's decoding is poor enough to decode again at a temperature, by
@@ -485,11 +496,13 @@ class Transcriber:
         At a temperature above 0 the decoder samples (`fallback_best_of` samples, the most
         probable kept) instead of searching with the beam.
         """
+        weigh = temperature <= 0 and self.settings.lexicon_weight > 0
         if temperature > 0:
             search = {"beam_size": 1, "num_hypotheses": self.settings.fallback_best_of,
                       "sampling_topk": 0, "sampling_temperature": temperature}
-        else:
-            search = {"beam_size": self.settings.beam_size}
+        else:  # every reading the beam finished, when they are to be weighed (lexicon.py)
+            search = {"beam_size": self.settings.beam_size,
+                      "num_hypotheses": self.settings.beam_size if weigh else 1}
         prompt = self.prompt if prompt is None else prompt
         results = self.model.model.generate(
             encoded,
@@ -504,12 +517,25 @@ class Transcriber:
         )
         out = []
         for result in results:
-            seq = result.sequences_ids[0]
+            k = self._weigh_readings(result) if weigh else 0
+            seq = result.sequences_ids[k]
             tokens = [t for t in seq if t < self.tokenizer.eot]
             n_tok = len(seq)
-            avg_logprob = result.scores[0] * n_tok / (n_tok + 1) if n_tok else 0.0
+            avg_logprob = result.scores[k] * n_tok / (n_tok + 1) if n_tok else 0.0
             out.append((tokens, float(avg_logprob), float(result.no_speech_prob)))
         return out
+
+    def _weigh_readings(self, result) -> int:
+        """Index of the beam's reading to keep: the decoder's score (per token) plus
+        `lexicon_weight` times the text's per-character dictionary log-probability
+        (auditor/asr/lexicon.py)."""
+        from auditor.compliance.tokens import tokenizer
+
+        jieba = tokenizer()
+        readings = [(self._text([t for t in seq if t < self.tokenizer.eot]), float(score))
+                    for seq, score in zip(result.sequences_ids, result.scores, strict=True)]
+        return lexicon.best_reading(readings, self.settings.lexicon_weight,
+                                    lambda text: lexicon.lexicon_logprob(text, jieba))
 
     def _text(self, tokens: list[int]) -> str:
         return self.to_simplified(self.tokenizer.decode(tokens)).strip()
@@ -615,15 +641,28 @@ def take_encoded(encoded, indices: list[int]):
     return ctranslate2.StorageView.from_array(part)
 
 
-def longest_numeral_run(text: str) -> int:
-    """The longest run of digits (Arabic or Chinese numerals, punctuation ignored) in `text`.
+def longest_number(text: str) -> str:
+    """The longest run of digits (Arabic or Chinese numerals, punctuation ignored) in `text`,
+    each digit written one way (一 and 幺 as 1).
 
     Positional numerals (十百千万) end a run: an amount is not a number read digit by digit."""
-    best = run = 0
-    for ch in hallucination.strip_punctuation(text):
-        run = run + 1 if hallucination._is_numeral(ch) and ch not in "十百千万" else 0
-        best = max(best, run)
+    best = run = ""
+    for ch in hallucination.strip_punctuation(text) + " ":
+        if hallucination._is_numeral(ch) and ch not in "十百千万":
+            run += digits._ARABIC.get(ch, ch)
+            continue
+        best, run = max(best, run, key=len), ""
     return best
+
+
+def longest_numeral_run(text: str) -> int:
+    """The length of `longest_number(text)`."""
+    return len(longest_number(text))
+
+
+def _cut_short(number: str, whole: str) -> bool:
+    """Whether `number` is `whole` with its last digits missing."""
+    return len(number) < len(whole) and whole.startswith(number)
 
 
 def numerals_logprob(words: list[dict]) -> float:
