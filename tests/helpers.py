@@ -238,6 +238,19 @@ def assert_dev_row(rules: Any, row: dict[str, Any]) -> None:
         assert row["category"] in raised
 
 
+def assert_fold_row(rules: Any, row: dict[str, Any]) -> None:
+    """A row of an honest fold (with its `context` and speaker, judged as ``make eval`` judges
+    the corpus): a violating line raises its category, a compliant one no lexical category (a
+    customer's abuse is never raised against the agent)."""
+    from bench.eval_rules import LEXICAL, line_categories
+
+    raised = line_categories(row, rules) & set(LEXICAL)
+    if row["category"] == "compliant":
+        assert raised == set()
+    else:
+        assert row["category"] in raised
+
+
 def jsonl_rows(path: Path) -> list[dict[str, Any]]:
     """The rows of a JSON-lines data file (blank lines skipped): the rules dev sets."""
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]

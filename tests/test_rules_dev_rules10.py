@@ -23,8 +23,7 @@ import pytest
 
 from auditor.compliance.rules import RuleSet
 from auditor.compliance.similar import EXAMPLES_DIR
-from bench.eval_rules import LEXICAL, line_categories
-from tests.helpers import jsonl_rows
+from tests.helpers import assert_fold_row, jsonl_rows
 
 DATA = EXAMPLES_DIR / "rules_dev10.jsonl"
 ROWS = jsonl_rows(DATA)
@@ -48,8 +47,4 @@ def test_dev10_is_an_example_file_since_rules13() -> None:
 @pytest.mark.parametrize("row", ROWS, ids=[r["id"] for r in ROWS])
 def test_dev10_line_raises_its_category_and_a_compliant_line_none(rules: RuleSet,
                                                                    row: dict[str, Any]) -> None:
-    raised = line_categories(row, rules) & set(LEXICAL)
-    if row["category"] == "compliant":  # a customer's abuse is never raised against the agent
-        assert raised == set()
-    else:
-        assert row["category"] in raised
+    assert_fold_row(rules, row)
