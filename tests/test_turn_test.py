@@ -89,3 +89,26 @@ def test_average_linkage_keeps_a_party_of_two_recordings_together() -> None:
 
 def test_average_linkage_needs_two_items() -> None:
     assert average_linkage_two(np.ones((1, 1))) is None
+
+
+def _linkage_by_definition(sim: np.ndarray) -> np.ndarray:
+    """Average linkage as defined: merge the two clusters of the highest mean cosine (every pair
+    of clusters averaged again at each step), the last such pair on a tie, down to two."""
+    clusters = [[k] for k in range(len(sim))]
+    while len(clusters) > 2:
+        _, i, j = max((float(sim[np.ix_(a, b)].mean()), i, j) for i, a in enumerate(clusters)
+                      for j, b in enumerate(clusters) if i < j)
+        clusters[i] = clusters[i] + clusters.pop(j)
+    labels = np.ones(len(sim), dtype=bool)
+    labels[next(c for c in clusters if 0 in c)] = False
+    return labels
+
+
+def test_average_linkage_updates_give_the_definitions_clusters() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(60):
+        n, k = int(rng.integers(2, 20)), int(rng.integers(1, 4))
+        x = rng.normal(size=(k, 16))[rng.integers(0, k, n)] + rng.normal(
+            scale=rng.uniform(0.2, 2.0), size=(n, 16))
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        assert np.array_equal(average_linkage_two(x @ x.T), _linkage_by_definition(x @ x.T))

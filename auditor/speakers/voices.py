@@ -282,19 +282,30 @@ def _two_means_labels(x: np.ndarray, w: np.ndarray) -> np.ndarray | None:
 
 def average_linkage_two(sim: np.ndarray) -> np.ndarray | None:
     """Agglomerative clustering by mean cosine (average linkage) down to two clusters, from the
-    items' cosine matrix: True for the items of the cluster without item 0; None for one item."""
+    items' cosine matrix: True for the items of the cluster without item 0; None for one item.
+
+    The clusters' mean cosines are kept in one matrix and updated at each merge (the mean over
+    A+B is the size-weighted mean of A's and B's), so a call of n lines costs n matrix passes,
+    not a mean over every pair of clusters at every step (seconds on a long call)."""
     n = len(sim)
     if n < 2:
         return None
-    clusters = [[k] for k in range(n)]
-    while len(clusters) > 2:
-        pairs = [(float(sim[np.ix_(a, b)].mean()), i, j) for i, a in enumerate(clusters)
-                 for j, b in enumerate(clusters) if i < j]
-        _, i, j = max(pairs)
-        clusters[i] = clusters[i] + clusters.pop(j)
-    labels = np.ones(n, dtype=bool)
-    labels[next(c for c in clusters if 0 in c)] = False
-    return labels
+    s = np.array(sim, dtype=np.float64)
+    size = np.ones(n)
+    active = np.ones(n, dtype=bool)
+    upper = np.triu(np.ones((n, n), dtype=bool), 1)
+    owner = np.arange(n)  # the cluster each item is in, named by its first item
+    for _ in range(n - 2):
+        cand = np.where(upper & active[:, None] & active[None, :], s, -np.inf).ravel()
+        flat = cand.size - 1 - int(np.argmax(cand[::-1]))  # ties: the last pair, as max() did
+        i, j = divmod(flat, n)
+        merged = (size[i] * s[i] + size[j] * s[j]) / (size[i] + size[j])
+        s[i, :] = merged
+        s[:, i] = merged
+        size[i] += size[j]
+        active[j] = False
+        owner[owner == j] = i
+    return owner != owner[0]
 
 
 def score_split(x: np.ndarray, w: np.ndarray, labels: np.ndarray, s: EmbeddingSettings
