@@ -19,6 +19,28 @@ _ARABIC = {"零": "0", "幺": "1", "一": "1", "二": "2", "三": "3", "四": "4
            "七": "7", "八": "8", "九": "9"}
 
 
+def numeral_runs(text: str, breaks: str = "") -> list[str]:
+    """The runs of numerals (Arabic or Chinese) in `text`, punctuation ignored, as written; a
+    character of `breaks` ends a run and belongs to none (十百千万: an amount's positional
+    numerals, for a number read digit by digit)."""
+    from auditor.asr.hallucination import strip_punctuation
+
+    runs, run = [], ""
+    for ch in strip_punctuation(text) + " ":
+        if _is_numeral(ch) and ch not in breaks:
+            run += ch
+            continue
+        if run:
+            runs.append(run)
+        run = ""
+    return runs
+
+
+def as_arabic(run: str) -> str:
+    """A run of numerals with each digit written one way (一 and 幺 as 1, 零 as 0)."""
+    return "".join(_ARABIC.get(c, c) for c in run)
+
+
 @lru_cache(maxsize=8192)
 def _readings(ch: str) -> tuple[str, ...]:
     """Toneless pinyin readings of a Han character (all of them), else none."""

@@ -19,7 +19,7 @@ import math
 from collections.abc import Callable, Sequence
 
 from auditor.asr import hallucination
-from auditor.asr.digits import _ARABIC
+from auditor.asr.digits import as_arabic, numeral_runs
 
 
 def lexicon_logprob(text: str, tokenizer) -> float:
@@ -42,16 +42,8 @@ NUMBER_RUN = 3  # numerals in a row that make a number read out, not a word's ch
 def numbers(text: str) -> list[str]:
     """The numbers of `text` in order (Arabic digit runs, and runs of at least NUMBER_RUN
     numerals), each digit written one way (一 and 幺 as 1)."""
-    core = hallucination.strip_punctuation(text)
-    found, run = [], ""
-    for ch in core + " ":
-        if hallucination._is_numeral(ch):
-            run += ch
-            continue
-        if run and (len(run) >= NUMBER_RUN or any(c.isascii() for c in run)):
-            found.append("".join(_ARABIC.get(c, c) for c in run))
-        run = ""
-    return found
+    return [as_arabic(run) for run in numeral_runs(text)
+            if len(run) >= NUMBER_RUN or any(c.isascii() for c in run)]
 
 
 def best_reading(readings: Sequence[tuple[str, float]], weight: float,

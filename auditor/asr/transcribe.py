@@ -646,13 +646,7 @@ def longest_number(text: str) -> str:
     each digit written one way (一 and 幺 as 1).
 
     Positional numerals (十百千万) end a run: an amount is not a number read digit by digit."""
-    best = run = ""
-    for ch in hallucination.strip_punctuation(text) + " ":
-        if hallucination._is_numeral(ch) and ch not in "十百千万":
-            run += digits._ARABIC.get(ch, ch)
-            continue
-        best, run = max(best, run, key=len), ""
-    return best
+    return max(map(digits.as_arabic, digits.numeral_runs(text, "十百千万")), key=len, default="")
 
 
 def longest_numeral_run(text: str) -> int:
