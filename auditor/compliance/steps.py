@@ -130,12 +130,14 @@ from auditor.voice.speech_rate import spoken_units
 
 # The one word-class library (the rule packs use it too).
 CONCEPT_PATHS = (Path(__file__).parent / "packs" / "concepts.toml",)
+# The people classes a third party names themselves by (the debtor's family, relatives,
+# contacts, workplace, home and school community), as the packs' third-party rules know them.
+_PEOPLE_CLASSES = ("family_member", "relative", "contacts", "workplace", "school_community")
 # The word classes the steps use.
 STEP_CLASSES = ("greeting", "self_intro_frame", "role_word", "institution_word", "lender_product",
                 "lender_brand_suffix", "identity_question", "title_word", "question_particle",
                 "confirmation", "denial", "closing", "repay_word", "promise_word", "debt_word",
-                # the people a third party names themselves by (third_party_self_rx)
-                "family_member", "relative", "contacts", "workplace", "school_community")
+                *_PEOPLE_CLASSES)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _SENTENCE = re.compile(r"[。！!；;]+")
 _PRONOUN = re.compile(r"[你您我他她它]")
@@ -220,27 +222,20 @@ def _recognisers(ev: EvidenceSettings) -> Recognisers:
     return rec
 
 
-# The people classes a third party names themselves by (the debtor's family, relatives,
-# contacts, workplace, home and school community), as the packs' third-party rules know them.
-_PEOPLE_CLASSES = STEP_CLASSES[-5:]
-# Their members that name no one in particular or the listener's side: no self-identification.
-_NOT_A_RELATION = frozenset({"所有人", "每一个人", "身边的人", "周围的人", "熟人", "认识的人",
-                             "全家", "一家人", "家里", "你家", "你爸", "你妈", "您爸", "您妈",
-                             "客户", "通讯录", "手机通讯录", "通话记录", "所有联系人"})
-# An answering place or desk (这里是宏达物流前台, 这边是人事部): the phone was answered by it.
-_ANSWERING_PLACE = ("公司", "单位", "前台", "办公室", "总机", "物业", "学校", "居委会", "村委会",
-                    "医院", "门店", "店里", "厂里", "工地", "宿舍", "人事部", "财务部")
-
-
-def third_party_self_rx(v: Mapping[str, Concept], extra: Sequence[str]) -> re.Pattern[str]:
+def third_party_self_rx(v: Mapping[str, Concept], w: Mapping[str, Sequence[str]]
+                        ) -> re.Pattern[str]:
     """A reply in which the speaker says who they are to the debtor, or where the phone was
     answered: 我是他媳妇儿 / 我是她同事 / 我是物业的 / 她是我女儿 / 这里是宏达物流前台. Why
     from the people classes and not a list of its own: real third parties name themselves by
-    any relation the third-party rules know (嫂子, 合租的, 房东, 班主任); ``extra`` (the
-    evidence settings' ``third_party_self``) adds relations no class holds (保姆, 秘书)."""
-    people = {m for c in _PEOPLE_CLASSES for m in v[c].all} - _NOT_A_RELATION
-    rel = _alt([*people, *extra])
-    place = _alt([*_ANSWERING_PLACE, *(m for m in v["workplace"].all if m not in _NOT_A_RELATION)])
+    any relation the third-party rules know (嫂子, 合租的, 房东, 班主任). ``w`` is the evidence
+    settings' [words]: ``third_party_self`` adds relations no class holds (保姆, 秘书),
+    ``not_a_relation`` takes out members that name nobody in particular, ``answering_place``
+    the desks and places a phone is answered at."""
+    not_a_relation = set(w["not_a_relation"])
+    people = {m for c in _PEOPLE_CLASSES for m in v[c].all} - not_a_relation
+    rel = _alt([*people, *w["third_party_self"]])
+    place = _alt([*w["answering_place"],
+                  *(m for m in v["workplace"].all if m not in not_a_relation)])
     return re.compile(
         rf"我是(?:他|她)们?(?:的|家的?|那边的?)?(?:{rel})"  # 我是他媳妇儿, 我是她家保姆
         rf"|我是(?:{place})(?:的|那边的)"  # 我是人事部的
@@ -274,7 +269,7 @@ def _compile(ev: EvidenceSettings) -> Recognisers:
         title_ctx=re.compile(_alt(titles.context)),
         name=re.compile(rf"(?:{_alt(w['surnames'])})[\u4e00-\u9fff]{{1,2}}"),
         procedure=procedure,
-        third_party=third_party_self_rx(v, w["third_party_self"]),
+        third_party=third_party_self_rx(v, w),
         lender=re.compile(rf"(?:[\u4e00-\u9fff]{{0,6}}?(?:{_alt(v['institution_word'].members)})|"
                           rf"{_alt(v['lender_product'].members)})"),
         role=re.compile(rf"{_alt(v['role_word'].all)}|工号|[\u4e00-\u9fff]{{1,4}}部(?![分门])"),
