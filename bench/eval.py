@@ -41,6 +41,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.eval_rules import (
     ALL_CATEGORIES,
@@ -67,6 +68,9 @@ class SetResult:
     truth: Report | None = None
     audio: Report | None = None
     audio_plain: Report | None = None
+    # the flags raised without `uncertain` only: what a QA team can take as they stand (the
+    # headline figure above counts every flag, certain or not)
+    audio_certain: Report | None = None
     audio_s: float = 0.0
     wall_s: float = 0.0
     uncertain: int = 0
@@ -120,6 +124,11 @@ def from_audio(auditor, truths, samples: Path = SAMPLES, cards: dict | None = No
                  ("speech_rate_fast", "shouting", "long_silence", "interruption")]
         pairs_no_pinyin.append((truth.get("expected_flags", []), rule_flags + other))
     return pairs, pairs_no_pinyin, audio_s, wall
+
+
+def certain_only(pairs: list[tuple[Any, list[dict]]]) -> list[tuple[Any, list[dict]]]:
+    """The (expected, flags) pairs with every flag raised ``uncertain`` left out."""
+    return [(expected, [f for f in flags if not f.get("uncertain")]) for expected, flags in pairs]
 
 
 def audit(auditor, path: Path, call_start: str | None) -> dict:
@@ -219,11 +228,13 @@ def run_set(auditor, name: str, samples: Path, truths: list, cards: dict | None 
     pairs, pairs_plain, res.audio_s, res.wall_s = from_audio(auditor, truths, samples, cards)
     res.audio = evaluate(pairs, ALL_CATEGORIES, names)
     res.audio_plain = evaluate(pairs_plain, ALL_CATEGORIES, names)
+    res.audio_certain = evaluate(certain_only(pairs), ALL_CATEGORIES, names)
     res.flags = sum(len(flags) for _, flags in pairs)
     res.uncertain = sum(bool(f.get("uncertain")) for _, flags in pairs for f in flags)
     print(_show(res.audio, f"\n== {name}: from audio with {auditor.model_name} "
                            "(16 categories) ==", res.heldout))
     print(f"  without pinyin matching: {res.audio_plain.summary()}")
+    print(f"  certain flags only: {res.audio_certain.summary()}")
     print(f"  {res.uncertain} of {res.flags} flags raised uncertain; audio {res.audio_s:.0f} s "
           f"audited in {res.wall_s:.0f} s (real-time factor "
           f"{res.wall_s / max(res.audio_s, 1e-9):.3f})")
@@ -284,7 +295,8 @@ def main() -> None:
         print("\nSummary (16 categories):")
         for r in results:
             print(f"  {r.name:8} truth {r.truth.summary()} | audio {r.audio.summary()} | "
-                  f"uncertain flags {r.uncertain}/{r.flags}")
+                  f"uncertain flags {r.uncertain}/{r.flags} | certain only "
+                  f"{r.audio_certain.summary()}")
         return
     rules = load_rules()
     print(corpus_report(rules))
@@ -298,10 +310,11 @@ def main() -> None:
           f"{wall / max(audio_s, 1e-9):.3f})")
     print("\nSummary (16 categories; the held-out half is the figure that counts):")
     print(f"  {'set':26} {'truth recall':>12} {'precision':>9}   {'audio recall':>12} "
-          f"{'precision':>9}   uncertain flags")
+          f"{'precision':>9}   uncertain flags   certain only (recall / precision)")
     for r in results:
         print(f"  {r.name:26} {r.truth.recall:>12.2f} {r.truth.precision:>9.2f}   "
-              f"{r.audio.recall:>12.2f} {r.audio.precision:>9.2f}   {r.uncertain}/{r.flags}")
+              f"{r.audio.recall:>12.2f} {r.audio.precision:>9.2f}   {r.uncertain:>3}/{r.flags:<3}"
+              f"           {r.audio_certain.recall:.2f} / {r.audio_certain.precision:.2f}")
     outcome_calls = eval_outcome.load_calls()
     outcome_truth = eval_outcome.from_truth(outcome_calls)
     outcome_audio = eval_outcome.from_audio(auditor, outcome_calls, cards, spent)

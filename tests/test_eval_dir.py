@@ -134,3 +134,16 @@ def test_second_dev_round_never_repeats_a_draw(generator) -> None:
     # round 1 is drawn exactly as before
     assert [s for s, _, _ in first] == [dev.dev_stem(g, k + 1) for g, n in dev.PLAN.items()
                                         for k in range(n)]
+
+
+def test_certain_only_leaves_out_uncertain_flags_and_keeps_every_call() -> None:
+    from bench.eval import certain_only
+    from bench.eval_rules import ALL_CATEGORIES, evaluate
+
+    pairs = [(["threat"], [{"category": "threat", "uncertain": True}]),
+             ([], [{"category": "abuse", "uncertain": False}, {"category": "threat"}])]
+    kept = certain_only(pairs)
+    assert [len(flags) for _, flags in kept] == [0, 2]
+    report = evaluate(kept, ALL_CATEGORIES)
+    counts = report.per_category
+    assert (counts["threat"].misses, counts["abuse"].false_alarms) == (1, 1)
