@@ -97,6 +97,16 @@ def test_one_group_short_after_an_anchor_still_counts() -> None:
     assert kinds("卡号是6222，0212") == []
 
 
+def test_a_full_stop_between_groups_is_a_pause_not_the_end_of_the_number() -> None:
+    # whisper ends a group read with a falling tone with 。; the number goes on after it
+    assert kinds("卡号是六二二二。零二一二，三四五六。七八九零。一二八") == ["bank_card"]
+    assert kinds("手机号是138。0013。8000") == ["mobile"]
+    # a question mark ends what was asked: two numbers, not one
+    assert kinds("尾号是6222吗？0212，3456，7890，128") == []
+    # a reference number read with stops is still a reference number
+    assert kinds(f"合同编号是{CARD[:4]}。{CARD[4:8]}。{CARD[8:]}") == []
+
+
 def test_x_read_as_a_word_and_digits_heard_as_homophones() -> None:
     groups = read_digits("四四零三零五一九九五一一二三一九八艾克斯")
     assert "".join(g.digits for g in groups) == "44030519951123198X"

@@ -37,7 +37,10 @@ DIGITS = {
 }
 # X of an ID read as a word of several characters (the English letter said aloud).
 X_WORDS = ("艾克斯", "爱克斯", "埃克斯")
-SEPARATORS = set(" \t\u3000,，、-—–_.·:：+＋")
+# What may stand between two digit groups of one number: a pause as the recogniser writes it (a
+# comma, a space, a dash; also a full stop, which whisper puts after a group read with a falling
+# tone, 六二一七。零零一八), not a question or exclamation mark, which end what was said.
+SEPARATORS = set(" \t\u3000,，、-—–_.·:：+＋。．")
 FILLERS = ("然后是", "然后", "接着是", "接着", "后面是")
 MAX_GAP = 4
 POSITIONAL = set("十拾百佰千仟万萬亿億")
