@@ -487,8 +487,21 @@ def _glued_ok(clause: Clause, s: int, e: int, rules: RuleSet) -> bool:
     return True
 
 
+def _denied_duty(clause: Clause, s: int, e: int, rules: RuleSet) -> bool:
+    """The span opens with a negator and is the start of a noun phrase of obligation:
+    没有还|款的义务 denies a duty (a contact has none); it is no missed payment."""
+    nouns = rules.context.duty_nouns
+    text = clause.text
+    if not nouns or text[s] not in "没不无":
+        return False
+    rest = text[e:e + 8]
+    return any(re.match(rf"[\u4e00-\u9fff]{{0,4}}?的?{re.escape(n)}", rest) for n in nouns)
+
+
 def _member_ok(clause: Clause, s: int, e: int, rules: RuleSet) -> bool:
     surface = clause.text[s:e]
+    if _denied_duty(clause, s, e, rules):
+        return False
     if surface.isascii():
         return _aligned(clause, s, e)
     if e - s >= 3:
@@ -839,12 +852,13 @@ def _past_reason(cand: Candidate, a: Analysed) -> str:
 
 _ADDRESSEE_BEFORE = re.compile(r"(你|您)(的|在|这边|那边)?$")
 # a potential complement (联系不上您本人, 找得到您) still aims the verb at the listener
+# (and a bare resultative complement: 联系上您, 找到您; rules14)
 _ADDRESSEE_AFTER = re.compile(
-    r"^(不上|得上|不到|得到)?(您|你)(本人|自己|了|吧|吗|的电话|一下|[，。？！,.?!]|$)")
-# a contact verb aimed at the debtor in person (我们再联系他本人, 找一下租客本人): the lawful way
-# round a third party (the collection standard: contacts only to reach the debtor)
+    r"^(不上|得上|不到|得到|上|到)?(您|你)(本人|自己|了|吧|吗|的电话|一下|[，。？！,.?!]|$)")
+# a contact verb aimed at the debtor in person (我们再联系他本人, 找一下租客本人, 想联系上他本人):
+# the lawful way round a third party (the collection standard: contacts only to reach the debtor)
 _DEBTOR_IN_PERSON_AFTER = re.compile(
-    r"^(不上|得上|不到|得到)?(一下)?(他|她|租客|借款人|当事人|客户)本人(?!的)")
+    r"^(不上|得上|不到|得到|上|到)?(一下)?(他|她|租客|借款人|当事人|客户)本人(?!的)")
 
 
 def _lookup_reason(cand: Candidate, a: Analysed, rules: RuleSet, sent: tuple[int, int],
@@ -989,13 +1003,23 @@ def _joint_plan(cand: Candidate, a: Analysed, rules: RuleSet, sent: tuple[int, i
     if rx is None or not cand.parts or cand.parts[0][0] >= _NEXT:
         return ""
     s0 = cand.parts[0][0]
+    # rules14: the listener consulting them (您跟家里人商量一下还款计划): 你/您 + 跟/和/同 before
+    # the people, a verb of consulting (consult_frame) between them and the debt words
+    with_listener = _WITH_LISTENER.search(a.text[max(sent[0], s0 - 6):s0])
     if a.text[max(sent[0], s0 - 1):s0] not in ("你", "您") and \
-            a.text[max(sent[0], s0 - 2):s0] not in ("你的", "您的"):
+            a.text[max(sent[0], s0 - 2):s0] not in ("你的", "您的") and not with_listener:
         return ""
     # between the people and the debt words: 你老公欠我们的钱，你们一起想办法 names whose debt
     # it is first, and that is the disclosure
     m = rx.search(a.text, cand.parts[0][1], cand.parts[-1][0])
+    consult = rules.concept_rx.get(("consult_frame", False))
+    if m is None and with_listener and consult is not None:
+        m = consult.search(a.text, cand.parts[0][1], cand.parts[-1][0])
     return m.group(0) if m else ""
+
+
+# the listener as the one who consults (您跟, 你和…的): 您跟家里人, 你和你爱人
+_WITH_LISTENER = re.compile(r"(你|您)(可以|也可以|先|再|多)?(跟|和|同)(你|您)?的?$")
 
 
 def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> str:

@@ -1,0 +1,89 @@
+"""rules14's classes, on lines written for these tests (not dev or corpus lines): a third party
+known by the firm that answered or by the relation said of the two of them, the listener asked
+to pay for the debtor, a denied duty, a contact verb with a resultative complement aimed at the
+debtor in person, and the listener consulting their own people."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.compliance.rules import RuleSet
+from auditor.compliance.steps import classify_reply
+from bench.eval_rules import line_categories
+
+TPD = "third_party_disclosure"
+
+
+def _after(reply: str, text: str) -> dict[str, object]:
+    return {"speaker": "agent", "text": text, "context": [{"speaker": "customer", "text": reply}]}
+
+
+def _alone(text: str) -> dict[str, object]:
+    return {"speaker": "agent", "text": text}
+
+
+@pytest.mark.parametrize(("reply", "verdict"), [
+    # the phone answered with a firm's name (its ending), or as one of the firm's people
+    ("喂，这里是恒昌建材。", "deny"),
+    ("你好，这边是金桥酒店。", "deny"),
+    ("我是顺风物流的，你找哪位？", "deny"),
+    # the relation said of the two of them
+    ("我跟她就是个普通同事。", "deny"),
+    ("我和他是老同学，好久没联系了。", "deny"),
+    # the debtor speaking of their own debt or work denies nothing
+    ("我是在你们公司借的，怎么了？", "confirm"),
+    ("是我，我在物流公司上班。", "confirm"),
+])
+def test_a_third_party_known_by_the_firm_or_the_relation(rules: RuleSet, reply: str,
+                                                         verdict: str | None) -> None:
+    assert classify_reply(reply, rules) == verdict
+
+
+@pytest.mark.parametrize(("reply", "text", "raised"), [
+    # after the firm answered, the debt named to it
+    ("这里是恒昌建材", "麻烦转告一下，他信用卡上的钱一直没还。", True),
+    ("这里是恒昌建材", "麻烦帮我找一下刘强，请他回个电话。", False),
+    # after the relation said of the two of them, a relay naming the money
+    ("我跟她就是个普通同事", "那你跟她说，她那笔钱躲着不还没用的。", True),
+    ("我跟她就是个普通同事", "那麻烦您让她方便的时候回个电话。", False),
+])
+def test_the_debt_named_to_that_third_party(rules: RuleSet, reply: str, text: str,
+                                            raised: bool) -> None:
+    assert (TPD in line_categories(_after(reply, text), rules)) is raised
+
+
+@pytest.mark.parametrize(("reply", "text", "raised"), [
+    # the listener asked to cover the debtor's payment, the object between
+    ("我是他舅舅", "那您先帮他把这期的一千五补上吧。", True),
+    ("我是她闺蜜", "你能不能替她先还上，回头让她还你。", True),
+    # told they need not, or asked for a call-back, they are told nothing
+    ("我是他舅舅", "您不用替他还，我们找他本人就行。", False),
+    ("我是她闺蜜", "麻烦您帮她留意一下手机，让她回个电话。", False),
+])
+def test_the_listener_asked_to_pay_for_the_debtor(rules: RuleSet, reply: str, text: str,
+                                                  raised: bool) -> None:
+    assert (TPD in line_categories(_after(reply, text), rules)) is raised
+
+
+@pytest.mark.parametrize(("reply", "text", "raised"), [
+    # a duty denied is no missed payment; the contact verb aimed at the debtor in person
+    ("我是他表哥", "您作为联系人没有替他还钱的责任，我们只是想找到他本人。", False),
+    ("我是他表哥", "放心，您没有还款的义务，麻烦他方便时回个电话。", False),
+    # a missed payment said plainly still is
+    ("我是他表哥", "他一直没有还款，您帮忙催一下。", True),
+])
+def test_a_denied_duty_and_the_debtor_in_person(rules: RuleSet, reply: str, text: str,
+                                                raised: bool) -> None:
+    assert (TPD in line_categories(_after(reply, text), rules)) is raised
+
+
+@pytest.mark.parametrize(("text", "raised"), [
+    # the debtor invited to consult their own people about a plan
+    ("您可以先和您爱人沟通一下还款的安排。", False),
+    ("你跟家里人合计一下这笔欠款怎么还。", False),
+    # whose debt it is said to the family first is still disclosure
+    ("你老公欠我们的钱，你跟家里人商量一下怎么还。", True),
+])
+def test_the_listener_consulting_their_own_people(rules: RuleSet, text: str,
+                                                  raised: bool) -> None:
+    assert (TPD in line_categories(_alone(text), rules)) is raised
