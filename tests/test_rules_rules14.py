@@ -87,3 +87,17 @@ def test_a_denied_duty_and_the_debtor_in_person(rules: RuleSet, reply: str, text
 def test_the_listener_consulting_their_own_people(rules: RuleSet, text: str,
                                                   raised: bool) -> None:
     assert (TPD in line_categories(_alone(text), rules)) is raised
+
+
+@pytest.mark.parametrize(("reply", "verdict"), [
+    # the asked person spoken of in the third person, or the message offered to be taken
+    ("你们找她干啥？", "deny"),
+    ("他是不是又欠你们钱了？", "deny"),
+    ("跟我说也一样，我帮你转告。", "deny"),
+    # a reply that also confirms, or talks of the debt as the speaker's own, is no denial
+    ("是我，他的事我知道。", "confirm"),
+    ("找他干嘛，我下周还。", "question"),
+])
+def test_the_asked_person_spoken_of_in_the_third_person(rules: RuleSet, reply: str,
+                                                        verdict: str | None) -> None:
+    assert classify_reply(reply, rules) == verdict

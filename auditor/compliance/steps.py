@@ -519,6 +519,10 @@ def classify_reply(u: Mapping[str, Any] | str, rules: RuleSet, rec: Recognisers 
     if denies and (rec.third_party.search(text) or not engages_with_debt(text, rec)):
         return "deny"
     clauses = [c for c in CLAUSE_SPLIT.split(heard) if c]
+    confirms = any(m in c for c in clauses for m in v["confirmation"].members)
+    if not confirms and not engages_with_debt(text, rec) and \
+            any(t in said for t in w.get("third_person", ())):
+        return "deny"  # the asked person spoken of in the third person (rules14)
     if any(m in c for c in clauses for m in v["confirmation"].members):
         return "confirm"
     single = set(v["confirmation"].context) & {"是", "对", "嗯", "恩"}
