@@ -101,3 +101,20 @@ def test_the_listener_consulting_their_own_people(rules: RuleSet, text: str,
 def test_the_asked_person_spoken_of_in_the_third_person(rules: RuleSet, reply: str,
                                                         verdict: str | None) -> None:
     assert classify_reply(reply, rules) == verdict
+
+
+@pytest.mark.parametrize(("reply", "text", "raised"), [
+    # the debtor named in the third person as the one who owes, to whoever answered
+    ("你是谁？", "我们是华信金融的，刘洋在我们这有一笔逾期的款项。", True),
+    ("喂？", "周磊欠了我们一万多，到现在一直没还。", True),
+    # named as the listener, with a title or a pronoun between, the debt is theirs
+    ("是我", "刘洋先生，您在我们这儿的借款逾期三天了。", False),
+    ("是我", "刘洋，你在我们这借的钱什么时候能还？", False),
+    # the agent's own role in a self-introduction is no one's people
+    ("是我", "我是您的客户经理张伟，您在我们这的账单已经出了。", False),
+    # a call-back request by name names no debt
+    ("我是他同事", "刘洋方便的时候让他回个电话，谢谢。", False),
+])
+def test_the_debtor_named_in_the_third_person(rules: RuleSet, reply: str, text: str,
+                                              raised: bool) -> None:
+    assert (TPD in line_categories(_after(reply, text), rules)) is raised

@@ -911,7 +911,10 @@ def _addressee_reason(cand: Candidate, a: Analysed) -> str:
 
 
 # The speaker's own side: 我们领导, 我的同事, 咱们公司的主管 (possibly with 这边/公司/的 between)
-_OWN_SIDE_BEFORE = re.compile(r"(我们|咱们|我|我司|本公司)(的)?(公司|单位|部门|这边|团队)?(的)?$")
+# ... or the speaker's own role in a self-introduction (我是您的客户经理张伟; rules14)
+_OWN_SIDE_BEFORE = re.compile(
+    r"((我们|咱们|我|我司|本公司)(的)?(公司|单位|部门|这边|团队)?(的)?"
+    r"|我是(?:您|你)?的?[\u4e00-\u9fff]{0,3})$")
 PEOPLE_CLASSES = ("family_member", "relative", "contacts", "workplace", "school_community")
 
 
