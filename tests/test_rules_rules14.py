@@ -118,3 +118,18 @@ def test_the_asked_person_spoken_of_in_the_third_person(rules: RuleSet, reply: s
 def test_the_debtor_named_in_the_third_person(rules: RuleSet, reply: str, text: str,
                                               raised: bool) -> None:
     assert (TPD in line_categories(_after(reply, text), rules)) is raised
+
+
+@pytest.mark.parametrize(("text", "raised"), [
+    # the contact reported as made, the verb with its aspect; the short sibling forms
+    ("我们已经给你哥打过电话了，他说会劝你还。", True),
+    ("我们昨天给你姐发了短信。", True),
+    # the listener's matter reported told to a person named before, by pronoun
+    ("你同事小王接的电话，我们已经跟他说了你的情况。", True),
+    # a call-back passed on, one's own supervisor, a kind question: nobody told of the debt
+    ("您父亲接的电话，我们只跟他说了请您回电。", False),
+    ("我已经跟我们主管说了您的情况，他会帮您申请。", False),
+    ("你哥最近身体还好吧？", False),
+])
+def test_a_contact_reported_made(rules: RuleSet, text: str, raised: bool) -> None:
+    assert (TPD in line_categories(_alone(text), rules)) is raised
