@@ -587,6 +587,7 @@ from __future__ import annotations
 import json, sys
 from auditor.compliance.audit import audit_utterances
 from auditor.compliance.matching import Analysed, _quoted, analyse, term_spans
+from auditor.compliance.tokens import sentence_spans
 from auditor.compliance.rules import RuleSet, load_rules
 GATE_FUNCTION
 rules = load_rules()

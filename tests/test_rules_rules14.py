@@ -133,3 +133,15 @@ def test_the_debtor_named_in_the_third_person(rules: RuleSet, reply: str, text: 
 ])
 def test_a_contact_reported_made(rules: RuleSet, text: str, raised: bool) -> None:
     assert (TPD in line_categories(_alone(text), rules)) is raised
+
+
+def test_a_stated_limit_of_legal_power_corroborates_nothing(rules: RuleSet) -> None:
+    from auditor.compliance.matching import analyse, layer_support
+
+    # the law explained: a lawyer's letter has no force, only a court enforces
+    for text in ("律师函只是律所发的一种通知，本身没有法律效力。",
+                 "只有法院才有权冻结账户，我们做不到。"):
+        assert layer_support("false_legal", analyse(text, rules), rules, "member") == []
+    # the force claimed still corroborates
+    claim = analyse("律师函已经生效了，明天就强制执行。", rules)
+    assert layer_support("false_legal", claim, rules, "member")

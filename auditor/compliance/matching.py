@@ -1196,23 +1196,35 @@ def layer_support(category: str, a: Analysed, rules: RuleSet, gate: str = "membe
     boundaries jieba keeps. ``member``: a member of a word class one of the category's rules is
     built from, on a word boundary (a rule's near miss); ``pair``: two terms of one of its
     expressions found (or a one-term class expression); ``none``: no gate. Words in a sentence
-    that repeats someone else's (您是说…) count for nothing. Stand-alone (only ``term_spans``,
-    ``_quoted`` and the rules' expressions), so the bench can run it with older rules too."""
+    that repeats someone else's (您是说…) count for nothing, nor do words in a sentence that
+    states the limits of a legal power (class ``legal_power_limit``). Stand-alone (only
+    ``term_spans``, ``_quoted``, ``sentence_spans`` and the rules' expressions), so the bench can
+    run it with older rules too."""
     from auditor.compliance.concepts import Term
 
     if gate == "none":
         return ["-"]
+    # rules14: a sentence that states the limits of a legal power (律师函…没有强制执行的效力,
+    # 只有法院才有权冻结) explains the law: its legal words corroborate nothing (class
+    # legal_power_limit; absent from older rules, then nothing is left out)
+    limit = rules.concept_rx.get(("legal_power_limit", False))
+    limited = [(s, e) for s, e in sentence_spans(a.text)
+               if limit is not None and limit.search(a.text[s:e])]
+
+    def counts(pos: int) -> bool:
+        return not _quoted(a.text, pos, rules.context) and \
+            not any(s <= pos < e for s, e in limited)
+
     words: list[str] = []
     for rule in rules.rules:
         if rule.category != category or "agent" not in rule.speakers:
             continue
         for expr in rule.near:
             # words in a sentence that repeats someone else's (您是说…) corroborate nothing
-            found = [[sp for sp in term_spans(t, a, rules, rule.positioned)
-                      if not _quoted(a.text, sp[0], rules.context)] for t in expr.terms]
+            found = [[sp for sp in term_spans(t, a, rules, rule.positioned) if counts(sp[0])]
+                     for t in expr.terms]
             classes = [[sp for sp in term_spans(Term(f"{t.text}#classes", t.concepts, ()), a,
-                                                rules, rule.positioned)
-                        if not _quoted(a.text, sp[0], rules.context)]
+                                                rules, rule.positioned) if counts(sp[0])]
                        for t in expr.terms if t.concepts]
             if not any(classes):
                 continue
