@@ -145,3 +145,17 @@ def test_a_stated_limit_of_legal_power_corroborates_nothing(rules: RuleSet) -> N
     # the force claimed still corroborates
     claim = analyse("律师函已经生效了，明天就强制执行。", rules)
     assert layer_support("false_legal", claim, rules, "member")
+
+
+@pytest.mark.parametrize(("text", "raised"), [
+    # a spouse or child named politely or colloquially, possessed, with their debt
+    ("您先生的信用卡已经逾期三个月了。", True),
+    ("你家小子在外面欠了一屁股债。", True),
+    ("你的租客在我们这贷了款一直没还。", True),
+    # the same words without a debt, and a title said to the debtor, are nothing
+    ("您先生的工资一般几号发？", False),
+    ("先生，您的欠款已经逾期三天了。", False),
+])
+def test_a_relative_named_politely_or_colloquially(rules: RuleSet, text: str,
+                                                   raised: bool) -> None:
+    assert (TPD in line_categories(_after("喂，哪位？", text), rules)) is raised
