@@ -159,3 +159,17 @@ def test_a_stated_limit_of_legal_power_corroborates_nothing(rules: RuleSet) -> N
 def test_a_relative_named_politely_or_colloquially(rules: RuleSet, text: str,
                                                    raised: bool) -> None:
     assert (TPD in line_categories(_after("喂，哪位？", text), rules)) is raised
+
+
+@pytest.mark.parametrize(("reply", "verdict"), [
+    # the asked person as one of the speaker's side, or working where the speaker is
+    ("他是我们这的员工，今天休息。", "deny"),
+    ("她是我们公司的，出去办事了。", "deny"),
+    ("他在我这干活，现在不在。", "deny"),
+    ("她是我儿媳妇。", "deny"),
+    # the speaker confirming is no third party
+    ("是我，你说。", "confirm"),
+])
+def test_the_asked_person_as_one_of_the_speakers_side(rules: RuleSet, reply: str,
+                                                      verdict: str | None) -> None:
+    assert classify_reply(reply, rules) == verdict

@@ -250,7 +250,9 @@ def third_party_self_rx(v: Mapping[str, Concept], w: Mapping[str, Sequence[str]]
         rf"(?:{place}|{firm})"  # 这里是宏达物流前台, 这里是鑫达物流
         # 她是我女儿 / 周明是我老公 as a clause of its own (这笔钱是我爸借的 is no answer)
         rf"|(?:^|[，,。？?！!\s])(?:他|她|[\u4e00-\u9fff]{{2,3}})(?<![不没])是我(?:的)?(?:{rel})"
-        rf"(?:儿)?(?:啊|呀|嘛)?(?=$|[，,。？?！!\s])")
+        rf"(?:儿)?(?:啊|呀|嘛)?(?=$|[，,。？?！!\s])"
+        # 他是我们这的员工 / 她是我们公司的: the asked person as one of the speaker's side (rules14)
+        rf"|(?:^|[，,。？?！!\s])(?:他|她)是我们(?:这|这儿|这里|这边|{place}|的)")
 
 
 def _compile(ev: EvidenceSettings) -> Recognisers:
