@@ -151,7 +151,7 @@ def test_a_stated_limit_of_legal_power_corroborates_nothing(rules: RuleSet) -> N
     # a spouse or child named politely or colloquially, possessed, with their debt
     ("您先生的信用卡已经逾期三个月了。", True),
     ("你家小子在外面欠了一屁股债。", True),
-    ("你的租客在我们这贷了款一直没还。", True),
+    ("你那个好兄弟借了我们的钱一直没还。", True),
     # the same words without a debt, and a title said to the debtor, are nothing
     ("您先生的工资一般几号发？", False),
     ("先生，您的欠款已经逾期三天了。", False),
@@ -173,3 +173,13 @@ def test_a_relative_named_politely_or_colloquially(rules: RuleSet, text: str,
 def test_the_asked_person_as_one_of_the_speakers_side(rules: RuleSet, reply: str,
                                                       verdict: str | None) -> None:
     assert classify_reply(reply, rules) == verdict
+
+
+def test_v_le_zaishuo_proposes_an_act(rules: RuleSet) -> None:
+    import dataclasses
+
+    alone = dataclasses.replace(rules, examples=None)
+    # 还了再说: do it first, then we'll see; a proposal, not the past
+    assert "new_loan" in line_categories(_alone("找你同学先借个三千，把这期还了再说。"), alone)
+    # the existing debt paid from a loan in the past stays no push
+    assert "new_loan" not in line_categories(_alone("您上个月借的那笔已经还了，谢谢。"), alone)

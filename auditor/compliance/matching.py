@@ -840,7 +840,8 @@ def _past_reason(cand: Candidate, a: Analysed) -> str:
     if not inside:
         return ""
     for k, (s, e, sf) in enumerate(inside):
-        word = a.text[s:e]
+        # V了再说 (还了再说, 借了再讲) proposes an act first: no sign of the past (rules14)
+        word = _PROPOSAL_LE.sub("", a.text[s:e])
         if set(word[1:-1]) & {"了", "过"} or word[1:2] == "的" and len(word) > 2 \
                 or (k == 0 and a.text[e:e + 1] in _PAST_MARK):
             return f"past: '{sf}' describes what already happened"
@@ -850,6 +851,7 @@ def _past_reason(cand: Candidate, a: Analysed) -> str:
     return f"past: '{w}' before it" if w else ""
 
 
+_PROPOSAL_LE = re.compile(r"了(?=再说|再讲|再谈|再商量|再聊)")
 _ADDRESSEE_BEFORE = re.compile(r"(你|您)(的|在|这边|那边)?$")
 # a potential complement (联系不上您本人, 找得到您) still aims the verb at the listener
 # (and a bare resultative complement: 联系上您, 找到您; rules14)
