@@ -183,3 +183,10 @@ def test_v_le_zaishuo_proposes_an_act(rules: RuleSet) -> None:
     assert "new_loan" in line_categories(_alone("找你同学先借个三千，把这期还了再说。"), alone)
     # the existing debt paid from a loan in the past stays no push
     assert "new_loan" not in line_categories(_alone("您上个月借的那笔已经还了，谢谢。"), alone)
+
+
+def test_a_lender_tagged_as_a_name_is_no_person(rules: RuleSet) -> None:
+    # jieba tags some lender names as personal names (易达贷): said to the debtor, the debt in
+    # that lender is theirs
+    text = "易达贷贷后部，工号四二二二八。您在易达贷的借款欠款三万七千元，已经逾期九十二天了。"
+    assert TPD not in line_categories(_after("是我", text), rules)

@@ -487,6 +487,16 @@ def _glued_ok(clause: Clause, s: int, e: int, rules: RuleSet) -> bool:
     return True
 
 
+def _brand_name(word: str, rules: RuleSet) -> bool:
+    """A word jieba tagged as a personal name that ends like a lender's or product's name
+    (易达贷, 星辰花: class ``lender_brand_suffix``, not one of its excluded common words): a
+    lender, no person."""
+    con = rules.concepts.get("lender_brand_suffix")
+    if con is None or word in con.context_members:
+        return False
+    return any(word.endswith(m) and len(word) > len(m) for m in con.members)
+
+
 def _denied_duty(clause: Clause, s: int, e: int, rules: RuleSet) -> bool:
     """The span opens with a negator and is the start of a noun phrase of obligation:
     没有还|款的义务 denies a duty (a contact has none); it is no missed payment."""
@@ -710,6 +720,8 @@ def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
                                  (clause.text[s:e], "gap"))
         if any(name == "person_name" for name, _ in term.concepts):
             for s, e in person_names(clause.text):
+                if _brand_name(clause.text[s:e], rules):
+                    continue  # 易达贷 tagged as a name is a lender (rules14)
                 found.setdefault((clause.offset + s, clause.offset + e),
                                  (clause.text[s:e], "name"))
         if "把" in clause.text or "将" in clause.text:
