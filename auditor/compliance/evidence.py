@@ -51,7 +51,9 @@ EVIDENCE_SCHEMA: config.Schema = {
     "words": {"surnames": Key(list), "denial_extra": Key(list), "question_back": Key(list),
               "question_openers": Key(list),
               "third_party_self": Key(list), "not_a_relation": Key(list),
-              "answering_place": Key(list), "engagement": Key(list), "own_state": Key(list)},
+              "answering_place": Key(list), "organisation_suffix": Key(list),
+              "third_person": Key(list),
+              "engagement": Key(list), "own_state": Key(list)},
 }
 
 # Reasons a flag is uncertain (short strings in flags[].uncertain_reasons).

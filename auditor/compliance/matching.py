@@ -487,8 +487,31 @@ def _glued_ok(clause: Clause, s: int, e: int, rules: RuleSet) -> bool:
     return True
 
 
+def _brand_name(word: str, rules: RuleSet) -> bool:
+    """A word jieba tagged as a personal name that ends like a lender's or product's name
+    (易达贷, 星辰花: class ``lender_brand_suffix``, not one of its excluded common words): a
+    lender, no person."""
+    con = rules.concepts.get("lender_brand_suffix")
+    if con is None or word in con.context_members:
+        return False
+    return any(word.endswith(m) and len(word) > len(m) for m in con.members)
+
+
+def _denied_duty(clause: Clause, s: int, e: int, rules: RuleSet) -> bool:
+    """The span opens with a negator and is the start of a noun phrase of obligation:
+    没有还|款的义务 denies a duty (a contact has none); it is no missed payment."""
+    nouns = rules.context.duty_nouns
+    text = clause.text
+    if not nouns or text[s] not in "没不无":
+        return False
+    rest = text[e:e + 8]
+    return any(re.match(rf"[\u4e00-\u9fff]{{0,4}}?的?{re.escape(n)}", rest) for n in nouns)
+
+
 def _member_ok(clause: Clause, s: int, e: int, rules: RuleSet) -> bool:
     surface = clause.text[s:e]
+    if _denied_duty(clause, s, e, rules):
+        return False
     if surface.isascii():
         return _aligned(clause, s, e)
     if e - s >= 3:
@@ -697,6 +720,8 @@ def term_spans(term: Term, a: Analysed, rules: RuleSet, with_ctx: bool
                                  (clause.text[s:e], "gap"))
         if any(name == "person_name" for name, _ in term.concepts):
             for s, e in person_names(clause.text):
+                if _brand_name(clause.text[s:e], rules):
+                    continue  # 易达贷 tagged as a name is a lender (rules14)
                 found.setdefault((clause.offset + s, clause.offset + e),
                                  (clause.text[s:e], "name"))
         if "把" in clause.text or "将" in clause.text:
@@ -827,7 +852,8 @@ def _past_reason(cand: Candidate, a: Analysed) -> str:
     if not inside:
         return ""
     for k, (s, e, sf) in enumerate(inside):
-        word = a.text[s:e]
+        # V了再说 (还了再说, 借了再讲) proposes an act first: no sign of the past (rules14)
+        word = _PROPOSAL_LE.sub("", a.text[s:e])
         if set(word[1:-1]) & {"了", "过"} or word[1:2] == "的" and len(word) > 2 \
                 or (k == 0 and a.text[e:e + 1] in _PAST_MARK):
             return f"past: '{sf}' describes what already happened"
@@ -837,14 +863,16 @@ def _past_reason(cand: Candidate, a: Analysed) -> str:
     return f"past: '{w}' before it" if w else ""
 
 
+_PROPOSAL_LE = re.compile(r"了(?=再说|再讲|再谈|再商量|再聊)")
 _ADDRESSEE_BEFORE = re.compile(r"(你|您)(的|在|这边|那边)?$")
 # a potential complement (联系不上您本人, 找得到您) still aims the verb at the listener
+# (and a bare resultative complement: 联系上您, 找到您; rules14)
 _ADDRESSEE_AFTER = re.compile(
-    r"^(不上|得上|不到|得到)?(您|你)(本人|自己|了|吧|吗|的电话|一下|[，。？！,.?!]|$)")
-# a contact verb aimed at the debtor in person (我们再联系他本人, 找一下租客本人): the lawful way
-# round a third party (the collection standard: contacts only to reach the debtor)
+    r"^(不上|得上|不到|得到|上|到)?(您|你)(本人|自己|了|吧|吗|的电话|一下|[，。？！,.?!]|$)")
+# a contact verb aimed at the debtor in person (我们再联系他本人, 找一下租客本人, 想联系上他本人):
+# the lawful way round a third party (the collection standard: contacts only to reach the debtor)
 _DEBTOR_IN_PERSON_AFTER = re.compile(
-    r"^(不上|得上|不到|得到)?(一下)?(他|她|租客|借款人|当事人|客户)本人(?!的)")
+    r"^(不上|得上|不到|得到|上|到)?(一下)?(他|她|租客|借款人|当事人|客户)本人(?!的)")
 
 
 def _lookup_reason(cand: Candidate, a: Analysed, rules: RuleSet, sent: tuple[int, int],
@@ -897,7 +925,10 @@ def _addressee_reason(cand: Candidate, a: Analysed) -> str:
 
 
 # The speaker's own side: 我们领导, 我的同事, 咱们公司的主管 (possibly with 这边/公司/的 between)
-_OWN_SIDE_BEFORE = re.compile(r"(我们|咱们|我|我司|本公司)(的)?(公司|单位|部门|这边|团队)?(的)?$")
+# ... or the speaker's own role in a self-introduction (我是您的客户经理张伟; rules14)
+_OWN_SIDE_BEFORE = re.compile(
+    r"((我们|咱们|我|我司|本公司)(的)?(公司|单位|部门|这边|团队)?(的)?"
+    r"|我是(?:您|你)?的?[\u4e00-\u9fff]{0,3})$")
 PEOPLE_CLASSES = ("family_member", "relative", "contacts", "workplace", "school_community")
 
 
@@ -989,13 +1020,23 @@ def _joint_plan(cand: Candidate, a: Analysed, rules: RuleSet, sent: tuple[int, i
     if rx is None or not cand.parts or cand.parts[0][0] >= _NEXT:
         return ""
     s0 = cand.parts[0][0]
+    # rules14: the listener consulting them (您跟家里人商量一下还款计划): 你/您 + 跟/和/同 before
+    # the people, a verb of consulting (consult_frame) between them and the debt words
+    with_listener = _WITH_LISTENER.search(a.text[max(sent[0], s0 - 6):s0])
     if a.text[max(sent[0], s0 - 1):s0] not in ("你", "您") and \
-            a.text[max(sent[0], s0 - 2):s0] not in ("你的", "您的"):
+            a.text[max(sent[0], s0 - 2):s0] not in ("你的", "您的") and not with_listener:
         return ""
     # between the people and the debt words: 你老公欠我们的钱，你们一起想办法 names whose debt
     # it is first, and that is the disclosure
     m = rx.search(a.text, cand.parts[0][1], cand.parts[-1][0])
+    consult = rules.concept_rx.get(("consult_frame", False))
+    if m is None and with_listener and consult is not None:
+        m = consult.search(a.text, cand.parts[0][1], cand.parts[-1][0])
     return m.group(0) if m else ""
+
+
+# the listener as the one who consults (您跟, 你和…的): 您跟家里人, 你和你爱人
+_WITH_LISTENER = re.compile(r"(你|您)(可以|也可以|先|再|多)?(跟|和|同)(你|您)?的?$")
 
 
 def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> str:
@@ -1169,23 +1210,35 @@ def layer_support(category: str, a: Analysed, rules: RuleSet, gate: str = "membe
     boundaries jieba keeps. ``member``: a member of a word class one of the category's rules is
     built from, on a word boundary (a rule's near miss); ``pair``: two terms of one of its
     expressions found (or a one-term class expression); ``none``: no gate. Words in a sentence
-    that repeats someone else's (您是说…) count for nothing. Stand-alone (only ``term_spans``,
-    ``_quoted`` and the rules' expressions), so the bench can run it with older rules too."""
+    that repeats someone else's (您是说…) count for nothing, nor do words in a sentence that
+    states the limits of a legal power (class ``legal_power_limit``). Stand-alone (only
+    ``term_spans``, ``_quoted``, ``sentence_spans`` and the rules' expressions), so the bench can
+    run it with older rules too."""
     from auditor.compliance.concepts import Term
 
     if gate == "none":
         return ["-"]
+    # rules14: a sentence that states the limits of a legal power (律师函…没有强制执行的效力,
+    # 只有法院才有权冻结) explains the law: its legal words corroborate nothing (class
+    # legal_power_limit; absent from older rules, then nothing is left out)
+    limit = rules.concept_rx.get(("legal_power_limit", False))
+    limited = [(s, e) for s, e in sentence_spans(a.text)
+               if limit is not None and limit.search(a.text[s:e])]
+
+    def counts(pos: int) -> bool:
+        return not _quoted(a.text, pos, rules.context) and \
+            not any(s <= pos < e for s, e in limited)
+
     words: list[str] = []
     for rule in rules.rules:
         if rule.category != category or "agent" not in rule.speakers:
             continue
         for expr in rule.near:
             # words in a sentence that repeats someone else's (您是说…) corroborate nothing
-            found = [[sp for sp in term_spans(t, a, rules, rule.positioned)
-                      if not _quoted(a.text, sp[0], rules.context)] for t in expr.terms]
+            found = [[sp for sp in term_spans(t, a, rules, rule.positioned) if counts(sp[0])]
+                     for t in expr.terms]
             classes = [[sp for sp in term_spans(Term(f"{t.text}#classes", t.concepts, ()), a,
-                                                rules, rule.positioned)
-                        if not _quoted(a.text, sp[0], rules.context)]
+                                                rules, rule.positioned) if counts(sp[0])]
                        for t in expr.terms if t.concepts]
             if not any(classes):
                 continue

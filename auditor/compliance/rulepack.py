@@ -137,6 +137,7 @@ _CONTEXT_KEYS = {
     "nominal_quote_suffix": list,
     "subsumed": list,
     "discourse_markers": list,
+    "duty_nouns": list,
 }
 _VERIFICATION_KEYS = {
     "confirm_patterns": list,

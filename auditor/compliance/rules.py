@@ -126,6 +126,9 @@ class Context:
     # clauses that only frame what follows (我跟你说，…, 说实话，…): their speech verbs tell no
     # one anything, so they are left out of matching; context.toml ``discourse_markers``
     discourse_markers: frozenset[str] = frozenset()
+    # nouns of obligation (义务, 责任): a negator whose object is one of them (没有还款的义务)
+    # denies a duty, it states no missed payment; context.toml ``duty_nouns``
+    duty_nouns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -302,6 +305,7 @@ def _build(packs: Sequence[Pack], pinyin: bool) -> RuleSet:
         subsumed=tuple(pair for pair in map(subsumed_pair, context.get("subsumed", []))
                        if pair is not None),
         discourse_markers=frozenset(context.get("discourse_markers", [])),
+        duty_nouns=tuple(context.get("duty_nouns", [])),
     )
     ver = Verification(
         confirm=tuple(re.compile(p) for p in verification.get("confirm_patterns", [])),

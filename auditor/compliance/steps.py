@@ -236,14 +236,23 @@ def third_party_self_rx(v: Mapping[str, Concept], w: Mapping[str, Sequence[str]]
     rel = _alt([*people, *w["third_party_self"]])
     place = _alt([*w["answering_place"],
                   *(m for m in v["workplace"].all if m not in not_a_relation)])
+    # a firm named by its name's ending (鑫达物流, 华美酒店): rules14
+    firm = _alt([*w.get("organisation_suffix", ()), *w["answering_place"]])
     return re.compile(
         rf"我是(?:他|她)们?(?:的|家的?|那边的?)?(?:{rel})"  # 我是他媳妇儿, 我是她家保姆
         rf"|我是(?:{place})(?:的|那边的)"  # 我是人事部的
+        # 我是鑫达物流的 (a name before the ending; never 我是在…, 我是借…, 我是你们…)
+        rf"|我是(?![在借欠你您])[\u4e00-\u9fff]{{1,8}}?(?:{firm})(?:的|那边的)"
+        # 我跟他就是普通朋友 / 我和她是同学 / 我们是同事: the relation said of the two of them
+        rf"|我(?:跟|和|与|同)(?:他|她)[^，,。？?！!不没]{{0,4}}是[^，,。？?！!不没]{{0,4}}?"
+        rf"(?:{rel})"
         rf"|(?:^|[，,。？?！!\s])(?:这里|这边|这儿|我们这里|我们这边)是[^，,。？?！!]{{0,10}}?"
-        rf"(?:{place})"  # 这里是宏达物流前台
+        rf"(?:{place}|{firm})"  # 这里是宏达物流前台, 这里是鑫达物流
         # 她是我女儿 / 周明是我老公 as a clause of its own (这笔钱是我爸借的 is no answer)
         rf"|(?:^|[，,。？?！!\s])(?:他|她|[\u4e00-\u9fff]{{2,3}})(?<![不没])是我(?:的)?(?:{rel})"
-        rf"(?:儿)?(?:啊|呀|嘛)?(?=$|[，,。？?！!\s])")
+        rf"(?:儿)?(?:啊|呀|嘛)?(?=$|[，,。？?！!\s])"
+        # 他是我们这的员工 / 她是我们公司的: the asked person as one of the speaker's side (rules14)
+        rf"|(?:^|[，,。？?！!\s])(?:他|她)是我们(?:这|这儿|这里|这边|{place}|的)")
 
 
 def _compile(ev: EvidenceSettings) -> Recognisers:
@@ -512,6 +521,10 @@ def classify_reply(u: Mapping[str, Any] | str, rules: RuleSet, rec: Recognisers 
     if denies and (rec.third_party.search(text) or not engages_with_debt(text, rec)):
         return "deny"
     clauses = [c for c in CLAUSE_SPLIT.split(heard) if c]
+    confirms = any(m in c for c in clauses for m in v["confirmation"].members)
+    if not confirms and not engages_with_debt(text, rec) and \
+            any(t in said for t in w.get("third_person", ())):
+        return "deny"  # the asked person spoken of in the third person (rules14)
     if any(m in c for c in clauses for m in v["confirmation"].members):
         return "confirm"
     single = set(v["confirmation"].context) & {"是", "对", "嗯", "恩"}
