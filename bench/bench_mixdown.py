@@ -54,6 +54,10 @@ by the same rule before any measure) is fetched into ``.cache/heldout-voices-r10
 ``fresh10:<folder name>``; calls pair two of them only, form the split ``fresh10`` and are
 printed on their own line ("real voices, fresh held-out, tenth round"), aggregate only.
 
+Pieces of a clip without a transcript have no text: ``--heard-text`` (or
+``AUDITOR_PIECE_TEXT=heard``) gives each of them the product's own transcript of it instead
+(`bench.piece_text`; the words a real call's lines would carry), for every real voice alike.
+
 Run: ``python -m bench.bench_mixdown`` (``-v`` prints every call but the fresh ones);
 ``--audio`` runs the two-real-voice calls through the recogniser instead (the product's own
 utterances), and prints how much of the speech it heard and how much of that was attributed
@@ -81,6 +85,20 @@ SHARED = Path(os.environ.get("AUDITOR_SHARED", ROOT.parent / "shared"))
 if not (SHARED / "realzh").is_dir():
     SHARED = Path("/work/shared")
 SR = 16000
+
+
+def _heard_text() -> bool:
+    """Whether pieces without a transcript get the recogniser's text (``--heard-text``)."""
+    return os.environ.get("AUDITOR_PIECE_TEXT", "") == "heard"
+
+
+def _texted(voices: dict[str, list[tuple[np.ndarray, str]]]
+            ) -> dict[str, list[tuple[np.ndarray, str]]]:
+    if not _heard_text():
+        return voices
+    from bench.piece_text import heard_voices
+
+    return heard_voices(voices)
 
 
 def held_out(key: str) -> bool:
@@ -398,7 +416,7 @@ def real_voices() -> dict[str, list[tuple[np.ndarray, str]]]:
             y = _decode(wav)[0]
             vid = f"extra:{source}" if folder in extra else _voice_id(wav.stem, source)
             voices.setdefault(vid, []).extend(_pieces(y, text))
-    return voices
+    return _texted(voices)
 
 
 # The fresh held-out sets: (split and id prefix, folder variable, default folder, label).
@@ -441,7 +459,7 @@ def fresh_voices(folder: Path | None = None, prefix: str = "fresh"
             text = ref.read_text(encoding="utf-8").strip()
             voices.setdefault(f"{prefix}:{sub.name}", []).extend(
                 _pieces(_decode(wav)[0], text))
-    return voices
+    return _texted(voices)
 
 
 def _voice_held_out(voice_id: str) -> bool:
@@ -743,6 +761,8 @@ def voice_counts(voices: dict[str, list[tuple[np.ndarray, str]]], calls: list[Ca
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if "--heard-text" in argv:
+        os.environ["AUDITOR_PIECE_TEXT"] = "heard"
     if "--fresh-voices" in argv:  # count the fresh held-out voices; measures nothing
         counts = {}
         for prefix, *_rest in FRESH_SETS:
