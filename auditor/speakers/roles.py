@@ -40,6 +40,9 @@ ROLES_SCHEMA = {
                  "settled_text_only": Key(float, low=0.5, high=0.999)},
     "agent": _CUES,
     "customer": _CUES,
+    "answers": {"unanswered_weight": _PROBABILITY, "phrases": Key(list),
+                "patterns": Key(list, regex=True)},
+    "questions": {"unasked_weight": _PROBABILITY, "phrases": Key(list)},
 }
 
 
@@ -88,6 +91,25 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Answers:
+    """Customer cues that are answers (roles.toml [answers]): counted in full only on a line
+    that follows a question, else ``unanswered_weight`` of their weight."""
+
+    phrases: tuple[str, ...]
+    patterns: tuple[str, ...]
+    unanswered_weight: float
+
+
+@dataclass(frozen=True)
+class Questions:
+    """Agent cues that are part of a question (roles.toml [questions]): counted in full only on
+    a line that is a question, else ``unasked_weight`` of their weight."""
+
+    phrases: tuple[str, ...]
+    unasked_weight: float
+
+
+@dataclass(frozen=True)
 class Roles:
     """Role cues loaded from ``roles.toml`` (the only home of their values, and of the defaults
     of ``Turns`` and ``Decision``: no class here has defaults of its own), per role."""
@@ -108,6 +130,8 @@ class Roles:
     opener_voice_agent: float
     chain_voice_weight: float
     cue_cap: float
+    answers: Answers
+    questions: Questions
 
 
 def length_prior(duration_s: float, roles: Roles | None = None) -> float:
@@ -159,6 +183,8 @@ def _load_roles(path: str | Path, _stamp: tuple) -> Roles:
     )
     d = data["decision"]
     return Roles(
+        answers=_answers(data["answers"], customer, path),
+        questions=_questions(data["questions"], agent, path),
         turns=turns,
         agent_phrases={k: float(v) for k, v in agent["phrases"].items()},
         agent_patterns=patterns(agent),
@@ -170,6 +196,35 @@ def _load_roles(path: str | Path, _stamp: tuple) -> Roles:
                           settled_text_only=float(d["settled_text_only"])),
         **{key: float(value) for key, value in prior.items()},  # [prior]: all numbers
     )
+
+
+def _listed_cues(table: str, section: dict, role: str, cues: dict, keys: tuple[str, ...],
+                 path: str | Path) -> None:
+    """Every cue a [answers] / [questions] list names is a key of the role's cues; an error
+    names the line of the stray value."""
+    for key in keys:
+        missing = [c for c in section[key] if c not in cues[key]]
+        if missing:
+            where = next((f for f in (Path(path), ROLES_PATH)
+                          if missing[0] in f.read_text(encoding="utf-8")), ROLES_PATH)
+            line = config.Locator(where.read_text(encoding="utf-8")).line_of(
+                table, value=missing[0])
+            raise config.ConfigError(f"{where}:{line}: [{table}] {key} lists {missing[0]!r}, "
+                                     f"which is not a key of [{role}.{key}].")
+
+
+def _questions(section: dict, agent: dict, path: str | Path) -> Questions:
+    """roles.toml [questions], each listed cue checked to be one of [agent]'s."""
+    _listed_cues("questions", section, "agent", agent, ("phrases",), path)
+    return Questions(phrases=tuple(section["phrases"]),
+                     unasked_weight=float(section["unasked_weight"]))
+
+
+def _answers(section: dict, customer: dict, path: str | Path) -> Answers:
+    """roles.toml [answers], each listed cue checked to be one of [customer]'s."""
+    _listed_cues("answers", section, "customer", customer, ("phrases", "patterns"), path)
+    return Answers(phrases=tuple(section["phrases"]), patterns=tuple(section["patterns"]),
+                   unanswered_weight=float(section["unanswered_weight"]))
 
 
 HAN = re.compile(r"[\u4e00-\u9fff]")  # one Chinese character
@@ -250,16 +305,39 @@ def _phrase_hits(text: str, phrases: dict[str, float], pinyin_min: int = 2) -> f
     return score
 
 
-def cue_score(text: str, roles: Roles | None = None) -> float:
+def cue_score(text: str, roles: Roles | None = None, answered: bool = True) -> float:
     """Role evidence of one utterance's text: positive says agent, negative says customer,
-    at most ``cue_cap`` (roles.toml [prior]) either way."""
+    at most ``cue_cap`` (roles.toml [prior]) either way. ``answered``: whether the line follows
+    a question; if not, the answer cues (roles.toml [answers]) count only their
+    ``unanswered_weight``. The question cues (roles.toml [questions]) count in full only when
+    the line itself is a question."""
     roles = roles or load_roles()
     text = text or ""
     agent = _phrase_hits(text, roles.agent_phrases, roles.agent_pinyin_min)
     agent += sum(wt for pat, wt in roles.agent_patterns if pat.search(text))
+    qs = roles.questions
+    if qs.phrases and not is_question(text, roles):  # a question's cue in a line that asks not
+        unasked = _phrase_hits(text, {p: wt for p, wt in roles.agent_phrases.items()
+                                      if p in qs.phrases}, roles.agent_pinyin_min)
+        agent -= (1.0 - qs.unasked_weight) * unasked
+    ans = roles.answers
     customer = _phrase_hits(text, roles.customer_phrases, roles.customer_pinyin_min)
     customer += sum(wt for pat, wt in roles.customer_patterns if pat.search(text))
+    if not answered:  # an answer cue out of a question's reach: only part of its weight
+        unanswered = _phrase_hits(text, {p: wt for p, wt in roles.customer_phrases.items()
+                                         if p in ans.phrases}, roles.customer_pinyin_min)
+        unanswered += sum(wt for pat, wt in roles.customer_patterns
+                          if pat.pattern in ans.patterns and pat.search(text))
+        customer -= (1.0 - ans.unanswered_weight) * unanswered
     return float(np.clip(agent - customer, -roles.cue_cap, roles.cue_cap))
+
+
+def line_cues(texts: list[str], roles: Roles | None = None) -> list[float]:
+    """``cue_score`` of consecutive lines, each answer cue read against the line before it
+    (a line answers when the previous one is a question)."""
+    roles = roles or load_roles()
+    return [cue_score(t, roles, answered=k > 0 and is_question(texts[k - 1], roles))
+            for k, t in enumerate(texts)]
 
 
 # --------------------------------------------------------------------------- turn-taking
