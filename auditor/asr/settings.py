@@ -61,11 +61,6 @@ SCHEMA = {
         "fallback_no_speech": Key(float, low=0, high=1),
         "fallback_seed": Key(int, low=0),
     },
-    "telephone": {
-        "narrowband_edge_hz": Key(float, low=1000, high=7900),
-        "narrowband_db": Key(float, high=0),
-        "band_floor_db": Key(float, high=0),
-    },
     "channels": {
         "one_signal_correlation": Key(float, low=0, high=1),
         "one_signal_share": Key(float, low=0, high=1),
@@ -142,9 +137,6 @@ class AsrSettings:
     restore_min_numerals: int = 0
     one_signal_correlation: float = 1.0
     one_signal_share: float = 1.0
-    narrowband_edge_hz: float = 4000.0
-    narrowband_db: float = -40.0
-    band_floor_db: float = 0.0
 
 
 def load_asr_settings(path: str | Path | None = None) -> AsrSettings:
@@ -163,7 +155,6 @@ def load_asr_settings(path: str | Path | None = None) -> AsrSettings:
         digit_syllables=pairs,
         restore_min_numerals=digits["restore_min_numerals"],
         **data["channels"],
-        **data["telephone"],
         **data["decode"],
         **flt,
     )

@@ -18,7 +18,6 @@ import numpy as np
 
 from auditor.asr import digits, hallucination, lexicon
 from auditor.asr.settings import AsrSettings, ConfidenceSettings, load_asr_settings
-from auditor.audio import band
 from auditor.audio.vad import Region, quietest_point
 
 
@@ -217,7 +216,6 @@ class Transcriber:
         (cross-attention alignment, per character) and every character goes back to the
         piece it was heard in. Windows are decoded in batches.
         """
-        channels = self._band_filled(channels)
         packs = pack_pieces(pieces, self.settings.pack_s, self.settings.pack_gap_s,
                             join=channels.shape[0] > 1,
                             mix_channels=self.settings.pack_mix_channels,
@@ -233,21 +231,6 @@ class Transcriber:
             self._restore_digits(piece)
             piece.confidence = piece_confidence(piece, self.settings.confidence)
         return pieces
-
-    def _band_filled(self, channels: np.ndarray) -> np.ndarray:
-        """`channels` with a faint noise floor above the band edge of each telephone-band
-        channel (auditor/audio/band.py; asr.toml [telephone]), as the recogniser hears them."""
-        s = self.settings
-        if s.band_floor_db >= 0:  # switched off
-            return channels
-        narrow = [band.is_narrowband(c, self.sample_rate, s.narrowband_edge_hz, s.narrowband_db)
-                  for c in channels]
-        if not any(narrow):
-            return channels
-        return np.stack([
-            band.with_noise_floor(c, self.sample_rate, s.narrowband_edge_hz, s.band_floor_db,
-                                  seed=i) if is_narrow else c
-            for i, (c, is_narrow) in enumerate(zip(channels, narrow, strict=True))])
 
     def _join_numbers(self, channels: np.ndarray, pieces: list[Piece]) -> None:
         """Decode a number cut across pieces once more, whole.
