@@ -2,7 +2,8 @@
 
 Decodes every clip of ../shared/realzh and ../shared/realzh-aishell twice with one loaded model:
 through the product (find_pieces + Transcriber.decode, as `auditor check` hears a mono call) and
-through plain ``WhisperModel.transcribe(language="zh")`` with its defaults; once at the clips' own
+through plain ``WhisperModel.transcribe(language="zh")`` with its defaults (the file read
+through FFmpeg's resampler as faster-whisper reads it); once at the clips' own
 rate and once as a telephone line (resampled to 8 kHz and encoded G.711 mu-law, made here in a
 temporary directory). Prints, per corpus, per split and overall: the character error rate (both
 sides simplified, punctuation removed, Arabic digits and 幺/一/两 mapped to one set of numerals,
@@ -35,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 def _shared() -> Path:
@@ -165,12 +168,25 @@ def product_text(auditor, path: Path, transcriber=None) -> tuple[str, list]:
     return "".join(p.text for p in ordered), pieces
 
 
-def plain_text(model, path: Path) -> str:
-    """Plain faster-whisper with its defaults (language fixed to Mandarin)."""
-    from auditor.audio.decode import decode
+def ffmpeg_audio(path: Path) -> np.ndarray:
+    """The first channel of `path` at 16 kHz through FFmpeg's own resampler (PyAV), as
+    faster-whisper's decode_audio reads a file (float, not its 16-bit integers: the plain
+    side of earlier rounds, read by the product's decoder before it resampled with soxr)."""
+    import av
 
-    audio = decode(path)
-    segments, _info = model.transcribe(audio.samples[0], language="zh")
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        resampler = av.AudioResampler(format="fltp", layout="mono", rate=16000)
+        parts = [out.to_ndarray()[0] for frame in container.decode(stream)
+                 for out in resampler.resample(frame)]
+        parts += [out.to_ndarray()[0] for out in resampler.resample(None)]
+    return np.concatenate(parts).astype(np.float32)
+
+
+def plain_text(model, path: Path) -> str:
+    """Plain faster-whisper with its defaults (language fixed to Mandarin), the file read as
+    faster-whisper reads it (FFmpeg's resampler, not the product's)."""
+    segments, _info = model.transcribe(ffmpeg_audio(path), language="zh")
     return "".join(s.text for s in segments)
 
 

@@ -4,6 +4,14 @@ PyAV (the FFmpeg libraries bundled in its wheel) reads WAV (PCM, μ-law, A-law),
 M4A/AAC and OGG/Opus at any sample rate. The channels are kept apart, since a stereo call
 carries one party per channel; every later stage (VAD, ASR, metrics) works on these arrays, so
 a file is decoded exactly once.
+
+A file below 16 kHz (a telephone line at 8 kHz) is decoded at its own rate and upsampled by
+soxr (its very-high-quality filter): FFmpeg's default resampler leaves a mirror image of the
+speech band above 4 kHz about 60 dB under it, inside the 80 dB range of Whisper's log-mel front
+end, and the recogniser loses characters to it (soxr's image is some 110 dB down). Measured
+with bench.asr_compare on the tuning clips as 8 kHz mu-law: CER 0.180 -> 0.169 (98 -> 92
+character errors, 7 clips changed, 6 for the better), digit strings 13/16 -> 14/16. Files at
+16 kHz and above are resampled by FFmpeg as before.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+import soxr
 
 from auditor.core.errors import AuditorError
 
@@ -79,7 +88,11 @@ def decode(path: str | Path, sample_rate: int = SAMPLE_RATE) -> Audio:
                 "or stereo (one party per channel)."
             )
         layout = "stereo" if n_channels == 2 else "mono"
-        resampler = av.AudioResampler(format="fltp", layout=layout, rate=sample_rate)
+        declared_rate = stream.codec_context.sample_rate or 0
+        # Upsampling (a telephone line) is left to soxr: PyAV keeps the file's rate then.
+        resampler = av.AudioResampler(format="fltp", layout=layout,
+                                      rate=None if 0 < declared_rate < sample_rate
+                                      else sample_rate)
         pieces: list[np.ndarray] = []
         declared = _declared_duration(container, stream)
         try:
@@ -99,10 +112,11 @@ def decode(path: str | Path, sample_rate: int = SAMPLE_RATE) -> Audio:
                 f"{path} is damaged part-way through ({_reason(exc)}); re-export the recording."
             ) from None
         codec = stream.codec_context.name
-        source_rate = stream.codec_context.sample_rate or sample_rate
+        source_rate = declared_rate or sample_rate
+        decoded_rate = resampler.rate or sample_rate
     if not pieces:
         raise AudioError(f"{path} contains no audio samples (zero length).")
-    samples = np.ascontiguousarray(np.concatenate(pieces, axis=1), dtype=np.float32)
+    samples = resample(np.concatenate(pieces, axis=1), decoded_rate, sample_rate)
     if samples.shape[1] == 0:
         raise AudioError(f"{path} contains no audio samples (zero length).")
     got = samples.shape[1] / sample_rate
@@ -113,6 +127,16 @@ def decode(path: str | Path, sample_rate: int = SAMPLE_RATE) -> Audio:
             f"{got:.1f} s is there; copy the complete recording again."
         )
     return Audio(samples=samples, sample_rate=sample_rate, source_rate=source_rate, codec=codec)
+
+
+def resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
+    """(channels, n) float32 `samples` at `rate` as C-contiguous float32 at `target` (soxr,
+    very high quality; unchanged when the rates are equal)."""
+    samples = np.asarray(samples, dtype=np.float32)
+    if rate == target or samples.shape[1] == 0:
+        return np.ascontiguousarray(samples)
+    out = soxr.resample(samples.T, rate, target, quality="VHQ")
+    return np.ascontiguousarray(np.atleast_2d(out.T), dtype=np.float32)
 
 
 def _declared_duration(container: av.container.InputContainer, stream: av.audio.AudioStream
