@@ -91,6 +91,26 @@ def test_garbled_greeting_raises_no_missing_greeting(rules: RuleSet) -> None:
     assert "missing_greeting" in cats(audit_utterances(absent, rules)[0])
 
 
+@pytest.mark.parametrize("opening", ["好，我这边是安信贷客服。请问是周明先生吗？",
+                                     "也好请问是周明先生吗？", "1号请问是周明先生吗？"])
+def test_a_greeting_that_lost_its_first_syllable_is_no_missing_greeting(
+        rules: RuleSet, opening: str) -> None:
+    # 您好 heard as 好 / 也好 / 1号 at the head of the first line, a clause break or the next
+    # step after it: the greeting's absence is not shown (a note), nor is it taken as made
+    turns = call(("agent", opening, 0.8), ("customer", "是我。", 0.8),
+                 ("agent", "我这边是安信贷客服，您在安信贷的借款逾期了。", 0.8),
+                 ("agent", "好的，谢谢，再见。", 0.8))
+    flags, steps = audit_utterances(turns, rules)
+    assert "missing_greeting" not in cats(flags) and "steps.greeting" in notes(flags)
+    assert not steps["greeting"]
+    # the same opening without that head: a missing greeting shown by an intelligible line
+    bare = [dict(turns[0], text="请问是周明先生吗？我这边是安信贷客服。")] + turns[1:]
+    assert "missing_greeting" in cats(audit_utterances(bare, rules)[0])
+    # a head that does not end on the greeting's syllable is no hidden greeting (喂 is no 好)
+    called = [dict(turns[0], text="喂，请问是周明先生吗？")] + turns[1:]
+    assert "missing_greeting" in cats(audit_utterances(called, rules)[0])
+
+
 def test_a_reply_word_of_an_unsettled_speaker_hides_no_greeting(rules: RuleSet) -> None:
     # the customer's 是的 attributed to nobody for sure: not an agent line the greeting may be in
     turns = call(("agent", "喂，周明先生是吧？", 0.6), ("agent", "是的", 0.2, 0.7),

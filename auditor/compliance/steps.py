@@ -16,7 +16,10 @@ words already written right are kept.
 * **Greeting**: a ``greeting`` member in the agent's first ``within_first`` turns, or a
   clause opening one of those turns that sounds nearly like a member of three syllables or more
   (all syllables but one, that one sharing its initial: 剩五号 for 上午好; ``sounds_nearly``),
-  or that is such a member with one syllable more in it (上午5号: ``_one_inserted``).
+  or that is such a member with one syllable more in it (上午5号: ``_one_inserted``). A first
+  line that opens with one or two characters ending on a two-syllable greeting's last syllable
+  (好, 也好, 1号 for 您好), then a clause break or the next step, shows no greeting and no missing
+  one: the missing greeting is a ``greeting_misheard`` note (``greeting_may_hide``).
 * **Self-identification**: the introduction frame (``self_intro_frame``: 我是 / 这里是 /
   我这边是 ...) followed within ``intro_span`` characters by a ``role_word``, an
   ``institution_word``, a ``lender_product`` or a lender brand (a word ending in
@@ -345,6 +348,28 @@ def greets(text: str, rec: Recognisers) -> bool:
     return any(sounds_nearly(first, g) or _one_inserted(first, g) or (
         len(first) > len(g) and sounds_nearly(first[: len(g)], g)
         and word_keys(g)[-1] in char_keys(first[len(g) - 1])) for g in members)
+
+
+_OPENING_BREAK = "，,。.！!？?、…"
+
+
+def greeting_may_hide(text: str, rec: Recognisers) -> bool:
+    """The agent's first line opens with one or two characters ending on the last syllable of a
+    two-syllable greeting (好 of 您好 / 你好, heard as 好, 也好, 1号), then a clause break or the
+    next step (an identity question, a self-introduction): a greeting with its first syllable
+    lost or misheard, in the place a greeting stands. Too little to say it was made; enough
+    that its absence is not shown, so a missing greeting there is a note, not a flag."""
+    lasts = {word_keys(g)[-1] for g in rec.vocab["greeting"].members
+             if len(g) == 2 and len(word_keys(g)) == 2}
+    body = text.lstrip(" " + _OPENING_BREAK)
+    for k in (1, 2):
+        head, rest = body[:k], body[k:].lstrip()
+        if len(head) < k or not char_keys(head[-1]) & lasts:
+            continue
+        if (not rest or rest[0] in _OPENING_BREAK or identity_question(rest, rec)[0]
+                or self_identifies(rest, rec)):
+            return True
+    return False
 
 
 def _one_inserted(clause: str, word: str) -> bool:
@@ -1082,6 +1107,9 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
         if sid == "self_identification" and not garbled:
             garbled = [utts[i] for i in region if garbled_introduction(texts[i], rec)]
             why = "garbled_introduction"
+        if sid == "greeting" and not garbled:
+            garbled = [utts[i] for i in region[:1] if greeting_may_hide(texts[i], rec)]
+            why = "greeting_misheard"
         if garbled and bounded:
             flags.append(_note(sid, garbled[-1] if sid == "closing" else garbled[0], why, ev))
             question_unheard = question_unheard or sid == "identity_verification"
