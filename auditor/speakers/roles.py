@@ -93,19 +93,21 @@ class Decision:
 @dataclass(frozen=True)
 class Answers:
     """Customer cues that are answers (roles.toml [answers]): counted in full only on a line
-    that follows a question, else ``unanswered_weight`` of their weight."""
+    that follows a question, else ``unanswered_weight`` of their weight. The listed cues are kept
+    with their [customer] weights, read once at load."""
 
-    phrases: tuple[str, ...]
-    patterns: tuple[str, ...]
+    phrases: dict[str, float]
+    patterns: tuple[tuple[re.Pattern[str], float], ...]
     unanswered_weight: float
 
 
 @dataclass(frozen=True)
 class Questions:
     """Agent cues that are part of a question (roles.toml [questions]): counted in full only on
-    a line that is a question, else ``unasked_weight`` of their weight."""
+    a line that is a question, else ``unasked_weight`` of their weight. The listed cues are kept
+    with their [agent] weights, read once at load."""
 
-    phrases: tuple[str, ...]
+    phrases: dict[str, float]
     unasked_weight: float
 
 
@@ -216,14 +218,16 @@ def _listed_cues(table: str, section: dict, role: str, cues: dict, keys: tuple[s
 def _questions(section: dict, agent: dict, path: str | Path) -> Questions:
     """roles.toml [questions], each listed cue checked to be one of [agent]'s."""
     _listed_cues("questions", section, "agent", agent, ("phrases",), path)
-    return Questions(phrases=tuple(section["phrases"]),
+    return Questions(phrases={p: float(agent["phrases"][p]) for p in section["phrases"]},
                      unasked_weight=float(section["unasked_weight"]))
 
 
 def _answers(section: dict, customer: dict, path: str | Path) -> Answers:
     """roles.toml [answers], each listed cue checked to be one of [customer]'s."""
     _listed_cues("answers", section, "customer", customer, ("phrases", "patterns"), path)
-    return Answers(phrases=tuple(section["phrases"]), patterns=tuple(section["patterns"]),
+    return Answers(phrases={p: float(customer["phrases"][p]) for p in section["phrases"]},
+                   patterns=tuple((re.compile(p), float(customer["patterns"][p]))
+                                  for p in section["patterns"]),
                    unanswered_weight=float(section["unanswered_weight"]))
 
 
@@ -317,17 +321,14 @@ def cue_score(text: str, roles: Roles | None = None, answered: bool = True) -> f
     agent += sum(wt for pat, wt in roles.agent_patterns if pat.search(text))
     qs = roles.questions
     if qs.phrases and not is_question(text, roles):  # a question's cue in a line that asks not
-        unasked = _phrase_hits(text, {p: wt for p, wt in roles.agent_phrases.items()
-                                      if p in qs.phrases}, roles.agent_pinyin_min)
+        unasked = _phrase_hits(text, qs.phrases, roles.agent_pinyin_min)
         agent -= (1.0 - qs.unasked_weight) * unasked
     ans = roles.answers
     customer = _phrase_hits(text, roles.customer_phrases, roles.customer_pinyin_min)
     customer += sum(wt for pat, wt in roles.customer_patterns if pat.search(text))
     if not answered:  # an answer cue out of a question's reach: only part of its weight
-        unanswered = _phrase_hits(text, {p: wt for p, wt in roles.customer_phrases.items()
-                                         if p in ans.phrases}, roles.customer_pinyin_min)
-        unanswered += sum(wt for pat, wt in roles.customer_patterns
-                          if pat.pattern in ans.patterns and pat.search(text))
+        unanswered = _phrase_hits(text, ans.phrases, roles.customer_pinyin_min)
+        unanswered += sum(wt for pat, wt in ans.patterns if pat.search(text))
         customer -= (1.0 - ans.unanswered_weight) * unanswered
     return float(np.clip(agent - customer, -roles.cue_cap, roles.cue_cap))
 
