@@ -240,7 +240,7 @@ def third_party_self_rx(v: Mapping[str, Concept], w: Mapping[str, Sequence[str]]
     place = _alt([*w["answering_place"],
                   *(m for m in v["workplace"].all if m not in not_a_relation)])
     # a firm named by its name's ending (鑫达物流, 华美酒店): rules14
-    firm = _alt([*w.get("organisation_suffix", ()), *w["answering_place"]])
+    firm = _alt([*w["organisation_suffix"], *w["answering_place"]])
     return re.compile(
         rf"我是(?:他|她)们?(?:的|家的?|那边的?)?(?:{rel})"  # 我是他媳妇儿, 我是她家保姆
         rf"|我是(?:{place})(?:的|那边的)"  # 我是人事部的
@@ -548,9 +548,9 @@ def classify_reply(u: Mapping[str, Any] | str, rules: RuleSet, rec: Recognisers 
     clauses = [c for c in CLAUSE_SPLIT.split(heard) if c]
     confirms = any(m in c for c in clauses for m in v["confirmation"].members)
     if not confirms and not engages_with_debt(text, rec) and \
-            any(t in said for t in w.get("third_person", ())):
+            any(t in said for t in w["third_person"]):
         return "deny"  # the asked person spoken of in the third person (rules14)
-    if any(m in c for c in clauses for m in v["confirmation"].members):
+    if confirms:
         return "confirm"
     single = set(v["confirmation"].context) & {"是", "对", "嗯", "恩"}
     # one syllable misheard is the commonest error: a short low-confidence 是/对/嗯 proves nothing
