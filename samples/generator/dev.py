@@ -18,7 +18,8 @@ after the ones the earlier rounds used (the scenario cycle is offset by their co
 ``<group>_dv3k<k>``, ``dev3-varied``, split ``dev3``) is a further study set drawn the same
 way, ``--round 4`` a small one of compliant and step calls (``dev4-varied``), and ``--round 5``
 a further never-studied check set (``dev5-varied``, round 2's weighting), ``--round 6``
-another (``dev6-varied``, the same weighting), ``--round 7`` a third (``dev7-varied``).
+another (``dev6-varied``, the same weighting), ``--round 7`` a third (``dev7-varied``), and
+``--round 8`` a fourth (``dev8-varied``, round 7's weighting).
 
 The set is weighted to the scenarios that carry agent violations, script steps and third
 parties (``PLAN``: calls per group); layouts are drawn (about a third mono) unless a scenario
@@ -120,7 +121,9 @@ PLAN5 = dict(PLAN2, refusal=1)
 PLAN6 = dict(PLAN5)
 # round 7: a never-studied check set drawn at the start of the tenth round, before its changes
 PLAN7 = dict(PLAN5)
-PLANS = {1: PLAN, 2: PLAN2, 3: PLAN3, 4: PLAN4, 5: PLAN5, 6: PLAN6, 7: PLAN7}
+# round 8: a never-studied check set drawn at the start of the eleventh round, before its changes
+PLAN8 = dict(PLAN7)
+PLANS = {1: PLAN, 2: PLAN2, 3: PLAN3, 4: PLAN4, 5: PLAN5, 6: PLAN6, 7: PLAN7, 8: PLAN8}
 # a round's split name (truth files' "split"): dev, dev2, dev3, ...
 SPLITS = {r: "dev" if r == 1 else f"dev{r}" for r in PLANS}
 DEV_SPLIT = SPLITS[1]
