@@ -23,7 +23,9 @@ stages after it; figures to report are made without it.
 
 ``python -m bench.eval --truth-only`` skips the model: truth transcripts (rules only), the corpus
 and the rules' time per call; ``--errors`` also lists the tuning half's misses. ``--set calls``
-or ``--set varied`` evaluates one sample directory only.
+or ``--set varied`` evaluates one sample directory only, ``--set tuning`` (or ``heldout``) one
+half of samples/varied; with ``--set`` the outcome is that of the chosen sets alone, and the
+corpus is left out. ``--help`` prints this text; an option not named here is refused.
 
 ``--dir PATH`` evaluates a directory of varied-format calls instead (audio + ``<stem>.truth.json``,
 e.g. the dev set drawn by ``samples/generator/dev.py`` outside the repository), reported as
@@ -162,9 +164,36 @@ def _dir_arg() -> Path | None:
     return path
 
 
+# the options main() reads (those taking a value after them in VALUED)
+FLAGS = ("--truth-only", "--corpus-only", "--errors", "--reuse-asr")
+VALUED = ("--dir", "--set")
+
+
+def _check_argv(argv: list[str]) -> None:
+    """``--help`` prints the module text and stops; any option not read here is refused (a
+    mistyped option would otherwise run the whole evaluation, held-out half included)."""
+    if "--help" in argv or "-h" in argv:
+        print(__doc__)
+        raise SystemExit(0)
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in VALUED:
+            i += 2
+            continue
+        if arg not in FLAGS:
+            raise SystemExit(f"bench.eval: unknown option {arg!r} (see --help)")
+        i += 1
+
+
+def _set_words(name: str) -> list[str]:
+    """The words a set can be chosen by: samples/varied tuning -> samples, varied, tuning."""
+    return name.replace("/", " ").split()
+
+
 def _chosen_sets() -> list:
     """The sample sets asked for on the command line (``--dir PATH``: that directory alone, as
-    ``dev``; ``--set calls|varied``; default all)."""
+    ``dev``; ``--set calls|varied|tuning|heldout``; default all)."""
     folder = _dir_arg()
     if folder is not None:
         truths = load_truths(folder)
@@ -173,8 +202,17 @@ def _chosen_sets() -> list:
     if "--set" in sys.argv:
         i = sys.argv.index("--set")
         want = sys.argv[i + 1] if i + 1 < len(sys.argv) else ""
-        sets = [s for s in sets if s[0].split()[0].endswith(want)]
+        chosen = [s for s in sets if want in _set_words(s[0])[1:]]
+        if not chosen:
+            words = sorted({w for s in sets for w in _set_words(s[0])[1:]})
+            raise SystemExit(f"--set {want!r}: none of {', '.join(words)}")
+        sets = chosen
     return sets
+
+
+# bench.eval_outcome's group of each sample set
+OUTCOME_GROUP = {"samples/calls": "samples/calls", "samples/varied tuning": "varied tuning",
+                 "samples/varied heldout": "varied held-out"}
 
 
 def _show(report: Report, title: str, heldout: bool) -> str:
@@ -272,6 +310,7 @@ def _dir_outcome(folder: Path, truths: list, cards: dict | None,
 
 
 def main() -> None:
+    _check_argv(sys.argv[1:])
     if "--truth-only" in sys.argv or "--corpus-only" in sys.argv:
         truth_only()
         return
@@ -298,8 +337,10 @@ def main() -> None:
                   f"uncertain flags {r.uncertain}/{r.flags} | certain only "
                   f"{r.audio_certain.summary()}")
         return
+    chosen = "--set" in sys.argv
     rules = load_rules()
-    print(corpus_report(rules))
+    if not chosen:
+        print(corpus_report(rules))
     truths = load_truths(SAMPLES)
     per_call, length = time_rules(truths, rules)
     audio_s = sum(r.audio_s for r in results)
@@ -316,12 +357,16 @@ def main() -> None:
               f"{r.audio.recall:>12.2f} {r.audio.precision:>9.2f}   {r.uncertain:>3}/{r.flags:<3}"
               f"           {r.audio_certain.recall:.2f} / {r.audio_certain.precision:.2f}")
     outcome_calls = eval_outcome.load_calls()
+    if chosen:  # only the chosen sets' calls are heard for the outcome
+        groups = {OUTCOME_GROUP[name] for name, _, _ in sets}
+        outcome_calls = [c for c in outcome_calls if c.group in groups]
     outcome_truth = eval_outcome.from_truth(outcome_calls)
     outcome_audio = eval_outcome.from_audio(auditor, outcome_calls, cards, spent)
     print(eval_outcome.report(outcome_truth, outcome_audio, "--errors" in sys.argv))
     held = "varied held-out"
-    print(f"\nSummary: outcome held-out truth {outcome_truth.share(held):.3f} | audio "
-          f"{outcome_audio.tally.share(held):.3f}")
+    if outcome_truth.share(held) is not None:
+        print(f"\nSummary: outcome held-out truth {outcome_truth.share(held):.3f} | audio "
+              f"{outcome_audio.tally.share(held):.3f}")
 
 
 if __name__ == "__main__":

@@ -147,3 +147,40 @@ def test_certain_only_leaves_out_uncertain_flags_and_keeps_every_call() -> None:
     report = evaluate(kept, ALL_CATEGORIES)
     counts = report.per_category
     assert (counts["threat"].misses, counts["abuse"].false_alarms) == (1, 1)
+
+
+def test_help_prints_the_text_and_runs_nothing(monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import eval as bench_eval
+
+    monkeypatch.setattr(sys, "argv", ["eval", "--help"])
+    with pytest.raises(SystemExit) as stop:
+        bench_eval.main()
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert "--dir PATH" in out and "== " not in out  # the text, no set evaluated
+
+
+def test_unknown_option_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench import eval as bench_eval
+
+    monkeypatch.setattr(sys, "argv", ["eval", "--reuse-asr", "--dri", "x"])
+    with pytest.raises(SystemExit, match="unknown option '--dri'"):
+        bench_eval.main()
+    # a value after --dir / --set is not taken for an option
+    bench_eval._check_argv(["--dir", "--errors", "--set", "tuning", "--reuse-asr"])
+
+
+def test_set_chooses_one_half_of_varied(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench import eval as bench_eval
+
+    names = {"calls": ["samples/calls"], "tuning": ["samples/varied tuning"],
+             "heldout": ["samples/varied heldout"],
+             "varied": ["samples/varied tuning", "samples/varied heldout"]}
+    for want, expected in names.items():
+        monkeypatch.setattr(sys, "argv", ["eval", "--set", want])
+        assert [name for name, _, _ in bench_eval._chosen_sets()] == expected
+        assert {bench_eval.OUTCOME_GROUP[n] for n in expected}  # each set has its outcome group
+    monkeypatch.setattr(sys, "argv", ["eval", "--set", "samples"])
+    with pytest.raises(SystemExit, match="none of calls, heldout, tuning, varied"):
+        bench_eval._chosen_sets()
