@@ -271,3 +271,98 @@ def test_garbled_opening_shaped_as_a_question_may_hide_it(rules: RuleSet) -> Non
         flags, _ = audit_utterances(_opening_said_in(24, first), rules)
         assert "missing_identity_verification" not in cats(flags)
     assert not _question_shaped("您好,大要冷,我是一达分析委托的戴后专员,公后92708。", REC)
+
+
+# a debt stated with every syllable heard (its signal counts no more than its text), then a 嗯
+# of assent: no identity question was asked anywhere in this opening
+_ASSENT_AFTER_DEBT = (
+    ("agent", "下午好,我这边是会鸣花客服,工号六零九九四。", 0.38),
+    ("customer", "我,你说。", 0.40),
+    ("agent", "你的会鸣花账单还有一万五千五百没还,逾期一百一十二天。", 0.46),
+    ("customer", "嗯,我知道。", 0.48),
+    ("agent", "您打算什么时候处理?", 0.57),
+    ("customer", "我过两天能还一千五百。", 0.59),
+    ("agent", "不打扰您了,再见。", 0.56),
+)
+
+
+def test_assent_after_a_debt_heard_whole_is_no_answer_to_a_hidden_question(
+        rules: RuleSet) -> None:
+    turns = call(*_ASSENT_AFTER_DEBT)
+    # the debt line's signal holds no more syllables than its text: no question fits in it
+    turns[2] = {**turns[2], "syllables_audio": 26}
+    flags, steps = audit_utterances(turns, rules)
+    assert steps["identity_verification"] is False
+    got = {f["category"]: f for f in flags}
+    assert {"missing_identity_verification", "disclosure_before_verification"} <= set(got)
+    assert got["missing_identity_verification"]["uncertain"] is True  # low-confidence opening
+    # the same line with syllables lost (or no count of them): a question may hide in it, and
+    # the 嗯 may answer it -- unclear only
+    for syllables in (None, 34):
+        t = [dict(u) for u in turns]
+        t[2] = {k: v for k, v in t[2].items() if k != "syllables_audio"}
+        if syllables is not None:
+            t[2]["syllables_audio"] = syllables
+        flags, _ = audit_utterances(t, rules)
+        assert not cats(flags) & {"missing_identity_verification",
+                                  "disclosure_before_verification"}
+        assert "info_step_unclear" in cats(flags)
+
+
+def test_question_frame_with_its_name_misheard() -> None:
+    from auditor.compliance.steps import question_framed
+
+    for text in ("晚上好请问是尊隐是吗?", "您好请问市民是吗?",
+                 "您好,麻烦确认一下您是全职强先生被人罢"):
+        assert question_framed(text, REC), text
+        assert not identity_question(text, REC)[0]  # not the question itself
+    # questions of another kind, a 是否, a clause that does not close as a question
+    for text in ("请问您能联系上他吗？", "那请问您认识王芳吗？", "请问您是否方便接听吗?",
+                 "您好请问市民是", "我是瑞丰消费金融的贷后专员。"):
+        assert not question_framed(text, REC), text
+
+
+def _framed_opening(first: tuple, *more: tuple, reply: tuple = ("customer", "是等你说", 0.2)
+                    ) -> list[dict]:
+    return call(first, *more, reply,
+                ("agent", "我是金岁消费金融委托的贷后专员,工号四六五七九,您在金岁消费金融的"
+                          "消费贷款还有一万七千五百元没还,逾期九十六天。", 0.71),
+                ("customer", "最近手头紧。", 0.55),
+                ("agent", "您打算什么时候处理?", 0.6), ("customer", "下周五之前我还八百块。", 0.6),
+                ("agent", "好的,谢谢您,再见。", 0.69))
+
+
+def test_low_confidence_question_frame_leaves_the_verification_unclear(rules: RuleSet) -> None:
+    # 请问您是李女士吗 heard as 请问市民是, its 吗？ cut into a line of its own
+    turns = _framed_opening(("agent", "您好请问市民是", 0.22), ("agent", "吗?", 0.0))
+    turns[0]["syllables_audio"], turns[1]["syllables_audio"] = 9, 1
+    flags, steps = audit_utterances(turns, rules)
+    assert steps["identity_verification"] is False
+    assert not cats(flags) & {"missing_identity_verification", "disclosure_before_verification"}
+    notes = [f for f in flags if f["category"] == "info_step_unclear"]
+    assert {f["rule"] for f in notes} >= {"steps.identity_verification",
+                                          "steps.disclosure_before_verification"}
+    # the same frame in one line, name misheard
+    turns = _framed_opening(("agent", "晚上好请问是尊隐是吗?", 0.38))
+    turns[0]["syllables_audio"] = 11
+    flags, _ = audit_utterances(turns, rules)
+    assert "missing_identity_verification" not in cats(flags)
+    # heard with confidence, the frame is no doubt: what was heard is the question's absence
+    turns = _framed_opening(("agent", "晚上好请问是尊隐是吗?", 0.8))
+    turns[0]["syllables_audio"] = 11
+    flags, _ = audit_utterances(turns, rules)
+    assert "missing_identity_verification" in cats(flags)
+    # a cut line that is more than a tag is no part of the question
+    turns = _framed_opening(("agent", "您好请问市民是", 0.22), ("agent", "好的", 0.3))
+    turns[0]["syllables_audio"], turns[1]["syllables_audio"] = 9, 2
+    flags, _ = audit_utterances(turns, rules)
+    assert "missing_identity_verification" in cats(flags)
+
+
+def test_question_frame_answered_by_a_denial_is_judged(rules: RuleSet) -> None:
+    # a misheard frame, then the other party says who they are: the denial is the evidence
+    turns = _framed_opening(("agent", "晚上好请问是尊隐是吗?", 0.38),
+                            reply=("customer", "不是,我是她同事。", 0.8))
+    turns[0]["syllables_audio"] = 11
+    flags, _ = audit_utterances(turns, rules)
+    assert "missing_identity_verification" in cats(flags)

@@ -47,7 +47,9 @@ words already written right are kept.
   the other party's first replies shows it was asked and answered; a confirmation right after a
   low-confidence agent line, or an unclear reply right after one too garbled to judge a step absent
   from, makes it unclear -- if that line holds speech enough for the question
-  (``question_min_syllables`` counted in its signal: a garbled 嗯 of one syllable hides none). A
+  (``question_min_syllables`` counted in its signal: a garbled 嗯 of one syllable hides none) and
+  room for it (syllables lost or a question's shape: a debt heard whole, then 嗯, was assented
+  to, not answered). A
   reply that talks of the debt as the speaker's own (我不是不还) is no denial. With no question
   recognised, a reply that asks back and confirms only by a one-syllable 嗯/对 (嗯，什么事？) is a
   backchannel, no sign of a question. Once the debtor has confirmed, only a strong denial (a
@@ -73,7 +75,10 @@ question's shape in it -- no ？, no clause closed by a tag such as 吧 or a 吗
 title on sound (``_may_hide_question``): a greeting, an introduction and a staff number misheard
 leave no room for the question; for the closing, only a
 garbled line after which no intelligible agent turn was heard: a close is the agent's last words),
-the flag becomes an ``info_step_unclear`` note; so does a missing self-identification when the
+the flag becomes an ``info_step_unclear`` note; so does a missing identity verification when a
+low-confidence opening line holds the question's frame with its name or tag misheard (请问是尊隐是
+吗？, 请问市民是 with its 吗？ cut into the next line, 您是X先生被人罢: ``question_framed``) and no
+denial answered it (``question_misheard``); so does a missing self-identification when the
 opening holds its words without their frame (``garbled_introduction``: 戴后 for 贷后, 过后 + digits
 for 工号 + digits). A garbled opening without a recognised identity question leaves the disclosure
 that follows unclear too. missing_identity_verification is raised on a denial, on a confident reply
@@ -766,18 +771,19 @@ def unheard_question(utts: Sequence[Mapping[str, Any]], rules: RuleSet,
 def _question_may_hide(u: Mapping[str, Any], result: str, rec: Recognisers) -> bool:
     """Whether an unrecognised identity question may hide in the agent line `u` before a reply
     (``unheard_question``). A confirmation (是的) shows something was asked: the question may
-    hide in a low-confidence line that holds speech enough for it (``_may_hold``). An unclear
-    reply shows nothing: the line must be one the step is not judged absent from, as for a
-    missing step (``_judgeable``, and not heard whole without the question:
-    ``_may_hide_question``). An unsettled speaker's line may always be the agent's garbled
-    question."""
+    hide in a low-confidence line that holds speech enough for it (``_may_hold``) and room for
+    it -- syllables lost, or a question's shape in its text (``_may_hide_question``): a debt
+    stated with every syllable heard and no question in it was answered by a 嗯 of assent, not
+    by a yes to who is speaking. An unclear reply shows nothing: the line must be one the step
+    is not judged absent from, as for a missing step (``_judgeable``, and the same room). An
+    unsettled speaker's line may always be the agent's garbled question."""
     least = rec.ev.steps["question_min_syllables"]
     if not may_be_agent(u, rec.ev) or not _may_hold(u, least):
         return False
     if speaker_unsettled(u, rec.ev):
         return True
     if result == "confirm":
-        return low_confidence(u, rec.ev)
+        return low_confidence(u, rec.ev) and _may_hide_question(u, rec)
     return not _judgeable(u, rec.ev) and _may_hide_question(u, rec)
 
 
@@ -827,6 +833,56 @@ def _may_hide_question(u: Mapping[str, Any], rec: Recognisers) -> bool:
     return lost is None or lost >= least or _question_shaped(str(u.get("text", "") or ""), rec)
 
 
+_QUESTION_END = re.compile(r"[吗么嘛吧]?[？?]|[吗么嘛]$")
+
+
+def _cut_tag(utts: Sequence[Mapping[str, Any]], i: int, rec: Recognisers) -> str:
+    """The question tag the recogniser cut from line `i` into a line of its own (…请问您是 /
+    吗？): the next line, when it may be the agent's and is nothing but a tag of one syllable
+    (吗, 么, 吧, a syllable sounding like 吗, or a ？ alone); else ''."""
+    if i + 1 >= len(utts) or not may_be_agent(utts[i + 1], rec.ev):
+        return ""
+    frag = str(utts[i + 1].get("text", "") or "").strip()
+    body = frag.strip("，,。.！!？? ")
+    if not body:
+        return frag if ("？" in frag or "?" in frag) else ""
+    return frag if len(body) == 1 and _tag_after(body) else ""
+
+
+def question_framed(text: str, rec: Recognisers) -> bool:
+    """The line holds the frame of an identity question with its name or its question tag
+    misheard: a question opener (``question_openers``: 请问), then 是 within two characters
+    (请问您是, 请问这是, 请问市民是), then at most ``question_span`` characters, closing the clause
+    as a question (？, or a 吗 / 么 / 嘛 tag: 请问是尊隐是吗？); or 您是 / 你是 with a title
+    (先生, 女士, 本人; heard on sound) within ``question_span`` characters after it (您是全职强
+    先生被人罢: 本人吧 misheard). Not the question -- the name or the tag was not heard as one --
+    but the place it was asked in."""
+    span = rec.ev.steps["question_span"]
+    heard = heard_as(text, rec)
+    for m in re.finditer(r"[您你]是", heard):
+        if rec.title.search(heard[m.end(): m.end() + span + 2]):
+            return True
+    for clause in re.split(r"[，,。．！!；;]", text):
+        for o in rec.ev.words["question_openers"]:
+            i = clause.find(o)
+            if i < 0:
+                continue
+            m = re.compile(rf"[^是]{{0,2}}是(?!否)(.{{0,{span}}}?)(?:{_QUESTION_END.pattern})"
+                           ).match(clause, i + len(o))
+            if m:
+                return True
+    return False
+
+
+def _framed_question_line(utts: Sequence[Mapping[str, Any]], i: int, rec: Recognisers) -> bool:
+    """Line `i` is a low-confidence line holding an identity question's frame (``question_framed``),
+    read with the tag the recogniser cut into the next line (``_cut_tag``)."""
+    u = utts[i]
+    if not low_confidence(u, rec.ev):
+        return False
+    return question_framed(str(u.get("text", "") or "") + _cut_tag(utts, i, rec), rec)
+
+
 def _may_hold(u: Mapping[str, Any], least: int) -> bool:
     """Whether the line holds speech enough to say `least` syllables in: the syllable nuclei
     counted in its signal (``syllables_audio``, from voice.metrics) or its characters, whichever
@@ -856,6 +912,22 @@ def misattributed_confirmation(u: Mapping[str, Any], rec: Recognisers) -> bool:
         if "我" in w and first.startswith(w) and (first == w or (
                 w != "我是" and not first[len(w):].startswith("们")
                 and _han_count(first) <= len(w) + rec.ev.steps["short_reply_chars"])):
+            return True
+    return False
+
+
+def _first_reply_denies(utts: Sequence[Mapping[str, Any]], rules: RuleSet,
+                        rec: Recognisers) -> bool:
+    """One of the other party's first ``reply_window`` lines denies being the debtor: a question
+    misheard in the opening was then answered by a denial, which is evidence enough."""
+    seen = 0
+    for u in utts:
+        if speaker_of(u) == "agent":
+            continue
+        seen += 1
+        if seen > rec.ev.steps["reply_window"]:
+            break
+        if classify_reply(u, rules, rec) == "deny":
             return True
     return False
 
@@ -1110,6 +1182,10 @@ def evaluate_steps(utts: Sequence[dict[str, Any]], analyses: Sequence[Analysed],
         if sid == "greeting" and not garbled:
             garbled = [utts[i] for i in region[:1] if greeting_may_hide(texts[i], rec)]
             why = "greeting_misheard"
+        if sid == "identity_verification" and not garbled and not _first_reply_denies(
+                utts, rules, rec):
+            garbled = [utts[i] for i in region if _framed_question_line(utts, i, rec)]
+            why = "question_misheard"
         if garbled and bounded:
             flags.append(_note(sid, garbled[-1] if sid == "closing" else garbled[0], why, ev))
             question_unheard = question_unheard or sid == "identity_verification"
