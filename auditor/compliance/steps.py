@@ -54,7 +54,9 @@ words already written right are kept.
   recognised, a reply that asks back and confirms only by a one-syllable 嗯/对 (嗯，什么事？) is a
   backchannel, no sign of a question. Once the debtor has confirmed, only a strong denial (a
   ``denial`` member, a third party naming themselves) undoes it: a later name + question is a form
-  of address, and 不是，我是说… a turn of speech (``_settled_denials``).
+  of address, and 不是，我是说… a turn of speech (``_settled_denials``). The debtor's talk of the
+  debt reads the pay verb also by its sound where only the verb stands (我不是部海 for 我不是
+  不还, 能海六千块: ``pay_verb_heard``), so a misheard 还 makes no denial of 我不是.
   An answer that stays unclear raises no major flag (no missing_identity_verification and no
   disclosure_before_verification): only an ``info_step_unclear`` note, uncertain.
 * **Closing**: a ``closing`` member in the agent's last ``closing_last_turns`` turns, or one of its
@@ -127,10 +129,11 @@ from auditor.compliance.sounds import (
     SoundIndex,
     char_keys,
     heard_as_fuzzy,
+    sounds_like,
     sounds_nearly,
     word_keys,
 )
-from auditor.compliance.tokens import CLAUSE_SPLIT, word_freq
+from auditor.compliance.tokens import CLAUSE_SPLIT, tokenize, word_freq
 from auditor.core import config
 from auditor.core.config import ConfigError
 from auditor.core.vocab import STEPS
@@ -581,9 +584,47 @@ def classify_reply(u: Mapping[str, Any] | str, rules: RuleSet, rec: Recognisers 
     return None
 
 
+_SUM_START = re.compile(r"[0-9零一二两三四五六七八九十百千万]")
+
+
+def pay_verb_heard(text: str) -> str:
+    """`text` with a character that sounds like the pay verb 还 (海, 孩: hai) written as 还 where
+    only the verb can stand: right before a sum (能海六千块) or right after a 不 (不还 heard as
+    部海, the 不 written as 不 too). One syllable is too weak alone (``sounds_like``); its slot
+    says what it is, as the outcome's promise reading takes it. Same length as `text`."""
+    chars = list(text)
+    starts: set[int] | None = None
+    for i, ch in enumerate(text):
+        if ch == "还" or not sounds_like(ch, "还"):
+            continue
+        before = text[i - 1] if i else ""
+        after_not = bool(before) and (before == "不" or sounds_like(before, "不"))
+        if not (after_not or _SUM_START.match(text, i + 1)):
+            continue
+        if starts is None:
+            starts = _word_starts(text)
+        if i not in starts and not after_not:
+            continue  # the end of a word (上海2号线): no verb
+        chars[i] = "还"
+        if after_not and before != "不":
+            chars[i - 1] = "不"
+    return "".join(chars)
+
+
+def _word_starts(text: str) -> set[int]:
+    """Where the jieba words of `text` start (the compliance tokenizer)."""
+    out, pos = set(), 0
+    for w in tokenize(text):
+        out.add(pos)
+        pos += len(w)
+    return out
+
+
 def engages_with_debt(text: str, rec: Recognisers) -> bool:
-    """The customer talks about the debt as their own (我下周还, 我没钱, 分期还)."""
+    """The customer talks about the debt as their own (我下周还, 我没钱, 分期还), the pay verb
+    also as heard in its slot (我不是部海 for 我不是不还: ``pay_verb_heard``)."""
     v, w = rec.vocab, rec.ev.words
+    text = pay_verb_heard(text)
     return (any(x in text for x in (*v["repay_word"].members, *v["promise_word"].members,
                                     *w["engagement"]))
             or bool(re.search(r"我.{0,6}还(?!没|不是|有)", text))
