@@ -178,3 +178,28 @@ def test_number_read_through_misheard_characters_is_uncertain() -> None:
     garbled = pii_flags("扣款的卡号是六万幺七，零零八五，八零二四，六零零六，您核对一下。")
     assert len(garbled) == 1 and garbled[0]["uncertain"] is True
     assert garbled[0]["uncertain_reasons"] == ["misheard_digits"]
+
+
+def test_a_digit_misheard_at_a_numbers_edge_counts_when_the_number_validates() -> None:
+    # 幺 heard as 要 at both edges of a mobile read out, no anchor heard (联系电话 as 连续计划)
+    text = "我们留的连续计划是要八七,幺三二,幺五,幺零,要,还在用吗?"
+    assert valid_mobile("18713215101")
+    got = find_pii(text)
+    assert [(m.kind, m.digits) for m in got] == [("mobile", "18713215101")]
+    # an ID after a heard 号码, its leading 幺幺 heard as 要要
+    got = find_pii("宣泽正号码要要零,幺零五,幺九七六,零三零六,二三四五,没错吧")
+    assert valid_id("110105197603062345")
+    assert [(m.kind, m.digits) for m in got] == [("id_card", "110105197603062345")]
+    # the same characters where the number does not validate, or after a negative anchor, or
+    # beside an amount: nothing
+    for other in ("我要1500", "要八七幺三二幺五幺零", "工号要八七幺三二幺五幺零要",
+                  "要八七,幺三二,幺五,幺零,要块"):
+        assert find_pii(other) == [], other
+
+
+def test_a_number_found_through_misheard_edge_digits_is_raised_uncertain() -> None:
+    turns = [{"speaker": "agent", "start": 0.0, "end": 9.0,
+              "text": "我们留的连续计划是要八七,幺三二,幺五,幺零,要,还在用吗?"}]
+    flags, _ = audit_utterances(turns, load_rules())
+    pii = [f for f in flags if f["category"] == "pii_leak"]
+    assert len(pii) == 1 and pii[0]["uncertain"] is True

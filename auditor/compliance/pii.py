@@ -25,6 +25,12 @@ run that starts and ends on group edges, so a mobile number is not found inside 
   sounds like a digit (似 for 四, 酒 for 九) is read as one, up to ``soft_digit_share``;
 - no anchor: only a validated number counts (您是440305199511231988这个身份证办的卡).
 
+**A digit misheard at a number's edge.** Up to two same-sounding characters right before a run
+or right after it (要八七，幺三二，幺五，幺零，要 for a mobile opening and ending on 幺) are read as
+digits when the run so read holds a validated number that it does not hold alone (the checksum
+or the numbering plan says they were digits; ``_edge_extend``), unless a negative anchor
+precedes it; such a number is found through misheard words, so its flag is uncertain.
+
 **A digit heard as a unit.** After a positive anchor a number is read digit by digit, so a
 positional numeral inside it (六万一七 for 六二幺七: 二 heard as 万) makes no amount when two or
 more bare digits follow it with no unit after them (an amount allows one: 一万二 is 12000); such a
@@ -359,6 +365,54 @@ def _soft_extend(text: str, run: Run, cues: NumberCues) -> Run:
     return trimmed
 
 
+EDGE_SOFT = 2  # same-sounding characters read as digits at each edge of a run, at most
+
+
+def _edge_extend(text: str, run: Run) -> Run | None:
+    """The run with up to ``EDGE_SOFT`` same-sounding characters right before it and right
+    after it (a separator between) read as digits (要八七，幺三二…，要 for 幺八七…，幺): where
+    the recogniser most often mishears a 幺 -- a number's edge, which ``asr.digits`` leaves as
+    heard since only numerals on both sides say a character is a digit. None when no edge
+    character sounds like one. ``_scan`` keeps it only when the run so read holds a validated
+    number the run alone does not: then the checksum or numbering plan, not a guess, says
+    they were digits (and the flag rests on misheard words: ``guessed_digits``)."""
+    first, last = run[0], run[-1]
+    head: list[int] = []
+    i = first.start - 1
+    while i >= 0 and len(head) < EDGE_SOFT and DIGITS.get(text[i]) is None and soft_digit(text[i]):
+        head.insert(0, i)
+        i -= 1
+    tail: list[int] = []
+    k = last.end
+    if k < len(text) and text[k] in SEPARATORS:
+        k += 1
+    while k < len(text) and len(tail) < EDGE_SOFT and DIGITS.get(text[k]) is None \
+            and soft_digit(text[k]):
+        tail.append(k)
+        k += 1
+    if not head and not tail:
+        return None
+    new = list(run)
+    if head:
+        g = new[0]
+        new[0] = Group("".join(str(soft_digit(text[p])) for p in head) + g.digits,
+                       (*head, *g.positions), g.end)
+    if tail:
+        new.append(Group("".join(str(soft_digit(text[p])) for p in tail), tuple(tail),
+                         tail[-1] + 1))
+    return new
+
+
+def _validates_more(run: Run, ext: Run) -> bool:
+    """Whether the extended run holds a validated number reaching an edge character, where the
+    run itself validates none."""
+    if _validated(*_flatten(run)[::2]):
+        return False
+    digits, positions, edges = _flatten(ext)
+    soft = set(positions) - {p for g in run for p in g.positions}
+    return any(soft & set(positions[lo:hi]) for lo, hi, _ in _validated(digits, edges))
+
+
 def _flatten(run: Run) -> tuple[str, tuple[int, ...], list[int]]:
     digits = "".join(g.digits for g in run)
     positions = tuple(p for g in run for p in g.positions)
@@ -457,6 +511,8 @@ def _scan(text: str, cues: NumberCues) -> list[tuple[Run, str | None]]:
         anchor = _anchor_before(text, run[0].start, cues)
         if anchor in KINDS:
             run = _soft_extend(text, run, cues)
+        if anchor != "negative" and (ext := _edge_extend(text, run)) and _validates_more(run, ext):
+            run = ext
         covered = run[-1].end
         out.append((run, anchor))
     return out
