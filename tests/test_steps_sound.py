@@ -165,3 +165,24 @@ def test_confirmation_after_an_unclear_reply_dates_from_that_reply(rules: RuleSe
 
 def test_denial_is_read_on_the_written_words_only(rules: RuleSet) -> None:
     assert classify_reply({"text": "步在家", "confidence": 0.4}, rules) != "deny"
+
+
+def test_staff_number_with_one_digit_misheard_inside(rec, rules: RuleSet) -> None:
+    from auditor.compliance.steps import digit_misheard_inside
+
+    # 幺 of 四七幺零三 heard as 央, 二 of 零八二三三 as 次: two digits on each side say it was one
+    assert digit_misheard_inside("宫号四七央零三,") == "宫号四七〇零三,"
+    assert staff_number("这里是任翔芬亲,我姓彭,宫号四七央零三。", rec)
+    assert staff_number("公号零八次三三", rec)
+    # a word between a number's digits with fewer than two on a side is left as heard
+    for text in ("工号三腰六", "工号四七号", "欠款三万七千五百块"):
+        assert digit_misheard_inside(text) == text
+    assert not staff_number("工号四七号", rec)
+    turns = turns_call(
+        ("agent", "您好,请问是彭雪梅女士本人吗?", 0.47),
+        ("customer", "不是,我是他同事,他不在。", 0.47),
+        ("agent", "这里是任翔芬亲,我姓彭,宫号四七央零三。", 0.4),
+        ("customer", "那你跟我说干什么?", 0.43), ("agent", "感谢您的配合,再见", 0.76))
+    flags, steps = audit_utterances(turns, rules)
+    assert steps["self_identification"] is True
+    assert "missing_self_identification" not in cats(flags)

@@ -26,7 +26,8 @@ words already written right are kept.
   ``lender_brand_suffix``: ...贷, ...花, ...分期, ...金融, ...银行); or, the frame left out, a
   clause opening with the lender and going on to a role or department (XX小贷贷后部，工号...).
   The frame alone proves nothing. Or a *staff number*: a word sounding like 工号 (or with
-  both its initials and one syllable whole: 公后, 估好), then ``staff_digits`` spoken digits.
+  both its initials and one syllable whole: 公后, 估好), then ``staff_digits`` spoken digits (a
+  word between two digits on each side read as a misheard digit: 四七央零三).
 * **Identity question**: a name (a common surname + one or two characters, not an everyday word)
   or a title (``title_word``: 先生, 女士, 本人; 总 / 老师 ... only after a name), then a question
   particle or ？ within ``question_span`` characters, or right after it 吧 (the ？ lost) or a
@@ -326,9 +327,22 @@ def _loosely_staff_word(a: str, b: str) -> bool:
     return inits and (want[0] in ka or want[1] in kb)
 
 
+# one character misheard inside a digit string read out (四七央零三 for 四七幺零三, 零八次三三):
+# two digits on each side of it say it was a digit too
+_DIGIT_INSIDE = re.compile(rf"(?<=[{_DIGIT}]{{2}})[\u4e00-\u9fff](?=[{_DIGIT}]{{2}})")
+
+
+def digit_misheard_inside(text: str) -> str:
+    """`text` with each Han character that stands between two digits on either side written as
+    〇, a digit of unknown value: the recogniser wrote a digit of the string as another word.
+    Same length as `text`."""
+    return _DIGIT_INSIDE.sub("〇", text)
+
+
 def staff_number(text: str, rec: Recognisers) -> bool:
-    """The agent gives a staff number: a word sounding like 工号, then a spoken digit string."""
-    heard = heard_as(text, rec)
+    """The agent gives a staff number: a word sounding like 工号, then a spoken digit string (one
+    of its digits may be misheard inside it: ``digit_misheard_inside``)."""
+    heard = digit_misheard_inside(heard_as(text, rec))
     if rec.staff.search(heard):
         return True
     for m in re.finditer(r"(?=([\u4e00-\u9fff])([\u4e00-\u9fff]))", heard):
@@ -434,6 +448,7 @@ def garbled_introduction(text: str, rec: Recognisers) -> bool:
     heard = heard_as_fuzzy(text, rec.role_sound)
     if any(w in heard for w in rec.role_sound.words):
         return True
+    heard = digit_misheard_inside(heard)
     want = word_keys(_STAFF_WORD)
     for m in re.finditer(r"(?=([\u4e00-\u9fff])([\u4e00-\u9fff]))", heard):
         if (any(k[0] == want[0][0] for k in char_keys(m.group(1)))
