@@ -932,6 +932,23 @@ _OWN_SIDE_BEFORE = re.compile(
 PEOPLE_CLASSES = ("family_member", "relative", "contacts", "workplace", "school_community")
 
 
+_CONTRAST = re.compile(r"但是|可是|不过|但|否则|不然")
+
+
+def _privacy_reason(a: Analysed, rules: RuleSet) -> str:
+    """The agent's promise of privacy in the same utterance (concept ``privacy_promise``: 我们只
+    跟您本人沟通, 不会告诉您家人), with no contrast after it (…，但是…): the question about the
+    listener's wish that others not know is empathy, not leverage. Used by
+    ``unless = ["privacy"]`` (rules15)."""
+    rx = rules.concept_rx.get(("privacy_promise", False))
+    if rx is None:
+        return ""
+    for m in rx.finditer(a.text):
+        if not _CONTRAST.search(a.text[m.end():]):
+            return f"privacy: '{m.group(0)}' promises to tell no one"
+    return ""
+
+
 def _own_side_reason(cand: Candidate, a: Analysed, rules: RuleSet) -> str:
     """Why the people named are the speaker's own ('' if not): a word of a people class
     (family, relatives, contacts, workplace, school) right after 我们/我的/咱们 (我去问一下我们
@@ -1135,6 +1152,10 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
             return why
     if "own_side" in rule.unless:
         why = _own_side_reason(cand, a, rules)
+        if why:
+            return why
+    if "privacy" in rule.unless:
+        why = _privacy_reason(a, rules)
         if why:
             return why
     if "past" in rule.unless:

@@ -244,6 +244,8 @@ def third_party_self_rx(v: Mapping[str, Concept], w: Mapping[str, Sequence[str]]
     return re.compile(
         rf"我是(?:他|她)们?(?:的|家的?|那边的?)?(?:{rel})"  # 我是他媳妇儿, 我是她家保姆
         rf"|我是(?:{place})(?:的|那边的)"  # 我是人事部的
+        # 我是住他对门的 / 我住她隔壁: a neighbour by where they live (rules15)
+        rf"|我(?:是|就)?住(?:在)?(?:他|她)们?(?:家)?(?:{_alt(w['dwelling_position'])})"
         # 我是鑫达物流的 (a name before the ending; never 我是在…, 我是借…, 我是你们…)
         rf"|我是(?![在借欠你您])[\u4e00-\u9fff]{{1,8}}?(?:{firm})(?:的|那边的)"
         # 我跟他就是普通朋友 / 我和她是同学 / 我们是同事: the relation said of the two of them
