@@ -141,3 +141,17 @@ def test_declining_to_tell_and_calling_back(rules: RuleSet, reply: str, text: st
 def test_taking_the_matter_up_with_the_debtors_people(rules: RuleSet, text: str,
                                                       raised: bool) -> None:
     assert (TPD in line_categories(_line(text), rules)) is raised
+
+
+@pytest.mark.parametrize(("text", "raised"), [
+    # the debtor spoken of as the line's or the case's owner while the debt is named
+    ("麻烦你跟机主说一声，他的信用卡欠款已经逾期了。", True),
+    ("这个手机的主人在我们平台有一笔借款一直没还。", True),
+    ("请你转告户主，车贷这个月又扣款失败了。", True),
+    # the owner asked for, or addressed, with no debt told to anyone else
+    ("麻烦您转告机主给我们回个电话，谢谢。", False),
+    ("请问您是机主本人吗？", False),
+    ("您名下的车贷还有三期就还完了。", False),
+])
+def test_the_debtor_as_the_owner_of_the_line(rules: RuleSet, text: str, raised: bool) -> None:
+    assert (TPD in line_categories(_line(text), rules)) is raised
