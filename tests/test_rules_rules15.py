@@ -155,3 +155,32 @@ def test_taking_the_matter_up_with_the_debtors_people(rules: RuleSet, text: str,
 ])
 def test_the_debtor_as_the_owner_of_the_line(rules: RuleSet, text: str, raised: bool) -> None:
     assert (TPD in line_categories(_line(text), rules)) is raised
+
+
+@pytest.mark.parametrize(("reply", "verdict"), [
+    # a relation named with the pronoun dropped, ending its clause
+    ("我是邻居，他家现在没人。", "deny"),
+    ("我是家属，有什么事？", "deny"),
+    ("我是保姆。", "deny"),
+    # the asked person as the subject of being away or busy
+    ("她去上班了。", "deny"),
+    ("他现在住院，你们有什么事？", "deny"),
+    # the debtor's own title or activity, or a plain confirmation, stays a confirmation
+    ("是我，我是老板。", "confirm"),
+    ("是的，我在上班，你说。", "confirm"),
+    ("对，我是，你说。", "confirm"),
+])
+def test_bare_relations_and_the_debtor_reported_away(rules: RuleSet, reply: str,
+                                                     verdict: str) -> None:
+    assert classify_reply(reply, rules) == verdict
+
+
+@pytest.mark.parametrize(("reply", "text", "raised"), [
+    # once such a reply is read as a third party, the debt told is disclosure
+    ("我是家属，有什么事？", "他这个月的信用卡还款还没还上，您提醒他一下。", True),
+    ("她去上班了。", "那麻烦你跟她说，她在我们这儿的分期已经逾期了。", True),
+    ("她去上班了。", "好的，那我晚点再联系她本人。", False),
+])
+def test_the_debt_told_after_such_a_reply(rules: RuleSet, reply: str, text: str,
+                                          raised: bool) -> None:
+    assert (TPD in line_categories(_line(text, reply), rules)) is raised

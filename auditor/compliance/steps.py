@@ -241,8 +241,15 @@ def third_party_self_rx(v: Mapping[str, Concept], w: Mapping[str, Sequence[str]]
                   *(m for m in v["workplace"].all if m not in not_a_relation)])
     # a firm named by its name's ending (鑫达物流, 华美酒店): rules14
     firm = _alt([*w["organisation_suffix"], *w["answering_place"]])
+    bare = _alt([m for m in (*people, *w["third_party_self"])
+                 if m not in set(w["bare_relation_not"])])
+    away = _alt(w["away_state"])
     return re.compile(
         rf"我是(?:他|她)们?(?:的|家的?|那边的?)?(?:{rel})"  # 我是他媳妇儿, 我是她家保姆
+        # 我是邻居 / 我是家属: the relation with the pronoun dropped, ending its clause (rules15)
+        rf"|我是(?:{bare})(?:啊|呀|嘛|的)?(?=$|[，,。？?！!\s])"
+        # 她去上班了 / 他正在开车: the asked person as the subject of being away (rules15)
+        rf"|(?:^|[，,。？?！!\s])(?:他|她)(?:现在|今天|已经|正在|刚刚|刚|在|这会儿)?(?:{away})"
         rf"|我是(?:{place})(?:的|那边的)"  # 我是人事部的
         # 我是住他对门的 / 我住她隔壁: a neighbour by where they live (rules15)
         rf"|我(?:是|就)?住(?:在)?(?:他|她)们?(?:家)?(?:{_alt(w['dwelling_position'])})"
