@@ -165,6 +165,13 @@ def test_the_debtor_as_the_owner_of_the_line(rules: RuleSet, text: str, raised: 
     # the asked person as the subject of being away or busy
     ("她去上班了。", "deny"),
     ("他现在住院，你们有什么事？", "deny"),
+    # the asked person named as the speaker's own kin, or the phone as a relative's
+    ("找我老公什么事？", "deny"),
+    ("我爸在睡觉，你有什么事？", "deny"),
+    ("这是她妈妈的手机。", "deny"),
+    ("这手机是单位配的，他辞职了。", "deny"),
+    # ... but the debtor speaking of their own family confirms as before
+    ("是我，我老婆不知道这事。", "confirm"),
     # the debtor's own title or activity, or a plain confirmation, stays a confirmation
     ("是我，我是老板。", "confirm"),
     ("是的，我在上班，你说。", "confirm"),
