@@ -191,3 +191,13 @@ def test_bare_relations_and_the_debtor_reported_away(rules: RuleSet, reply: str,
 def test_the_debt_told_after_such_a_reply(rules: RuleSet, reply: str, text: str,
                                           raised: bool) -> None:
     assert (TPD in line_categories(_line(text, reply), rules)) is raised
+
+
+@pytest.mark.parametrize(("text", "raised"), [
+    # 专员|工号 holds 员工 across the word boundary, both ends inside real words: no person
+    ("您好，我是借呗的催收专员工号三七二，您的欠款已经逾期了。", False),
+    # a member ending on a boundary after a glued pronoun still counts (你家|人 holds 家人)
+    ("你家人那边我们已经把情况都说明白了。", True),
+])
+def test_a_people_word_across_two_real_words(rules: RuleSet, text: str, raised: bool) -> None:
+    assert (TPD in line_categories(_line(text), rules)) is raised

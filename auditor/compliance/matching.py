@@ -471,12 +471,19 @@ def _glued_ok(clause: Clause, s: int, e: int, rules: RuleSet) -> bool:
     of the word outside the member is one glue character (先借 + 个, 滚蛋 + 吧), or the part
     before it is a preposition and a pronoun (给你爱 + 人: 爱人 is found)."""
     text = clause.text
+    # a member across a word boundary with both ends inside two real words (专员|工号 holds
+    # 员工 across the boundary) is in neither word: a word that is itself a member only lends
+    # its members to a span inside it (借钱 inside 借钱不还) or to one that ends on a boundary
+    # (你家|人 holds 家人) (rules15)
+    straddles = (s not in clause.bounds and e not in clause.bounds
+                 and _token_span(clause, s) != _token_span(clause, e - 1))
     for pos, inner in ((s, s), (e, e - 1)):
         if pos in clause.bounds:
             continue
         t0, t1 = _token_span(clause, inner)
         tok = text[t0:t1]
-        if e - s >= 2 and (word_freq(tok) == 0 or tok in rules.member_words):
+        if e - s >= 2 and (word_freq(tok) == 0 or (tok in rules.member_words
+                                                     and not straddles)):
             continue
         rest = text[t0:s] if pos == s else text[e:t1]
         if len(rest) == 1 and rest in GLUE:
