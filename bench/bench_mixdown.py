@@ -56,7 +56,8 @@ printed on their own line ("real voices, fresh held-out, tenth round"), aggregat
 
 Pieces of a clip without a transcript have no text: ``--heard-text`` (or
 ``AUDITOR_PIECE_TEXT=heard``) gives each of them the product's own transcript of it instead
-(`bench.piece_text`; the words a real call's lines would carry), for every real voice alike.
+(`bench.piece_text`; the words a real call's lines would carry), for every real voice alike,
+and the recogniser's confidence in it on the line (the product weighs a line's cues by it).
 
 Run: ``python -m bench.bench_mixdown`` (``-v`` prints every call but the fresh ones);
 ``--audio`` runs the two-real-voice calls through the recogniser instead (the product's own
@@ -506,6 +507,13 @@ def two_voice_call(a_id: str, a_pieces: list[tuple[np.ndarray, str]], c_id: str,
         if k < len(answers):
             turns.append(("customer", answers[k][0], answers[k][1]))
     y, truth = lay_out(turns, rng)
+    if _heard_text():  # a heard line carries the recogniser's confidence, as in the product
+        from bench.piece_text import confidence_of
+
+        for line, (_spk, clip, _text) in zip(truth, turns, strict=True):
+            confidence = confidence_of(clip)
+            if confidence is not None:
+                line["confidence"] = round(confidence, 3)
     return Call(f"{a_id}>{c_id}", "real", pair_split(a_id, c_id), y, truth)
 
 

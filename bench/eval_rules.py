@@ -381,7 +381,7 @@ CV_STRENGTHS = (3.0, 10.0, 30.0, 100.0)
 # and (b) adds the layer fitted on every other group with that commit's word classes.
 HISTORIC_FOLDS = (("rules_dev_rules6", "21eaa85"), ("rules_dev8", "deeabc1"),
                   ("rules_dev9", "3141330"), ("rules_dev10", "24d634a"), ("rules_dev11", "ff95936"),
-                  ("rules_dev12", "196a063"))
+                  ("rules_dev12", "196a063"), ("rules_dev13", "7aaf150"))
 
 
 def cv_lines() -> list[dict[str, Any]]:

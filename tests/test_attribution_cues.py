@@ -60,3 +60,27 @@ def test_the_answer_and_question_lists_name_known_cues(tmp_path) -> None:
     with pytest.raises(ConfigError, match=r":3: \[questions\] phrases lists '是我', which is not "
                                           r"a key of \[agent.phrases\]"):
         load_roles(path)
+
+
+def test_a_cue_heard_by_its_sound_counts_only_beside_one_written() -> None:
+    roles = load_roles()
+    # 企业的 sounds ye de (也得, an agent's pressure word): in ordinary speech it is chance ...
+    assert cue_score("企业的月光如此清亮", roles) == 0.0
+    # ... but a misheard collection line keeps its sound-alikes beside the words written as said
+    # (真心 for 征信, 个人真心 for 个人征信, with 会影响 and 您 written)
+    written = roles.agent_phrases["会影响"] + roles.agent_phrases["您"]
+    heard = cue_score("一期会影响您的个人真心", roles)
+    assert heard > written + roles.agent_phrases["一期"]
+    assert heard == min(roles.cue_cap, written + roles.agent_phrases["一期"]
+                        + roles.agent_phrases["个人真心"] + roles.agent_phrases["征信"]
+                        + roles.agent_phrases["个人征信"])
+    # a pattern counts as written too: an amount beside the misheard 贷后 (戴后)
+    assert cue_score("戴后那边3000元", roles) == roles.agent_phrases["贷后"] + 1.5
+
+
+def test_a_question_cue_heard_by_its_sound_is_weighed_down_out_of_a_question() -> None:
+    roles = load_roles()
+    # 笨人 sounds 本人: beside 您好 (written) it counts, a quarter when the line asks nothing
+    asked = cue_score("您好笨人吗", roles)
+    told = cue_score("您好笨人", roles)
+    assert asked - told == (1 - roles.questions.unasked_weight) * roles.agent_phrases["本人"]

@@ -52,6 +52,8 @@ EVIDENCE_SCHEMA: config.Schema = {
               "question_openers": Key(list),
               "third_party_self": Key(list), "not_a_relation": Key(list),
               "answering_place": Key(list), "organisation_suffix": Key(list),
+              "dwelling_position": Key(list), "bare_relation_not": Key(list),
+              "away_state": Key(list),
               "third_person": Key(list),
               "engagement": Key(list), "own_state": Key(list)},
 }

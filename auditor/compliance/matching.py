@@ -471,12 +471,19 @@ def _glued_ok(clause: Clause, s: int, e: int, rules: RuleSet) -> bool:
     of the word outside the member is one glue character (先借 + 个, 滚蛋 + 吧), or the part
     before it is a preposition and a pronoun (给你爱 + 人: 爱人 is found)."""
     text = clause.text
+    # a member across a word boundary with both ends inside two real words (专员|工号 holds
+    # 员工 across the boundary) is in neither word: a word that is itself a member only lends
+    # its members to a span inside it (借钱 inside 借钱不还) or to one that ends on a boundary
+    # (你家|人 holds 家人) (rules15)
+    straddles = (s not in clause.bounds and e not in clause.bounds
+                 and _token_span(clause, s) != _token_span(clause, e - 1))
     for pos, inner in ((s, s), (e, e - 1)):
         if pos in clause.bounds:
             continue
         t0, t1 = _token_span(clause, inner)
         tok = text[t0:t1]
-        if e - s >= 2 and (word_freq(tok) == 0 or tok in rules.member_words):
+        if e - s >= 2 and (word_freq(tok) == 0 or (tok in rules.member_words
+                                                     and not straddles)):
             continue
         rest = text[t0:s] if pos == s else text[e:t1]
         if len(rest) == 1 and rest in GLUE:
@@ -932,6 +939,23 @@ _OWN_SIDE_BEFORE = re.compile(
 PEOPLE_CLASSES = ("family_member", "relative", "contacts", "workplace", "school_community")
 
 
+_CONTRAST = re.compile(r"但是|可是|不过|但|否则|不然")
+
+
+def _privacy_reason(a: Analysed, rules: RuleSet) -> str:
+    """The agent's promise of privacy in the same utterance (concept ``privacy_promise``: 我们只
+    跟您本人沟通, 不会告诉您家人), with no contrast after it (…，但是…): the question about the
+    listener's wish that others not know is empathy, not leverage. Used by
+    ``unless = ["privacy"]`` (rules15)."""
+    rx = rules.concept_rx.get(("privacy_promise", False))
+    if rx is None:
+        return ""
+    for m in rx.finditer(a.text):
+        if not _CONTRAST.search(a.text[m.end():]):
+            return f"privacy: '{m.group(0)}' promises to tell no one"
+    return ""
+
+
 def _own_side_reason(cand: Candidate, a: Analysed, rules: RuleSet) -> str:
     """Why the people named are the speaker's own ('' if not): a word of a people class
     (family, relatives, contacts, workplace, school) right after 我们/我的/咱们 (我去问一下我们
@@ -1135,6 +1159,10 @@ def _cancel_reason(rule: Rule, cand: Candidate, a: Analysed, rules: RuleSet) -> 
             return why
     if "own_side" in rule.unless:
         why = _own_side_reason(cand, a, rules)
+        if why:
+            return why
+    if "privacy" in rule.unless:
+        why = _privacy_reason(a, rules)
         if why:
             return why
     if "past" in rule.unless:

@@ -110,7 +110,7 @@ _CONCEPT_KEYS = {
     "suffix": bool,
 }
 UNLESS = ("negated", "hypothetical", "lawful", "procedure", "past", "addressee", "own_side",
-          "advice", "refusal", "remedy", "own_goods", "statute", "lookup")
+          "advice", "refusal", "remedy", "own_goods", "statute", "lookup", "privacy")
 _STEP_KEYS = {
     "id": str,
     "flag": str,

@@ -208,6 +208,7 @@ class Recognisers:
     name: re.Pattern[str]
     procedure: tuple[str, ...]
     third_party: re.Pattern[str]
+    kin_asked: re.Pattern[str]  # the asked person named as the speaker's own kin (rules15)
     lender: re.Pattern[str]
     role: re.Pattern[str]
     sound: SoundIndex  # the step words heard on sound
@@ -250,9 +251,18 @@ def third_party_self_rx(v: Mapping[str, Concept], w: Mapping[str, Sequence[str]]
                   *(m for m in v["workplace"].all if m not in not_a_relation)])
     # a firm named by its name's ending (鑫达物流, 华美酒店): rules14
     firm = _alt([*w["organisation_suffix"], *w["answering_place"]])
+    bare = _alt([m for m in (*people, *w["third_party_self"])
+                 if m not in set(w["bare_relation_not"])])
+    away = _alt(w["away_state"])
     return re.compile(
         rf"我是(?:他|她)们?(?:的|家的?|那边的?)?(?:{rel})"  # 我是他媳妇儿, 我是她家保姆
+        # 我是邻居 / 我是家属: the relation with the pronoun dropped, ending its clause (rules15)
+        rf"|我是(?:{bare})(?:啊|呀|嘛|的)?(?=$|[，,。？?！!\s])"
+        # 她去上班了 / 他正在开车: the asked person as the subject of being away (rules15)
+        rf"|(?:^|[，,。？?！!\s])(?:他|她)人?(?:现在|今天|已经|正在|刚刚|刚|在|这会儿)?(?:{away})"
         rf"|我是(?:{place})(?:的|那边的)"  # 我是人事部的
+        # 我是住他对门的 / 我住她隔壁: a neighbour by where they live (rules15)
+        rf"|我(?:是|就)?住(?:在)?(?:他|她)们?(?:家)?(?:{_alt(w['dwelling_position'])})"
         # 我是鑫达物流的 (a name before the ending; never 我是在…, 我是借…, 我是你们…)
         rf"|我是(?![在借欠你您])[\u4e00-\u9fff]{{1,8}}?(?:{firm})(?:的|那边的)"
         # 我跟他就是普通朋友 / 我和她是同学 / 我们是同事: the relation said of the two of them
@@ -265,6 +275,24 @@ def third_party_self_rx(v: Mapping[str, Concept], w: Mapping[str, Sequence[str]]
         rf"(?:儿)?(?:啊|呀|嘛)?(?=$|[，,。？?！!\s])"
         # 他是我们这的员工 / 她是我们公司的: the asked person as one of the speaker's side (rules14)
         rf"|(?:^|[，,。？?！!\s])(?:他|她)是我们(?:这|这儿|这里|这边|{place}|的)")
+
+
+# the one-syllable kin words a speaker uses of their own family (我妈, 我爸, 我姐): the people
+# classes hold the two-syllable forms
+_SHORT_KIN = ("妈", "爸", "哥", "姐", "弟", "妹", "爷", "奶")
+
+
+def kin_asked_rx(v: Mapping[str, Concept]) -> re.Pattern[str]:
+    """A reply that names the asked person as the speaker's own kin (找我老公什么事, 我女儿怎么
+    了, 我爸在睡觉, 我们家老李), or the phone as a relative's (这是他爸的手机): whoever speaks
+    is not the debtor. Only read when the reply confirms nothing and does not engage with the
+    debt, since the debtor may speak of their own family too (是我，我老婆不知道)."""
+    kin = _alt(sorted({*(m for c in ("family_member", "relative") for m in v[c].members),
+                       *_SHORT_KIN}))
+    return re.compile(
+        rf"(?<![你您他她])我(?:们家|家)?的?(?:{kin})(?!是)"
+        r"|我(?:们)?家(?:老|小)[\u4e00-\u9fff]|我(?:们)?家那(?:口子|位)"
+        rf"|这是(?:他|她)?的?(?:{kin})的?(?:手机|电话|号码|号)")
 
 
 def _compile(ev: EvidenceSettings) -> Recognisers:
@@ -291,6 +319,7 @@ def _compile(ev: EvidenceSettings) -> Recognisers:
         name=re.compile(rf"(?:{_alt(w['surnames'])})[\u4e00-\u9fff]{{1,2}}"),
         procedure=procedure,
         third_party=third_party_self_rx(v, w),
+        kin_asked=kin_asked_rx(v),
         lender=re.compile(rf"(?:[\u4e00-\u9fff]{{0,6}}?(?:{_alt(v['institution_word'].members)})|"
                           rf"{_alt(v['lender_product'].members)})"),
         role=re.compile(rf"{_alt(v['role_word'].all)}|工号|[\u4e00-\u9fff]{{1,4}}部(?![分门])"),
@@ -570,9 +599,11 @@ def classify_reply(u: Mapping[str, Any] | str, rules: RuleSet, rec: Recognisers 
         return "deny"
     clauses = [c for c in CLAUSE_SPLIT.split(heard) if c]
     confirms = any(m in c for c in clauses for m in v["confirmation"].members)
-    if not confirms and not engages_with_debt(text, rec) and \
-            any(t in said for t in w["third_person"]):
-        return "deny"  # the asked person spoken of in the third person (rules14)
+    if not confirms and not engages_with_debt(text, rec) and (
+            any(t in said for t in w["third_person"]) or rec.kin_asked.search(said)):
+        # the asked person spoken of in the third person (rules14) or as the speaker's own
+        # kin (rules15)
+        return "deny"
     if confirms:
         return "confirm"
     single = set(v["confirmation"].context) & {"是", "对", "嗯", "恩"}

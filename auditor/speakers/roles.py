@@ -291,22 +291,43 @@ def _occurs_as_words(text: str, phrase: str) -> bool:
     return False
 
 
-def _phrase_hits(text: str, phrases: dict[str, float], pinyin_min: int = 2) -> float:
-    """Summed weights of the phrases in ``text``; phrases of ``pinyin_min`` or more Chinese
-    characters also match on fuzzy pinyin (short everyday phrases like 是我 would match across
-    word boundaries, 故事我们 → shi wo, so each role sets its own minimum). A phrase found in
-    the text as written counts only where it does not cut a word (``_occurs_as_words``)."""
-    score = 0.0
+def _phrase_hits(text: str, phrases: dict[str, float], pinyin_min: int = 2,
+                 scale: dict[str, float] | None = None) -> tuple[float, float]:
+    """Summed weights of the phrases in ``text``: (found as written, found by their sound only).
+
+    Phrases of ``pinyin_min`` or more Chinese characters also match on fuzzy pinyin (short
+    everyday phrases like 是我 would match across word boundaries, 故事我们 → shi wo, so each
+    role sets its own minimum). A phrase found in the text as written counts only where it does
+    not cut a word (``_occurs_as_words``). ``scale`` (phrase → factor) weighs listed phrases
+    down."""
+    written = by_sound = 0.0
     py = None
     for phrase, weight in phrases.items():
+        weight *= scale.get(phrase, 1.0) if scale else 1.0
         if phrase in text:
             if _occurs_as_words(text, phrase):
-                score += weight
+                written += weight
         elif len(HAN.findall(phrase)) >= pinyin_min:
             py = _pinyin(text) if py is None else py
             if py and _pinyin(phrase) in py:
-                score += weight
-    return score
+                by_sound += weight
+    return written, by_sound
+
+
+def _role_evidence(text: str, phrases: dict[str, float],
+                   patterns: tuple[tuple[re.Pattern[str], float], ...], pinyin_min: int,
+                   scale: dict[str, float]) -> float:
+    """One role's cue weight in ``text``: its phrases and patterns, each weighed by ``scale``
+    (keyed by phrase or pattern source, missing = 1).
+
+    A phrase found only by its sound counts only beside a cue of the same role found as
+    written (a phrase or a pattern). A misheard collection line keeps its other words (于七会
+    影响您的个人真心: 会影响, 您), but in ordinary speech a sound-alike of two syllables is
+    mostly chance: 企业的 sounds ye de (也得), and on the tuning real-voice calls with the
+    recogniser's text that one line named the other party's whole voice agent."""
+    written, by_sound = _phrase_hits(text, phrases, pinyin_min, scale)
+    written += sum(wt * scale.get(pat.pattern, 1.0) for pat, wt in patterns if pat.search(text))
+    return written + by_sound if written > 0 else 0.0
 
 
 def cue_score(text: str, roles: Roles | None = None, answered: bool = True) -> float:
@@ -314,22 +335,19 @@ def cue_score(text: str, roles: Roles | None = None, answered: bool = True) -> f
     at most ``cue_cap`` (roles.toml [prior]) either way. ``answered``: whether the line follows
     a question; if not, the answer cues (roles.toml [answers]) count only their
     ``unanswered_weight``. The question cues (roles.toml [questions]) count in full only when
-    the line itself is a question."""
+    the line itself is a question. A cue found by its sound alone counts only beside one found
+    as written (``_role_evidence``)."""
     roles = roles or load_roles()
     text = text or ""
-    agent = _phrase_hits(text, roles.agent_phrases, roles.agent_pinyin_min)
-    agent += sum(wt for pat, wt in roles.agent_patterns if pat.search(text))
-    qs = roles.questions
-    if qs.phrases and not is_question(text, roles):  # a question's cue in a line that asks not
-        unasked = _phrase_hits(text, qs.phrases, roles.agent_pinyin_min)
-        agent -= (1.0 - qs.unasked_weight) * unasked
-    ans = roles.answers
-    customer = _phrase_hits(text, roles.customer_phrases, roles.customer_pinyin_min)
-    customer += sum(wt for pat, wt in roles.customer_patterns if pat.search(text))
-    if not answered:  # an answer cue out of a question's reach: only part of its weight
-        unanswered = _phrase_hits(text, ans.phrases, roles.customer_pinyin_min)
-        unanswered += sum(wt for pat, wt in ans.patterns if pat.search(text))
-        customer -= (1.0 - ans.unanswered_weight) * unanswered
+    qs, ans = roles.questions, roles.answers
+    unasked = {} if not qs.phrases or is_question(text, roles) else \
+        dict.fromkeys(qs.phrases, qs.unasked_weight)  # a question's cue in a line that asks not
+    agent = _role_evidence(text, roles.agent_phrases, roles.agent_patterns,
+                           roles.agent_pinyin_min, unasked)
+    unanswered = {} if answered else dict.fromkeys(  # an answer cue out of a question's reach
+        [*ans.phrases, *(pat.pattern for pat, _wt in ans.patterns)], ans.unanswered_weight)
+    customer = _role_evidence(text, roles.customer_phrases, roles.customer_patterns,
+                              roles.customer_pinyin_min, unanswered)
     return float(np.clip(agent - customer, -roles.cue_cap, roles.cue_cap))
 
 
