@@ -201,3 +201,30 @@ def test_the_debt_told_after_such_a_reply(rules: RuleSet, reply: str, text: str,
 ])
 def test_a_people_word_across_two_real_words(rules: RuleSet, text: str, raised: bool) -> None:
     assert (TPD in line_categories(_line(text), rules)) is raised
+
+
+@pytest.mark.parametrize(("reply", "text", "raised"), [
+    # after a denial, the third party's question about the debt answered with the sum or the date
+    ("我是他老婆，他到底欠了你们多少钱？", "本金加利息一共两万零四百。", True),
+    ("我是她爸，她借了多少？", "五千块，都拖了三个月了。", True),
+    ("我是他表弟，他什么时候借的？", "前年八月份借的。", True),
+    # no sum (一块 as together, 万一, 千万), or the sum said to the debtor who confirmed
+    ("我是他表弟。", "你们一块商量一下也行，让他尽快回电。", False),
+    ("我是他表弟。", "万一他回来了，您千万让他回个电话。", False),
+    ("是我，你说。", "您的账单欠款三万块，已经逾期了。", False),
+])
+def test_the_sum_told_after_a_denial(rules: RuleSet, reply: str, text: str,
+                                     raised: bool) -> None:
+    assert (TPD in line_categories(_line(text, reply), rules)) is raised
+
+
+def test_a_positioned_rule_limits_its_patterns_too() -> None:
+    """after_denial (and the other positions) gate a rule's phrases and patterns, not only its
+    word-class expressions: without the call around it a positioned pattern raises nothing."""
+    from auditor.compliance.matching import analyse, match_rule
+    from auditor.compliance.rules import load_rules
+
+    rules = load_rules()
+    rule = next(r for r in rules.rules if r.id == "third_party.sum_after_denial_r15")
+    assert rule.patterns and rule.after_denial
+    assert match_rule(rule, analyse("一共三万块。", rules), rules) == []

@@ -329,6 +329,13 @@ def match_rule(rule: Rule, a: Analysed, rules: RuleSet, pos: Position | None = N
                 for m in a.pii() if m.kind == rule.detector]
     ctx = rules.context
     hits: list[Hit] = concept_hits(rule, a, rules, pos, notes)
+    # a rule limited by position is limited in its phrases and patterns too (rules15)
+    if rule.phrases or rule.patterns:
+        why = _position_reason(rule, pos)
+        if why or (rule.positioned and pos is None):
+            if notes is not None:
+                notes.append(why or "the rule needs the call around the utterance")
+            return hits
     for ci, clause in enumerate(a.clauses):
         canon = a.canon[ci] if a.canon else clause.text
         variants = [(clause.text, False)]
