@@ -946,19 +946,17 @@ _OWN_SIDE_BEFORE = re.compile(
 PEOPLE_CLASSES = ("family_member", "relative", "contacts", "workplace", "school_community")
 
 
-_CONTRAST = re.compile(r"但是|可是|不过|但|否则|不然")
-
-
 def _privacy_reason(a: Analysed, rules: RuleSet) -> str:
     """The agent's promise of privacy in the same utterance (concept ``privacy_promise``: 我们只
-    跟您本人沟通, 不会告诉您家人), with no contrast after it (…，但是…): the question about the
-    listener's wish that others not know is empathy, not leverage. Used by
-    ``unless = ["privacy"]`` (rules15)."""
+    跟您本人沟通, 不会告诉您家人), with no contrast after it (class ``contrast_marker``: …，但是
+    …): the question about the listener's wish that others not know is empathy, not leverage.
+    Used by ``unless = ["privacy"]`` (rules15)."""
     rx = rules.concept_rx.get(("privacy_promise", False))
+    contrast = rules.concept_rx.get(("contrast_marker", False))
     if rx is None:
         return ""
     for m in rx.finditer(a.text):
-        if not _CONTRAST.search(a.text[m.end():]):
+        if contrast is None or not contrast.search(a.text[m.end():]):
             return f"privacy: '{m.group(0)}' promises to tell no one"
     return ""
 

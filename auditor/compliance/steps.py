@@ -134,7 +134,7 @@ from auditor.compliance.sounds import (
     sounds_nearly,
     word_keys,
 )
-from auditor.compliance.tokens import CLAUSE_SPLIT, tokenize, word_freq
+from auditor.compliance.tokens import CLAUSE_SPLIT, Clause, word_freq
 from auditor.core import config
 from auditor.core.config import ConfigError
 from auditor.core.vocab import STEPS
@@ -639,7 +639,7 @@ def pay_verb_heard(text: str) -> str:
     部海, the 不 written as 不 too). One syllable is too weak alone (``sounds_like``); its slot
     says what it is, as the outcome's promise reading takes it. Same length as `text`."""
     chars = list(text)
-    starts: set[int] | None = None
+    starts: frozenset[int] | None = None
     for i, ch in enumerate(text):
         if ch == "还" or not sounds_like(ch, "还"):
             continue
@@ -648,22 +648,13 @@ def pay_verb_heard(text: str) -> str:
         if not (after_not or _SUM_START.match(text, i + 1)):
             continue
         if starts is None:
-            starts = _word_starts(text)
+            starts = Clause.make(text).bounds  # where jieba's words start and end
         if i not in starts and not after_not:
             continue  # the end of a word (上海2号线): no verb
         chars[i] = "还"
         if after_not and before != "不":
             chars[i - 1] = "不"
     return "".join(chars)
-
-
-def _word_starts(text: str) -> set[int]:
-    """Where the jieba words of `text` start (the compliance tokenizer)."""
-    out, pos = set(), 0
-    for w in tokenize(text):
-        out.add(pos)
-        pos += len(w)
-    return out
 
 
 def engages_with_debt(text: str, rec: Recognisers) -> bool:
